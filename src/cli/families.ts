@@ -1,0 +1,9 @@
+import { engineFamilies } from '../engine/conformance/families/index.ts';
+import type { FamilyRunner } from '../engine/conformance/types.ts';
+// @group node-family-imports
+
+/** Every family a conformance run can check: the engine's, plus those run through node declarations. */
+export const allFamilies: Record<string, FamilyRunner> = {
+  ...engineFamilies,
+  // @group node-families
+};
