@@ -131,6 +131,8 @@ export class BackwardPass {
       produced: [],
       accumulated: [],
     };
+    // one contribution per input tensor per step: x·x deposits 2x once, as one path
+    const perTensor = new Map<number, { input: Tensor; grad: Tensor }>();
     grads.forEach((g, i) => {
       const input = node.inputs[i];
       if (!g || !input || !needsGrad[i]) return;
@@ -143,8 +145,10 @@ export class BackwardPass {
       }
       const name = op.inputs[op.variadic ? 0 : i]?.name ?? `input${i}`;
       step.produced.push({ input: i, name: op.variadic ? `${name}${i}` : name, grad: g });
-      step.accumulated.push(this.deposit(input, g));
+      const seen = perTensor.get(input.id);
+      perTensor.set(input.id, { input, grad: seen ? run('add', [seen.grad, g]) : g });
     });
+    for (const { input, grad } of perTensor.values()) step.accumulated.push(this.deposit(input, grad));
     return step;
   }
 
