@@ -20,6 +20,10 @@ import { transpose } from './transpose.ts';
 // @group reduce-movement-imports
 // @group linear-conv-pool-imports
 // @group norm-attention-recurrent-imports
+import { batch_norm } from './batch_norm.ts';
+import { group_norm } from './group_norm.ts';
+import { layer_norm } from './layer_norm.ts';
+import { norm_moments } from './norm_moments.ts';
 // @group loss-imports
 
 export const opRegistry = {
@@ -40,6 +44,10 @@ export const opRegistry = {
   // @group reduce-movement
   // @group linear-conv-pool
   // @group norm-attention-recurrent
+  batch_norm,
+  layer_norm,
+  group_norm,
+  norm_moments,
   // @group loss
 } satisfies Record<string, OpDef<any>>;
 

@@ -1,0 +1,94 @@
+import { moments, normalize } from '../backends/cpu/norm.ts';
+import { AttrError, DTypeError, ShapeError } from '../errors.ts';
+import { mul, reshape, sumTo } from '../functional.ts';
+import { defineOp, type OpDef } from '../op.ts';
+import { sameShape } from '../shape.ts';
+import { sizeOf, type Shape, type Tensor } from '../tensor.ts';
+import { normalizeView, normInputGrad } from './_norm.ts';
+
+export interface LayerNormAttrs {
+  /** the trailing dims normalised over; a single number means [n], as in PyTorch */
+  normalized_shape: number[] | number;
+  eps: number;
+}
+
+const list = (s: Shape) => `[${s.join(', ')}]`;
+
+function normalizedShape(attrs: LayerNormAttrs): number[] {
+  return typeof attrs.normalized_shape === 'number' ? [attrs.normalized_shape] : [...(attrs.normalized_shape ?? [])];
+}
+
+/** x [..., *normalized_shape] seen as [1, M, K]: one statistic per leading index. */
+function rowView(x: Shape, normalized: number[]): [number, number, number] {
+  const K = sizeOf(normalized);
+  return [1, sizeOf(x) / K, K];
+}
+
+/** F.layer_norm: normalise over the trailing `normalized_shape` dims; weight/bias (optional) have that shape. */
+export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
+  name: 'layer_norm',
+  kind: 'norm',
+  inputs: [{ name: 'x' }, { name: 'weight', optional: true }, { name: 'bias', optional: true }],
+  defaults: { eps: 1e-5 },
+  shape([x, weight, bias], attrs) {
+    const bad = [x, weight, bias].findIndex((m) => m !== null && m !== undefined && m.dtype !== 'float32');
+    if (bad >= 0) return new DTypeError('layer_norm', `expected float32 tensors, got ${[x, weight, bias][bad]!.dtype}`, bad);
+    const given = attrs.normalized_shape;
+    const shapeOk =
+      (typeof given === 'number' && Number.isInteger(given) && given >= 0) ||
+      (Array.isArray(given) && given.every((d) => Number.isInteger(d) && d >= 0));
+    if (!shapeOk) {
+      return new AttrError('layer_norm', 'normalized_shape', `must be a list of dim sizes, got ${JSON.stringify(given)}`);
+    }
+    if (!(attrs.eps >= 0)) return new AttrError('layer_norm', 'eps', `must be a number >= 0, got ${attrs.eps}`);
+    const normalized = normalizedShape(attrs);
+    if (normalized.length === 0) {
+      return new AttrError(
+        'layer_norm',
+        'normalized_shape',
+        'Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []',
+      );
+    }
+    const trailing = x!.shape.slice(x!.shape.length - normalized.length);
+    if (x!.shape.length < normalized.length || !sameShape(trailing, normalized)) {
+      // PyTorch's _check_layer_norm_inputs, word for word (including the missing space)
+      return new ShapeError(
+        'layer_norm',
+        `Given normalized_shape=${list(normalized)}, expected input with shape [*${normalized.map((d) => `, ${d}`).join('')}], but got input of size${list(x!.shape)}`,
+        [{ input: 0, dim: x!.shape.length - 1 }],
+      );
+    }
+    for (const [i, name, m] of [[1, 'weight', weight], [2, 'bias', bias]] as const) {
+      if (m && !sameShape(m.shape, normalized)) {
+        return new ShapeError(
+          'layer_norm',
+          `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ${list(m.shape)} and normalized_shape = ${list(normalized)}`,
+          [{ input: i, dim: 0 }],
+        );
+      }
+    }
+    return [{ shape: [...x!.shape], dtype: 'float32' }];
+  },
+  forward: {
+    cpu([x, weight, bias], attrs) {
+      const [P, Q, R] = rowView(x!.shape, normalizedShape(attrs));
+      const m = moments(x!.data, { P, Q, R }, attrs.eps);
+      const byElement = (_q: number, r: number) => r;
+      return [normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, byElement)];
+    },
+  },
+  vjp({ inputs: [x, weight, bias], needsGrad }, [dy], attrs) {
+    const view = rowView(x!.shape, normalizedShape(attrs));
+    const paramView = [1, 1, view[2]];
+    const dy3 = reshape(dy, view);
+    const normalized = normalizeView(reshape(x!, view), attrs.eps);
+    const g3 = weight ? mul(dy3, reshape(weight, paramView)) : dy3;
+    const elementSum = (t: Tensor, shape: Shape) => reshape(sumTo(t, paramView), [...shape]);
+    return [
+      needsGrad[0] ? reshape(normInputGrad(g3, normalized), [...x!.shape]) : null,
+      needsGrad[1] ? elementSum(mul(dy3, normalized.xhat), weight!.shape) : null,
+      needsGrad[2] ? elementSum(dy3, bias!.shape) : null,
+    ];
+  },
+  formula: 'dX = (1/σ)·(dY·γ − mean(dY·γ) − X̂·mean(dY·γ·X̂)) per row, dγ = Σ_rows dY·X̂, dβ = Σ_rows dY',
+});
