@@ -21,6 +21,8 @@ import { transpose } from './transpose.ts';
 // @group linear-conv-pool-imports
 // @group norm-attention-recurrent-imports
 import { batch_norm } from './batch_norm.ts';
+import { embedding } from './embedding.ts';
+import { embedding_backward } from './embedding_backward.ts';
 import { group_norm } from './group_norm.ts';
 import { layer_norm } from './layer_norm.ts';
 import { norm_moments } from './norm_moments.ts';
@@ -48,6 +50,8 @@ export const opRegistry = {
   layer_norm,
   group_norm,
   norm_moments,
+  embedding,
+  embedding_backward,
   // @group loss
 } satisfies Record<string, OpDef<any>>;
 
