@@ -27,6 +27,15 @@ import { group_norm } from './group_norm.ts';
 import { layer_norm } from './layer_norm.ts';
 import { norm_moments } from './norm_moments.ts';
 // @group loss-imports
+import { binary_cross_entropy, binary_cross_entropy_backward } from './binary_cross_entropy.ts';
+import { binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward } from './binary_cross_entropy_with_logits.ts';
+import { cross_entropy, cross_entropy_backward } from './cross_entropy.ts';
+import { huber_loss, huber_loss_backward } from './huber_loss.ts';
+import { kl_div, kl_div_backward } from './kl_div.ts';
+import { l1_loss, l1_loss_backward } from './l1_loss.ts';
+import { mse_loss, mse_loss_backward } from './mse_loss.ts';
+import { nll_loss, nll_loss_backward } from './nll_loss.ts';
+import { smooth_l1_loss, smooth_l1_loss_backward } from './smooth_l1_loss.ts';
 
 export const opRegistry = {
   add,
@@ -53,6 +62,24 @@ export const opRegistry = {
   embedding,
   embedding_backward,
   // @group loss
+  binary_cross_entropy,
+  binary_cross_entropy_backward,
+  binary_cross_entropy_with_logits,
+  binary_cross_entropy_with_logits_backward,
+  cross_entropy,
+  cross_entropy_backward,
+  huber_loss,
+  huber_loss_backward,
+  kl_div,
+  kl_div_backward,
+  l1_loss,
+  l1_loss_backward,
+  mse_loss,
+  mse_loss_backward,
+  nll_loss,
+  nll_loss_backward,
+  smooth_l1_loss,
+  smooth_l1_loss_backward,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof opRegistry;

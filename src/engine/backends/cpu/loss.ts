@@ -1,0 +1,222 @@
+import { OpError } from '../../errors.ts';
+import type { CpuTensor } from '../../op.ts';
+import { type Shape, sizeOf } from '../../tensor.ts';
+import { mapBinary, reduceToShape } from './elementwise.ts';
+
+/**
+ * CPU kernels of the loss ops. Sums run in float64 (JS numbers) and only the results are
+ * rounded to float32, so a mean over many elements loses nothing to accumulation.
+ */
+export type Reduction = 'none' | 'mean' | 'sum' | 'batchmean';
+
+const SCALAR_ZERO: CpuTensor = { data: new Float32Array(1), shape: [], dtype: 'float32' };
+
+/** `t`'s values laid out in `shape` (t broadcast to it); no copy when it already has that shape. */
+function expandData(t: CpuTensor, shape: Shape): ArrayLike<number> {
+  if (t.data.length === sizeOf(shape) && t.shape.length === shape.length) return t.data;
+  return mapBinary(t, SCALAR_ZERO, shape, (x) => x);
+}
+
+/** One element's loss (or its derivative in x) from input x, target y, weight w and pos_weight pw. */
+export type PointwiseFn = (x: number, y: number, w: number, pw: number) => number;
+
+/** The operands of a pointwise loss; absent weights read as 1. */
+export interface PointwiseOperands {
+  input: CpuTensor;
+  target: CpuTensor;
+  weight?: CpuTensor | null;
+  posWeight?: CpuTensor | null;
+}
+
+function expanded({ input, target, weight, posWeight }: PointwiseOperands, shape: Shape) {
+  return {
+    x: expandData(input, shape),
+    y: expandData(target, shape),
+    w: weight ? expandData(weight, shape) : null,
+    pw: posWeight ? expandData(posWeight, shape) : null,
+  };
+}
+
+/**
+ * Forward of a pointwise loss over the broadcast `shape` of its operands: per-element losses
+ * for 'none', else their sum, divided by `divisor` for 'mean'/'batchmean'.
+ */
+export function pointwiseLossForward(
+  operands: PointwiseOperands,
+  shape: Shape,
+  reduction: Reduction,
+  divisor: number,
+  loss: PointwiseFn,
+): Float32Array {
+  const { x, y, w, pw } = expanded(operands, shape);
+  const size = sizeOf(shape);
+  if (reduction === 'none') {
+    const out = new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = loss(x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1);
+    return out;
+  }
+  let total = 0;
+  for (let i = 0; i < size; i++) total += loss(x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1);
+  return Float32Array.of(reduction === 'sum' ? total : total / divisor);
+}
+
+/**
+ * Backward of a pointwise loss: dL/dx_i = grad(x_i, …)·g_i, where g_i is the upstream
+ * gradient (per element for 'none', else the scalar one over `divisor`), summed back to the
+ * input's own shape where the input was broadcast.
+ */
+export function pointwiseLossBackward(
+  gradOutput: CpuTensor,
+  operands: PointwiseOperands,
+  shape: Shape,
+  reduction: Reduction,
+  divisor: number,
+  grad: PointwiseFn,
+): Float32Array {
+  const { x, y, w, pw } = expanded(operands, shape);
+  const size = sizeOf(shape);
+  const out = new Float32Array(size);
+  const g = gradOutput.data;
+  const scale = reduction === 'none' ? 0 : reduction === 'sum' ? g[0] : g[0] / divisor;
+  for (let i = 0; i < size; i++) {
+    out[i] = grad(x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1) * (reduction === 'none' ? g[i] : scale);
+  }
+  const inputShape = operands.input.shape;
+  if (sizeOf(inputShape) === size && inputShape.length === shape.length) return out;
+  return reduceToShape({ data: out, shape, dtype: 'float32' }, inputShape);
+}
+
+/**
+ * A class loss (cross_entropy, nll_loss) over input [N, C, d1, …] (or [C] unbatched), with
+ * either class indices [N, d1, …] or class probabilities of the input's shape.
+ */
+export interface ClassLossArgs {
+  op: string;
+  input: CpuTensor;
+  target: CpuTensor;
+  weight: CpuTensor | null;
+  reduction: Reduction;
+  ignoreIndex: number;
+  labelSmoothing: number;
+  /** true: the input holds logits and log_softmax is taken inside (cross_entropy) */
+  logits: boolean;
+}
+
+/**
+ * The row layout of a class loss: rows are (n, d…) positions, each with C classes spaced
+ * `stride` apart; row r = n·stride + s starts at n·C·stride + s.
+ */
+function layout(input: CpuTensor) {
+  const unbatched = input.shape.length === 1;
+  const classes = unbatched ? input.shape[0] : input.shape[1];
+  const stride = unbatched ? 1 : sizeOf(input.shape.slice(2));
+  const rows = unbatched ? 1 : input.shape[0] * stride;
+  return { classes, stride, rows, rowStart: (r: number) => (r - (r % stride)) * classes + (r % stride) };
+}
+
+/**
+ * Each row's loss is −Σ_c q_c·log p_c with a weighted target distribution q:
+ *   class index y:   q = (1−ε)·w_y·onehot(y) + (ε/C)·w   (ignored rows: q = 0),
+ *   probabilities t: q = ((1−ε)·t + ε/C)·w.
+ * `fill` writes q for row r into `q` and returns the row's share of the 'mean' divisor
+ * (w_y for indices, as nll_loss does; 1 for probabilities), or -1 for an ignored row.
+ */
+function targetDistribution(args: ClassLossArgs) {
+  const { classes, stride, rowStart } = layout(args.input);
+  const eps = args.labelSmoothing;
+  const w = args.weight?.data;
+  const t = args.target.data;
+  const byIndex = args.target.dtype === 'int32';
+  return (r: number, q: Float64Array): number => {
+    if (byIndex) {
+      const y = t[r];
+      if (y === args.ignoreIndex) return -1;
+      if (y < 0 || y >= classes) throw new OpError('value', args.op, `Target ${y} is out of bounds.`);
+      for (let c = 0; c < classes; c++) q[c] = (eps / classes) * (w ? w[c] : 1);
+      const wy = w ? w[y] : 1;
+      q[y] += (1 - eps) * wy;
+      return wy;
+    }
+    const base = rowStart(r);
+    for (let c = 0; c < classes; c++) q[c] = ((1 - eps) * t[base + c * stride] + eps / classes) * (w ? w[c] : 1);
+    return 1;
+  };
+}
+
+/** log Σ_c exp(z_c) over one row, in one pass (running max, rescaled running sum). */
+function logSumExp(z: ArrayLike<number>, start: number, classes: number, stride: number): number {
+  let max = z[start];
+  let sum = 1;
+  for (let c = 1, i = start + stride; c < classes; c++, i += stride) {
+    const v = z[i];
+    if (v > max) {
+      sum = sum * Math.exp(max - v) + 1;
+      max = v;
+    } else {
+      sum += Math.exp(v - max);
+    }
+  }
+  return max + Math.log(sum);
+}
+
+/** The 'mean' divisor: Σ of the non-ignored rows' shares (Σ w[y] for indices, rows for probabilities). */
+function meanDivisor(args: ClassLossArgs): number {
+  const { classes, rows } = layout(args.input);
+  const fill = targetDistribution(args);
+  const q = new Float64Array(classes);
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += Math.max(0, fill(r, q));
+  return total;
+}
+
+export function classLossForward(args: ClassLossArgs): Float32Array {
+  const { classes, stride, rows, rowStart } = layout(args.input);
+  const fill = targetDistribution(args);
+  const z = args.input.data;
+  const q = new Float64Array(classes);
+  const perRow = new Float64Array(rows);
+  let divisor = 0;
+  for (let r = 0; r < rows; r++) {
+    const share = fill(r, q);
+    if (share < 0) continue;
+    divisor += share;
+    const start = rowStart(r);
+    const lse = args.logits ? logSumExp(z, start, classes, stride) : 0;
+    let loss = 0;
+    for (let c = 0, i = start; c < classes; c++, i += stride) if (q[c] !== 0) loss += q[c] * (lse - z[i]);
+    perRow[r] = loss;
+  }
+  if (args.reduction === 'none') return Float32Array.from(perRow);
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += perRow[r];
+  // 'mean' over no counted rows is 0/0 = NaN, as in PyTorch
+  return Float32Array.of(args.reduction === 'mean' ? total / divisor : total);
+}
+
+/**
+ * dL/dz_c = g_r·(softmax(z)_c·Σq − q_c) for logits, or −g_r·q_c for log-probabilities, where
+ * g_r is the row's upstream gradient (over the 'mean' divisor when reduced by mean).
+ */
+export function classLossBackward(gradOutput: CpuTensor, args: ClassLossArgs): Float32Array {
+  const { classes, stride, rows, rowStart } = layout(args.input);
+  const fill = targetDistribution(args);
+  const z = args.input.data;
+  const g = gradOutput.data;
+  const out = new Float32Array(z.length);
+  const q = new Float64Array(classes);
+  const scale = args.reduction === 'mean' ? g[0] / meanDivisor(args) : g[0];
+  for (let r = 0; r < rows; r++) {
+    if (fill(r, q) < 0) continue;
+    const gr = args.reduction === 'none' ? g[r] : scale;
+    const start = rowStart(r);
+    if (!args.logits) {
+      for (let c = 0, i = start; c < classes; c++, i += stride) out[i] = -gr * q[c];
+      continue;
+    }
+    const lse = logSumExp(z, start, classes, stride);
+    let mass = 0;
+    for (let c = 0; c < classes; c++) mass += q[c];
+    for (let c = 0, i = start; c < classes; c++, i += stride) out[i] = gr * (Math.exp(z[i] - lse) * mass - q[c]);
+  }
+  return out;
+}
