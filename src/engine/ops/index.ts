@@ -17,7 +17,33 @@ import { sub } from './sub.ts';
 import { sum_to } from './sum_to.ts';
 import { transpose } from './transpose.ts';
 // @group elementwise-imports
+import { abs } from './abs.ts';
+import { dropout } from './dropout.ts';
+import { elu, elu_backward } from './elu.ts';
+import { exp } from './exp.ts';
+import { gelu, gelu_backward } from './gelu.ts';
+import { leaky_relu, leaky_relu_backward } from './leaky_relu.ts';
+import { log } from './log.ts';
+import { positive_mask } from './positive_mask.ts';
+import { pow } from './pow.ts';
+import { relu } from './relu.ts';
+import { sigmoid } from './sigmoid.ts';
+import { sign } from './sign.ts';
+import { silu, silu_backward } from './silu.ts';
+import { sqrt } from './sqrt.ts';
+import { tanh } from './tanh.ts';
 // @group reduce-movement-imports
+import { concat } from './concat.ts';
+import { equal_mask } from './equal_mask.ts';
+import { log_softmax } from './log_softmax.ts';
+import { max } from './max.ts';
+import { mean } from './mean.ts';
+import { narrow } from './narrow.ts';
+import { pad, pad_backward } from './pad.ts';
+import { slice, slice_backward } from './slice.ts';
+import { softmax } from './softmax.ts';
+import { stack } from './stack.ts';
+import { sum } from './sum.ts';
 // @group linear-conv-pool-imports
 // @group norm-attention-recurrent-imports
 import { batch_norm } from './batch_norm.ts';
@@ -52,7 +78,39 @@ export const opRegistry = {
   expand,
   sum_to,
   // @group elementwise
+  exp,
+  log,
+  sqrt,
+  abs,
+  sign,
+  pow,
+  relu,
+  positive_mask,
+  leaky_relu,
+  leaky_relu_backward,
+  sigmoid,
+  tanh,
+  silu,
+  silu_backward,
+  elu,
+  elu_backward,
+  gelu,
+  gelu_backward,
+  dropout,
   // @group reduce-movement
+  sum,
+  mean,
+  max,
+  equal_mask,
+  softmax,
+  log_softmax,
+  concat,
+  stack,
+  narrow,
+  slice,
+  slice_backward,
+  pad,
+  pad_backward,
   // @group linear-conv-pool
   // @group norm-attention-recurrent
   batch_norm,

@@ -1,0 +1,35 @@
+import { reduceDims } from '../backends/cpu/reduce.ts';
+import { scalar } from '../create.ts';
+import { mul } from '../functional.ts';
+import { defineOp, type OpDef } from '../op.ts';
+import {
+  keptShape,
+  type ReduceAttrs,
+  reduceDefaults,
+  reducedCount,
+  reducedDims,
+  reduceShape,
+  spreadBack,
+} from './_reduce.ts';
+
+export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
+  name: 'mean',
+  kind: 'reduce',
+  inputs: [{ name: 'x' }],
+  defaults: reduceDefaults,
+  shape: ([x], attrs) => reduceShape('mean', x!, attrs, ['float32']),
+  forward: {
+    cpu([x], { dim }) {
+      const dims = reducedDims('mean', dim, x!.shape.length) as number[];
+      const n = reducedCount(x!.shape, dims);
+      const total = reduceDims(x!, keptShape(x!.shape, dims), 0, (acc, v) => acc + v);
+      // an empty reduction is 0/0 = NaN, as in PyTorch
+      return [Float32Array.from(total, (t) => t / n)];
+    },
+  },
+  vjp({ inputs: [x] }, [dy], attrs) {
+    const n = reducedCount(x!.shape, reducedDims('mean', attrs.dim, x!.shape.length) as number[]);
+    return [mul(spreadBack(dy, x!, attrs), scalar(1 / n, dy.backend))];
+  },
+  formula: 'dX = broadcast(dY) / n over the averaged dims',
+});
