@@ -45,23 +45,28 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   shape(metas, { training, momentum, eps }) {
     const x = metas[0]!;
     const bad = metas.findIndex((m) => m !== null && m.dtype !== 'float32');
-    if (bad >= 0) return new DTypeError('batch_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+    if (bad >= 0)
+      return new DTypeError('batch_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
     if (x.shape.length < 2) {
       return new ShapeError('batch_norm', `batch_norm: expected input of shape [N, C, *], got [${x.shape}]`, [
         { input: 0, dim: 0 },
       ]);
     }
-    if (typeof training !== 'boolean') return new AttrError('batch_norm', 'training', `must be a boolean, got ${training}`);
-    if (!Number.isFinite(momentum)) return new AttrError('batch_norm', 'momentum', `must be a number, got ${momentum}`);
+    if (typeof training !== 'boolean')
+      return new AttrError('batch_norm', 'training', `must be a boolean, got ${training}`);
+    if (!Number.isFinite(momentum))
+      return new AttrError('batch_norm', 'momentum', `must be a number, got ${momentum}`);
     if (!(eps >= 0)) return new AttrError('batch_norm', 'eps', `must be a number >= 0, got ${eps}`);
     const C = x.shape[1];
     for (let i = 1; i < metas.length; i++) {
       const m = metas[i];
       if (m && sizeOf(m.shape) !== C) {
         // PyTorch's check_dims_match_num_input_features
-        return new ShapeError('batch_norm', `${PARAMS[i - 1]} should contain ${C} elements not ${sizeOf(m.shape)}`, [
-          { input: i, dim: 0 },
-        ]);
+        return new ShapeError(
+          'batch_norm',
+          `${PARAMS[i - 1]} should contain ${C} elements not ${sizeOf(m.shape)}`,
+          [{ input: i, dim: 0 }],
+        );
       }
     }
     const [N, , S] = channelView(x.shape);
@@ -82,14 +87,33 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
       const byChannel = (q: number) => q;
       if (!training) {
         const invstd = Array.from(rv, (v) => 1 / Math.sqrt(v + eps));
-        const y = normalize(x!.data, { P, Q, R }, rm, invstd, weight?.data ?? null, bias?.data ?? null, byChannel);
+        const y = normalize(
+          x!.data,
+          { P, Q, R },
+          rm,
+          invstd,
+          weight?.data ?? null,
+          bias?.data ?? null,
+          byChannel,
+        );
         return [y, Float32Array.from(rm), Float32Array.from(rv)];
       }
       const m = moments(x!.data, { P, Q, R }, eps);
-      const y = normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, byChannel);
+      const y = normalize(
+        x!.data,
+        { P, Q, R },
+        m.mean,
+        m.invstd,
+        weight?.data ?? null,
+        bias?.data ?? null,
+        byChannel,
+      );
       const unbiased = m.count / (m.count - 1);
       const newMean = Float32Array.from(rm, (v, q) => (1 - momentum) * v + momentum * m.mean[q]);
-      const newVar = Float32Array.from(rv, (v, q) => (1 - momentum) * v + momentum * m.variance[q] * unbiased);
+      const newVar = Float32Array.from(
+        rv,
+        (v, q) => (1 - momentum) * v + momentum * m.variance[q] * unbiased,
+      );
       return [y, newMean, newVar];
     },
   },
@@ -108,7 +132,8 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
     } else {
       // Eval mode is affine in x: x̂ = (x − rm)·r and dx = g·r, both batch_norm itself without
       // weight and bias (for dx, with a zero running mean).
-      const evalNorm = (t: Tensor, mean: Tensor) => run('batch_norm', [t, null, null, mean, runningVar!], { eps });
+      const evalNorm = (t: Tensor, mean: Tensor) =>
+        run('batch_norm', [t, null, null, mean, runningVar!], { eps });
       xhat = evalNorm(x3, runningMean!);
       if (needsGrad[0]) dx3 = evalNorm(g3, zeros([view[1]], x!.backend));
     }

@@ -1,5 +1,5 @@
-import { OpError, AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { run } from '../dispatch.ts';
+import { AttrError, DTypeError, OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import type { Storage } from '../tensor.ts';
 
@@ -9,10 +9,18 @@ export interface EmbeddingAttrs {
 }
 
 /** PyTorch's checks on padding_idx; returns the row it names (or null). */
-export function paddingRow(op: string, padding_idx: number | null | undefined, rows: number): number | null | AttrError {
+export function paddingRow(
+  op: string,
+  padding_idx: number | null | undefined,
+  rows: number,
+): number | null | AttrError {
   if (padding_idx === null || padding_idx === undefined) return null;
   if (!Number.isInteger(padding_idx) || padding_idx >= rows || padding_idx < -rows) {
-    return new AttrError(op, 'padding_idx', `Padding_idx must be within num_embeddings (got ${padding_idx}, num_embeddings ${rows})`);
+    return new AttrError(
+      op,
+      'padding_idx',
+      `Padding_idx must be within num_embeddings (got ${padding_idx}, num_embeddings ${rows})`,
+    );
   }
   return padding_idx < 0 ? padding_idx + rows : padding_idx;
 }
@@ -20,7 +28,11 @@ export function paddingRow(op: string, padding_idx: number | null | undefined, r
 /** Indices are checked against the table when the kernel runs (values are not known before). */
 export function checkIndex(op: string, index: number, rows: number): void {
   if (index < 0 || index >= rows) {
-    throw new OpError('shape', op, `index out of range in self (${op}: index ${index}, num_embeddings ${rows})`);
+    throw new OpError(
+      'shape',
+      op,
+      `index out of range in self (${op}: index ${index}, num_embeddings ${rows})`,
+    );
   }
 }
 
@@ -38,9 +50,12 @@ export const embedding: OpDef<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
         0,
       );
     }
-    if (weight!.dtype !== 'float32') return new DTypeError('embedding', `expected float32 weight, got ${weight!.dtype}`, 1);
+    if (weight!.dtype !== 'float32')
+      return new DTypeError('embedding', `expected float32 weight, got ${weight!.dtype}`, 1);
     if (weight!.shape.length !== 2) {
-      return new ShapeError('embedding', `'weight' must be 2-D, got [${weight!.shape}]`, [{ input: 1, dim: 0 }]);
+      return new ShapeError('embedding', `'weight' must be 2-D, got [${weight!.shape}]`, [
+        { input: 1, dim: 0 },
+      ]);
     }
     const row = paddingRow('embedding', padding_idx, weight!.shape[0]);
     if (row instanceof Error) return row;
@@ -67,7 +82,13 @@ export const embedding: OpDef<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
 });
 
 /** Scatter-add of embedding gradients into a [num_weights, D] table. */
-export function scatterAddRows(ids: Storage, grad: Storage, rows: number, D: number, skip: number | null): Float32Array {
+export function scatterAddRows(
+  ids: Storage,
+  grad: Storage,
+  rows: number,
+  D: number,
+  skip: number | null,
+): Float32Array {
   const table = new Float32Array(rows * D);
   for (let i = 0; i < ids.length; i++) {
     const row = ids[i];

@@ -17,7 +17,8 @@ export const embedding_backward: OpDef<EmbeddingBackwardAttrs> = defineOp<Embedd
   inputs: [{ name: 'indices', noGrad: true }, { name: 'grad' }],
   defaults: { padding_idx: null },
   shape([indices, grad], { num_weights, padding_idx }) {
-    if (indices!.dtype !== 'int32') return new DTypeError('embedding_backward', `expected int32 indices, got ${indices!.dtype}`, 0);
+    if (indices!.dtype !== 'int32')
+      return new DTypeError('embedding_backward', `expected int32 indices, got ${indices!.dtype}`, 0);
     const lead = grad!.shape.slice(0, -1);
     if (grad!.shape.length !== indices!.shape.length + 1 || lead.some((d, i) => d !== indices!.shape[i])) {
       return new ShapeError(

@@ -2,7 +2,7 @@ import { moments, normalize } from '../backends/cpu/norm.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { mul, reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import { sizeOf, type Shape, type Tensor } from '../tensor.ts';
+import { type Shape, sizeOf, type Tensor } from '../tensor.ts';
 import { normalizeView, normInputGrad } from './_norm.ts';
 
 export interface GroupNormAttrs {
@@ -28,14 +28,18 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
   shape([x, weight, bias], { num_groups, eps }) {
     const metas = [x, weight, bias];
     const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
-    if (bad >= 0) return new DTypeError('group_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+    if (bad >= 0)
+      return new DTypeError('group_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
     if (!Number.isInteger(num_groups) || num_groups < 1) {
       return new AttrError('group_norm', 'num_groups', `must be a positive integer, got ${num_groups}`);
     }
     if (!(eps >= 0)) return new AttrError('group_norm', 'eps', `must be a number >= 0, got ${eps}`);
     const shape = x!.shape;
     if (shape.length < 2) {
-      return new ShapeError('group_norm', `Expected at least 2 dimensions for input tensor but received ${shape.length}`);
+      return new ShapeError(
+        'group_norm',
+        `Expected at least 2 dimensions for input tensor but received ${shape.length}`,
+      );
     }
     if (shape[1] % num_groups !== 0) {
       return new ShapeError(
@@ -44,7 +48,10 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
         [{ input: 0, dim: 1 }],
       );
     }
-    for (const [i, name, m] of [[1, 'weight', weight], [2, 'bias', bias]] as const) {
+    for (const [i, name, m] of [
+      [1, 'weight', weight],
+      [2, 'bias', bias],
+    ] as const) {
       if (m && (m.shape.length !== 1 || m.shape[0] !== shape[1])) {
         return new ShapeError(
           'group_norm',
@@ -63,10 +70,20 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
       // row q is (sample, group); element r of it lies in channel group·(C/G) + ⌊r/S⌋
       const channelOf = (q: number, r: number) => (q % num_groups) * perGroup + Math.floor(r / S);
       const m = moments(x!.data, { P, Q, R }, eps);
-      return [normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, channelOf)];
+      return [
+        normalize(
+          x!.data,
+          { P, Q, R },
+          m.mean,
+          m.invstd,
+          weight?.data ?? null,
+          bias?.data ?? null,
+          channelOf,
+        ),
+      ];
     },
   },
-  vjp({ inputs: [x, weight, bias], needsGrad }, [dy], { num_groups, eps }) {
+  vjp({ inputs: [x, weight], needsGrad }, [dy], { num_groups, eps }) {
     const v = views(x!.shape, num_groups);
     const channelParam = [1, v.C, 1];
     const dyC = reshape(dy, v.channels);

@@ -3,7 +3,7 @@ import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { mul, reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { sizeOf, type Shape, type Tensor } from '../tensor.ts';
+import { type Shape, sizeOf, type Tensor } from '../tensor.ts';
 import { normalizeView, normInputGrad } from './_norm.ts';
 
 export interface LayerNormAttrs {
@@ -15,7 +15,9 @@ export interface LayerNormAttrs {
 const list = (s: Shape) => `[${s.join(', ')}]`;
 
 function normalizedShape(attrs: LayerNormAttrs): number[] {
-  return typeof attrs.normalized_shape === 'number' ? [attrs.normalized_shape] : [...(attrs.normalized_shape ?? [])];
+  return typeof attrs.normalized_shape === 'number'
+    ? [attrs.normalized_shape]
+    : [...(attrs.normalized_shape ?? [])];
 }
 
 /** x [..., *normalized_shape] seen as [1, M, K]: one statistic per leading index. */
@@ -32,15 +34,25 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   defaults: { eps: 1e-5 },
   shape([x, weight, bias], attrs) {
     const bad = [x, weight, bias].findIndex((m) => m !== null && m !== undefined && m.dtype !== 'float32');
-    if (bad >= 0) return new DTypeError('layer_norm', `expected float32 tensors, got ${[x, weight, bias][bad]!.dtype}`, bad);
+    if (bad >= 0)
+      return new DTypeError(
+        'layer_norm',
+        `expected float32 tensors, got ${[x, weight, bias][bad]!.dtype}`,
+        bad,
+      );
     const given = attrs.normalized_shape;
     const shapeOk =
       (typeof given === 'number' && Number.isInteger(given) && given >= 0) ||
       (Array.isArray(given) && given.every((d) => Number.isInteger(d) && d >= 0));
     if (!shapeOk) {
-      return new AttrError('layer_norm', 'normalized_shape', `must be a list of dim sizes, got ${JSON.stringify(given)}`);
+      return new AttrError(
+        'layer_norm',
+        'normalized_shape',
+        `must be a list of dim sizes, got ${JSON.stringify(given)}`,
+      );
     }
-    if (!(attrs.eps >= 0)) return new AttrError('layer_norm', 'eps', `must be a number >= 0, got ${attrs.eps}`);
+    if (!(attrs.eps >= 0))
+      return new AttrError('layer_norm', 'eps', `must be a number >= 0, got ${attrs.eps}`);
     const normalized = normalizedShape(attrs);
     if (normalized.length === 0) {
       return new AttrError(
@@ -58,7 +70,10 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
         [{ input: 0, dim: x!.shape.length - 1 }],
       );
     }
-    for (const [i, name, m] of [[1, 'weight', weight], [2, 'bias', bias]] as const) {
+    for (const [i, name, m] of [
+      [1, 'weight', weight],
+      [2, 'bias', bias],
+    ] as const) {
       if (m && !sameShape(m.shape, normalized)) {
         return new ShapeError(
           'layer_norm',
@@ -74,7 +89,17 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
       const [P, Q, R] = rowView(x!.shape, normalizedShape(attrs));
       const m = moments(x!.data, { P, Q, R }, attrs.eps);
       const byElement = (_q: number, r: number) => r;
-      return [normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, byElement)];
+      return [
+        normalize(
+          x!.data,
+          { P, Q, R },
+          m.mean,
+          m.invstd,
+          weight?.data ?? null,
+          bias?.data ?? null,
+          byElement,
+        ),
+      ];
     },
   },
   vjp({ inputs: [x, weight, bias], needsGrad }, [dy], attrs) {

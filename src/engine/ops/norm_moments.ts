@@ -20,7 +20,8 @@ export const norm_moments: OpDef<NormMomentsAttrs> = defineOp<NormMomentsAttrs>(
   outputs: ['mean', 'invstd'],
   defaults: { eps: 1e-5 },
   shape([x], { eps }) {
-    if (x!.dtype !== 'float32') return new DTypeError('norm_moments', `expected float32 input, got ${x!.dtype}`, 0);
+    if (x!.dtype !== 'float32')
+      return new DTypeError('norm_moments', `expected float32 input, got ${x!.dtype}`, 0);
     if (x!.shape.length !== 3) {
       return new ShapeError('norm_moments', `norm_moments: expected a [P, Q, R] view, got [${x!.shape}]`);
     }
