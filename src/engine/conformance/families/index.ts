@@ -3,6 +3,7 @@ import { runAutogradCase } from './autograd.ts';
 import { runBroadcastCase } from './broadcast.ts';
 import { runOpCase } from './op_cases.ts';
 // @group engine-family-imports
+import { runOptimizerCase } from './optimizers.ts';
 
 /**
  * Families the engine itself can check. Families that need node declarations (optimizers,
@@ -14,4 +15,5 @@ export const engineFamilies: Record<string, FamilyRunner> = {
   losses: runOpCase,
   autograd: runAutogradCase,
   // @group engine-families
+  optimizers: runOptimizerCase,
 };
