@@ -1,0 +1,39 @@
+// Shared by the reductions. An output index names one choice of the kept dims; a reduction
+// index one choice of the reduced dims; each maps to an input offset through its strides.
+// [out_count, red_count, kept_rank, red_rank, scale bits,
+//  kept_shape[k], kept_strides[k], red_shape[r], red_strides[r]]
+@group(0) @binding(0) var<storage, read> params: array<u32>;
+@group(0) @binding(1) var<storage, read> xs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+
+fn offset_of(index: u32, rank: u32, at: u32) -> u32 {
+  var rest = index;
+  var offset = 0u;
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let size = params[at + u32(d)];
+    offset += (rest % size) * params[at + rank + u32(d)];
+    rest = rest / size;
+  }
+  return offset;
+}
+
+fn kept_offset(o: u32) -> u32 {
+  return offset_of(o, params[2], 5u);
+}
+
+fn reduced_offset(r: u32) -> u32 {
+  return offset_of(r, params[3], 5u + 2u * params[2]);
+}
+
+// {{COMBINE}} is `a + b` or `max(a, b)`; {{IDENTITY}} its neutral element
+fn combine(a: f32, b: f32) -> f32 {
+  return {{COMBINE}};
+}
+
+fn identity() -> f32 {
+  return {{IDENTITY}};
+}
+
+fn finish(acc: f32) -> f32 {
+  return acc * bitcast<f32>(params[4]);
+}

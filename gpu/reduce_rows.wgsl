@@ -1,0 +1,32 @@
+// One workgroup per output: each invocation folds a strided share of the reduced elements,
+// then a tree reduction in workgroup memory. For long reductions (sum over a large dim).
+//#include reduce_common
+
+const WG = {{WG}}u;
+var<workgroup> partial: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let o = wid.y * nwg.x + wid.x;
+  let out_count = params[0];
+  let red_count = params[1];
+  var acc = identity();
+  if (o < out_count) {
+    let base = kept_offset(o);
+    for (var r = lid; r < red_count; r += WG) {
+      acc = combine(acc, xs[base + reduced_offset(r)]);
+    }
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half = half / 2u) {
+    if (lid < half) {
+      partial[lid] = combine(partial[lid], partial[lid + half]);
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && o < out_count) {
+    ys[o] = finish(partial[0]);
+  }
+}

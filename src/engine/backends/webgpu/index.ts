@@ -1,0 +1,247 @@
+import type { Backend } from '../../backend.ts';
+import { OpError } from '../../errors.ts';
+import type { OpDef } from '../../op.ts';
+import { type DType, formatShape, type Shape, sizeOf, type Storage, Tensor, type TensorMeta } from '../../tensor.ts';
+import type { MemoryInfo } from './buffer-pool.ts';
+import { webgpuKernels } from './kernels/index.ts';
+import type { GpuTensor } from './kernels/types.ts';
+import { GpuRuntime, type GpuStorage } from './runtime.ts';
+import { loadShaderSources, type ShaderSources } from './shaders.ts';
+
+/** What a WebGPU tensor's `handle` is: its share of a GPU buffer. */
+export interface GpuHandle {
+  storage: GpuStorage;
+  disposed: boolean;
+}
+
+export interface WebGPUMemoryInfo extends MemoryInfo {
+  /** tensors created and not yet disposed */
+  liveTensors: number;
+}
+
+/** The device was lost; the backend is re-creating it. Re-upload inputs and retry. */
+export class DeviceLostError extends OpError {
+  constructor(op: string, reason: string) {
+    super('backend', op, `${op}: the WebGPU device was lost (${reason}); the backend is re-creating it — await backend.ready(), re-create your tensors and retry`);
+    this.name = 'DeviceLostError';
+  }
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  private rt: GpuRuntime | null;
+  private lostReason: string | null = null;
+  private recreating: Promise<void> | null = null;
+  private readonly scopes: Set<Tensor>[] = [];
+  private readonly lostListeners: ((reason: string) => void)[] = [];
+  private liveTensors = 0;
+  // tensors dropped without dispose() give their buffers back when collected
+  private readonly collector = new FinalizationRegistry<GpuHandle>((h) => this.releaseHandle(h));
+
+  constructor(
+    private readonly gpu: GPU,
+    readonly adapterName: string,
+    device: GPUDevice,
+    private readonly sources: ShaderSources,
+  ) {
+    this.rt = this.attach(device);
+  }
+
+  /** The runtime of the current device (tests and benchmarks look at its counters). */
+  get runtime(): GpuRuntime {
+    return this.current('webgpu');
+  }
+
+  upload(data: Storage, shape: readonly number[], dtype: DType): Tensor {
+    const rt = this.current('upload');
+    const storage = rt.alloc(data.byteLength, `tensor ${formatShape(shape)}`, 'upload');
+    rt.write(storage, data);
+    return this.wrap(storage, shape, dtype);
+  }
+
+  readSync(t: Tensor): Storage {
+    throw new OpError(
+      'backend',
+      'dataSync',
+      `${t}: a WebGPU tensor cannot be read synchronously; use \`await t.data()\` instead of dataSync()/toArray()`,
+    );
+  }
+
+  async read(t: Tensor): Promise<Storage> {
+    const storage = this.storageOf(t, 'data');
+    const bytes = await storage.runtime.read(storage, t.size * 4);
+    return t.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  supports(op: OpDef<any>): boolean {
+    return op.name in webgpuKernels;
+  }
+
+  run(op: OpDef<any>, inputs: (Tensor | null)[], attrs: unknown, outs: TensorMeta[]): Tensor[] {
+    const kernel = webgpuKernels[op.name as keyof typeof webgpuKernels];
+    if (!kernel) throw new OpError('backend', op.name, `${op.name} has no webgpu kernel yet`);
+    const rt = this.current(op.name);
+    const views: (GpuTensor | null)[] = inputs.map((t, i) =>
+      t ? { storage: this.storageOf(t, `${op.name} input ${i}`), shape: t.shape, dtype: t.dtype, size: t.size } : null,
+    );
+    const output = (i = 0) => {
+      const meta = outs[i];
+      return rt.alloc(sizeOf(meta.shape) * 4, `${op.name} output ${i} ${formatShape(meta.shape)}`, op.name);
+    };
+    const storages = kernel({ rt, op: op.name, inputs: views, attrs, outs, output });
+    return outs.map((meta, i) => this.wrap(storages[i], meta.shape, meta.dtype));
+  }
+
+  dispose(t: Tensor): void {
+    const handle = t.handle as GpuHandle;
+    if (handle.disposed) return;
+    this.collector.unregister(handle);
+    this.releaseHandle(handle);
+  }
+
+  /**
+   * Run fn and dispose every tensor it created on this backend except those it returns
+   * (a tensor, or tensors inside arrays / plain objects) and those passed to `keep`.
+   * Like tf.tidy: a training step inside `scope` leaks nothing.
+   */
+  scope<T>(fn: () => T): T {
+    const created = new Set<Tensor>();
+    this.scopes.push(created);
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.scopes.pop();
+    }
+    const kept = new Set<Tensor>();
+    collectTensors(result, kept);
+    for (const t of created) {
+      if (kept.has(t)) this.scopes.at(-1)?.add(t);
+      else t.dispose();
+    }
+    return result;
+  }
+
+  /** Keep a tensor past the scopes it was created in. */
+  keep<T extends Tensor>(t: T): T {
+    for (const s of this.scopes) s.delete(t);
+    return t;
+  }
+
+  /** Bytes held by live tensors and by the pool, and how many tensors are alive. */
+  memory(): WebGPUMemoryInfo {
+    const rt = this.current('memory');
+    return { ...rt.memory(), liveTensors: this.liveTensors };
+  }
+
+  /** Submit recorded work and wait for the GPU to finish it. */
+  async sync(): Promise<void> {
+    await this.current('sync').sync();
+  }
+
+  /** Resolves once a lost device has been replaced (immediately when none was lost). */
+  async ready(): Promise<void> {
+    await this.recreating;
+  }
+
+  onDeviceLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  /** Tests: simulate a device loss the way a driver reset would cause one. */
+  loseDevice(): void {
+    this.rt?.device.destroy();
+  }
+
+  private attach(device: GPUDevice): GpuRuntime {
+    const rt = new GpuRuntime(device, this.sources);
+    device.lost.then((info) => {
+      if (this.rt !== rt) return;
+      const reason = info.message || info.reason || 'unknown reason';
+      this.rt = null;
+      this.lostReason = reason;
+      rt.destroy();
+      for (const l of this.lostListeners) l(reason);
+      this.recreating = this.recreate();
+    });
+    return rt;
+  }
+
+  private async recreate(): Promise<void> {
+    const adapter = await this.gpu.requestAdapter();
+    if (!adapter) return; // stays lost; every call keeps saying so
+    const device = await adapter.requestDevice({ requiredLimits: deviceLimits(adapter) });
+    this.rt = this.attach(device);
+    this.lostReason = null;
+  }
+
+  private current(op: string): GpuRuntime {
+    if (!this.rt) throw new DeviceLostError(op, this.lostReason ?? 'device unavailable');
+    return this.rt;
+  }
+
+  private storageOf(t: Tensor, what: string): GpuStorage {
+    const handle = t.handle as GpuHandle;
+    if (handle.disposed) {
+      throw new OpError('backend', what, `${what}: ${t} was disposed and cannot be used`);
+    }
+    if (handle.storage.runtime !== this.rt) {
+      throw new DeviceLostError(what, `${t} was created on a device that has since been lost`);
+    }
+    return handle.storage;
+  }
+
+  private wrap(storage: GpuStorage, shape: Shape, dtype: DType): Tensor {
+    const handle: GpuHandle = { storage, disposed: false };
+    const t = new Tensor([...shape], dtype, this, handle);
+    this.liveTensors++;
+    this.collector.register(t, handle, handle);
+    this.scopes.at(-1)?.add(t);
+    return t;
+  }
+
+  private releaseHandle(handle: GpuHandle): void {
+    if (handle.disposed) return;
+    handle.disposed = true;
+    this.liveTensors--;
+    // buffers of a lost device are already gone with it
+    if (handle.storage.runtime === this.rt) handle.storage.runtime.release(handle.storage);
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
+  else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into);
+  }
+}
+
+/** Ask for the adapter's own storage-buffer limits: the defaults (128 MiB) are often lower. */
+function deviceLimits(adapter: GPUAdapter): Record<string, number> {
+  return {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+    maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+    maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+  };
+}
+
+/**
+ * Request an adapter and device and return the WebGPU backend, or null when this environment
+ * has no WebGPU adapter. `gpu` defaults to `navigator.gpu`.
+ */
+export async function createWebGPUBackend(gpu?: GPU): Promise<WebGPUBackend | null> {
+  const api = gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!api) return null;
+  const adapter = await api.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  const [device, sources] = await Promise.all([
+    adapter.requestDevice({ requiredLimits: deviceLimits(adapter) }),
+    loadShaderSources(),
+  ]);
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+  return new WebGPUBackend(api, name, device, sources);
+}

@@ -1,0 +1,74 @@
+import { type Shape, sizeOf, stridesOf } from '../../../tensor.ts';
+import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
+import type { GpuKernel } from './types.ts';
+
+export type Reduction = 'sum' | 'max';
+
+const COMBINE: Record<Reduction, { combine: string; identity: string }> = {
+  sum: { combine: 'a + b', identity: '0.0' },
+  // -inf: the identity of max, as PyTorch's amax of an empty reduction would refuse anyway
+  max: { combine: 'max(a, b)', identity: 'bitcast<f32>(0xff800000u)' },
+};
+
+/**
+ * Reduce x over the dims in `reduced`, writing the kept dims row-major into out, times
+ * `scale` (1/count for a mean). Long reductions get a workgroup each (tree reduction in
+ * shared memory); short ones an invocation each.
+ */
+export function reduceInto(
+  rt: GpuRuntime,
+  label: string,
+  x: { storage: GpuStorage; shape: Shape },
+  reduced: ReadonlySet<number>,
+  out: GpuStorage,
+  how: Reduction,
+  scale = 1,
+): void {
+  const strides = stridesOf(x.shape);
+  const kept = x.shape.map((_, d) => d).filter((d) => !reduced.has(d) && x.shape[d] !== 1);
+  const red = x.shape.map((_, d) => d).filter((d) => reduced.has(d) && x.shape[d] !== 1);
+  const outCount = sizeOf(kept.map((d) => x.shape[d]));
+  const redCount = sizeOf(red.map((d) => x.shape[d]));
+  const meta = [
+    outCount,
+    redCount,
+    kept.length,
+    red.length,
+    f32Bits(scale),
+    ...kept.map((d) => x.shape[d]),
+    ...kept.map((d) => strides[d]),
+    ...red.map((d) => x.shape[d]),
+    ...red.map((d) => strides[d]),
+  ];
+  const defines = { COMBINE: COMBINE[how].combine, IDENTITY: COMBINE[how].identity };
+  if (redCount <= 64) {
+    rt.dispatch({ kernel: 'reduce_cols', defines, meta, inputs: [x.storage], outputs: [out], threads: outCount, label });
+    return;
+  }
+  const wg = redCount >= 1024 ? 256 : 64;
+  rt.dispatch({
+    kernel: 'reduce_rows',
+    defines: { ...defines, WG: wg },
+    meta,
+    inputs: [x.storage],
+    outputs: [out],
+    threads: outCount * wg,
+    workgroupSize: wg,
+    label,
+  });
+}
+
+/** sum_to: sum over the dims along which the target shape was broadcast. */
+export const sumToKernel: GpuKernel<{ shape: number[] }> = ({ rt, op, inputs: [x], attrs, output }) => {
+  const rank = x!.shape.length;
+  const offset = rank - attrs.shape.length;
+  const reduced = new Set<number>();
+  x!.shape.forEach((d, i) => {
+    const target = i - offset >= 0 ? attrs.shape[i - offset] : 1;
+    if (target === 1 && d !== 1) reduced.add(i);
+  });
+  if (reduced.size === 0) return [rt.share(x!.storage)];
+  const y = output();
+  reduceInto(rt, op, x!, reduced, y, 'sum');
+  return [y];
+};

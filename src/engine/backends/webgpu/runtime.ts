@@ -1,0 +1,242 @@
+import { OpError } from '../../errors.ts';
+import { BufferPool, type MemoryInfo } from './buffer-pool.ts';
+import { type ShaderSources, specialise } from './shaders.ts';
+
+/** A GPU buffer shared by the tensors that view it (a reshape shares its input's). */
+export interface GpuStorage {
+  buffer: GPUBuffer;
+  /** bytes the tensor data occupies (the buffer may be larger: size classes) */
+  bytes: number;
+  refs: number;
+  runtime: GpuRuntime;
+}
+
+export interface DispatchSpec {
+  /** gpu/<kernel>.wgsl */
+  kernel: string;
+  /** `{{KEY}}` values in the source; part of the pipeline cache key */
+  defines?: Record<string, string | number>;
+  /** u32 words bound at binding 0 (floats through `f32Bits`) */
+  meta: number[];
+  inputs: GpuStorage[];
+  outputs: GpuStorage[];
+  /**
+   * Workgroup grid. `threads` spreads that many invocations of a `WG`-sized 1-D workgroup over
+   * x (and y when x would pass the adapter's limit); kernels rebuild the linear index with
+   * `num_workgroups`.
+   */
+  threads?: number;
+  workgroupSize?: number;
+  workgroups?: [number, number?, number?];
+  /** what to name in error messages */
+  label: string;
+}
+
+const f32View = new Float32Array(1);
+const u32View = new Uint32Array(f32View.buffer);
+
+/** The bit pattern of a float, for meta words. */
+export function f32Bits(x: number): number {
+  f32View[0] = x;
+  return u32View[0];
+}
+
+const DISPATCHES_PER_SUBMIT = 48;
+
+/**
+ * One GPU device and what it takes to run kernels on it: a pipeline cache keyed by kernel +
+ * specialisation, a buffer pool, and dispatches recorded into one open compute pass and
+ * submitted in batches (or when a read needs the results).
+ */
+export class GpuRuntime {
+  readonly storagePool: BufferPool;
+  private readonly readPool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recorded = 0;
+  /** validation errors the device reported; surfaced at the next read */
+  readonly errors: string[] = [];
+  dispatches = 0;
+  submits = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    private readonly sources: ShaderSources,
+  ) {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.storagePool = new BufferPool(device, usage);
+    this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 2 ** 20);
+    device.addEventListener?.('uncapturederror', (e) => {
+      this.errors.push((e as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** A buffer for `bytes` of tensor data; `what` names the tensor in the error past the limit. */
+  alloc(bytes: number, what: string, op: string): GpuStorage {
+    const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    if (bytes > limit) {
+      throw new OpError(
+        'backend',
+        op,
+        `${what} needs ${formatBytes(bytes)}, more than this GPU allows in one buffer (maxStorageBufferBindingSize = ${formatBytes(limit)}); use a smaller batch or split the tensor`,
+      );
+    }
+    return { buffer: this.storagePool.acquire(Math.max(bytes, 4), what), bytes, refs: 1, runtime: this };
+  }
+
+  share(storage: GpuStorage): GpuStorage {
+    storage.refs++;
+    return storage;
+  }
+
+  release(storage: GpuStorage): void {
+    if (--storage.refs === 0) this.storagePool.release(storage.buffer);
+  }
+
+  write(storage: GpuStorage, data: ArrayBufferView): void {
+    if (data.byteLength === 0) return;
+    this.device.queue.writeBuffer(storage.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Record one kernel launch; it runs when the batch is submitted. */
+  dispatch(spec: DispatchSpec): void {
+    const grid = this.grid(spec);
+    if (grid[0] * grid[1] * grid[2] === 0) return;
+    const pipeline = this.pipeline(spec.kernel, spec.defines ?? {});
+    const meta = this.storagePool.acquire(Math.max(spec.meta.length, 1) * 4, `${spec.label} meta`);
+    this.device.queue.writeBuffer(meta, 0, new Uint32Array(spec.meta));
+    const buffers = [meta, ...spec.inputs.map((s) => s.buffer), ...spec.outputs.map((s) => s.buffer)];
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = this.openPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.storagePool.release(meta);
+    this.dispatches++;
+    if (++this.recorded >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /** Submit everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.closePass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.recorded = 0;
+    this.submits++;
+    this.storagePool.recycle();
+    this.readPool.recycle();
+  }
+
+  /** Copy a buffer back to the CPU (submits pending work first). */
+  async read(storage: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.readPool.acquire(bytes, 'readback');
+    this.closePass();
+    this.openEncoder().copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      const copy = staging.getMappedRange(0, bytes).slice(0);
+      staging.unmap();
+      return copy;
+    } finally {
+      this.readPool.release(staging);
+      this.readPool.recycle();
+      this.throwReportedErrors();
+    }
+  }
+
+  /** Resolves when the GPU has finished everything submitted. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwReportedErrors();
+  }
+
+  memory(): MemoryInfo {
+    this.flush();
+    return this.storagePool.memory();
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  destroy(): void {
+    this.encoder = null;
+    this.pass = null;
+    this.storagePool.trim();
+    this.readPool.trim();
+  }
+
+  private throwReportedErrors(): void {
+    if (this.errors.length === 0) return;
+    // the first error is the cause; the rest are Dawn's "invalid due to a previous error"
+    const messages = this.errors.splice(0).filter((m, i) => i === 0 || !m.includes('previous error'));
+    throw new OpError('backend', 'webgpu', `WebGPU reported an error: ${messages.join('; ')}`);
+  }
+
+  private pipeline(kernel: string, defines: Record<string, string | number>): GPUComputePipeline {
+    const key = `${kernel}|${Object.entries(defines)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('|')}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const code = specialise(this.sources, kernel, defines);
+      const module = this.device.createShaderModule({ code, label: key });
+      pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  private grid(spec: DispatchSpec): [number, number, number] {
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    let grid: [number, number, number];
+    if (spec.workgroups) {
+      grid = [spec.workgroups[0], spec.workgroups[1] ?? 1, spec.workgroups[2] ?? 1];
+    } else {
+      const groups = Math.ceil((spec.threads ?? 0) / (spec.workgroupSize ?? 256));
+      grid = groups <= max ? [groups, 1, 1] : [max, Math.ceil(groups / max), 1];
+    }
+    if (grid.some((g) => g > max)) {
+      throw new OpError(
+        'backend',
+        spec.label,
+        `${spec.label}: needs a grid of ${grid.join('×')} workgroups, past this GPU's maxComputeWorkgroupsPerDimension (${max}); the tensor is too large for one dispatch`,
+      );
+    }
+    return grid;
+  }
+
+  private openEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    this.pass ??= this.openEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private closePass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
