@@ -3,6 +3,7 @@ import { runAutogradCase } from './autograd.ts';
 import { runBroadcastCase } from './broadcast.ts';
 import { runOpCase } from './op_cases.ts';
 // @group engine-family-imports
+import { runInitStatsCase } from './init_stats.ts';
 import { runOptimizerCase } from './optimizers.ts';
 
 /**
@@ -15,5 +16,6 @@ export const engineFamilies: Record<string, FamilyRunner> = {
   losses: runOpCase,
   autograd: runAutogradCase,
   // @group engine-families
+  init_stats: runInitStatsCase,
   optimizers: runOptimizerCase,
 };
