@@ -51,7 +51,9 @@ import { embedding } from './embedding.ts';
 import { embedding_backward } from './embedding_backward.ts';
 import { group_norm } from './group_norm.ts';
 import { layer_norm } from './layer_norm.ts';
+import { multi_head_attention } from './multi_head_attention.ts';
 import { norm_moments } from './norm_moments.ts';
+import { scaled_dot_product_attention } from './scaled_dot_product_attention.ts';
 // @group loss-imports
 import { binary_cross_entropy, binary_cross_entropy_backward } from './binary_cross_entropy.ts';
 import { binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward } from './binary_cross_entropy_with_logits.ts';
@@ -119,6 +121,8 @@ export const opRegistry = {
   norm_moments,
   embedding,
   embedding_backward,
+  scaled_dot_product_attention,
+  multi_head_attention,
   // @group loss
   binary_cross_entropy,
   binary_cross_entropy_backward,
