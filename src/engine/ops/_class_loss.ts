@@ -42,7 +42,9 @@ function checkIndexTarget(op: string, input: Shape, target: Shape): ShapeError |
     return target.length === 1 ? null : fail('0D or 1D target tensor expected, multi-target not supported');
   }
   if (input.length === 4 && target.length !== 3) {
-    return fail(`only batches of spatial targets supported (3D tensors) but got targets of dimension: ${target.length}`);
+    return fail(
+      `only batches of spatial targets supported (3D tensors) but got targets of dimension: ${target.length}`,
+    );
   }
   if (sameShape(target, expected)) return null;
   return input.length === 4
@@ -76,11 +78,17 @@ function classLossShape(
 ): TensorMeta[] | OpError {
   const attrError = checkAttrs(op, attrs);
   if (attrError) return attrError;
-  if (input!.dtype !== 'float32') return new DTypeError(op, `input must be a float32 tensor, got ${input!.dtype}`, 0);
-  if (input!.shape.length === 0) return new ShapeError(op, 'Expected 1 or more dimensions (got 0)', [{ input: 0, dim: 0 }]);
+  if (input!.dtype !== 'float32')
+    return new DTypeError(op, `input must be a float32 tensor, got ${input!.dtype}`, 0);
+  if (input!.shape.length === 0)
+    return new ShapeError(op, 'Expected 1 or more dimensions (got 0)', [{ input: 0, dim: 0 }]);
   const byProbability = probabilities && sameShape(input!.shape, target!.shape);
   if (byProbability && target!.dtype !== 'float32') {
-    return new DTypeError(op, 'Expected floating point type for target with class probabilities, got Long', 1);
+    return new DTypeError(
+      op,
+      'Expected floating point type for target with class probabilities, got Long',
+      1,
+    );
   }
   if (!byProbability) {
     if (target!.dtype !== 'int32') return new DTypeError(op, 'expected scalar type Long but found Float', 1);
@@ -89,7 +97,8 @@ function classLossShape(
   }
   const classes = input!.shape.length === 1 ? input!.shape[0] : input!.shape[1];
   if (weight) {
-    if (weight.dtype !== 'float32') return new DTypeError(op, `weight must be a float32 tensor, got ${weight.dtype}`, 2);
+    if (weight.dtype !== 'float32')
+      return new DTypeError(op, `weight must be a float32 tensor, got ${weight.dtype}`, 2);
     if (weight.shape.length !== 1 || weight.shape[0] !== classes) {
       return new ShapeError(
         op,
@@ -117,7 +126,10 @@ export interface ClassLossSpec {
  * A loss over class scores, with a direct CPU kernel and a backward op `<name>_backward`
  * (inputs grad_output, input, target, weight) that a GPU backend can run as one fused kernel.
  */
-export function classLoss(spec: ClassLossSpec): { forward: OpDef<ClassLossAttrs>; backward: OpDef<ClassLossAttrs> } {
+export function classLoss(spec: ClassLossSpec): {
+  forward: OpDef<ClassLossAttrs>;
+  backward: OpDef<ClassLossAttrs>;
+} {
   const { name, logits, probabilityTargets } = spec;
   const args = ([input, target, weight]: (CpuTensor | null)[], attrs: ClassLossAttrs): ClassLossArgs => ({
     op: name,

@@ -122,7 +122,10 @@ export function pointwiseLoss<A extends { reduction: AnyReduction }>(
       if (!Array.isArray(shape)) return shape;
       const want = attrs.reduction === 'none' ? shape : [];
       if (!sameShape(gradOutput!.shape, want)) {
-        return new ShapeError(backwardName, `${backwardName}: grad_output [${gradOutput!.shape}] must have shape [${want}]`);
+        return new ShapeError(
+          backwardName,
+          `${backwardName}: grad_output [${gradOutput!.shape}] must have shape [${want}]`,
+        );
       }
       return out(metas[0]!.shape);
     },
@@ -130,7 +133,9 @@ export function pointwiseLoss<A extends { reduction: AnyReduction }>(
       cpu: ([gradOutput, ...ts], attrs) => {
         const shape = broadcastAll(spec.name, ts) as number[];
         const divisor = divisorOf(attrs.reduction, ts[0]!.shape, shape);
-        return [pointwiseLossBackward(gradOutput!, operands(ts), shape, attrs.reduction, divisor, spec.grad(attrs))];
+        return [
+          pointwiseLossBackward(gradOutput!, operands(ts), shape, attrs.reduction, divisor, spec.grad(attrs)),
+        ];
       },
     },
     formula: spec.formula,

@@ -26,14 +26,16 @@ const bce = pointwiseLoss<ReductionAttrs>({
     }
     if (!weight) return null;
     const shape = broadcastShapes(target!.shape, weight.shape, 'binary_cross_entropy');
-    if (shape instanceof ShapeError || sameShape(shape, input!.shape)) return shape instanceof ShapeError ? shape : null;
+    if (shape instanceof ShapeError || sameShape(shape, input!.shape))
+      return shape instanceof ShapeError ? shape : null;
     return new ShapeError(
       'binary_cross_entropy',
       `binary_cross_entropy: weight ${torchSize(weight.shape)} must broadcast to the input size ${torchSize(input!.shape)}`,
     );
   },
   loss: () => (x, y, w) => {
-    if (!(x >= 0 && x <= 1)) throw new OpError('value', 'binary_cross_entropy', 'all elements of input should be between 0 and 1');
+    if (!(x >= 0 && x <= 1))
+      throw new OpError('value', 'binary_cross_entropy', 'all elements of input should be between 0 and 1');
     return -w * (y * Math.max(Math.log(x), LOG_FLOOR) + (1 - y) * Math.max(Math.log1p(-x), LOG_FLOOR));
   },
   grad: () => (x, y, w) => (w * (x - y)) / Math.max(x * (1 - x), EPSILON),

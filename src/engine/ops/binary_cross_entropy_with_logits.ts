@@ -15,11 +15,18 @@ function sigmoid(x: number): number {
 }
 
 /** `weight` and `pos_weight` must broadcast to the input's shape (pos_weight [C] over the last dim). */
-function checkBroadcastsToInput(input: readonly number[], name: string, shape: readonly number[] | undefined) {
+function checkBroadcastsToInput(
+  input: readonly number[],
+  name: string,
+  shape: readonly number[] | undefined,
+) {
   if (!shape) return null;
   const b = broadcastShapes(input, shape, NAME);
   if (b instanceof ShapeError || sameShape(b, input)) return b instanceof ShapeError ? b : null;
-  return new ShapeError(NAME, `${NAME}: ${name} ${torchSize(shape)} must broadcast to the input size ${torchSize(input)}`);
+  return new ShapeError(
+    NAME,
+    `${NAME}: ${name} ${torchSize(shape)} must broadcast to the input size ${torchSize(input)}`,
+  );
 }
 
 /**

@@ -11,7 +11,8 @@ const crossEntropy = classLoss({
   logits: true,
   probabilityTargets: true,
   defaults: { reduction: 'mean', ignore_index: -100, label_smoothing: 0.0 },
-  formula: '∂L/∂z = (softmax(z) − onehot(y))·w[y] / N; N = Σ w[y] for mean; smoothing ε adds (ε/C)·(softmax(z)·Σw − w)',
+  formula:
+    '∂L/∂z = (softmax(z) − onehot(y))·w[y] / N; N = Σ w[y] for mean; smoothing ε adds (ε/C)·(softmax(z)·Σw − w)',
   backwardFormula: 'dz = g·(softmax(z)·Σ_c q_c − q), q = (1−ε)·w[y]·onehot(y) + (ε/C)·w, g = dL / N',
 });
 

@@ -26,8 +26,7 @@ const klDiv = pointwiseLoss<KlDivAttrs>({
     typeof log_target === 'boolean'
       ? null
       : new AttrError('kl_div', 'log_target', `must be true or false, got ${JSON.stringify(log_target)}`),
-  loss: ({ log_target }) =>
-    log_target ? (x, y) => Math.exp(y) * (y - x) : (x, y) => xlogx(y) - y * x,
+  loss: ({ log_target }) => (log_target ? (x, y) => Math.exp(y) * (y - x) : (x, y) => xlogx(y) - y * x),
   grad: ({ log_target }) => (log_target ? (_, y) => -Math.exp(y) : (_, y) => -y),
   formula: '∂L/∂x = −y·g (log_target: −e^y·g), g = dL/N for batchmean, dL/numel for mean',
 });

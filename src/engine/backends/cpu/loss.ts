@@ -138,7 +138,8 @@ function targetDistribution(args: ClassLossArgs) {
       return wy;
     }
     const base = rowStart(r);
-    for (let c = 0; c < classes; c++) q[c] = ((1 - eps) * t[base + c * stride] + eps / classes) * (w ? w[c] : 1);
+    for (let c = 0; c < classes; c++)
+      q[c] = ((1 - eps) * t[base + c * stride] + eps / classes) * (w ? w[c] : 1);
     return 1;
   };
 }
@@ -216,7 +217,8 @@ export function classLossBackward(gradOutput: CpuTensor, args: ClassLossArgs): F
     const lse = logSumExp(z, start, classes, stride);
     let mass = 0;
     for (let c = 0; c < classes; c++) mass += q[c];
-    for (let c = 0, i = start; c < classes; c++, i += stride) out[i] = gr * (Math.exp(z[i] - lse) * mass - q[c]);
+    for (let c = 0, i = start; c < classes; c++, i += stride)
+      out[i] = gr * (Math.exp(z[i] - lse) * mass - q[c]);
   }
   return out;
 }
