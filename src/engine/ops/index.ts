@@ -50,9 +50,12 @@ import { batch_norm } from './batch_norm.ts';
 import { embedding } from './embedding.ts';
 import { embedding_backward } from './embedding_backward.ts';
 import { group_norm } from './group_norm.ts';
+import { gru_cell } from './gru_cell.ts';
 import { layer_norm } from './layer_norm.ts';
+import { lstm_cell } from './lstm_cell.ts';
 import { multi_head_attention } from './multi_head_attention.ts';
 import { norm_moments } from './norm_moments.ts';
+import { rnn } from './rnn.ts';
 import { scaled_dot_product_attention } from './scaled_dot_product_attention.ts';
 // @group loss-imports
 import { binary_cross_entropy, binary_cross_entropy_backward } from './binary_cross_entropy.ts';
@@ -123,6 +126,9 @@ export const opRegistry = {
   embedding_backward,
   scaled_dot_product_attention,
   multi_head_attention,
+  lstm_cell,
+  gru_cell,
+  rnn,
   // @group loss
   binary_cross_entropy,
   binary_cross_entropy_backward,
