@@ -5,6 +5,7 @@ import { runOpCase } from './op_cases.ts';
 // @group engine-family-imports
 import { runInitStatsCase } from './init_stats.ts';
 import { runOptimizerCase } from './optimizers.ts';
+import { runSchedulerCase } from './schedulers.ts';
 
 /**
  * Families the engine itself can check. Families that need node declarations (optimizers,
@@ -18,4 +19,5 @@ export const engineFamilies: Record<string, FamilyRunner> = {
   // @group engine-families
   init_stats: runInitStatsCase,
   optimizers: runOptimizerCase,
+  schedulers: runSchedulerCase,
 };
