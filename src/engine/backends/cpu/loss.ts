@@ -115,33 +115,50 @@ function layout(input: CpuTensor) {
 }
 
 /**
- * Each row's loss is −Σ_c q_c·log p_c with a weighted target distribution q:
- *   class index y:   q = (1−ε)·w_y·onehot(y) + (ε/C)·w   (ignored rows: q = 0),
- *   probabilities t: q = ((1−ε)·t + ε/C)·w.
- * `fill` writes q for row r into `q` and returns the row's share of the 'mean' divisor
- * (w_y for indices, as nll_loss does; 1 for probabilities), or -1 for an ignored row.
+ * Each row's loss is −Σ_c q_c·log p_c with a weighted target distribution q, kept as
+ * q = dense + spike·onehot(y) so that the common case costs O(1) beyond the log-sum-exp:
+ *   class index y:   spike = (1−ε)·w_y, dense = (ε/C)·w shared by all rows (none when ε = 0);
+ *   probabilities t: no spike, dense = ((1−ε)·t + ε/C)·w for the row.
+ * `load(r)` fills `row` for row r, or returns false for an ignored target. `share` is the row's
+ * part of the 'mean' divisor: w_y for indices (as nll_loss), 1 for probabilities.
  */
-function targetDistribution(args: ClassLossArgs) {
+function rowTargets(args: ClassLossArgs) {
   const { classes, stride, rowStart } = layout(args.input);
   const eps = args.labelSmoothing;
   const w = args.weight?.data;
   const t = args.target.data;
   const byIndex = args.target.dtype === 'int32';
-  return (r: number, q: Float64Array): number => {
+  const weightOf = (c: number) => (w ? w[c] : 1);
+  const smoothing =
+    byIndex && eps > 0
+      ? Float64Array.from({ length: classes }, (_, c) => (eps / classes) * weightOf(c))
+      : null;
+  const smoothingMass = smoothing ? smoothing.reduce((a, b) => a + b, 0) : 0;
+  const row = { y: -1, spike: 0, share: 0, mass: 0, dense: byIndex ? smoothing : new Float64Array(classes) };
+  const load = (r: number): boolean => {
     if (byIndex) {
       const y = t[r];
-      if (y === args.ignoreIndex) return -1;
+      if (y === args.ignoreIndex) return false;
       if (y < 0 || y >= classes) throw new OpError('value', args.op, `Target ${y} is out of bounds.`);
-      for (let c = 0; c < classes; c++) q[c] = (eps / classes) * (w ? w[c] : 1);
-      const wy = w ? w[y] : 1;
-      q[y] += (1 - eps) * wy;
-      return wy;
+      const wy = weightOf(y);
+      row.y = y;
+      row.spike = (1 - eps) * wy;
+      row.share = wy;
+      row.mass = row.spike + smoothingMass;
+      return true;
     }
+    const dense = row.dense!;
     const base = rowStart(r);
-    for (let c = 0; c < classes; c++)
-      q[c] = ((1 - eps) * t[base + c * stride] + eps / classes) * (w ? w[c] : 1);
-    return 1;
+    let mass = 0;
+    for (let c = 0; c < classes; c++) {
+      dense[c] = ((1 - eps) * t[base + c * stride] + eps / classes) * weightOf(c);
+      mass += dense[c];
+    }
+    row.share = 1;
+    row.mass = mass;
+    return true;
   };
+  return { row, load, byIndex };
 }
 
 /** log Σ_c exp(z_c) over one row, in one pass (running max, rescaled running sum). */
@@ -160,31 +177,31 @@ function logSumExp(z: ArrayLike<number>, start: number, classes: number, stride:
   return max + Math.log(sum);
 }
 
-/** The 'mean' divisor: Σ of the non-ignored rows' shares (Σ w[y] for indices, rows for probabilities). */
+/** The 'mean' divisor: Σ w[y] over the counted rows for indices, the number of rows for probabilities. */
 function meanDivisor(args: ClassLossArgs): number {
-  const { classes, rows } = layout(args.input);
-  const fill = targetDistribution(args);
-  const q = new Float64Array(classes);
+  const { rows } = layout(args.input);
+  const { row, load, byIndex } = rowTargets(args);
+  if (!byIndex) return rows;
   let total = 0;
-  for (let r = 0; r < rows; r++) total += Math.max(0, fill(r, q));
+  for (let r = 0; r < rows; r++) if (load(r)) total += row.share;
   return total;
 }
 
 export function classLossForward(args: ClassLossArgs): Float32Array {
   const { classes, stride, rows, rowStart } = layout(args.input);
-  const fill = targetDistribution(args);
+  const { row, load } = rowTargets(args);
   const z = args.input.data;
-  const q = new Float64Array(classes);
   const perRow = new Float64Array(rows);
   let divisor = 0;
   for (let r = 0; r < rows; r++) {
-    const share = fill(r, q);
-    if (share < 0) continue;
-    divisor += share;
+    if (!load(r)) continue;
+    divisor += row.share;
     const start = rowStart(r);
+    // −log p_c = lse − z_c for logits; the input is log p itself for nll_loss
     const lse = args.logits ? logSumExp(z, start, classes, stride) : 0;
-    let loss = 0;
-    for (let c = 0, i = start; c < classes; c++, i += stride) if (q[c] !== 0) loss += q[c] * (lse - z[i]);
+    let loss = row.spike === 0 ? 0 : row.spike * (lse - z[start + row.y * stride]);
+    const dense = row.dense;
+    if (dense) for (let c = 0, i = start; c < classes; c++, i += stride) loss += dense[c] * (lse - z[i]);
     perRow[r] = loss;
   }
   if (args.reduction === 'none') return Float32Array.from(perRow);
@@ -200,25 +217,32 @@ export function classLossForward(args: ClassLossArgs): Float32Array {
  */
 export function classLossBackward(gradOutput: CpuTensor, args: ClassLossArgs): Float32Array {
   const { classes, stride, rows, rowStart } = layout(args.input);
-  const fill = targetDistribution(args);
+  const { row, load } = rowTargets(args);
   const z = args.input.data;
   const g = gradOutput.data;
   const out = new Float32Array(z.length);
-  const q = new Float64Array(classes);
   const scale = args.reduction === 'mean' ? g[0] / meanDivisor(args) : g[0];
   for (let r = 0; r < rows; r++) {
-    if (fill(r, q) < 0) continue;
+    if (!load(r)) continue;
     const gr = args.reduction === 'none' ? g[r] : scale;
     const start = rowStart(r);
-    if (!args.logits) {
-      for (let c = 0, i = start; c < classes; c++, i += stride) out[i] = -gr * q[c];
-      continue;
+    const dense = row.dense;
+    if (args.logits) {
+      // softmax with one exp per element: e_c = exp(z_c − max) is kept in `out`, then scaled
+      let max = z[start];
+      for (let c = 1, i = start + stride; c < classes; c++, i += stride) if (z[i] > max) max = z[i];
+      let sum = 0;
+      for (let c = 0, i = start; c < classes; c++, i += stride) {
+        out[i] = Math.exp(z[i] - max);
+        sum += out[i];
+      }
+      const k = (gr * row.mass) / sum;
+      for (let c = 0, i = start; c < classes; c++, i += stride)
+        out[i] = k * out[i] - (dense ? gr * dense[c] : 0);
+    } else if (dense) {
+      for (let c = 0, i = start; c < classes; c++, i += stride) out[i] = -gr * dense[c];
     }
-    const lse = logSumExp(z, start, classes, stride);
-    let mass = 0;
-    for (let c = 0; c < classes; c++) mass += q[c];
-    for (let c = 0, i = start; c < classes; c++, i += stride)
-      out[i] = gr * (Math.exp(z[i] - lse) * mass - q[c]);
+    if (row.spike !== 0) out[start + row.y * stride] -= gr * row.spike;
   }
   return out;
 }
