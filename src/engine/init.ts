@@ -78,7 +78,10 @@ export function calculateGain(nonlinearity: Nonlinearity | string, param: number
  */
 export function fans(shape: Shape): { fanIn: number; fanOut: number } {
   if (shape.length < 2) {
-    throw new ShapeError('init', 'Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
+    throw new ShapeError(
+      'init',
+      'Fan in and fan out can not be computed for tensor with fewer than 2 dimensions',
+    );
   }
   const receptive = sizeOf(shape.slice(2));
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
@@ -113,7 +116,11 @@ export interface KaimingOptions {
 
 function kaimingStd(shape: Shape, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions) {
   if (mode !== 'fan_in' && mode !== 'fan_out') {
-    throw new AttrError('kaiming', 'mode', `Mode ${mode} not supported, please use one of ['fan_in', 'fan_out']`);
+    throw new AttrError(
+      'kaiming',
+      'mode',
+      `Mode ${mode} not supported, please use one of ['fan_in', 'fan_out']`,
+    );
   }
   const { fanIn, fanOut } = fans(shape);
   const gain = calculateGain(nonlinearity, a);
@@ -159,11 +166,21 @@ export function xavierNormal(shape: Shape, rng: Rng, gain = 1, backend?: Backend
   return sample(xavierNormalSpec(shape, gain), shape, rng, backend);
 }
 
-export function kaimingUniform(shape: Shape, rng: Rng, options: KaimingOptions = {}, backend?: Backend): Tensor {
+export function kaimingUniform(
+  shape: Shape,
+  rng: Rng,
+  options: KaimingOptions = {},
+  backend?: Backend,
+): Tensor {
   return sample(kaimingUniformSpec(shape, options), shape, rng, backend);
 }
 
-export function kaimingNormal(shape: Shape, rng: Rng, options: KaimingOptions = {}, backend?: Backend): Tensor {
+export function kaimingNormal(
+  shape: Shape,
+  rng: Rng,
+  options: KaimingOptions = {},
+  backend?: Backend,
+): Tensor {
   return sample(kaimingNormalSpec(shape, options), shape, rng, backend);
 }
 
@@ -185,7 +202,13 @@ export function uniform(shape: Shape, rng: Rng, lo = 0, hi = 1, backend: Backend
 }
 
 /** N(mean, std²), like nn.init.normal_ (e.g. std 0.01 for the D2L classics). */
-export function normal(shape: Shape, rng: Rng, std = 1, mean = 0, backend: Backend = defaultBackend()): Tensor {
+export function normal(
+  shape: Shape,
+  rng: Rng,
+  std = 1,
+  mean = 0,
+  backend: Backend = defaultBackend(),
+): Tensor {
   if (!(std >= 0)) throw new AttrError('normal', 'std', `must be non-negative, got ${std}`);
   return tensor(rng.fillNormal(new Float32Array(sizeOf(shape)), mean, std), shape, 'float32', backend);
 }

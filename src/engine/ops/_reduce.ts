@@ -1,4 +1,4 @@
-import { AttrError, DTypeError, ShapeError } from '../errors.ts';
+import { AttrError, DTypeError, type ShapeError } from '../errors.ts';
 import { expandTo, reshape } from '../functional.ts';
 import { out } from '../op.ts';
 import { normalizeDim, sameShape } from '../shape.ts';
@@ -27,7 +27,8 @@ export function reducedDims(op: string, dim: unknown, rank: number): number[] | 
   for (const d of list) {
     const n = normalizeDim(op, d, rank);
     if (n instanceof AttrError) return n;
-    if (dims.includes(n)) return new AttrError(op, 'dim', `dim ${n} appears multiple times in the list of dims`);
+    if (dims.includes(n))
+      return new AttrError(op, 'dim', `dim ${n} appears multiple times in the list of dims`);
     dims.push(n);
   }
   // a 0-d tensor reduces over "dim 0" but has no dim to drop
@@ -50,11 +51,15 @@ export function reduceShape(
   { dim, keepdim }: ReduceAttrs,
   dtypes: readonly DType[] = ['float32', 'int32'],
 ): TensorMeta[] | AttrError | DTypeError | ShapeError {
-  if (!dtypes.includes(x.dtype)) return new DTypeError(op, `expected a ${dtypes.join(' or ')} tensor, got ${x.dtype}`, 0);
-  if (typeof keepdim !== 'boolean') return new AttrError(op, 'keepdim', `must be a boolean, got ${JSON.stringify(keepdim)}`);
+  if (!dtypes.includes(x.dtype))
+    return new DTypeError(op, `expected a ${dtypes.join(' or ')} tensor, got ${x.dtype}`, 0);
+  // an explicit undefined means the default, as leaving the attr out does
+  const keep = keepdim ?? false;
+  if (typeof keep !== 'boolean')
+    return new AttrError(op, 'keepdim', `must be a boolean, got ${JSON.stringify(keepdim)}`);
   const dims = reducedDims(op, dim, x.shape.length);
   if (dims instanceof AttrError) return dims;
-  return out(reducedShape(x.shape, dims, keepdim), x.dtype);
+  return out(reducedShape(x.shape, dims, keep), x.dtype);
 }
 
 /** Bring a reduced gradient back to x's shape: reinsert the reduced dims, then broadcast. */

@@ -23,7 +23,8 @@ export function unaryOp<A>(spec: UnarySpec<A>): OpDef<A> {
     inputs: [{ name: 'x' }],
     defaults: spec.defaults,
     shape([x], attrs) {
-      if (x!.dtype !== 'float32') return new DTypeError(spec.name, `expected a float32 tensor, got ${x!.dtype}`, 0);
+      if (x!.dtype !== 'float32')
+        return new DTypeError(spec.name, `expected a float32 tensor, got ${x!.dtype}`, 0);
       return spec.check?.(attrs) ?? out(x!.shape);
     },
     forward: { cpu: ([x], attrs) => [mapUnary(x!, (v) => spec.f(v, attrs))] },
@@ -48,11 +49,16 @@ export function unaryBackwardOp<A>(
     inputs: [{ name: 'dy' }, { name: 'x' }],
     shape([dy, x]) {
       if (!sameShape(dy!.shape, x!.shape)) {
-        return new ShapeError(name, `${name}: dy [${dy!.shape}] and x [${x!.shape}] must have the same shape`);
+        return new ShapeError(
+          name,
+          `${name}: dy [${dy!.shape}] and x [${x!.shape}] must have the same shape`,
+        );
       }
       return out(x!.shape);
     },
-    forward: { cpu: ([dy, x], attrs, [o]) => [mapBinary(dy!, x!, o.shape, (g, v) => g * derivative(v, attrs))] },
+    forward: {
+      cpu: ([dy, x], attrs, [o]) => [mapBinary(dy!, x!, o.shape, (g, v) => g * derivative(v, attrs))],
+    },
     formula,
   });
 }

@@ -1,7 +1,7 @@
 import { axisView, storageLike } from '../backends/cpu/reduce.ts';
 import { fill } from '../create.ts';
 import { run } from '../dispatch.ts';
-import { AttrError, DTypeError, OpError, ShapeError } from '../errors.ts';
+import { AttrError, DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { type CpuTensor, defineOp, type OpDef, out } from '../op.ts';
 import { normalizeDim } from '../shape.ts';
 import type { Tensor, TensorMeta } from '../tensor.ts';
@@ -21,14 +21,20 @@ export function concatShape(inputs: readonly (TensorMeta | null)[], dim: number)
   }
   const zeroDim = metas.findIndex((t) => t.shape.length === 0);
   if (zeroDim >= 0) {
-    return new ShapeError('concat', `zero-dimensional tensor (at position ${zeroDim}) cannot be concatenated`, [
-      { input: zeroDim, dim: -1 },
-    ]);
+    return new ShapeError(
+      'concat',
+      `zero-dimensional tensor (at position ${zeroDim}) cannot be concatenated`,
+      [{ input: zeroDim, dim: -1 }],
+    );
   }
   const dtype = metas[0].dtype;
   const otherType = metas.findIndex((t) => t.dtype !== dtype);
   if (otherType >= 0) {
-    return new DTypeError('concat', `expected every tensor to be ${dtype}, got ${metas[otherType].dtype} at position ${otherType}`, otherType);
+    return new DTypeError(
+      'concat',
+      `expected every tensor to be ${dtype}, got ${metas[otherType].dtype} at position ${otherType}`,
+      otherType,
+    );
   }
   const first = metas.findIndex((t) => !isLegacyEmpty(t));
   if (first < 0) return out([0], dtype);
@@ -40,9 +46,11 @@ export function concatShape(inputs: readonly (TensorMeta | null)[], dim: number)
     const s = metas[i].shape;
     if (isLegacyEmpty(metas[i])) continue;
     if (s.length !== ref.length) {
-      return new ShapeError('concat', `Tensors must have same number of dimensions: got ${ref.length} and ${s.length}`, [
-        { input: i, dim: -1 },
-      ]);
+      return new ShapeError(
+        'concat',
+        `Tensors must have same number of dimensions: got ${ref.length} and ${s.length}`,
+        [{ input: i, dim: -1 }],
+      );
     }
     for (let k = 0; k < s.length; k++) {
       if (k !== d && s[k] !== ref[k]) {
@@ -79,7 +87,10 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
   forward: {
     cpu(inputs, { dim }, [o]) {
       const parts = inputs.filter((t): t is CpuTensor => t !== null && !isLegacyEmpty(t));
-      const result = storageLike(o.dtype, o.shape.reduce((a, b) => a * b, 1));
+      const result = storageLike(
+        o.dtype,
+        o.shape.reduce((a, b) => a * b, 1),
+      );
       if (parts.length === 0) return [result];
       const d = concatDim(parts, dim);
       const { outer, size, inner } = axisView(o.shape, d);

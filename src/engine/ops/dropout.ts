@@ -36,12 +36,15 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   inputs: [{ name: 'x' }],
   defaults: { p: 0.5, training: true, seed: 0 },
   shape([x], { p, training, seed }) {
-    if (x!.dtype !== 'float32') return new DTypeError('dropout', `expected a float32 tensor, got ${x!.dtype}`, 0);
+    if (x!.dtype !== 'float32')
+      return new DTypeError('dropout', `expected a float32 tensor, got ${x!.dtype}`, 0);
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
       return new AttrError('dropout', 'p', `dropout probability has to be between 0 and 1, but got ${p}`);
     }
-    if (typeof training !== 'boolean') return new AttrError('dropout', 'training', `must be a boolean, got ${JSON.stringify(training)}`);
-    if (!Number.isInteger(seed)) return new AttrError('dropout', 'seed', `must be an integer, got ${JSON.stringify(seed)}`);
+    if (typeof training !== 'boolean')
+      return new AttrError('dropout', 'training', `must be a boolean, got ${JSON.stringify(training)}`);
+    if (!Number.isInteger(seed))
+      return new AttrError('dropout', 'seed', `must be an integer, got ${JSON.stringify(seed)}`);
     return out(x!.shape);
   },
   composite([x], { p, training, seed }) {

@@ -78,9 +78,13 @@ export const gelu: OpDef<GeluAttrs> = unaryOp<GeluAttrs>({
   check: ({ approximate }) =>
     approximate === 'none' || approximate === 'tanh'
       ? null
-      : new AttrError('gelu', 'approximate', `argument must be either none or tanh, got ${JSON.stringify(approximate)}`),
+      : new AttrError(
+          'gelu',
+          'approximate',
+          `argument must be either none or tanh, got ${JSON.stringify(approximate)}`,
+        ),
   vjp: ({ inputs: [x] }, dy, attrs) => run('gelu_backward', [dy, x!], attrs),
-  formula: "dX = dY·(Φ(X) + X·φ(X))  (tanh form: d/dX of ½X(1 + tanh(√(2/π)(X + 0.044715X³))))",
+  formula: 'dX = dY·(Φ(X) + X·φ(X))  (tanh form: d/dX of ½X(1 + tanh(√(2/π)(X + 0.044715X³))))',
 });
 
 export const gelu_backward: OpDef<GeluAttrs> = unaryBackwardOp<GeluAttrs>(

@@ -17,7 +17,9 @@ export const max: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     const dims = reducedDims('max', attrs.dim, x!.shape.length) as number[];
     const empty = dims.find((d) => x!.shape[d] === 0);
     if (empty !== undefined) {
-      return new ShapeError('max', `amax(): Expected reduction dim ${empty} to have non-zero size.`, [{ input: 0, dim: empty }]);
+      return new ShapeError('max', `amax(): Expected reduction dim ${empty} to have non-zero size.`, [
+        { input: 0, dim: empty },
+      ]);
     }
     return result;
   },

@@ -13,11 +13,16 @@ export interface NarrowAttrs {
 }
 
 /** torch.narrow's checks and messages: start may be negative; start + length must fit. */
-export function narrowWindow(shape: Shape, { dim, start, length }: NarrowAttrs): Window | AttrError | ShapeError {
-  if (shape.length === 0) return new AttrError('narrow', 'dim', 'narrow() cannot be applied to a 0-dim tensor.');
+export function narrowWindow(
+  shape: Shape,
+  { dim, start, length }: NarrowAttrs,
+): Window | AttrError | ShapeError {
+  if (shape.length === 0)
+    return new AttrError('narrow', 'dim', 'narrow() cannot be applied to a 0-dim tensor.');
   const d = normalizeDim('narrow', dim, shape.length);
   if (d instanceof AttrError) return d;
-  if (!Number.isInteger(length)) return new AttrError('narrow', 'length', `must be an int, got ${JSON.stringify(length)}`);
+  if (!Number.isInteger(length))
+    return new AttrError('narrow', 'length', `must be an int, got ${JSON.stringify(length)}`);
   const size = shape[d];
   // start == size is allowed (an empty window at the end) but is not a valid index to wrap
   const s = start === size ? start : normalizeDim('narrow', start, size, 'start');

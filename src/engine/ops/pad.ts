@@ -1,8 +1,8 @@
 import { storageLike } from '../backends/cpu/reduce.ts';
 import { run } from '../dispatch.ts';
 import { AttrError, type OpError, ShapeError } from '../errors.ts';
-import { defineOp, type OpDef, out } from '../op.ts';
 import type { CpuTensor } from '../op.ts';
+import { defineOp, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
 import { type Shape, sizeOf, stridesOf } from '../tensor.ts';
 
@@ -42,7 +42,10 @@ export function paddedShape(shape: Shape, { pad, mode, value }: PadAttrs): numbe
     // PyTorch has 1-, 2- and 3-d kernels for these modes, each with or without a batch dim
     const spatial = pad.length / 2;
     if (spatial < 1 || (shape.length !== spatial + 1 && shape.length !== spatial + 2)) {
-      return new ShapeError('pad', 'Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now');
+      return new ShapeError(
+        'pad',
+        'Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now',
+      );
     }
   } else if (typeof value !== 'number') {
     return new AttrError('pad', 'value', `must be a number, got ${JSON.stringify(value)}`);
@@ -70,7 +73,12 @@ export function paddedShape(shape: Shape, { pad, mode, value }: PadAttrs): numbe
 function nonConstantProblem(mode: PadMode, shape: Shape, d: number, lo: number, hi: number): OpError | null {
   if (lo === 0 && hi === 0) return null;
   const n = shape[d];
-  if (lo < 0 || hi < 0) return new AttrError('pad', 'pad', `negative padding is only supported in constant mode, got (${lo}, ${hi})`);
+  if (lo < 0 || hi < 0)
+    return new AttrError(
+      'pad',
+      'pad',
+      `negative padding is only supported in constant mode, got (${lo}, ${hi})`,
+    );
   if (mode === 'reflect' && (lo >= n || hi >= n)) {
     const argument = 4 + 2 * (shape.length - 1 - d);
     return new ShapeError(
@@ -80,10 +88,15 @@ function nonConstantProblem(mode: PadMode, shape: Shape, d: number, lo: number, 
     );
   }
   if (mode === 'replicate' && n === 0) {
-    return new ShapeError('pad', `replicate padding needs a non-empty dimension ${d} of input [${shape.join(', ')}]`);
+    return new ShapeError(
+      'pad',
+      `replicate padding needs a non-empty dimension ${d} of input [${shape.join(', ')}]`,
+    );
   }
   if (mode === 'circular' && (lo > n || hi > n)) {
-    return new ShapeError('pad', 'Padding value causes wrapping around more than once.', [{ input: 0, dim: d }]);
+    return new ShapeError('pad', 'Padding value causes wrapping around more than once.', [
+      { input: 0, dim: d },
+    ]);
   }
   return null;
 }
@@ -106,7 +119,12 @@ function sourceIndices(mode: PadMode, n: number, lo: number, size: number): Int3
  * Walk the padded shape and hand each output position with the input offset it reads
  * (−1 for a constant fill). Forward gathers with it; the gradient scatter-adds.
  */
-function eachSource(inShape: Shape, outShape: Shape, attrs: PadAttrs, visit: (o: number, src: number) => void): void {
+function eachSource(
+  inShape: Shape,
+  outShape: Shape,
+  attrs: PadAttrs,
+  visit: (o: number, src: number) => void,
+): void {
   const rank = outShape.length;
   const size = sizeOf(outShape);
   if (rank === 0) {
@@ -178,7 +196,10 @@ export const pad_backward: OpDef<PadBackwardAttrs> = defineOp<PadBackwardAttrs>(
     const padded = paddedShape(attrs.shape, attrs);
     if (padded instanceof Error) return padded;
     if (!sameShape(padded, dy!.shape)) {
-      return new ShapeError('pad_backward', `pad_backward: gradient [${dy!.shape}] does not match padded shape [${padded}]`);
+      return new ShapeError(
+        'pad_backward',
+        `pad_backward: gradient [${dy!.shape}] does not match padded shape [${padded}]`,
+      );
     }
     return out(attrs.shape);
   },

@@ -5,8 +5,8 @@ import { unaryOp } from './_unary.ts';
 
 export const relu: OpDef<NoAttrs> = unaryOp<NoAttrs>({
   name: 'relu',
-  // written so that NaN stays NaN (Math.max would too, but this says it)
-  f: (v) => (v <= 0 ? 0 : v),
+  // Math.max keeps a NaN, as torch.relu does
+  f: (v) => Math.max(v, 0),
   vjp: ({ outputs: [y] }, dy) => mul(dy, run('positive_mask', [y])),
   formula: 'dX = dY·[X > 0]',
 });

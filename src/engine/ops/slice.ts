@@ -28,14 +28,18 @@ function isIntOrNull(v: unknown): boolean {
 
 /** x[..., start:end:step] along dim, resolved as at::slice does (clamped, never an index error). */
 export function sliceWindow(shape: Shape, attrs: SliceAttrs): Window | AttrError {
-  if (shape.length === 0) return new AttrError('slice', 'dim', 'slice() cannot be applied to a 0-dim tensor.');
+  if (shape.length === 0)
+    return new AttrError('slice', 'dim', 'slice() cannot be applied to a 0-dim tensor.');
   const dim = normalizeDim('slice', attrs.dim, shape.length);
   if (dim instanceof AttrError) return dim;
   const step = attrs.step ?? 1;
-  if (!Number.isInteger(step)) return new AttrError('slice', 'step', `must be an int, got ${JSON.stringify(step)}`);
+  if (!Number.isInteger(step))
+    return new AttrError('slice', 'step', `must be an int, got ${JSON.stringify(step)}`);
   if (step <= 0) return new AttrError('slice', 'step', 'slice step must be positive');
-  if (!isIntOrNull(attrs.start)) return new AttrError('slice', 'start', `must be an int or null, got ${JSON.stringify(attrs.start)}`);
-  if (!isIntOrNull(attrs.end)) return new AttrError('slice', 'end', `must be an int or null, got ${JSON.stringify(attrs.end)}`);
+  if (!isIntOrNull(attrs.start))
+    return new AttrError('slice', 'start', `must be an int or null, got ${JSON.stringify(attrs.start)}`);
+  if (!isIntOrNull(attrs.end))
+    return new AttrError('slice', 'end', `must be an int or null, got ${JSON.stringify(attrs.end)}`);
   const size = shape[dim];
   const wrap = (i: number) => (i < 0 ? i + size : i);
   const start = Math.min(Math.max(wrap(attrs.start ?? 0), 0), size);
@@ -90,9 +94,11 @@ export const slice_backward: OpDef<SliceBackwardAttrs> = defineOp<SliceBackwardA
       (count === 0 || start + (count - 1) * step < shape[dim]);
     return fits
       ? out(shape, dy!.dtype)
-      : new ShapeError('slice_backward', `slice_backward: a [${dy!.shape}] gradient does not fit [${shape}] at dim ${dim}`);
+      : new ShapeError(
+          'slice_backward',
+          `slice_backward: a [${dy!.shape}] gradient does not fit [${shape}] at dim ${dim}`,
+        );
   },
   forward: { cpu: ([dy], { shape, dim, start, step }) => [placeAlong(dy!, shape, dim, start, step)] },
   formula: 'dX = zeros with the window set to dY',
 });
-

@@ -1,6 +1,6 @@
-import { AttrError, OpError, ShapeError } from '../errors.ts';
-import { reshape } from '../functional.ts';
 import { run } from '../dispatch.ts';
+import { AttrError, type OpError, ShapeError } from '../errors.ts';
+import { reshape } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { normalizeDim, sameShape } from '../shape.ts';
 import type { TensorMeta } from '../tensor.ts';
@@ -27,7 +27,11 @@ function stackShape(inputs: readonly (TensorMeta | null)[], dim: number): Tensor
   const d = normalizeDim('stack', dim, ref.length + 1);
   if (d instanceof AttrError) return d;
   const other = metas.find((t) => t.dtype !== metas[0].dtype);
-  if (other) return new ShapeError('stack', `stack: expected every tensor to be ${metas[0].dtype}, got ${other.dtype}`);
+  if (other)
+    return new ShapeError(
+      'stack',
+      `stack: expected every tensor to be ${metas[0].dtype}, got ${other.dtype}`,
+    );
   return out([...ref.slice(0, d), metas.length, ...ref.slice(d)], metas[0].dtype);
 }
 

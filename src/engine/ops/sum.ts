@@ -1,6 +1,13 @@
 import { reduceDims, storageLike } from '../backends/cpu/reduce.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import { keptShape, type ReduceAttrs, reduceDefaults, reducedDims, reduceShape, spreadBack } from './_reduce.ts';
+import {
+  keptShape,
+  type ReduceAttrs,
+  reduceDefaults,
+  reducedDims,
+  reduceShape,
+  spreadBack,
+} from './_reduce.ts';
 
 export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'sum',

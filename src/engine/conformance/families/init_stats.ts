@@ -53,7 +53,12 @@ function specFor(c: InitCase): InitSpec {
  * and check their spread: std within 2% of the formula, mean near 0, uniform draws inside
  * ±bound and reaching close to it.
  */
-async function checkSample(v: Verdict, spec: InitSpec, shape: number[], { backend }: FamilyContext): Promise<void> {
+async function checkSample(
+  v: Verdict,
+  spec: InitSpec,
+  shape: number[],
+  { backend }: FamilyContext,
+): Promise<void> {
   const perDraw = Math.max(sizeOf(shape), 1);
   const draws = Math.ceil(MIN_SAMPLES / perDraw);
   const rng = new Rng(1234);
@@ -73,13 +78,18 @@ async function checkSample(v: Verdict, spec: InitSpec, shape: number[], { backen
   const mean = total / n;
   const std = Math.sqrt(squares / n - mean * mean);
   if (Math.abs(std - spec.std) > STD_TOLERANCE * spec.std) {
-    v.fail(`sampled std ${std.toPrecision(6)} is not within ${STD_TOLERANCE * 100}% of ${spec.std.toPrecision(6)}`);
+    v.fail(
+      `sampled std ${std.toPrecision(6)} is not within ${STD_TOLERANCE * 100}% of ${spec.std.toPrecision(6)}`,
+    );
   }
   // the sample mean has a standard error of std/√n; 6 of those is a generous bound
-  if (Math.abs(mean) > (6 * spec.std) / Math.sqrt(n)) v.fail(`sampled mean ${mean.toPrecision(4)} is not near 0`);
+  if (Math.abs(mean) > (6 * spec.std) / Math.sqrt(n))
+    v.fail(`sampled mean ${mean.toPrecision(4)} is not near 0`);
   if (spec.bound !== null) {
-    if (largest > spec.bound * (1 + 1e-6)) v.fail(`sampled |value| ${largest} exceeds the bound ${spec.bound}`);
-    if (largest < spec.bound * 0.99) v.fail(`sampled values never come near the bound ${spec.bound} (max ${largest})`);
+    if (largest > spec.bound * (1 + 1e-6))
+      v.fail(`sampled |value| ${largest} exceeds the bound ${spec.bound}`);
+    if (largest < spec.bound * 0.99)
+      v.fail(`sampled values never come near the bound ${spec.bound} (max ${largest})`);
   }
 }
 
@@ -113,7 +123,12 @@ export async function runInitStatsCase(raw: RefCase, ctx: FamilyContext): Promis
     checkNumber(v, 'std', spec.std, c.std);
     await checkSample(v, spec, c.tensor_shape ?? [], ctx);
   } catch (e) {
-    return { id: c.id, ok: false, unsupported: /unknown init/.test((e as Error).message), message: (e as Error).message };
+    return {
+      id: c.id,
+      ok: false,
+      unsupported: /unknown init/.test((e as Error).message),
+      message: (e as Error).message,
+    };
   }
   return v.result(c.id);
 }
