@@ -352,6 +352,10 @@ describe.each(await testBackends())('loss ops on $name', (backend: Backend) => {
       expect(failure(() => run('cross_entropy', [z(), on(new Array(40).fill(0), [4, 10], 'int32')]))).toBe(
         'cross_entropy: Expected floating point type for target with class probabilities, got Long',
       );
+      const probs = probabilities([4, 10]);
+      expect(failure(() => run('cross_entropy', [z(), on(probs.data, [4, 10])], { ignore_index: 0 }))).toBe(
+        'cross_entropy: ignore_index is not supported for floating point target (got 0)',
+      );
     });
 
     it('reports shape mismatches of the pointwise losses as PyTorch does', () => {

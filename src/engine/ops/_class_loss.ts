@@ -90,6 +90,13 @@ function classLossShape(
       1,
     );
   }
+  if (byProbability && attrs.ignore_index >= 0) {
+    return new AttrError(
+      op,
+      'ignore_index',
+      `is not supported for floating point target (got ${attrs.ignore_index})`,
+    );
+  }
   if (!byProbability) {
     if (target!.dtype !== 'int32') return new DTypeError(op, 'expected scalar type Long but found Float', 1);
     const shapeError = checkIndexTarget(op, input!.shape, target!.shape);
