@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttrError, cpuBackend, OpError, tensor } from '../../src/engine/index.ts';
-import { radamRectification } from '../../src/engine/runtime/optimizers/radam.ts';
+import { resolveHyperparams } from '../../src/engine/runtime/hyperparams.ts';
 import {
   clipGradNorm,
   clipGradValue,
@@ -9,19 +9,24 @@ import {
   optimizerDefs,
   totalGradNorm,
 } from '../../src/engine/runtime/optimizers/index.ts';
+import { radamRectification } from '../../src/engine/runtime/optimizers/radam.ts';
 import { gradsOf, type Param, param, paramTensor } from '../../src/engine/runtime/params.ts';
-import { resolveHyperparams } from '../../src/engine/runtime/hyperparams.ts';
 
 const names = Object.keys(optimizerDefs) as OptimizerName[];
 
 /** L(p) = 0.5·Σ_i c_i(p_i − t_i)², a separable quadratic with its gradient c·(p − t). */
 const curvature = [1, 4, 0.5, 2];
 const target = [1, -2, 0.5, 3];
-const lossOf = (p: Float32Array) => p.reduce((acc, x, i) => acc + 0.5 * curvature[i] * (x - target[i]) ** 2, 0);
+const lossOf = (p: Float32Array) =>
+  p.reduce((acc, x, i) => acc + 0.5 * curvature[i] * (x - target[i]) ** 2, 0);
 const gradOf = (p: Float32Array) => Float32Array.from(p, (x, i) => curvature[i] * (x - target[i]));
 
 function runSteps(opt: ReturnType<typeof createOptimizer>, params: Param[], steps: number): void {
-  for (let k = 0; k < steps; k++) opt.step(params, params.map((p) => gradOf(p.data)));
+  for (let k = 0; k < steps; k++)
+    opt.step(
+      params,
+      params.map((p) => gradOf(p.data)),
+    );
 }
 
 const trainable = (): Param[] => [param('w', [4], [0, 0, 0, 0])];
@@ -190,23 +195,31 @@ describe('bad hyperparameters', () => {
   });
 
   it('accepts and ignores PyTorch implementation flags (foreach, fused, ...)', () => {
-    expect(() => createOptimizer('Adam', trainable(), { foreach: null, fused: false, capturable: false })).not.toThrow();
+    expect(() =>
+      createOptimizer('Adam', trainable(), { foreach: null, fused: false, capturable: false }),
+    ).not.toThrow();
   });
 
   it('names an unknown optimizer', () => {
-    expect(() => createOptimizer('Adamax', trainable())).toThrow(/'Adamax' is not an optimizer \(expected one of SGD/);
+    expect(() => createOptimizer('Adamax', trainable())).toThrow(
+      /'Adamax' is not an optimizer \(expected one of SGD/,
+    );
   });
 
   it('rejects a step whose parameters or gradients do not match the ones it was made for', () => {
     const opt = createOptimizer('SGD', trainable());
     expect(() => opt.step(trainable(), [new Float32Array(3)])).toThrow(OpError);
-    expect(() => opt.step(trainable(), [new Float32Array(3)])).toThrow(/parameter 0 \('w'\) has 4 values and gradient 3/);
+    expect(() => opt.step(trainable(), [new Float32Array(3)])).toThrow(
+      /parameter 0 \('w'\) has 4 values and gradient 3/,
+    );
     expect(() => opt.step([], [])).toThrow(/created for 1 parameters/);
   });
 
   it('rejects a snapshot of another optimizer', () => {
     const snap = createOptimizer('SGD', trainable()).snapshot();
-    expect(() => createOptimizer('Adam', trainable()).restore(snap)).toThrow(/Adam: snapshot was taken from SGD/);
+    expect(() => createOptimizer('Adam', trainable()).restore(snap)).toThrow(
+      /Adam: snapshot was taken from SGD/,
+    );
   });
 });
 
@@ -236,7 +249,9 @@ describe('gradient clipping (torch.nn.utils semantics)', () => {
 
   it('throws on a non-finite norm only when asked to', () => {
     const grads = [Float32Array.of(Number.POSITIVE_INFINITY, 1)];
-    expect(() => clipGradNorm(grads, 1, { errorIfNonfinite: true })).toThrow(/non-finite total norm of order 2/);
+    expect(() => clipGradNorm(grads, 1, { errorIfNonfinite: true })).toThrow(
+      /non-finite total norm of order 2/,
+    );
     expect(clipGradNorm([Float32Array.of(1)], 1, { errorIfNonfinite: true })).toBe(1);
   });
 

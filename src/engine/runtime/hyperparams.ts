@@ -62,7 +62,14 @@ export interface ScheduleListSpec extends SpecBase {
   default: readonly never[];
 }
 
-export type HyperSpec = NumberSpec | IntegerSpec | BooleanSpec | ChoiceSpec | TupleSpec | IntegerListSpec | ScheduleListSpec;
+export type HyperSpec =
+  | NumberSpec
+  | IntegerSpec
+  | BooleanSpec
+  | ChoiceSpec
+  | TupleSpec
+  | IntegerListSpec
+  | ScheduleListSpec;
 
 /** One spec per field of H: a field without a spec is a compile error. */
 export type HyperSchema<H> = { [K in keyof H]-?: HyperSpec };
@@ -75,7 +82,8 @@ const IMPLEMENTATION_FLAGS = new Set(['foreach', 'fused', 'capturable', 'differe
 
 export function rangeText(r: Range): string {
   const { min, max } = r;
-  if (min !== undefined && max !== undefined) return `in ${r.minOpen ? '(' : '['}${min}, ${max}${r.maxOpen ? ')' : ']'}`;
+  if (min !== undefined && max !== undefined)
+    return `in ${r.minOpen ? '(' : '['}${min}, ${max}${r.maxOpen ? ')' : ']'}`;
   if (min !== undefined) return `${r.minOpen ? '>' : '≥'} ${min}`;
   if (max !== undefined) return `${r.maxOpen ? '<' : '≤'} ${max}`;
   return 'finite';
@@ -91,11 +99,12 @@ export function inRange(x: number, r: Range): boolean {
 const show = (x: unknown) => JSON.stringify(x) ?? String(x);
 
 function checkNumber(owner: string, name: string, x: unknown, r: Range, integer: boolean): number {
+  const wanted = integer ? `an integer ${rangeText(r)}` : rangeText(r);
   if (typeof x !== 'number' || Number.isNaN(x)) {
-    throw new AttrError(owner, name, `must be ${integer ? 'an integer' : 'a number'} ${rangeText(r)}, got ${show(x)}`);
+    throw new AttrError(owner, name, `must be ${integer ? wanted : `a number ${wanted}`}, got ${show(x)}`);
   }
-  if (integer && !Number.isInteger(x)) throw new AttrError(owner, name, `must be an integer ${rangeText(r)}, got ${x}`);
-  if (!inRange(x, r)) throw new AttrError(owner, name, `must be ${rangeText(r)}, got ${x}`);
+  if ((integer && !Number.isInteger(x)) || !inRange(x, r))
+    throw new AttrError(owner, name, `must be ${wanted}, got ${x}`);
   return x;
 }
 
@@ -112,7 +121,11 @@ export function checkHyper(owner: string, name: string, spec: HyperSpec, x: unkn
       return x;
     case 'choice':
       if (typeof x !== 'string' || !spec.options.includes(x)) {
-        throw new AttrError(owner, name, `must be one of ${spec.options.map((o) => `'${o}'`).join(', ')}, got ${show(x)}`);
+        throw new AttrError(
+          owner,
+          name,
+          `must be one of ${spec.options.map((o) => `'${o}'`).join(', ')}, got ${show(x)}`,
+        );
       }
       return x;
     case 'tuple': {
@@ -139,10 +152,18 @@ export function checkHyper(owner: string, name: string, spec: HyperSpec, x: unkn
  * Fill PyTorch's defaults and check every value. Unknown names are an error (a typo must not
  * silently train with a default), except PyTorch's implementation flags.
  */
-export function resolveHyperparams<H>(owner: string, schema: HyperSchema<H>, given: Record<string, unknown> = {}): H {
+export function resolveHyperparams<H>(
+  owner: string,
+  schema: HyperSchema<H>,
+  given: Record<string, unknown> = {},
+): H {
   for (const name of Object.keys(given)) {
     if (!(name in schema) && !IMPLEMENTATION_FLAGS.has(name)) {
-      throw new AttrError(owner, name, `is not a parameter of ${owner} (expected one of ${Object.keys(schema).join(', ')})`);
+      throw new AttrError(
+        owner,
+        name,
+        `is not a parameter of ${owner} (expected one of ${Object.keys(schema).join(', ')})`,
+      );
     }
   }
   const out: Record<string, unknown> = {};

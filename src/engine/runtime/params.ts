@@ -2,7 +2,7 @@ import type { Backend } from '../backend.ts';
 import { defaultBackend } from '../context.ts';
 import { tensor } from '../create.ts';
 import { ShapeError } from '../errors.ts';
-import { sizeOf, type Shape, type Tensor } from '../tensor.ts';
+import { type Shape, sizeOf, type Tensor } from '../tensor.ts';
 
 /**
  * A trainable parameter's mutable storage, owned by the training runtime. Optimizers rewrite
@@ -16,14 +16,18 @@ export interface Param {
 
 export function param(name: string, shape: Shape, values: ArrayLike<number>): Param {
   if (values.length !== sizeOf(shape)) {
-    throw new ShapeError('param', `param '${name}': shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, got ${values.length}`);
+    throw new ShapeError(
+      'param',
+      `param '${name}': shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, got ${values.length}`,
+    );
   }
   return { name, shape: [...shape], data: Float32Array.from(values) };
 }
 
 /** Copy a tensor's current values into new parameter storage (reads back from any backend). */
 export async function paramFromTensor(name: string, t: Tensor): Promise<Param> {
-  if (t.dtype !== 'float32') throw new ShapeError('param', `param '${name}': parameters must be float32, got ${t.dtype}`);
+  if (t.dtype !== 'float32')
+    throw new ShapeError('param', `param '${name}': parameters must be float32, got ${t.dtype}`);
   return param(name, t.shape, await t.data());
 }
 

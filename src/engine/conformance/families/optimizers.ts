@@ -32,12 +32,15 @@ class QuadraticProblem {
     const [rows, cols] = problem.A.shape;
     const total = sizes.reduce((a, n) => a + n, 0);
     if (problem.A.shape.length !== 2 || cols !== total) {
-      throw new Error(`problem A has shape [${problem.A.shape}], expected [m, ${total}] for ${total} parameter values`);
+      throw new Error(
+        `problem A has shape [${problem.A.shape}], expected [m, ${total}] for ${total} parameter values`,
+      );
     }
     let offset = 0;
     this.blocks = sizes.map((n) => {
       const block = new Float64Array(rows * n);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) block[r * n + j] = problem.A.data[r * cols + offset + j];
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < n; j++) block[r * n + j] = problem.A.data[r * cols + offset + j];
       offset += n;
       return tensor(block, [rows, n], 'float32', backend);
     });
@@ -46,7 +49,10 @@ class QuadraticProblem {
 
   loss(leaves: Tensor[]): Tensor {
     const products = leaves.map((p, i) => matmul(this.blocks[i], reshape(p, [p.size])));
-    const r = sub(products.reduce((acc, x) => add(acc, x)), this.b);
+    const r = sub(
+      products.reduce((acc, x) => add(acc, x)),
+      this.b,
+    );
     return mul(scalar(0.5, r.backend), run('sum', [mul(r, r)]));
   }
 }

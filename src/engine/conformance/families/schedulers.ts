@@ -25,7 +25,10 @@ export function runSchedulerCase(raw: RefCase): CaseResult {
   try {
     const { name, ...hyperparams } = c.optimizer;
     const optimizer = createOptimizer(name, [], hyperparams);
-    const scheduler = createScheduler(c.scheduler, c.params, { lr: optimizer.lr, momentum: optimizer.momentum });
+    const scheduler = createScheduler(c.scheduler, c.params, {
+      lr: optimizer.lr,
+      momentum: optimizer.momentum,
+    });
     const lrs: number[] = [];
     const momentums: number[] = [];
     for (let t = 0; t < c.lrs.length; t++) {

@@ -18,7 +18,12 @@ export interface AdagradConstants {
 }
 
 /** PyTorch 1.13 `_single_tensor_adagrad`, per element: s += g²; p −= clr·g / (√s + ε). */
-export function adagradKernel(p: Float32Array, g: Float32Array, sum: Float32Array, k: AdagradConstants): void {
+export function adagradKernel(
+  p: Float32Array,
+  g: Float32Array,
+  sum: Float32Array,
+  k: AdagradConstants,
+): void {
   const { clr, eps, weightDecay, maximize } = k;
   for (let i = 0; i < p.length; i++) {
     let d = maximize ? -g[i] : g[i];
@@ -38,7 +43,12 @@ export const Adagrad: OptimizerDef<AdagradHyperparams> = {
     lr: lrSpec(0.01),
     lr_decay: { kind: 'number', default: 0, min: 0, doc: 'η: the lr at step t is lr/(1 + (t−1)·η)' },
     weight_decay: weightDecaySpec,
-    initial_accumulator_value: { kind: 'number', default: 0, min: 0, doc: 'starting value of the sum of squares s' },
+    initial_accumulator_value: {
+      kind: 'number',
+      default: 0,
+      min: 0,
+      doc: 'starting value of the sum of squares s',
+    },
     eps: epsSpec(1e-10, 'added to √s for numerical stability'),
     maximize: maximizeSpec,
   },

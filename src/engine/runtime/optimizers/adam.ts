@@ -1,4 +1,12 @@
-import { betasSpec, buffers, epsSpec, lrSpec, maximizeSpec, type OptimizerDef, weightDecaySpec } from './optimizer.ts';
+import {
+  betasSpec,
+  buffers,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  type OptimizerDef,
+  weightDecaySpec,
+} from './optimizer.ts';
 
 export interface AdamHyperparams {
   lr: number;
@@ -87,7 +95,8 @@ export const Adam: OptimizerDef<AdamHyperparams> = {
     maximize: maximizeSpec,
   },
   momentum: 'betas',
-  initState: (size, h) => buffers(size, h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
+  initState: (size, h) =>
+    buffers(size, h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
   update(p, g, s, lr, h) {
     const b = s.buffers;
     adamKernel(p, g, b.exp_avg, b.exp_avg_sq, h.amsgrad ? b.max_exp_avg_sq : undefined, {

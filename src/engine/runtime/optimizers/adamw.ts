@@ -1,4 +1,4 @@
-import { adamConstants, type AdamHyperparams, adamKernel } from './adam.ts';
+import { type AdamHyperparams, adamConstants, adamKernel } from './adam.ts';
 import { betasSpec, buffers, epsSpec, lrSpec, maximizeSpec, type OptimizerDef } from './optimizer.ts';
 
 export type AdamwHyperparams = AdamHyperparams;
@@ -16,12 +16,18 @@ export const AdamW: OptimizerDef<AdamwHyperparams> = {
     lr: lrSpec(1e-3),
     betas: betasSpec(0.9, 0.999),
     eps: epsSpec(1e-8, 'added after √v̂'),
-    weight_decay: { kind: 'number', default: 1e-2, min: 0, doc: 'decoupled decay λ: p ← p(1 − lr·λ) each step' },
+    weight_decay: {
+      kind: 'number',
+      default: 1e-2,
+      min: 0,
+      doc: 'decoupled decay λ: p ← p(1 − lr·λ) each step',
+    },
     amsgrad: { kind: 'boolean', default: false, doc: 'use the running maximum of v (AMSGrad)' },
     maximize: maximizeSpec,
   },
   momentum: 'betas',
-  initState: (size, h) => buffers(size, h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
+  initState: (size, h) =>
+    buffers(size, h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
   update(p, g, s, lr, h) {
     const b = s.buffers;
     adamKernel(p, g, b.exp_avg, b.exp_avg_sq, h.amsgrad ? b.max_exp_avg_sq : undefined, {

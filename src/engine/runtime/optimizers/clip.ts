@@ -14,7 +14,8 @@ export interface ClipGradNormOptions {
 
 /** The p-norm of all gradients taken together, as if concatenated (PyTorch's total_norm). */
 export function totalGradNorm(grads: readonly (Float32Array | null)[], normType = 2): number {
-  if (!(normType > 0)) throw new AttrError('clip_grad_norm', 'norm_type', `must be > 0 or Infinity, got ${normType}`);
+  if (!(normType > 0))
+    throw new AttrError('clip_grad_norm', 'norm_type', `must be > 0 or Infinity, got ${normType}`);
   if (normType === Infinity) {
     let max = 0;
     for (const g of grads) {
@@ -60,7 +61,8 @@ export function clipGradNorm(
 
 /** `clip_grad_value_`: clamp every gradient entry to [−clip_value, clip_value]. */
 export function clipGradValue(grads: readonly (Float32Array | null)[], clipValue: number): void {
-  if (!(clipValue >= 0)) throw new AttrError('clip_grad_value', 'clip_value', `must be ≥ 0, got ${clipValue}`);
+  if (!(clipValue >= 0))
+    throw new AttrError('clip_grad_value', 'clip_value', `must be ≥ 0, got ${clipValue}`);
   for (const g of grads) {
     if (!g) continue;
     for (let i = 0; i < g.length; i++) {

@@ -1,3 +1,5 @@
+import { AttrError } from '../../errors.ts';
+import type { Param } from '../params.ts';
 import { Adadelta } from './adadelta.ts';
 import { Adagrad } from './adagrad.ts';
 import { Adam } from './adam.ts';
@@ -7,8 +9,6 @@ import { RAdam } from './radam.ts';
 import { RMSprop } from './rmsprop.ts';
 import { SGD } from './sgd.ts';
 import { Yogi } from './yogi.ts';
-import { AttrError } from '../../errors.ts';
-import type { Param } from '../params.ts';
 
 export type OptimizerName = 'SGD' | 'Adagrad' | 'RMSprop' | 'Adadelta' | 'Adam' | 'AdamW' | 'RAdam' | 'Yogi';
 
@@ -35,10 +35,20 @@ export function createOptimizer(
   hyperparams: Record<string, unknown> = {},
 ): Optimizer {
   if (!isOptimizerName(name)) {
-    throw new AttrError('optimizer', 'name', `'${name}' is not an optimizer (expected one of ${Object.keys(optimizerDefs).join(', ')})`);
+    throw new AttrError(
+      'optimizer',
+      'name',
+      `'${name}' is not an optimizer (expected one of ${Object.keys(optimizerDefs).join(', ')})`,
+    );
   }
   return new Optimizer(optimizerDefs[name], params, hyperparams);
 }
 
-export { clipGradNorm, clipGradValue, totalGradNorm, type ClipGradNormOptions } from './clip.ts';
-export { Optimizer, type OptimizerDef, type OptimizerSnapshot, type OptimizerState, type ParamState } from './optimizer.ts';
+export { type ClipGradNormOptions, clipGradNorm, clipGradValue, totalGradNorm } from './clip.ts';
+export {
+  Optimizer,
+  type OptimizerDef,
+  type OptimizerSnapshot,
+  type OptimizerState,
+  type ParamState,
+} from './optimizer.ts';

@@ -142,14 +142,20 @@ export class Optimizer<H extends { lr: number } = any> {
     const name = this.def.name;
     if (snap.optimizer !== name) throw new AttrError(name, 'snapshot', `was taken from ${snap.optimizer}`);
     if (snap.params.length !== this.sizes.length) {
-      throw new ShapeError(name, `${name}: snapshot holds ${snap.params.length} parameters, expected ${this.sizes.length}`);
+      throw new ShapeError(
+        name,
+        `${name}: snapshot holds ${snap.params.length} parameters, expected ${this.sizes.length}`,
+      );
     }
     const hyperparams = resolveHyperparams(name, this.def.hyperparams, snap.hyperparams);
     const params = snap.params.map((s, i) => {
       const buffers: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(s.buffers)) {
         if (v.length !== this.sizes[i]) {
-          throw new ShapeError(name, `${name}: snapshot buffer ${k} of parameter ${i} has ${v.length} values, expected ${this.sizes[i]}`);
+          throw new ShapeError(
+            name,
+            `${name}: snapshot buffer ${k} of parameter ${i} has ${v.length} values, expected ${this.sizes[i]}`,
+          );
         }
         buffers[k] = Float32Array.from(v);
       }
@@ -170,7 +176,8 @@ export const weightDecaySpec = {
   min: 0,
   doc: 'L2 penalty: adds weight_decay·p to the gradient',
 } as const;
-export const epsSpec = (fallback: number, doc: string) => ({ kind: 'number', default: fallback, min: 0, doc }) as const;
+export const epsSpec = (fallback: number, doc: string) =>
+  ({ kind: 'number', default: fallback, min: 0, doc }) as const;
 export const maximizeSpec = {
   kind: 'boolean',
   default: false,

@@ -23,7 +23,13 @@ export interface RadamConstants {
  * rectified: p −= stepSize·m·r_t·√(1−β₂ᵗ)/(√v + ε) (eps before the bias correction, as PyTorch);
  * otherwise p −= stepSize·m.
  */
-export function radamKernel(p: Float32Array, g: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, k: RadamConstants): void {
+export function radamKernel(
+  p: Float32Array,
+  g: Float32Array,
+  expAvg: Float32Array,
+  expAvgSq: Float32Array,
+  k: RadamConstants,
+): void {
   const { beta1, beta2, stepSize, adaptiveScale, eps, weightDecay } = k;
   for (let i = 0; i < p.length; i++) {
     const d = weightDecay !== 0 ? g[i] + weightDecay * p[i] : g[i];

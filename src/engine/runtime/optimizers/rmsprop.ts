@@ -63,16 +63,29 @@ export const RMSprop: OptimizerDef<RmspropHyperparams> = {
   formula: 'g ← g + λp;  v ← αv + (1−α)g²;  v̄ = centered ? v − m² : v;  b ← μb + g/(√v̄ + ε);  p ← p − lr·b',
   hyperparams: {
     lr: lrSpec(0.01),
-    alpha: { kind: 'number', default: 0.99, min: 0, doc: 'smoothing constant α of the squared-gradient average' },
+    alpha: {
+      kind: 'number',
+      default: 0.99,
+      min: 0,
+      doc: 'smoothing constant α of the squared-gradient average',
+    },
     eps: epsSpec(1e-8, 'added after the square root'),
     weight_decay: weightDecaySpec,
     momentum: { kind: 'number', default: 0, min: 0, doc: 'momentum factor μ (0: none)' },
-    centered: { kind: 'boolean', default: false, doc: 'normalise by the variance estimate v − m² instead of v' },
+    centered: {
+      kind: 'boolean',
+      default: false,
+      doc: 'normalise by the variance estimate v − m² instead of v',
+    },
     maximize: maximizeSpec,
   },
   momentum: 'momentum',
   initState: (size, h) =>
-    buffers(size, ['square_avg', ...(h.momentum > 0 ? ['momentum_buffer'] : []), ...(h.centered ? ['grad_avg'] : [])]),
+    buffers(size, [
+      'square_avg',
+      ...(h.momentum > 0 ? ['momentum_buffer'] : []),
+      ...(h.centered ? ['grad_avg'] : []),
+    ]),
   update(p, g, s, lr, h) {
     // momentum may be switched on after the first step (OneCycleLR): start its buffer at zero, as PyTorch does
     if (h.momentum > 0 && !s.buffers.momentum_buffer) s.buffers.momentum_buffer = new Float32Array(p.length);
@@ -83,7 +96,14 @@ export const RMSprop: OptimizerDef<RmspropHyperparams> = {
       s.buffers.square_avg,
       h.centered ? s.buffers.grad_avg : undefined,
       h.momentum > 0 ? s.buffers.momentum_buffer : undefined,
-      { lr, alpha: h.alpha, eps: h.eps, weightDecay: h.weight_decay, momentum: h.momentum, maximize: h.maximize },
+      {
+        lr,
+        alpha: h.alpha,
+        eps: h.eps,
+        weightDecay: h.weight_decay,
+        momentum: h.momentum,
+        maximize: h.maximize,
+      },
     );
   },
 };

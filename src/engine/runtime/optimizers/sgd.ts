@@ -25,7 +25,12 @@ export interface SgdConstants {
  * PyTorch 1.13 `_single_tensor_sgd`, per element:
  * d = g + wd·p; b = first ? d : μ·b + (1−τ)·d; d = nesterov ? d + μ·b : b; p −= lr·d.
  */
-export function sgdKernel(p: Float32Array, g: Float32Array, buf: Float32Array | undefined, k: SgdConstants): void {
+export function sgdKernel(
+  p: Float32Array,
+  g: Float32Array,
+  buf: Float32Array | undefined,
+  k: SgdConstants,
+): void {
   const { lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep } = k;
   for (let i = 0; i < p.length; i++) {
     let d = maximize ? -g[i] : g[i];

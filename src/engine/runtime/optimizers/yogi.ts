@@ -20,7 +20,13 @@ export interface YogiConstants {
  * D2L §12.10 `yogi`, per element: v ← β₁v + (1−β₁)g; s ← s + (1−β₂)·sign(g² − s)·g²;
  * p −= lr·(v/(1−β₁ᵗ)) / (√(s/(1−β₂ᵗ)) + ε). sign(0) = 0, as torch.sign.
  */
-export function yogiKernel(p: Float32Array, g: Float32Array, v: Float32Array, s: Float32Array, k: YogiConstants): void {
+export function yogiKernel(
+  p: Float32Array,
+  g: Float32Array,
+  v: Float32Array,
+  s: Float32Array,
+  k: YogiConstants,
+): void {
   const { lr, beta1, beta2, bc1, bc2, eps } = k;
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];

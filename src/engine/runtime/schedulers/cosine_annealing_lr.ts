@@ -16,7 +16,12 @@ export const CosineAnnealingLR: SchedulerDef<CosineAnnealingLrParams> = {
   doc: 'Anneals the learning rate from lr₀ to eta_min along half a cosine over T_max steps (and back up after).',
   formula: 'lr_t = η_min + (lr₀ − η_min)·(1 + cos(πt/T_max))/2',
   params: {
-    T_max: { kind: 'integer', default: 10, min: 1, doc: 'steps from lr₀ down to eta_min (PyTorch requires it)' },
+    T_max: {
+      kind: 'integer',
+      default: 10,
+      min: 1,
+      doc: 'steps from lr₀ down to eta_min (PyTorch requires it)',
+    },
     eta_min: { kind: 'number', default: 0, min: 0, doc: 'the lowest learning rate η_min' },
   },
   start: (_p, init) => lrState(0, init.lr, init.momentum),
@@ -26,7 +31,8 @@ export const CosineAnnealingLR: SchedulerDef<CosineAnnealingLrParams> = {
     const lr =
       pyMod(t - 1 - T, 2 * T) === 0
         ? s.lr + ((init.lr - etaMin) * (1 - Math.cos(Math.PI / T))) / 2
-        : ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (s.lr - etaMin) + etaMin;
+        : ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (s.lr - etaMin) +
+          etaMin;
     return lrState(t, lr, s.momentum);
   },
 };

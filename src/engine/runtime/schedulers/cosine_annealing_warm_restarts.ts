@@ -1,4 +1,4 @@
-import { type ScheduleState, type SchedulerDef } from './scheduler.ts';
+import type { SchedulerDef, ScheduleState } from './scheduler.ts';
 
 export interface CosineWarmRestartsParams {
   T_0: number;
@@ -24,7 +24,12 @@ export const CosineAnnealingWarmRestarts: SchedulerDef<CosineWarmRestartsParams,
   formula: 'lr = η_min + (lr₀ − η_min)·(1 + cos(π·T_cur/T_i))/2;  T_i ← T_i·T_mult at each restart',
   params: {
     T_0: { kind: 'integer', default: 10, min: 1, doc: 'length of the first cycle (PyTorch requires it)' },
-    T_mult: { kind: 'integer', default: 1, min: 1, doc: 'each cycle is T_mult times as long as the one before' },
+    T_mult: {
+      kind: 'integer',
+      default: 1,
+      min: 1,
+      doc: 'each cycle is T_mult times as long as the one before',
+    },
     eta_min: { kind: 'number', default: 0, min: 0, doc: 'the lowest learning rate η_min' },
   },
   start(p, init) {

@@ -11,7 +11,12 @@ export const ExponentialLR: SchedulerDef<ExponentialLrParams> = {
   doc: 'Multiplies the learning rate by gamma every step.',
   formula: 'lr_t = lr₀·γ^t',
   params: {
-    gamma: { kind: 'number', default: 0.95, min: 0, doc: 'multiplicative factor γ per step (PyTorch requires it)' },
+    gamma: {
+      kind: 'number',
+      default: 0.95,
+      min: 0,
+      doc: 'multiplicative factor γ per step (PyTorch requires it)',
+    },
   },
   start: (_p, init) => lrState(0, init.lr, init.momentum),
   step: (p, s) => lrState(s.epoch + 1, s.lr * p.gamma, s.momentum),

@@ -6,7 +6,7 @@ import { ExponentialLR } from './exponential_lr.ts';
 import { LinearLR } from './linear_lr.ts';
 import { MultiStepLR } from './multi_step_lr.ts';
 import { OneCycleLR } from './one_cycle_lr.ts';
-import { LrScheduler, type ScheduleStart, type SchedulePlan, type SchedulerDef } from './scheduler.ts';
+import { LrScheduler, type SchedulePlan, type SchedulerDef, type ScheduleStart } from './scheduler.ts';
 import { defineSequentialLR } from './sequential_lr.ts';
 import { StepLR } from './step_lr.ts';
 
@@ -41,16 +41,35 @@ export const schedulerDefs: Record<SchedulerName, SchedulerDef<any, any>> = {
 };
 
 /** A scheduler by name for an optimizer whose initial lr (and momentum) is `init`. */
-export function createScheduler(name: string, params: Record<string, unknown>, init: ScheduleStart): LrScheduler {
+export function createScheduler(
+  name: string,
+  params: Record<string, unknown>,
+  init: ScheduleStart,
+): LrScheduler {
   if (!isSchedulerName(name)) {
-    throw new AttrError('scheduler', 'name', `'${name}' is not a scheduler (expected one of ${Object.keys(schedulerDefs).join(', ')})`);
+    throw new AttrError(
+      'scheduler',
+      'name',
+      `'${name}' is not a scheduler (expected one of ${Object.keys(schedulerDefs).join(', ')})`,
+    );
   }
   return new LrScheduler(schedulerDefs[name], params, init);
 }
 
 /** The first n lrs (and momentums) of a schedule, e.g. for the editor's plot. */
-export function planSchedule(name: string, params: Record<string, unknown>, init: ScheduleStart, n: number): SchedulePlan {
+export function planSchedule(
+  name: string,
+  params: Record<string, unknown>,
+  init: ScheduleStart,
+  n: number,
+): SchedulePlan {
   return createScheduler(name, params, init).plan(n);
 }
 
-export { LrScheduler, type ScheduleStart, type SchedulePlan, type ScheduleState, type SchedulerDef } from './scheduler.ts';
+export {
+  LrScheduler,
+  type SchedulePlan,
+  type SchedulerDef,
+  type ScheduleStart,
+  type ScheduleState,
+} from './scheduler.ts';

@@ -19,7 +19,12 @@ export const MultiStepLR: SchedulerDef<MultiStepLrParams> = {
   doc: 'Decays the learning rate by gamma at each milestone step (a milestone listed twice decays twice).',
   formula: 'lr_t = lr₀·γ^(number of milestones ≤ t)',
   params: {
-    milestones: { kind: 'integer-list', default: [30, 80], min: 0, doc: 'steps at which to decay (PyTorch requires them)' },
+    milestones: {
+      kind: 'integer-list',
+      default: [30, 80],
+      min: 0,
+      doc: 'steps at which to decay (PyTorch requires them)',
+    },
     gamma: { kind: 'number', default: 0.1, min: 0, doc: 'multiplicative factor γ of each decay' },
   },
   start: (p, init) => lrState(0, init.lr * p.gamma ** occurrences(p.milestones, 0), init.momentum),

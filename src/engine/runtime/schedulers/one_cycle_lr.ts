@@ -1,5 +1,5 @@
 import { AttrError } from '../../errors.ts';
-import type { ScheduleState, SchedulerDef } from './scheduler.ts';
+import type { SchedulerDef, ScheduleState } from './scheduler.ts';
 
 export interface OneCycleLrParams {
   max_lr: number;
@@ -60,7 +60,11 @@ function stateAt(p: OneCycleLrParams, t: number, momentum: number | undefined): 
   for (const [i, phase] of list.entries()) {
     if (t <= phase.endStep || i === list.length - 1) {
       if (phase.endStep === startStep) {
-        throw new AttrError('OneCycleLR', 'pct_start', `${p.pct_start} with total_steps ${p.total_steps} leaves phase ${i + 1} empty`);
+        throw new AttrError(
+          'OneCycleLR',
+          'pct_start',
+          `${p.pct_start} with total_steps ${p.total_steps} leaves phase ${i + 1} empty`,
+        );
       }
       const pct = (t - startStep) / (phase.endStep - startStep);
       const lr = anneal(p.anneal_strategy, phase.lr[0], phase.lr[1], pct);
@@ -78,7 +82,8 @@ export const OneCycleLR: SchedulerDef<OneCycleLrParams> = {
   doc:
     'The 1cycle policy: warm up from max_lr/div_factor to max_lr, then anneal far below the start, ' +
     'while momentum moves the opposite way. Ignores the optimizer lr.',
-  formula: 'lr: max_lr/div → max_lr over pct_start·T steps → max_lr/(div·final_div) at T (cos or linear); momentum mirrored',
+  formula:
+    'lr: max_lr/div → max_lr over pct_start·T steps → max_lr/(div·final_div) at T (cos or linear); momentum mirrored',
   params: {
     max_lr: { kind: 'number', default: 0.1, min: 0, doc: 'peak learning rate (PyTorch requires it)' },
     total_steps: {
@@ -88,11 +93,32 @@ export const OneCycleLR: SchedulerDef<OneCycleLrParams> = {
       min: 1,
       doc: 'steps in the cycle; or leave unset and give epochs and steps_per_epoch',
     },
-    epochs: { kind: 'integer', default: null, nullable: true, min: 1, doc: 'with steps_per_epoch: total_steps = epochs·steps_per_epoch' },
+    epochs: {
+      kind: 'integer',
+      default: null,
+      nullable: true,
+      min: 1,
+      doc: 'with steps_per_epoch: total_steps = epochs·steps_per_epoch',
+    },
     steps_per_epoch: { kind: 'integer', default: null, nullable: true, min: 1, doc: 'steps in one epoch' },
-    pct_start: { kind: 'number', default: 0.3, min: 0, max: 1, doc: 'fraction of the cycle spent increasing the lr' },
-    anneal_strategy: { kind: 'choice', default: 'cos', options: ['cos', 'linear'], doc: 'cosine or linear annealing' },
-    cycle_momentum: { kind: 'boolean', default: true, doc: 'cycle momentum (or Adam β₁) inversely to the lr' },
+    pct_start: {
+      kind: 'number',
+      default: 0.3,
+      min: 0,
+      max: 1,
+      doc: 'fraction of the cycle spent increasing the lr',
+    },
+    anneal_strategy: {
+      kind: 'choice',
+      default: 'cos',
+      options: ['cos', 'linear'],
+      doc: 'cosine or linear annealing',
+    },
+    cycle_momentum: {
+      kind: 'boolean',
+      default: true,
+      doc: 'cycle momentum (or Adam β₁) inversely to the lr',
+    },
     base_momentum: { kind: 'number', default: 0.85, min: 0, doc: 'momentum at the peak lr' },
     max_momentum: { kind: 'number', default: 0.95, min: 0, doc: 'momentum at the start and end' },
     div_factor: { kind: 'number', default: 25, min: 0, minOpen: true, doc: 'initial lr = max_lr/div_factor' },
@@ -103,7 +129,11 @@ export const OneCycleLR: SchedulerDef<OneCycleLrParams> = {
       minOpen: true,
       doc: 'final lr = initial lr/final_div_factor',
     },
-    three_phase: { kind: 'boolean', default: false, doc: 'add a third phase that anneals back to the initial lr first' },
+    three_phase: {
+      kind: 'boolean',
+      default: false,
+      doc: 'add a third phase that anneals back to the initial lr first',
+    },
   },
   cyclesMomentum: (p) => p.cycle_momentum,
   check(p) {

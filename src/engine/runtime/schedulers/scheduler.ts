@@ -48,7 +48,10 @@ export interface SchedulePlan {
 }
 
 /** Check a scheduler's params: ranges first, then the rules across them. */
-export function resolveSchedulerParams<P>(def: SchedulerDef<P, any>, params: Record<string, unknown> = {}): P {
+export function resolveSchedulerParams<P>(
+  def: SchedulerDef<P, any>,
+  params: Record<string, unknown> = {},
+): P {
   const resolved = resolveHyperparams(def.name, def.params, params);
   return def.check ? def.check(resolved) : resolved;
 }
@@ -63,7 +66,8 @@ export class LrScheduler<P = any, S extends ScheduleState = ScheduleState> {
     params: Record<string, unknown>,
     readonly init: ScheduleStart,
   ) {
-    if (!(init.lr >= 0)) throw new AttrError(def.name, 'lr', `(the optimizer's initial lr) must be ≥ 0, got ${init.lr}`);
+    if (!(init.lr >= 0))
+      throw new AttrError(def.name, 'lr', `(the optimizer's initial lr) must be ≥ 0, got ${init.lr}`);
     this.params = resolveSchedulerParams(def, params);
     this.state = def.start(this.params, init);
   }
@@ -96,7 +100,8 @@ export class LrScheduler<P = any, S extends ScheduleState = ScheduleState> {
 
   /** The lr of optimizer step t, from the start (independent of the current state). */
   lrAt(t: number): number {
-    if (!Number.isInteger(t) || t < 0) throw new AttrError(this.def.name, 't', `must be an integer ≥ 0, got ${t}`);
+    if (!Number.isInteger(t) || t < 0)
+      throw new AttrError(this.def.name, 't', `must be an integer ≥ 0, got ${t}`);
     let s = this.def.start(this.params, this.init);
     for (let i = 0; i < t; i++) s = this.def.step(this.params, s, this.init);
     return s.lr;
@@ -104,7 +109,8 @@ export class LrScheduler<P = any, S extends ScheduleState = ScheduleState> {
 
   /** The first n steps' lrs (and momentums when cycled), for the editor's plot. */
   plan(n: number): SchedulePlan {
-    if (!Number.isInteger(n) || n < 0) throw new AttrError(this.def.name, 'steps', `must be an integer ≥ 0, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new AttrError(this.def.name, 'steps', `must be an integer ≥ 0, got ${n}`);
     const lrs: number[] = [];
     const momentums: number[] = [];
     let s = this.def.start(this.params, this.init);
@@ -123,7 +129,11 @@ export class LrScheduler<P = any, S extends ScheduleState = ScheduleState> {
 
   restore(state: S): void {
     if (!Number.isInteger(state?.epoch) || typeof state.lr !== 'number') {
-      throw new AttrError(this.def.name, 'snapshot', 'is not a scheduler state (needs an integer epoch and an lr)');
+      throw new AttrError(
+        this.def.name,
+        'snapshot',
+        'is not a scheduler state (needs an integer epoch and an lr)',
+      );
     }
     this.state = structuredClone(state);
   }

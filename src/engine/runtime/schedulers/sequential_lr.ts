@@ -1,5 +1,5 @@
 import { AttrError } from '../../errors.ts';
-import { resolveSchedulerParams, type ScheduleState, type SchedulerDef } from './scheduler.ts';
+import { resolveSchedulerParams, type SchedulerDef, type ScheduleState } from './scheduler.ts';
 
 /** One scheduler of the sequence, as a config: its class name and constructor arguments. */
 export interface ScheduleConfig {
@@ -36,10 +36,21 @@ export function defineSequentialLR(lookup: Lookup): SchedulerDef<SequentialLrPar
     name: 'SequentialLR',
     pytorchClass: 'torch.optim.lr_scheduler.SequentialLR',
     doc: 'Runs schedulers one after another, switching at the milestones (e.g. linear warmup, then cosine).',
-    formula: 'lr_t = scheduler_k(t − m_k),  k = number of milestones ≤ t,  m_k = the k-th milestone (m_0 = 0)',
+    formula:
+      'lr_t = scheduler_k(t − m_k),  k = number of milestones ≤ t,  m_k = the k-th milestone (m_0 = 0)',
     params: {
-      schedulers: { kind: 'schedule-list', default: [], doc: 'the schedulers, in order: {scheduler, params}' },
-      milestones: { kind: 'integer-list', default: [], min: 1, ascending: true, doc: 'steps at which to switch to the next scheduler' },
+      schedulers: {
+        kind: 'schedule-list',
+        default: [],
+        doc: 'the schedulers, in order: {scheduler, params}',
+      },
+      milestones: {
+        kind: 'integer-list',
+        default: [],
+        min: 1,
+        ascending: true,
+        doc: 'steps at which to switch to the next scheduler',
+      },
     },
     cyclesMomentum: (p) =>
       p.schedulers.some((c) => {
@@ -57,7 +68,8 @@ export function defineSequentialLR(lookup: Lookup): SchedulerDef<SequentialLrPar
       const schedulers = p.schedulers.map((c, i) => {
         const name = typeof c?.scheduler === 'string' ? c.scheduler : JSON.stringify(c?.scheduler);
         const def = typeof c?.scheduler === 'string' ? lookup(c.scheduler) : undefined;
-        if (!def) throw new AttrError('SequentialLR', `schedulers[${i}]`, `names an unknown scheduler ${name}`);
+        if (!def)
+          throw new AttrError('SequentialLR', `schedulers[${i}]`, `names an unknown scheduler ${name}`);
         return { scheduler: c.scheduler, params: resolveSchedulerParams(def, c.params ?? {}) };
       });
       return { ...p, schedulers };
