@@ -3,8 +3,11 @@
 // [out_count, red_count, kept_rank, red_rank, scale bits,
 //  kept_shape[k], kept_strides[k], red_shape[r], red_strides[r]]
 @group(0) @binding(0) var<storage, read> params: array<u32>;
-@group(0) @binding(1) var<storage, read> xs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ys: array<f32>;
+@group(0) @binding(1) var<storage, read> xs: array<T>;
+@group(0) @binding(2) var<storage, read_write> ys: array<T>;
+
+// f32, or i32 for integer sums and maxima
+alias T = {{T}};
 
 fn offset_of(index: u32, rank: u32, at: u32) -> u32 {
   var rest = index;
@@ -25,15 +28,16 @@ fn reduced_offset(r: u32) -> u32 {
   return offset_of(r, params[3], 5u + 2u * params[2]);
 }
 
-// {{COMBINE}} is `a + b` or `max(a, b)`; {{IDENTITY}} its neutral element
-fn combine(a: f32, b: f32) -> f32 {
+// COMBINE is `a + b` or `max(a, b)`; IDENTITY its neutral element
+fn combine(a: T, b: T) -> T {
   return {{COMBINE}};
 }
 
-fn identity() -> f32 {
+fn identity() -> T {
   return {{IDENTITY}};
 }
 
-fn finish(acc: f32) -> f32 {
-  return acc * bitcast<f32>(params[4]);
+// times the scale (1/count for a mean); integers are never scaled
+fn finish(acc: T) -> T {
+  return {{FINISH}};
 }

@@ -1,9 +1,10 @@
 // One workgroup per output: each invocation folds a strided share of the reduced elements,
 // then a tree reduction in workgroup memory. For long reductions (sum over a large dim).
+//#include math
 //#include reduce_common
 
 const WG = {{WG}}u;
-var<workgroup> partial: array<f32, WG>;
+var<workgroup> partial: array<T, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

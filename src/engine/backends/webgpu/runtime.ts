@@ -52,6 +52,7 @@ export class GpuRuntime {
   readonly storagePool: BufferPool;
   private readonly readPool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly constants = new Map<number, GpuStorage>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -87,6 +88,22 @@ export class GpuRuntime {
       );
     }
     return { buffer: this.storagePool.acquire(Math.max(bytes, 4), what), bytes, refs: 1, runtime: this };
+  }
+
+  /** A one-element buffer holding `value`, kept for the device's life (absent operands). */
+  constant(value: number): GpuStorage {
+    let storage = this.constants.get(value);
+    if (!storage) {
+      storage = this.alloc(4, `constant ${value}`, 'constant');
+      this.write(storage, Float32Array.of(value));
+      this.constants.set(value, storage);
+    }
+    return storage;
+  }
+
+  /** Scratch space for a kernel's intermediate results; give it back with `release`. */
+  scratch(elements: number, label: string): GpuStorage {
+    return this.alloc(elements * 4, `${label} scratch`, label);
   }
 
   share(storage: GpuStorage): GpuStorage {

@@ -43,7 +43,7 @@ export function loadShaderSources(): Promise<ShaderSources> {
 }
 
 /**
- * Expand `//#include name` lines and `{{KEY}}` placeholders. A placeholder without a value is
+ * Expand `//#include name` lines, drop comments, fill `{{KEY}}` placeholders. A placeholder without a value is
  * an error, so a kernel never compiles with a hole in it.
  */
 export function specialise(sources: ShaderSources, name: string, defines: Record<string, string | number>): string {
@@ -54,7 +54,9 @@ export function specialise(sources: ShaderSources, name: string, defines: Record
     if (body === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
     return body;
   });
-  return included.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+  // comments go first: they may mention placeholders, and the driver need not parse them
+  const code = included.replace(/\/\/.*$/gm, '');
+  return code.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = defines[key];
     if (value === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl needs a value for {{${key}}}`);
     return String(value);

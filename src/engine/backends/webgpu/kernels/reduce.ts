@@ -1,13 +1,14 @@
-import { type Shape, sizeOf, stridesOf } from '../../../tensor.ts';
+import { reducedDims } from '../../../ops/_reduce.ts';
+import { type DType, type Shape, sizeOf, stridesOf } from '../../../tensor.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
 import type { GpuKernel } from './types.ts';
 
 export type Reduction = 'sum' | 'max';
 
-const COMBINE: Record<Reduction, { combine: string; identity: string }> = {
-  sum: { combine: 'a + b', identity: '0.0' },
-  // -inf: the identity of max, as PyTorch's amax of an empty reduction would refuse anyway
-  max: { combine: 'max(a, b)', identity: 'bitcast<f32>(0xff800000u)' },
+const COMBINE: Record<Reduction, { combine: string; identity: Record<DType, string> }> = {
+  sum: { combine: 'a + b', identity: { float32: '0.0', int32: '0' } },
+  // −∞ (the lowest int): max's identity; an empty max is refused by the shape rule anyway
+  max: { combine: 'max(a, b)', identity: { float32: 'neg_inf()', int32: 'i32(-2147483647 - 1)' } },
 };
 
 /**
@@ -18,7 +19,7 @@ const COMBINE: Record<Reduction, { combine: string; identity: string }> = {
 export function reduceInto(
   rt: GpuRuntime,
   label: string,
-  x: { storage: GpuStorage; shape: Shape },
+  x: { storage: GpuStorage; shape: Shape; dtype?: DType },
   reduced: ReadonlySet<number>,
   out: GpuStorage,
   how: Reduction,
@@ -40,7 +41,13 @@ export function reduceInto(
     ...red.map((d) => x.shape[d]),
     ...red.map((d) => strides[d]),
   ];
-  const defines = { COMBINE: COMBINE[how].combine, IDENTITY: COMBINE[how].identity };
+  const dtype = x.dtype ?? 'float32';
+  const defines = {
+    COMBINE: COMBINE[how].combine,
+    IDENTITY: COMBINE[how].identity[dtype],
+    T: dtype === 'int32' ? 'i32' : 'f32',
+    FINISH: dtype === 'int32' ? 'acc' : 'acc * bitcast<f32>(params[4])',
+  };
   if (redCount <= 64) {
     rt.dispatch({ kernel: 'reduce_cols', defines, meta, inputs: [x.storage], outputs: [out], threads: outCount, label });
     return;
@@ -72,3 +79,16 @@ export const sumToKernel: GpuKernel<{ shape: number[] }> = ({ rt, op, inputs: [x
   reduceInto(rt, op, x!, reduced, y, 'sum');
   return [y];
 };
+
+type ReduceAttrs = { dim: number | number[] | null; keepdim: boolean };
+
+/** sum / mean / max over `dim` (null: all dims); keepdim only changes the shape, not the data. */
+export function reduceKernel(how: Reduction, mean = false): GpuKernel<ReduceAttrs> {
+  return ({ rt, op, inputs: [x], attrs, output }) => {
+    const dims = reducedDims(op, attrs.dim, x!.shape.length) as number[];
+    const count = dims.reduce((n, d) => n * x!.shape[d], 1);
+    const y = output();
+    reduceInto(rt, op, x!, new Set(dims), y, how, mean ? 1 / count : 1);
+    return [y];
+  };
+}

@@ -1,3 +1,4 @@
+import { softmaxDim } from '../../../ops/softmax.ts';
 import type { GpuKernel } from './types.ts';
 
 /** softmax / log_softmax along `dim`: one workgroup per row (gpu/softmax.wgsl). */
@@ -19,7 +20,7 @@ export function softmaxKernel(log: boolean): GpuKernel<{ dim: number }> {
       });
       return [y];
     }
-    const dim = attrs.dim < 0 ? attrs.dim + shape.length : attrs.dim;
+    const dim = softmaxDim(attrs.dim, shape.length);
     const size = shape[dim];
     const inner = shape.slice(dim + 1).reduce((p, d) => p * d, 1);
     const rows = x!.size / Math.max(size, 1);
