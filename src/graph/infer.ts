@@ -1,0 +1,381 @@
+/**
+ * Symbolic shape inference over a whole document. One sweep visits nodes in topological
+ * order; a node is recomputed when it is dirty, downstream of a recomputed node, or when a
+ * symbol it read now resolves differently; every other node replays its recorded symbol
+ * constraints. So an incremental update gives exactly what a full inference gives.
+ */
+import type { Catalog } from '../nodes/catalog.ts';
+import type { InferContext } from '../nodes/define.ts';
+import type { Dim, PortDef, ShapeIssue, TensorType } from '../nodes/types.ts';
+import { type Diagnostic, toDiagnostic } from './diagnostics.ts';
+import {
+  COMPOSITE_TYPE,
+  DocumentIndex,
+  feedbackTest,
+  type GraphDocument,
+  type GraphNode,
+  type NodeId,
+  portsOf,
+  type Subgraph,
+  topologicalOrder,
+} from './document.ts';
+import { SymbolTable } from './symbols.ts';
+
+/**
+ * ok, warning (outputs valid), error (this node's rule failed), blocked (an upstream node
+ * failed), incomplete (a required input is not connected).
+ */
+export type NodeStatus = 'ok' | 'warning' | 'error' | 'blocked' | 'incomplete';
+
+/** What inference knows about one node: its port types and diagnostics. */
+export interface NodeInference {
+  id: NodeId;
+  status: NodeStatus;
+  /** per input port: the incoming type, or null (unconnected, or unknown upstream) */
+  inputs: Record<string, TensorType | null>;
+  /** per output port: the inferred type, or null when it cannot be known */
+  outputs: Record<string, TensorType | null>;
+  diagnostics: Diagnostic[];
+  /** for a blocked node: the node whose error or missing input stops it */
+  blockedBy?: NodeId;
+  /** trainable parameters, from the node type's paramCount */
+  paramCount: number;
+}
+
+interface NodeRecord {
+  info: NodeInference;
+  /** symbol constraints the rule made, as flat pairs, replayed by later sweeps */
+  constraints: Dim[];
+  /** symbols the rule read and what they resolved to, as flat pairs */
+  reads: Dim[];
+}
+
+/** Where an input's type comes from while evaluating a node. */
+type InputSource = { type: TensorType } | { blockedBy: NodeId } | null;
+
+export interface SweepResult {
+  /** nodes whose rule ran, in topological order */
+  recomputed: NodeId[];
+  /** nodes whose published inference changed, in topological order */
+  changed: NodeId[];
+}
+
+const failed = (s: NodeStatus) => s === 'error' || s === 'blocked' || s === 'incomplete';
+
+function sameType(a: TensorType | null, b: TensorType | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.dtype !== b.dtype || a.dims.length !== b.dims.length) return false;
+  return a.dims.every((d, i) => d === b.dims[i]);
+}
+
+function samePorts(a: Record<string, TensorType | null>, b: Record<string, TensorType | null>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameType(a[k], b[k]));
+}
+
+/** Equal for display purposes: status, types and diagnostics' messages. */
+export function sameInference(a: NodeInference | undefined, b: NodeInference): boolean {
+  if (!a) return false;
+  if (a === b) return true;
+  return (
+    a.status === b.status &&
+    a.blockedBy === b.blockedBy &&
+    a.paramCount === b.paramCount &&
+    samePorts(a.inputs, b.inputs) &&
+    samePorts(a.outputs, b.outputs) &&
+    a.diagnostics.length === b.diagnostics.length &&
+    a.diagnostics.every(
+      (d, i) =>
+        d.code === b.diagnostics[i].code &&
+        d.message === b.diagnostics[i].message &&
+        d.edgeId === b.diagnostics[i].edgeId &&
+        d.fixes.length === b.diagnostics[i].fixes.length,
+    )
+  );
+}
+
+function describeNode(node: GraphNode | undefined, id: NodeId): string {
+  return node ? `${node.label ?? node.type} (${id})` : id;
+}
+
+/** Incremental inference state for one document; the propagation store keeps one. */
+export class ShapeInference {
+  private records = new Map<NodeId, NodeRecord>();
+  private published = new Map<NodeId, NodeInference>();
+  private readonly table = new SymbolTable();
+  private bindingsKey = '';
+  private subgraphIndexes = new WeakMap<Subgraph, { index: DocumentIndex; order: NodeId[] }>();
+
+  constructor(readonly catalog: Catalog) {}
+
+  /** The published inference of a node (symbols resolved as far as the whole graph knows). */
+  get(id: NodeId): NodeInference | undefined {
+    return this.published.get(id);
+  }
+
+  get nodes(): ReadonlyMap<NodeId, NodeInference> {
+    return this.published;
+  }
+
+  /** symbol → what it resolves to (a size, or another symbol it was unified with) */
+  get bindings(): Map<string, Dim> {
+    return this.table.bindings();
+  }
+
+  diagnostics(): Diagnostic[] {
+    return [...this.published.values()].flatMap((n) => n.diagnostics);
+  }
+
+  /**
+   * Bring inference up to date with `index` (the new document). `seeds` are the nodes whose
+   * own inputs changed ('all' for a fresh document); everything downstream follows.
+   */
+  update(index: DocumentIndex, order: readonly NodeId[], seeds: Iterable<NodeId> | 'all'): SweepResult {
+    for (const id of this.records.keys()) {
+      if (!index.nodes.has(id)) {
+        this.records.delete(id);
+        this.published.delete(id);
+      }
+    }
+    this.table.clear();
+    const dirty = new Set<NodeId>(seeds === 'all' ? order : seeds);
+    const recomputed: NodeId[] = [];
+    for (const id of order) {
+      const old = this.records.get(id);
+      if (old && !dirty.has(id) && !this.readsChanged(old)) {
+        this.replay(old);
+        continue;
+      }
+      const node = index.nodes.get(id) as GraphNode;
+      this.records.set(id, this.evaluate(node, index, (port) => this.sourceFor(node, port, index)));
+      recomputed.push(id);
+      for (const e of index.outgoing.get(id) ?? []) dirty.add(e.to.node);
+    }
+    return { recomputed, changed: this.publish(order, recomputed) };
+  }
+
+  private readsChanged(rec: NodeRecord): boolean {
+    const r = rec.reads;
+    for (let i = 0; i < r.length; i += 2) if (this.table.resolve(r[i]) !== r[i + 1]) return true;
+    return false;
+  }
+
+  private replay(rec: NodeRecord): void {
+    const c = rec.constraints;
+    for (let i = 0; i < c.length; i += 2) this.table.unify(c[i], c[i + 1]);
+  }
+
+  private sourceFor(node: GraphNode, port: PortDef, index: DocumentIndex, records = this.records): InputSource {
+    const edge = index.edgeInto(node.id, port.name);
+    if (!edge || port.feedback) return null;
+    const up = records.get(edge.from.node);
+    if (!up) return { blockedBy: edge.from.node };
+    if (failed(up.info.status)) return { blockedBy: up.info.blockedBy ?? up.info.id };
+    const type = up.info.outputs[edge.from.port];
+    return type ? { type } : { blockedBy: up.info.id };
+  }
+
+  /** Run one node's rule on its inputs; records the symbols it reads and binds. */
+  private evaluate(node: GraphNode, index: DocumentIndex, source: (port: PortDef) => InputSource): NodeRecord {
+    const rec: NodeRecord = {
+      info: { id: node.id, status: 'ok', inputs: {}, outputs: {}, diagnostics: [], paramCount: 0 },
+      constraints: [],
+      reads: [],
+    };
+    const { info } = rec;
+    const ports = portsOf(node, this.catalog);
+    if (!ports) {
+      info.status = 'error';
+      info.diagnostics.push({ severity: 'error', code: 'unknown_type', nodeId: node.id, message: `unknown node type '${node.type}'`, fixes: [] });
+      return rec;
+    }
+    for (const p of ports.outputs) info.outputs[p.name] = null;
+    const warnings: ShapeIssue[] = [];
+    const ctx: InferContext = {
+      unify: (a, b) => {
+        rec.constraints.push(a, b);
+        return this.table.unify(a, b);
+      },
+      resolve: (d) => {
+        const r = this.table.resolve(d);
+        if (typeof d === 'string') rec.reads.push(d, r);
+        return r;
+      },
+      warn: (issue) => warnings.push(issue),
+    };
+    const types: (TensorType | null)[] = [];
+    let blockedBy: NodeId | undefined;
+    const unconnected: string[] = [];
+    for (const p of ports.inputs) {
+      const src = source(p);
+      if (src === null) {
+        if (!p.optional && !p.feedback) unconnected.push(p.name);
+        types.push(null);
+      } else if ('blockedBy' in src) {
+        blockedBy ??= src.blockedBy;
+        types.push(null);
+      } else {
+        types.push({ dtype: src.type.dtype, dims: src.type.dims.map(ctx.resolve) });
+      }
+      info.inputs[p.name] = types[types.length - 1];
+    }
+    if (unconnected.length > 0) {
+      info.status = 'incomplete';
+      for (const port of unconnected) {
+        info.diagnostics.push({ severity: 'info', code: 'unconnected', nodeId: node.id, port, message: `input '${port}' is not connected`, fixes: [] });
+      }
+      return rec;
+    }
+    if (blockedBy !== undefined) {
+      info.status = 'blocked';
+      info.blockedBy = blockedBy;
+      const message = `unknown because of ${describeNode(index.nodes.get(blockedBy), blockedBy)}`;
+      info.diagnostics.push({ severity: 'info', code: 'blocked', nodeId: node.id, message, fixes: [] });
+      return rec;
+    }
+    const issues = this.dtypeIssues(ports.inputs, types, node.type);
+    const result = issues.length > 0 ? issues : this.runRule(node, types, ctx);
+    const outputs = result.filter((r): r is TensorType => 'dims' in r);
+    const errors = result.filter((r): r is ShapeIssue => 'severity' in r);
+    if (errors.length === 0 && outputs.length !== ports.outputs.length) {
+      errors.push({ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule gave ${outputs.length} outputs for ${ports.outputs.length} ports` });
+    }
+    if (errors.length > 0) {
+      info.status = 'error';
+      for (const issue of errors) info.diagnostics.push(toDiagnostic({ ...issue, severity: 'error' }, node, index, this.catalog));
+      return rec;
+    }
+    ports.outputs.forEach((p, i) => {
+      info.outputs[p.name] = outputs[i];
+    });
+    for (const w of warnings) info.diagnostics.push(toDiagnostic(w, node, index, this.catalog));
+    if (warnings.length > 0) info.status = 'warning';
+    info.paramCount = this.paramCount(node, types);
+    return rec;
+  }
+
+  private dtypeIssues(ports: PortDef[], types: (TensorType | null)[], nodeType: string): ShapeIssue[] {
+    const issues: ShapeIssue[] = [];
+    ports.forEach((p, i) => {
+      const t = types[i];
+      if (p.dtype && t && t.dtype !== p.dtype) {
+        issues.push({ severity: 'error', code: 'dtype', port: p.name, message: `${nodeType} expects ${p.dtype} on '${p.name}', got ${t.dtype}` });
+      }
+    });
+    return issues;
+  }
+
+  /** The node type's rule (or a composite's subgraph); a throwing rule becomes a diagnostic. */
+  private runRule(node: GraphNode, types: (TensorType | null)[], ctx: InferContext): (TensorType | ShapeIssue)[] {
+    try {
+      if (node.type === COMPOSITE_TYPE && node.subgraph) return this.runSubgraph(node.subgraph, types, ctx);
+      const def = this.catalog.get(node.type);
+      if (!def) return [{ severity: 'error', code: 'unknown_type', message: `unknown node type '${node.type}'` }];
+      return def.infer(types, node.params as never, ctx);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return [{ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule failed: ${why}` }];
+    }
+  }
+
+  /** A composite: its inner nodes in order, the outer input types fed to the exposed ports. */
+  private runSubgraph(sub: Subgraph, types: (TensorType | null)[], ctx: InferContext): (TensorType | ShapeIssue)[] {
+    let cached = this.subgraphIndexes.get(sub);
+    if (!cached) {
+      const index = new DocumentIndex(sub);
+      cached = { index, order: topologicalOrder(index, feedbackTest(index, this.catalog)).order };
+      this.subgraphIndexes.set(sub, cached);
+    }
+    const { index, order } = cached;
+    const inner = new Map<NodeId, NodeRecord>();
+    for (const id of order) {
+      const node = index.nodes.get(id) as GraphNode;
+      const source = (port: PortDef): InputSource => {
+        const exposed = sub.inputs.findIndex((x) => x.node === id && x.port === port.name);
+        if (exposed >= 0) return types[exposed] ? { type: types[exposed] as TensorType } : null;
+        return this.sourceFor(node, port, index, inner);
+      };
+      const rec = this.evaluate(node, index, source);
+      for (let i = 0; i < rec.constraints.length; i += 2) ctx.unify(rec.constraints[i], rec.constraints[i + 1]);
+      for (let i = 0; i < rec.reads.length; i += 2) ctx.resolve(rec.reads[i]);
+      inner.set(id, rec);
+    }
+    const issues: ShapeIssue[] = [...inner.values()]
+      .flatMap((r) => r.info.diagnostics)
+      .filter((d) => d.severity === 'error' || d.code === 'unconnected')
+      .map((d) => ({ severity: 'error', code: d.code, message: `${describeNode(index.nodes.get(d.nodeId), d.nodeId)}: ${d.message}`, explanation: d.explanation }));
+    if (issues.length > 0) return issues;
+    return sub.outputs.map((x) => {
+      const t = inner.get(x.node)?.info.outputs[x.port];
+      return t ?? { severity: 'error', code: 'unconnected', message: `exposed output '${x.name}' has no type` };
+    });
+  }
+
+  private paramCount(node: GraphNode, types: (TensorType | null)[]): number {
+    if (node.type === COMPOSITE_TYPE) {
+      return (node.subgraph?.nodes ?? []).reduce((n, inner) => n + this.paramCount(inner, []), 0);
+    }
+    try {
+      return this.catalog.get(node.type)?.paramCount(types, node.params as never) ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Publish what changed: recomputed nodes, and (when some symbol's binding changed) every
+   * node whose types mention a symbol, resolved with the final bindings.
+   */
+  private publish(order: readonly NodeId[], recomputed: NodeId[]): NodeId[] {
+    const bindings = this.table.bindings();
+    const key = [...bindings].map(([s, v]) => `${s}=${v}`).sort().join(',');
+    const rebind = key !== this.bindingsKey;
+    this.bindingsKey = key;
+    const candidates = rebind ? order : recomputed;
+    const changed: NodeId[] = [];
+    for (const id of candidates) {
+      const rec = this.records.get(id) as NodeRecord;
+      const info = bindings.size > 0 ? this.resolveInfo(rec.info) : rec.info;
+      const before = this.published.get(id);
+      if (!sameInference(before, info)) {
+        this.published.set(id, info);
+        changed.push(id);
+      } else if (before !== info) this.published.set(id, info);
+    }
+    return changed;
+  }
+
+  private resolveInfo(info: NodeInference): NodeInference {
+    let touched = false;
+    const resolvePorts = (ports: Record<string, TensorType | null>) => {
+      const out: Record<string, TensorType | null> = {};
+      for (const [name, t] of Object.entries(ports)) {
+        if (t && t.dims.some((d) => typeof d === 'string' && this.table.resolve(d) !== d)) {
+          touched = true;
+          out[name] = { dtype: t.dtype, dims: t.dims.map((d) => this.table.resolve(d)) };
+        } else out[name] = t;
+      }
+      return out;
+    };
+    const inputs = resolvePorts(info.inputs);
+    const outputs = resolvePorts(info.outputs);
+    return touched ? { ...info, inputs, outputs } : info;
+  }
+}
+
+/** The result of inferring a whole document at once. */
+export interface GraphInference {
+  nodes: ReadonlyMap<NodeId, NodeInference>;
+  diagnostics: Diagnostic[];
+  bindings: Map<string, Dim>;
+  order: NodeId[];
+}
+
+/** Infer every node's port types and diagnostics (no incremental state kept). */
+export function inferShapes(doc: Pick<GraphDocument, 'nodes' | 'edges'>, catalog: Catalog): GraphInference {
+  const index = new DocumentIndex(doc);
+  const { order } = topologicalOrder(index, feedbackTest(index, catalog));
+  const inference = new ShapeInference(catalog);
+  inference.update(index, order, 'all');
+  return { nodes: inference.nodes, diagnostics: inference.diagnostics(), bindings: inference.bindings, order };
+}

@@ -1,0 +1,107 @@
+import { defineNode, sizeOrZero, tensorPort } from '../define.ts';
+import { p, tuple } from '../params.ts';
+import { formatDims } from '../shapes.ts';
+import type { Dim, ShapeIssue } from '../types.ts';
+
+/**
+ * One spatial output size: ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1. A symbolic H gives a symbolic
+ * result, named after the formula so equal sizes stay equal.
+ */
+function convOut(h: Dim, k: number, s: number, pad: number, d: number): Dim {
+  const shrink = d * (k - 1) + 1 - 2 * pad;
+  if (typeof h === 'number') return Math.floor((h - shrink) / s) + 1;
+  if (s === 1) return shrink === 1 ? h : `${h}${shrink > 1 ? '-' : '+'}${Math.abs(shrink - 1)}`;
+  return `(${h}${shrink - 1 >= 0 ? '-' : '+'}${Math.abs(shrink - 1)})/${s}`;
+}
+
+/** nn.Conv2d over NCHW (or unbatched CHW) input. */
+export const Conv2d = defineNode({
+  type: 'Conv2d',
+  group: 'layers',
+  aliases: ['conv', 'convolution', 'nn.Conv2d'],
+  doc: 'Slides out_channels learned kernels over the height and width of a [N, C, H, W] input.',
+  formula: 'y[n,o] = b[o] + Σ_c W[o,c] ⋆ x[n,c]',
+  params: {
+    in_channels: p.int({ default: 1, min: 1 }),
+    out_channels: p.int({ default: 6, min: 1 }),
+    kernel_size: p.intTuple({ default: 3, length: 2, min: 1 }),
+    stride: p.intTuple({ default: 1, length: 2, min: 1 }),
+    padding: p.intTuple({ default: 0, length: 2, min: 0 }),
+    dilation: p.intTuple({ default: 1, length: 2, min: 1 }),
+    groups: p.int({ default: 1, min: 1 }),
+    bias: p.bool({ default: true }),
+  },
+  inputs: [tensorPort('input')],
+  outputs: [tensorPort('output')],
+  infer([x], params, ctx) {
+    const fail = (code: string, message: string, extra: Partial<ShapeIssue> = {}): ShapeIssue[] => [
+      { severity: 'error', code, port: 'input', message, ...extra },
+    ];
+    if (!x) return fail('missing_input', 'Conv2d needs an input');
+    const { in_channels: cin, out_channels: cout, groups } = params;
+    if (cin % groups !== 0) return fail('groups', 'in_channels must be divisible by groups', { port: undefined });
+    if (cout % groups !== 0) return fail('groups', 'out_channels must be divisible by groups', { port: undefined });
+    const rank = x.dims.length;
+    if (rank !== 3 && rank !== 4) {
+      return fail(
+        'rank',
+        `Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${formatDims(x.dims)}`,
+      );
+    }
+    const [kh, kw] = tuple(params.kernel_size, 2);
+    const [sh, sw] = tuple(params.stride, 2);
+    const [ph, pw] = tuple(params.padding, 2);
+    const [dh, dw] = tuple(params.dilation, 2);
+    const c = x.dims[rank - 3];
+    if (!ctx.unify(c, cin)) {
+      const weight = formatDims([cout, cin / groups, kh, kw]);
+      return fail(
+        'in_channels',
+        `Given groups=${groups}, weight of size ${weight}, expected input${formatDims(x.dims)} to have ${cin} channels, but got ${c} channels instead`,
+        {
+          explanation: `Conv2d(in_channels=${cin}) expects dim ${rank - 3} of its input to hold ${cin} channels; it holds ${c}.`,
+          fixes: [{ label: `Set in_channels to ${c}`, intents: [{ kind: 'setParam', param: 'in_channels', value: c }] }],
+        },
+      );
+    }
+    const h = x.dims[rank - 2];
+    const w = x.dims[rank - 1];
+    if (typeof h === 'number' && typeof w === 'number') {
+      const padded = [h + 2 * ph, w + 2 * pw];
+      const reach = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
+      if (padded[0] < reach[0] || padded[1] < reach[1]) {
+        return fail(
+          'kernel_size',
+          `Calculated padded input size per channel: (${padded[0]} x ${padded[1]}). Kernel size: (${reach[0]} x ${reach[1]}). Kernel size can't be greater than actual input size`,
+        );
+      }
+    }
+    const spatial = [convOut(h, kh, sh, ph, dh), convOut(w, kw, sw, pw, dw)];
+    return [{ dtype: 'float32', dims: [...x.dims.slice(0, rank - 3), cout, ...spatial] }];
+  },
+  lower(b, [x], params) {
+    const [kh, kw] = tuple(params.kernel_size, 2);
+    const fanIn = { kind: 'uniform_fan_in', fanIn: (params.in_channels / params.groups) * kh * kw } as const;
+    const weight = b.param('weight', [params.out_channels, params.in_channels / params.groups, kh, kw], fanIn);
+    const bias = params.bias ? b.param('bias', [params.out_channels], fanIn) : null;
+    return b.op('conv2d', [x, weight, bias], {
+      stride: tuple(params.stride, 2),
+      padding: tuple(params.padding, 2),
+      dilation: tuple(params.dilation, 2),
+      groups: params.groups,
+    });
+  },
+  paramCount(_inputs, params) {
+    const [kh, kw] = tuple(params.kernel_size, 2);
+    const weights = params.out_channels * (params.in_channels / params.groups) * kh * kw;
+    return weights + (params.bias ? params.out_channels : 0);
+  },
+  flops([x], params) {
+    if (!x || x.dims.length < 3) return 0;
+    const [kh, kw] = tuple(params.kernel_size, 2);
+    const out = this.infer([x], params, { unify: () => true, resolve: (d) => d, warn: () => {} });
+    const dims = Array.isArray(out) && 'dims' in out[0] ? out[0].dims : [];
+    const positions = dims.reduce<number>((n, d) => n * sizeOrZero(d), 1);
+    return positions * (params.in_channels / params.groups) * kh * kw;
+  },
+});
