@@ -150,6 +150,39 @@ export function defaultBiasSpec(weightShape: Shape): InitSpec {
   return uniformSpec(fanIn, fanOut, null, fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0);
 }
 
+export type InitName =
+  | 'xavier_uniform'
+  | 'xavier_normal'
+  | 'kaiming_uniform'
+  | 'kaiming_normal'
+  | 'default_bias';
+
+/** Parameters of an initialiser by PyTorch's names (`gain`; `a`, `mode`, `nonlinearity`; `weight_shape`). */
+export interface InitParams extends KaimingOptions {
+  gain?: number;
+  /** default_bias: the shape of the weight whose fan_in sets the bound */
+  weight_shape?: number[];
+}
+
+/** The spec of an initialiser named as torch.nn.init names it (and `default_bias` for layer biases). */
+export function initSpec(init: InitName | string, shape: Shape, params: InitParams = {}): InitSpec {
+  switch (init) {
+    case 'xavier_uniform':
+      return xavierUniformSpec(shape, params.gain ?? 1);
+    case 'xavier_normal':
+      return xavierNormalSpec(shape, params.gain ?? 1);
+    case 'kaiming_uniform':
+      return kaimingUniformSpec(shape, params);
+    case 'kaiming_normal':
+      return kaimingNormalSpec(shape, params);
+    case 'default_bias':
+      if (!params.weight_shape) throw new AttrError('default_bias', 'weight_shape', 'is required');
+      return defaultBiasSpec(params.weight_shape);
+    default:
+      throw new AttrError('init', 'init', `unknown initialiser '${init}'`);
+  }
+}
+
 /** Values from a spec's distribution, centred on 0. */
 export function sample(spec: InitSpec, shape: Shape, rng: Rng, backend: Backend = defaultBackend()): Tensor {
   const values = new Float32Array(sizeOf(shape));

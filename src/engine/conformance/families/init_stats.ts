@@ -1,13 +1,4 @@
-import {
-  calculateGain,
-  defaultBiasSpec,
-  type InitSpec,
-  kaimingNormalSpec,
-  kaimingUniformSpec,
-  sample,
-  xavierNormalSpec,
-  xavierUniformSpec,
-} from '../../init.ts';
+import { calculateGain, type InitParams, type InitSpec, initSpec, sample } from '../../init.ts';
 import { Rng } from '../../random.ts';
 import { sizeOf } from '../../tensor.ts';
 import { compareValues, Verdict } from '../compare.ts';
@@ -28,25 +19,6 @@ interface InitCase extends RefCase {
 const MIN_SAMPLES = 100_000;
 /** How far the sample std may stray from the formula's std (relative). */
 const STD_TOLERANCE = 0.02;
-
-function specFor(c: InitCase): InitSpec {
-  const shape = c.tensor_shape ?? [];
-  const p = c.params;
-  switch (c.init) {
-    case 'xavier_uniform':
-      return xavierUniformSpec(shape, (p.gain as number) ?? 1);
-    case 'xavier_normal':
-      return xavierNormalSpec(shape, (p.gain as number) ?? 1);
-    case 'kaiming_uniform':
-      return kaimingUniformSpec(shape, p as { a?: number; mode?: string; nonlinearity?: string });
-    case 'kaiming_normal':
-      return kaimingNormalSpec(shape, p as { a?: number; mode?: string; nonlinearity?: string });
-    case 'default_bias':
-      return defaultBiasSpec(p.weight_shape as number[]);
-    default:
-      throw new Error(`unknown init '${c.init}'`);
-  }
-}
 
 /**
  * Draw at least MIN_SAMPLES values with the initialiser (several tensors of the case's shape)
@@ -115,7 +87,7 @@ export async function runInitStatsCase(raw: RefCase, ctx: FamilyContext): Promis
       checkNumber(v, 'gain', calculateGain(nonlinearity, param), c.gain);
       return v.result(c.id);
     }
-    const spec = specFor(c);
+    const spec = initSpec(c.init, c.tensor_shape ?? [], c.params as InitParams);
     if (spec.fanIn !== c.fan_in) v.fail(`fan_in: got ${spec.fanIn}, expected ${c.fan_in}`);
     if (spec.fanOut !== c.fan_out) v.fail(`fan_out: got ${spec.fanOut}, expected ${c.fan_out}`);
     checkNumber(v, 'gain', spec.gain, c.gain);
@@ -126,7 +98,7 @@ export async function runInitStatsCase(raw: RefCase, ctx: FamilyContext): Promis
     return {
       id: c.id,
       ok: false,
-      unsupported: /unknown init/.test((e as Error).message),
+      unsupported: /unknown initialiser/.test((e as Error).message),
       message: (e as Error).message,
     };
   }
