@@ -146,6 +146,9 @@ describe('PyTorch 1.13 semantics', () => {
     const a = planSchedule('OneCycleLR', { max_lr: 1, total_steps: 12 }, start, 12);
     const b = planSchedule('OneCycleLR', { max_lr: 1, epochs: 3, steps_per_epoch: 4 }, start, 12);
     expect(b).toEqual(a);
+    const s = createScheduler('OneCycleLR', { max_lr: 1, total_steps: 12 }, start);
+    expect(s.lastStep).toBe(12);
+    expect(s.plan(13).lrs).toHaveLength(13);
     expect(() => planSchedule('OneCycleLR', { max_lr: 1, total_steps: 12 }, start, 15)).toThrow(
       /OneCycleLR: total_steps is 12: tried to step 14 times/,
     );
@@ -168,6 +171,19 @@ describe('PyTorch 1.13 semantics', () => {
       lrs.slice(3),
       range(5).map((t) => 0.1 * 0.8 ** t),
     );
+  });
+
+  it('SequentialLR ends where its last scheduler ends; most schedules never end', () => {
+    const cycleLast = {
+      schedulers: [
+        { scheduler: 'LinearLR', params: { start_factor: 0.1, total_iters: 3 } },
+        { scheduler: 'OneCycleLR', params: { max_lr: 1, total_steps: 10 } },
+      ],
+      milestones: [3],
+    };
+    expect(createScheduler('SequentialLR', cycleLast, start).lastStep).toBe(13);
+    expect(createScheduler('SequentialLR', sample.SequentialLR, start).lastStep).toBeUndefined();
+    expect(createScheduler('StepLR', {}, start).lastStep).toBeUndefined();
   });
 
   it('SquareRootScheduler and FactorScheduler match D2L §12.11', () => {

@@ -136,6 +136,7 @@ export const OneCycleLR: SchedulerDef<OneCycleLrParams> = {
     },
   },
   cyclesMomentum: (p) => p.cycle_momentum,
+  lastStep: (p) => p.total_steps!,
   check(p) {
     if (p.total_steps !== null) return p;
     if (p.epochs === null || p.steps_per_epoch === null) {

@@ -33,6 +33,8 @@ export interface SchedulerDef<P, S extends ScheduleState = ScheduleState> {
   params: HyperSchema<P>;
   /** true when it also sets the optimizer's momentum (OneCycleLR), possibly depending on its params */
   cyclesMomentum?: boolean | ((p: P) => boolean);
+  /** the last step t the schedule is defined for (OneCycleLR: total_steps); absent: no end */
+  lastStep?(p: P): number | undefined;
   /** rules across parameters, after each one was checked against its range; may normalise */
   check?(p: P): P;
   /** the state at t = 0 */
@@ -84,6 +86,11 @@ export class LrScheduler<P = any, S extends ScheduleState = ScheduleState> {
   get cyclesMomentum(): boolean {
     const flag = this.def.cyclesMomentum;
     return typeof flag === 'function' ? flag(this.params) : !!flag;
+  }
+
+  /** the last step t this schedule is defined for, so a plot can stop there; undefined: no end */
+  get lastStep(): number | undefined {
+    return this.def.lastStep?.(this.params);
   }
 
   /** `scheduler.step()`: advance one step; returns the new lr. */

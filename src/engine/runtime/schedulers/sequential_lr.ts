@@ -57,6 +57,11 @@ export function defineSequentialLR(lookup: Lookup): SchedulerDef<SequentialLrPar
         const flag = defOf(c).cyclesMomentum;
         return typeof flag === 'function' ? flag(c.params) : !!flag;
       }),
+    lastStep(p) {
+      const last = p.schedulers[p.schedulers.length - 1];
+      const end = defOf(last).lastStep?.(last.params);
+      return end === undefined ? undefined : (p.milestones[p.milestones.length - 1] ?? 0) + end;
+    },
     check(p) {
       if (p.schedulers.length !== p.milestones.length + 1) {
         throw new AttrError(
