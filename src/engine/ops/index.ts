@@ -45,6 +45,18 @@ import { softmax } from './softmax.ts';
 import { stack } from './stack.ts';
 import { sum } from './sum.ts';
 // @group linear-conv-pool-imports
+import { adaptive_avg_pool2d } from './adaptive_avg_pool2d.ts';
+import { adaptive_avg_pool2d_backward } from './adaptive_avg_pool2d_backward.ts';
+import { avg_pool2d } from './avg_pool2d.ts';
+import { avg_pool2d_backward } from './avg_pool2d_backward.ts';
+import { conv1d } from './conv1d.ts';
+import { conv2d } from './conv2d.ts';
+import { conv2d_backward_weight } from './conv2d_backward_weight.ts';
+import { conv_transpose2d } from './conv_transpose2d.ts';
+import { linear } from './linear.ts';
+import { linear_backward_weight } from './linear_backward_weight.ts';
+import { max_pool2d } from './max_pool2d.ts';
+import { max_pool2d_backward } from './max_pool2d_backward.ts';
 // @group norm-attention-recurrent-imports
 import { batch_norm } from './batch_norm.ts';
 import { embedding } from './embedding.ts';
@@ -117,6 +129,18 @@ export const opRegistry = {
   pad,
   pad_backward,
   // @group linear-conv-pool
+  linear,
+  linear_backward_weight,
+  conv1d,
+  conv2d,
+  conv2d_backward_weight,
+  conv_transpose2d,
+  max_pool2d,
+  max_pool2d_backward,
+  avg_pool2d,
+  avg_pool2d_backward,
+  adaptive_avg_pool2d,
+  adaptive_avg_pool2d_backward,
   // @group norm-attention-recurrent
   batch_norm,
   layer_norm,

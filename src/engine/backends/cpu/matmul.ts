@@ -1,7 +1,227 @@
 /**
- * C[M,N] = A[M,K]·B[K,N] on flat row-major arrays, added into `c` at the given offsets.
- * i-k-j order keeps the inner loop streaming over contiguous rows of B and C.
+ * Single-threaded float32 GEMM for the CPU backend, in the GotoBLAS shape: B is packed into
+ * 4-column panels one K-block at a time, A into 4-row panels one (M, K)-block at a time, and
+ * a 4×4 register-tiled micro-kernel runs over the packed panels. Packing makes every operand
+ * layout (plain, transposed A, transposed B) feed the same inner loop, and keeps the panels
+ * the inner loop touches in L1/L2 (B panel: KC·4 floats; A block: MC·KC floats).
+ *
+ * Every entry point ADDS into `c` (row-major, leading dimension N), like BLAS with beta = 1.
  */
+
+/** K-block depth: a packed B panel (KC × 4 floats = 4 KiB) stays in L1. */
+const KC = 256;
+/** M-block height: a packed A block (MC × KC floats = 64 KiB) stays in L2. */
+const MC = 64;
+/** Below this many multiply-adds the packing costs more than it saves. */
+const SMALL = 4096;
+
+// Scratch panels, grown on demand and reused: no allocation per call once warm.
+const packedA = new Float32Array(MC * KC);
+let packedB = new Float32Array(KC * 64);
+
+/**
+ * C[M,N] += A·B where A(i,k) = a[aOff + i·aRow + k·aCol] and B(k,j) = b[bOff + k·bRow + j·bCol].
+ * The strides let one routine serve A, Aᵀ, B and Bᵀ without copying the operands.
+ */
+export function gemmStrided(
+  a: ArrayLike<number>,
+  aOff: number,
+  aRow: number,
+  aCol: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bRow: number,
+  bCol: number,
+  c: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  if (M === 0 || N === 0 || K === 0) return;
+  if (M * N * K <= SMALL) {
+    gemmSimple(a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff, M, K, N);
+    return;
+  }
+  const panelsB = (N + 3) >> 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    if (packedB.length < panelsB * kc * 4) packedB = new Float32Array(panelsB * KC * 4);
+    packB(b, bOff + k0 * bRow, bRow, bCol, kc, N, packedB);
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const mc = Math.min(MC, M - i0);
+      packA(a, aOff + i0 * aRow + k0 * aCol, aRow, aCol, mc, kc, packedA);
+      for (let jp = 0; jp < panelsB; jp++) {
+        const j0 = jp * 4;
+        const nr = Math.min(4, N - j0);
+        for (let ip = 0; ip * 4 < mc; ip++) {
+          const mr = Math.min(4, mc - ip * 4);
+          microKernel(
+            packedA,
+            ip * kc * 4,
+            packedB,
+            jp * kc * 4,
+            kc,
+            c,
+            cOff + (i0 + ip * 4) * N + j0,
+            N,
+            mr,
+            nr,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** B's K-block as 4-column panels, k-major inside a panel; columns past N are zero. */
+function packB(
+  b: ArrayLike<number>,
+  off: number,
+  bRow: number,
+  bCol: number,
+  kc: number,
+  N: number,
+  p: Float32Array,
+) {
+  const panels = (N + 3) >> 2;
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * 4;
+    const nr = Math.min(4, N - j0);
+    let d = jp * kc * 4;
+    let src = off + j0 * bCol;
+    if (nr === 4) {
+      const c1 = bCol;
+      const c2 = 2 * bCol;
+      const c3 = 3 * bCol;
+      for (let k = 0; k < kc; k++, d += 4, src += bRow) {
+        p[d] = b[src];
+        p[d + 1] = b[src + c1];
+        p[d + 2] = b[src + c2];
+        p[d + 3] = b[src + c3];
+      }
+    } else {
+      for (let k = 0; k < kc; k++, d += 4, src += bRow) {
+        for (let q = 0; q < 4; q++) p[d + q] = q < nr ? b[src + q * bCol] : 0;
+      }
+    }
+  }
+}
+
+/** An (mc × kc) block of A as 4-row panels, k-major inside a panel; rows past mc are zero. */
+function packA(
+  a: ArrayLike<number>,
+  off: number,
+  aRow: number,
+  aCol: number,
+  mc: number,
+  kc: number,
+  p: Float32Array,
+) {
+  const panels = (mc + 3) >> 2;
+  for (let ip = 0; ip < panels; ip++) {
+    const i0 = ip * 4;
+    const mr = Math.min(4, mc - i0);
+    let d = ip * kc * 4;
+    let src = off + i0 * aRow;
+    if (mr === 4) {
+      const r1 = aRow;
+      const r2 = 2 * aRow;
+      const r3 = 3 * aRow;
+      for (let k = 0; k < kc; k++, d += 4, src += aCol) {
+        p[d] = a[src];
+        p[d + 1] = a[src + r1];
+        p[d + 2] = a[src + r2];
+        p[d + 3] = a[src + r3];
+      }
+    } else {
+      for (let k = 0; k < kc; k++, d += 4, src += aCol) {
+        for (let r = 0; r < 4; r++) p[d + r] = r < mr ? a[src + r * aRow] : 0;
+      }
+    }
+  }
+}
+
+/** C[4×4 tile] += A panel · B panel, sixteen accumulators kept in registers. */
+// biome-ignore format: the 4×4 register tile reads best as a grid
+function microKernel(
+  pa: Float32Array,
+  aBase: number,
+  pb: Float32Array,
+  bBase: number,
+  kc: number,
+  c: Float32Array,
+  cAt: number,
+  ldc: number,
+  mr: number,
+  nr: number,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  const end = aBase + kc * 4;
+  for (let ia = aBase, ib = bBase; ia < end; ia += 4, ib += 4) {
+    const b0 = pb[ib];
+    const b1 = pb[ib + 1];
+    const b2 = pb[ib + 2];
+    const b3 = pb[ib + 3];
+    const x0 = pa[ia];
+    const x1 = pa[ia + 1];
+    const x2 = pa[ia + 2];
+    const x3 = pa[ia + 3];
+    c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+    c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+    c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+    c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+  }
+  if (mr === 4 && nr === 4) {
+    let r = cAt;
+    c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03;
+    r += ldc;
+    c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13;
+    r += ldc;
+    c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23;
+    r += ldc;
+    c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33;
+    return;
+  }
+  const rows = [
+    [c00, c01, c02, c03],
+    [c10, c11, c12, c13],
+    [c20, c21, c22, c23],
+    [c30, c31, c32, c33],
+  ];
+  for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[cAt + i * ldc + j] += rows[i][j];
+}
+
+/** Plain triple loop for tiny products, where packing would dominate. */
+function gemmSimple(
+  a: ArrayLike<number>,
+  aOff: number,
+  aRow: number,
+  aCol: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bRow: number,
+  bCol: number,
+  c: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    const ci = cOff + i * N;
+    for (let k = 0; k < K; k++) {
+      const aik = a[aOff + i * aRow + k * aCol];
+      const bk = bOff + k * bRow;
+      for (let j = 0; j < N; j++) c[ci + j] += aik * b[bk + j * bCol];
+    }
+  }
+}
+
+/** C[M,N] += A[M,K]·B[K,N], all row-major. */
 export function gemm(
   a: ArrayLike<number>,
   aOff: number,
@@ -13,14 +233,35 @@ export function gemm(
   K: number,
   N: number,
 ): void {
-  for (let i = 0; i < M; i++) {
-    const ci = cOff + i * N;
-    const ai = aOff + i * K;
-    for (let k = 0; k < K; k++) {
-      const aik = a[ai + k];
-      if (aik === 0) continue;
-      const bk = bOff + k * N;
-      for (let j = 0; j < N; j++) c[ci + j] += aik * b[bk + j];
-    }
-  }
+  gemmStrided(a, aOff, K, 1, b, bOff, N, 1, c, cOff, M, K, N);
+}
+
+/** C[M,N] += Aᵀ·B where A is stored row-major as [K,M] (e.g. dW = dYᵀ·X), B as [K,N]. */
+export function gemmTransA(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  c: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  gemmStrided(a, aOff, 1, M, b, bOff, N, 1, c, cOff, M, K, N);
+}
+
+/** C[M,N] += A·Bᵀ where A is [M,K] and B is stored row-major as [N,K] (e.g. y = x·Wᵀ). */
+export function gemmTransB(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  c: Float32Array,
+  cOff: number,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  gemmStrided(a, aOff, K, 1, b, bOff, 1, K, c, cOff, M, K, N);
 }
