@@ -1,35 +1,30 @@
-import { scalar } from '../create.ts';
+import type { AffineLayout } from '../backends/cpu/norm.ts';
 import { runAll } from '../dispatch.ts';
-import { mul, sub, sumTo } from '../functional.ts';
+import { reshape } from '../functional.ts';
 import type { Shape, Tensor } from '../tensor.ts';
 
 /**
- * Gradient pieces shared by batch_norm, layer_norm and group_norm, written with registry ops
- * on the [P, Q, R] view the CPU kernels use (statistics per q, shape [1, Q, 1]).
+ * The gradients of batch_norm (training), layer_norm and group_norm through the fused
+ * norm_backward op, reshaped back to the operands' shapes. `view` is the [P, Q, R] view of x
+ * the op normalises (statistics per q); the statistics are recomputed there, which is
+ * cheaper than keeping them on the tape.
  */
-export interface NormalizedView {
-  /** x̂ = (x − μ)·r on the view */
-  xhat: Tensor;
-  /** r = 1/√(σ² + eps), [1, Q, 1] */
-  invstd: Tensor;
-  /** elements per statistic */
-  count: number;
-}
-
-/** Recompute the batch statistics of a [P, Q, R] view (cheaper than saving them on the tape). */
-export function normalizeView(x3: Tensor, eps: number): NormalizedView {
-  const [mean, invstd] = runAll('norm_moments', [x3], { eps });
-  return { xhat: mul(sub(x3, mean), invstd), invstd, count: x3.shape[0] * x3.shape[2] };
-}
-
-/**
- * dx when x was normalised by its own statistics, given g = dy·γ on the view:
- * dx = r·(g − mean(g) − x̂·mean(g·x̂)), means over p and r.
- */
-export function normInputGrad(g3: Tensor, { xhat, invstd, count }: NormalizedView): Tensor {
-  const statShape: Shape = [1, xhat.shape[1], 1];
-  const perCount = scalar(1 / count, xhat.backend);
-  const meanG = mul(sumTo(g3, statShape), perCount);
-  const meanGX = mul(sumTo(mul(g3, xhat), statShape), perCount);
-  return mul(sub(sub(g3, meanG), mul(xhat, meanGX)), invstd);
+export function normGradients(
+  x: Tensor,
+  dy: Tensor,
+  weight: Tensor | null | undefined,
+  view: Shape,
+  affine: AffineLayout,
+  eps: number,
+): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
+  const flatWeight = weight ? reshape(weight, [weight.size]) : null;
+  const [dx, dweight, dbias] = runAll(
+    'norm_backward',
+    [reshape(x, [...view]), reshape(dy, [...view]), flatWeight],
+    {
+      eps,
+      ...affine,
+    },
+  );
+  return { dx: reshape(dx, [...x.shape]), dweight, dbias };
 }

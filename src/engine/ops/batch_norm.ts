@@ -1,11 +1,11 @@
-import { moments, normalize } from '../backends/cpu/norm.ts';
+import { type AffineLayout, moments, normalize } from '../backends/cpu/norm.ts';
 import { zeros } from '../create.ts';
 import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { mul, reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sizeOf, type Tensor, type TensorMeta } from '../tensor.ts';
-import { normalizeView, normInputGrad } from './_norm.ts';
+import { normGradients } from './_norm.ts';
 
 export interface BatchNormAttrs {
   training: boolean;
@@ -18,6 +18,11 @@ const PARAMS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
 /** [N, C, *] seen as [N, C, S]: statistics per channel, over batch and space. */
 function channelView(shape: readonly number[]): [number, number, number] {
   return [shape[0], shape[1], sizeOf(shape.slice(2))];
+}
+
+/** Weight and bias scale by channel q of the view. */
+function channelAffine([, C, S]: readonly number[]): AffineLayout {
+  return { groups: C, group_channels: 1, channel_size: S };
 }
 
 function torchSize(shape: readonly number[]): string {
@@ -81,33 +86,19 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   },
   forward: {
     cpu([x, weight, bias, runningMean, runningVar], { training, momentum, eps }) {
-      const [P, Q, R] = channelView(x!.shape);
+      const view = channelView(x!.shape);
+      const [P, Q, R] = view;
+      const affine = channelAffine(view);
+      const [w, b] = [weight?.data ?? null, bias?.data ?? null];
       const rm = runningMean!.data;
       const rv = runningVar!.data;
-      const byChannel = (q: number) => q;
       if (!training) {
         const invstd = Array.from(rv, (v) => 1 / Math.sqrt(v + eps));
-        const y = normalize(
-          x!.data,
-          { P, Q, R },
-          rm,
-          invstd,
-          weight?.data ?? null,
-          bias?.data ?? null,
-          byChannel,
-        );
+        const y = normalize(x!.data, { P, Q, R }, rm, invstd, w, b, affine);
         return [y, Float32Array.from(rm), Float32Array.from(rv)];
       }
       const m = moments(x!.data, { P, Q, R }, eps);
-      const y = normalize(
-        x!.data,
-        { P, Q, R },
-        m.mean,
-        m.invstd,
-        weight?.data ?? null,
-        bias?.data ?? null,
-        byChannel,
-      );
+      const y = normalize(x!.data, { P, Q, R }, m.mean, m.invstd, w, b, affine);
       const unbiased = m.count / (m.count - 1);
       const newMean = Float32Array.from(rm, (v, q) => (1 - momentum) * v + momentum * m.mean[q]);
       const newVar = Float32Array.from(
@@ -119,28 +110,27 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   },
   vjp({ inputs: [x, weight, bias, runningMean, runningVar], needsGrad }, [dy], { training, eps }) {
     const view = channelView(x!.shape);
-    const statShape = [1, view[1], 1];
-    const x3 = reshape(x!, view);
-    const dy3 = reshape(dy, view);
-    const g3 = weight ? mul(dy3, reshape(weight, statShape)) : dy3;
-    let xhat: Tensor;
-    let dx3: Tensor | null = null;
     if (training) {
-      const normalized = normalizeView(x3, eps);
-      xhat = normalized.xhat;
-      if (needsGrad[0]) dx3 = normInputGrad(g3, normalized);
-    } else {
-      // Eval mode is affine in x: x̂ = (x − rm)·r and dx = g·r, both batch_norm itself without
-      // weight and bias (for dx, with a zero running mean).
-      const evalNorm = (t: Tensor, mean: Tensor) =>
-        run('batch_norm', [t, null, null, mean, runningVar!], { eps });
-      xhat = evalNorm(x3, runningMean!);
-      if (needsGrad[0]) dx3 = evalNorm(g3, zeros([view[1]], x!.backend));
+      const grads = normGradients(x!, dy, weight, view, channelAffine(view), eps);
+      return [
+        grads.dx,
+        needsGrad[1] ? reshape(grads.dweight, [...weight!.shape]) : null,
+        needsGrad[2] ? reshape(grads.dbias, [...bias!.shape]) : null,
+        null,
+        null,
+      ];
     }
+    // Eval mode is affine in x: x̂ = (x − rm)·r and dx = dY·γ·r are both batch_norm itself
+    // without weight and bias (for dx, with a zero running mean).
+    const statShape = [1, view[1], 1];
+    const dy3 = reshape(dy, view);
+    const evalNorm = (t: Tensor, mean: Tensor) =>
+      run('batch_norm', [t, null, null, mean, runningVar!], { eps });
     const channelSum = (t: Tensor, shape: readonly number[]) => reshape(sumTo(t, statShape), [...shape]);
+    const g3 = weight ? mul(dy3, reshape(weight, statShape)) : dy3;
     return [
-      dx3 && reshape(dx3, [...x!.shape]),
-      needsGrad[1] ? channelSum(mul(dy3, xhat), weight!.shape) : null,
+      needsGrad[0] ? reshape(evalNorm(g3, zeros([view[1]], x!.backend)), [...x!.shape]) : null,
+      needsGrad[1] ? channelSum(mul(dy3, evalNorm(reshape(x!, view), runningMean!)), weight!.shape) : null,
       needsGrad[2] ? channelSum(dy3, bias!.shape) : null,
       null,
       null,

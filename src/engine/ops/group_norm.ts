@@ -1,9 +1,9 @@
-import { moments, normalize } from '../backends/cpu/norm.ts';
+import { type AffineLayout, moments, normalize } from '../backends/cpu/norm.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
-import { mul, reshape, sumTo } from '../functional.ts';
+import { reshape } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import { type Shape, sizeOf, type Tensor } from '../tensor.ts';
-import { normalizeView, normInputGrad } from './_norm.ts';
+import { type Shape, sizeOf } from '../tensor.ts';
+import { normGradients } from './_norm.ts';
 
 export interface GroupNormAttrs {
   num_groups: number;
@@ -12,11 +12,17 @@ export interface GroupNormAttrs {
 
 const list = (s: Shape) => `[${s.join(', ')}]`;
 
-/** x [N, C, *] as [N, C, S] (for the per-channel affine) and as [1, N·G, (C/G)·S] (for the statistics). */
-function views(x: Shape, groups: number) {
+/**
+ * x [N, C, *] as [1, N·G, (C/G)·S] for the statistics; weight and bias scale channel
+ * (row mod G)·(C/G) + ⌊r/S⌋.
+ */
+function views(x: Shape, groups: number): { groups: number[]; affine: AffineLayout } {
   const [N, C] = x;
   const S = sizeOf(x.slice(2));
-  return { channels: [N, C, S], groups: [1, N * groups, (C / groups) * S], C, S };
+  return {
+    groups: [1, N * groups, (C / groups) * S],
+    affine: { groups, group_channels: C / groups, channel_size: S },
+  };
 }
 
 /** F.group_norm: statistics per sample and group of C/G channels; weight/bias (optional) per channel. */
@@ -64,37 +70,21 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
   },
   forward: {
     cpu([x, weight, bias], { num_groups, eps }) {
-      const [P, Q, R] = views(x!.shape, num_groups).groups;
-      const { C, S } = views(x!.shape, num_groups);
-      const perGroup = C / num_groups;
-      // row q is (sample, group); element r of it lies in channel group·(C/G) + ⌊r/S⌋
-      const channelOf = (q: number, r: number) => (q % num_groups) * perGroup + Math.floor(r / S);
+      const { groups: view, affine } = views(x!.shape, num_groups);
+      const [P, Q, R] = view;
       const m = moments(x!.data, { P, Q, R }, eps);
       return [
-        normalize(
-          x!.data,
-          { P, Q, R },
-          m.mean,
-          m.invstd,
-          weight?.data ?? null,
-          bias?.data ?? null,
-          channelOf,
-        ),
+        normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, affine),
       ];
     },
   },
-  vjp({ inputs: [x, weight], needsGrad }, [dy], { num_groups, eps }) {
-    const v = views(x!.shape, num_groups);
-    const channelParam = [1, v.C, 1];
-    const dyC = reshape(dy, v.channels);
-    const gC = weight ? mul(dyC, reshape(weight, channelParam)) : dyC;
-    const normalized = normalizeView(reshape(x!, v.groups), eps);
-    const xhatC = reshape(normalized.xhat, v.channels);
-    const channelSum = (t: Tensor) => reshape(sumTo(t, channelParam), [v.C]);
+  vjp({ inputs: [x, weight, bias], needsGrad }, [dy], { num_groups, eps }) {
+    const { groups: view, affine } = views(x!.shape, num_groups);
+    const grads = normGradients(x!, dy, weight, view, affine, eps);
     return [
-      needsGrad[0] ? reshape(normInputGrad(reshape(gC, v.groups), normalized), [...x!.shape]) : null,
-      needsGrad[1] ? channelSum(mul(dyC, xhatC)) : null,
-      needsGrad[2] ? channelSum(dyC) : null,
+      needsGrad[0] ? grads.dx : null,
+      needsGrad[1] ? reshape(grads.dweight, [...weight!.shape]) : null,
+      needsGrad[2] ? reshape(grads.dbias, [...bias!.shape]) : null,
     ];
   },
   formula: 'dX = (1/σ)·(dY·γ − mean(dY·γ) − X̂·mean(dY·γ·X̂)) per (sample, group), dγ = Σ dY·X̂, dβ = Σ dY',

@@ -66,7 +66,7 @@ import { gru_cell } from './gru_cell.ts';
 import { layer_norm } from './layer_norm.ts';
 import { lstm_cell } from './lstm_cell.ts';
 import { multi_head_attention } from './multi_head_attention.ts';
-import { norm_moments } from './norm_moments.ts';
+import { norm_backward } from './norm_backward.ts';
 import { rnn } from './rnn.ts';
 import { scaled_dot_product_attention } from './scaled_dot_product_attention.ts';
 // @group loss-imports
@@ -145,7 +145,7 @@ export const opRegistry = {
   batch_norm,
   layer_norm,
   group_norm,
-  norm_moments,
+  norm_backward,
   embedding,
   embedding_backward,
   scaled_dot_product_attention,

@@ -1,10 +1,10 @@
-import { moments, normalize } from '../backends/cpu/norm.ts';
+import { type AffineLayout, moments, normalize } from '../backends/cpu/norm.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
-import { mul, reshape, sumTo } from '../functional.ts';
+import { reshape } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { type Shape, sizeOf, type Tensor } from '../tensor.ts';
-import { normalizeView, normInputGrad } from './_norm.ts';
+import { type Shape, sizeOf } from '../tensor.ts';
+import { normGradients } from './_norm.ts';
 
 export interface LayerNormAttrs {
   /** the trailing dims normalised over; a single number means [n], as in PyTorch */
@@ -24,6 +24,11 @@ function normalizedShape(attrs: LayerNormAttrs): number[] {
 function rowView(x: Shape, normalized: number[]): [number, number, number] {
   const K = sizeOf(normalized);
   return [1, sizeOf(x) / K, K];
+}
+
+/** Weight and bias scale element r of each row. */
+function elementAffine(K: number): AffineLayout {
+  return { groups: 1, group_channels: K, channel_size: 1 };
 }
 
 /** F.layer_norm: normalise over the trailing `normalized_shape` dims; weight/bias (optional) have that shape. */
@@ -88,7 +93,6 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
     cpu([x, weight, bias], attrs) {
       const [P, Q, R] = rowView(x!.shape, normalizedShape(attrs));
       const m = moments(x!.data, { P, Q, R }, attrs.eps);
-      const byElement = (_q: number, r: number) => r;
       return [
         normalize(
           x!.data,
@@ -97,22 +101,18 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
           m.invstd,
           weight?.data ?? null,
           bias?.data ?? null,
-          byElement,
+          elementAffine(R),
         ),
       ];
     },
   },
   vjp({ inputs: [x, weight, bias], needsGrad }, [dy], attrs) {
     const view = rowView(x!.shape, normalizedShape(attrs));
-    const paramView = [1, 1, view[2]];
-    const dy3 = reshape(dy, view);
-    const normalized = normalizeView(reshape(x!, view), attrs.eps);
-    const g3 = weight ? mul(dy3, reshape(weight, paramView)) : dy3;
-    const elementSum = (t: Tensor, shape: Shape) => reshape(sumTo(t, paramView), [...shape]);
+    const grads = normGradients(x!, dy, weight, view, elementAffine(view[2]), attrs.eps);
     return [
-      needsGrad[0] ? reshape(normInputGrad(g3, normalized), [...x!.shape]) : null,
-      needsGrad[1] ? elementSum(mul(dy3, normalized.xhat), weight!.shape) : null,
-      needsGrad[2] ? elementSum(dy3, bias!.shape) : null,
+      needsGrad[0] ? grads.dx : null,
+      needsGrad[1] ? reshape(grads.dweight, [...weight!.shape]) : null,
+      needsGrad[2] ? reshape(grads.dbias, [...bias!.shape]) : null,
     ];
   },
   formula: 'dX = (1/σ)·(dY·γ − mean(dY·γ) − X̂·mean(dY·γ·X̂)) per row, dγ = Σ_rows dY·X̂, dβ = Σ_rows dY',

@@ -13,6 +13,23 @@ export interface NormLayout {
   R: number;
 }
 
+/**
+ * Which weight/bias element scales view position (q, r):
+ * (q mod groups)·group_channels + ⌊r / channel_size⌋.
+ *   batch_norm  groups C, group_channels 1, channel_size S   → q
+ *   layer_norm  groups 1, group_channels K, channel_size 1   → r
+ *   group_norm  groups G, group_channels C/G, channel_size S → the channel
+ */
+export interface AffineLayout {
+  groups: number;
+  group_channels: number;
+  channel_size: number;
+}
+
+export function affineSize({ groups, group_channels }: AffineLayout): number {
+  return groups * group_channels;
+}
+
 export interface Moments {
   mean: Float64Array;
   /** biased variance (divided by the count, as used for normalising) */
@@ -57,32 +74,85 @@ export function moments(x: Storage, { P, Q, R }: NormLayout, eps: number): Momen
   return { mean, variance, invstd, count };
 }
 
-/**
- * y[p,q,r] = (x − mean[q])·invstd[q]·scale[i] + shift[i], where the affine parameters are
- * indexed by `paramIndex(q, r)` (per channel for batch/group norm, per element for layer
- * norm). A null scale is 1, a null shift 0.
- */
+/** y = (x − mean[q])·invstd[q]·weight[c] + bias[c], c from the affine layout; null weight is 1, null bias 0. */
 export function normalize(
   x: Storage,
   { P, Q, R }: NormLayout,
   mean: ArrayLike<number>,
   invstd: ArrayLike<number>,
-  scale: Storage | null,
-  shift: Storage | null,
-  paramIndex: (q: number, r: number) => number,
+  weight: Storage | null,
+  bias: Storage | null,
+  { groups, group_channels, channel_size }: AffineLayout,
 ): Float32Array {
   const y = new Float32Array(P * Q * R);
   for (let p = 0; p < P; p++) {
     for (let q = 0; q < Q; q++) {
       const base = (p * Q + q) * R;
+      const first = (q % groups) * group_channels;
       const m = mean[q];
       const s = invstd[q];
       for (let r = 0; r < R; r++) {
-        const i = scale || shift ? paramIndex(q, r) : 0;
-        const v = (x[base + r] - m) * s;
-        y[base + r] = v * (scale ? scale[i] : 1) + (shift ? shift[i] : 0);
+        const c = first + Math.floor(r / channel_size);
+        y[base + r] = (x[base + r] - m) * s * (weight ? weight[c] : 1) + (bias ? bias[c] : 0);
       }
     }
   }
   return y;
+}
+
+/**
+ * The whole backward of a norm that used its own statistics, in two passes:
+ * with g = dY·γ, dx = r·(g − mean(g) − x̂·mean(g·x̂)) (means per q), dγ = Σ dY·x̂, dβ = Σ dY.
+ */
+export function normBackward(
+  x: Storage,
+  dy: Storage,
+  weight: Storage | null,
+  layout: NormLayout,
+  affine: AffineLayout,
+  eps: number,
+): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array } {
+  const { P, Q, R } = layout;
+  const { groups, group_channels, channel_size } = affine;
+  const { mean, invstd, count } = moments(x, layout, eps);
+  const sumG = new Float64Array(Q);
+  const sumGX = new Float64Array(Q);
+  const dweight = new Float64Array(affineSize(affine));
+  const dbias = new Float64Array(affineSize(affine));
+  for (let p = 0; p < P; p++) {
+    for (let q = 0; q < Q; q++) {
+      const base = (p * Q + q) * R;
+      const first = (q % groups) * group_channels;
+      let sg = 0;
+      let sgx = 0;
+      for (let r = 0; r < R; r++) {
+        const c = first + Math.floor(r / channel_size);
+        const xhat = (x[base + r] - mean[q]) * invstd[q];
+        const d = dy[base + r];
+        const g = weight ? d * weight[c] : d;
+        sg += g;
+        sgx += g * xhat;
+        dweight[c] += d * xhat;
+        dbias[c] += d;
+      }
+      sumG[q] += sg;
+      sumGX[q] += sgx;
+    }
+  }
+  const dx = new Float32Array(P * Q * R);
+  for (let p = 0; p < P; p++) {
+    for (let q = 0; q < Q; q++) {
+      const base = (p * Q + q) * R;
+      const first = (q % groups) * group_channels;
+      const meanG = sumG[q] / count;
+      const meanGX = sumGX[q] / count;
+      for (let r = 0; r < R; r++) {
+        const c = first + Math.floor(r / channel_size);
+        const xhat = (x[base + r] - mean[q]) * invstd[q];
+        const g = weight ? dy[base + r] * weight[c] : dy[base + r];
+        dx[base + r] = invstd[q] * (g - meanG - xhat * meanGX);
+      }
+    }
+  }
+  return { dx, dweight: Float32Array.from(dweight), dbias: Float32Array.from(dbias) };
 }
