@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AttrError,
-  BackwardPass,
-  DTypeError,
-  run,
-  ShapeError,
-  type Tensor,
-  tensor,
-} from '../../src/engine/index.ts';
-import { checkGradient, expectClose, randomValues } from './central_differences.ts';
+import { AttrError, BackwardPass, DTypeError, run, ShapeError, tensor } from '../../src/engine/index.ts';
+import { testBackends } from '../backends.ts';
+import { checkGradient, expectClose, randomValues, read } from './central_differences.ts';
 
 /** Float64 reduction over `dims` of a row-major array, written plainly with multi-indices. */
 function reduceReference(
@@ -58,34 +51,99 @@ const dimCases: { dim: number | number[] | null; keepdim?: boolean; dims: number
   { dim: [], dims: [0, 1, 2], out: [] },
 ];
 
-describe.each(['sum', 'mean', 'max'] as const)('%s', (kind) => {
-  it.each(dimCases)(
-    'reduces dim $dim (keepdim $keepdim) with values and gradients right',
-    ({ dim, keepdim, dims, out }) => {
-      const x = randomValues(shape, 17);
-      const y = run(kind, [tensor(x.data, shape)], { dim, keepdim });
-      expect(y.shape).toEqual(out);
-      checkGradient({
-        run: ([t]) => run(kind, [t], { dim, keepdim }),
-        reference: ([t]) => reduceReference(shape, t, dims, kind),
-        inputs: [x],
+describe.each(await testBackends())('reductions on $name', (backend) => {
+  const on = (data: number[], shape: number[]) => tensor(data, shape, 'float32', backend);
+
+  describe.each(['sum', 'mean', 'max'] as const)('%s', (kind) => {
+    it.each(dimCases)(
+      'reduces dim $dim (keepdim $keepdim) with values and gradients right',
+      async ({ dim, keepdim, dims, out }) => {
+        const x = randomValues(shape, 17);
+        expect(run(kind, [on(x.data, shape)], { dim, keepdim }).shape).toEqual(out);
+        await checkGradient({
+          run: ([t]) => run(kind, [t], { dim, keepdim }),
+          reference: ([t]) => reduceReference(shape, t, dims, kind),
+          inputs: [x],
+          backend,
+        });
+      },
+    );
+
+    it('reduces a 0-d tensor over dim 0 or −1 to itself', async () => {
+      expect(await read(run(kind, [on([2.5], [])], { dim: -1 }))).toEqual([2.5]);
+      expect(run(kind, [on([2.5], [])], { dim: 0, keepdim: true }).shape).toEqual([]);
+    });
+
+    it('propagates NaN', async () => {
+      const y = await read(run(kind, [on([1, Number.NaN, 3, 4], [2, 2])], { dim: 1 }));
+      expect(y[0]).toBeNaN();
+      expect(y[1]).not.toBeNaN();
+    });
+  });
+
+  it('sums long rows without drifting', async () => {
+    const n = 1_000_001;
+    const y = run('sum', [on(new Array(n).fill(0.1), [n])]);
+    expectClose(await read(y), [n * Math.fround(0.1)], 1e-6, 0);
+  });
+
+  it('shares the gradient of max evenly among ties, as torch.amax does', async () => {
+    const x = on([3, 1, 3, 2, 5, 5], [2, 3]).requireGrad();
+    new BackwardPass(run('max', [x], { dim: 1 }), on([1, 4], [2])).run();
+    expect(await read(x.grad)).toEqual([0.5, 0, 0.5, 0, 2, 2]);
+  });
+
+  describe.each([
+    ['softmax', false],
+    ['log_softmax', true],
+  ] as const)('%s', (op, log) => {
+    it('matches float64 values and central differences along the last dim', async () => {
+      await checkGradient({
+        run: ([t]) => run(op, [t], { dim: -1 }),
+        reference: ([t]) => softmaxReference(t, 4, log),
+        inputs: [randomValues([3, 4], 23, -3, 3)],
+        backend,
       });
-    },
-  );
+    });
 
-  it('reduces a 0-d tensor over dim 0 or −1 to itself', () => {
-    expect(run(kind, [tensor([2.5], [])], { dim: -1 }).toArray()).toEqual([2.5]);
-    expect(run(kind, [tensor([2.5], [])], { dim: 0, keepdim: true }).shape).toEqual([]);
+    it('treats any dim like the last one after moving it there', async () => {
+      const x = randomValues([2, 3, 4], 29);
+      const t = on(x.data, x.shape);
+      const along1 = run(op, [t], { dim: 1 });
+      const swap = { dim0: 1, dim1: 2 };
+      const moved = run('transpose', [run(op, [run('transpose', [t], swap)], { dim: -1 })], swap);
+      expectClose(await read(along1), await read(moved), 1e-6, 1e-7);
+    });
+
+    it('stays finite and exact for logits near ±1000', async () => {
+      const logits = [1000, 0, -1000, 999, 1000, 1000];
+      const x = on(logits, [2, 3]).requireGrad();
+      const y = run(op, [x], { dim: 1 });
+      expectClose(await read(y), softmaxReference(logits, 3, log), 1e-6, 1e-12);
+      new BackwardPass(y, on([1, -1, 0.5, 0.25, 1, -2], [2, 3])).run();
+      expect((await read(x.grad)).every(Number.isFinite)).toBe(true);
+    });
+
+    it('turns only the row holding a NaN into NaN', async () => {
+      const y = await read(run(op, [on([1, Number.NaN, 0, 1], [2, 2])], { dim: 1 }));
+      expect(y.slice(0, 2).every(Number.isNaN)).toBe(true);
+      expect(y.slice(2).some(Number.isNaN)).toBe(false);
+    });
   });
 
-  it('propagates NaN', () => {
-    const y = run(kind, [tensor([1, Number.NaN, 3, 4], [2, 2])], { dim: 1 });
-    expect(y.toArray()[0]).toBeNaN();
-    expect(y.toArray()[1]).not.toBeNaN();
+  it('softmax rows sum to 1 and log_softmax is its log', async () => {
+    const x = randomValues([5, 7], 31, -10, 10);
+    const t = on(x.data, x.shape);
+    const p = run('softmax', [t], { dim: 1 });
+    expectClose(await read(run('sum', [p], { dim: 1 })), new Array(5).fill(1), 1e-6, 0);
+    expectClose(await read(run('log', [p])), await read(run('log_softmax', [t], { dim: 1 })), 1e-5, 1e-6);
   });
+});
 
-  it('rejects bad dims with PyTorch messages', () => {
-    const x = tensor(new Array(24).fill(0), shape);
+describe('reduction shape rules', () => {
+  const x = tensor(new Array(24).fill(0), shape);
+
+  it.each(['sum', 'mean', 'max'] as const)('%s rejects bad dims with PyTorch messages', (kind) => {
     expect(() => run(kind, [x], { dim: 3 })).toThrow(AttrError);
     expect(() => run(kind, [x], { dim: 3 })).toThrow(
       'Dimension out of range (expected to be in range of [-3, 2], but got 3)',
@@ -98,21 +156,13 @@ describe.each(['sum', 'mean', 'max'] as const)('%s', (kind) => {
     );
     expect(() => run(kind, [x], { keepdim: 1 as never })).toThrow(`${kind}: keepdim must be a boolean`);
   });
-});
-
-describe('reductions, special cases', () => {
-  it('sums long rows in float64 before rounding', () => {
-    const n = 1_000_001;
-    const y = run('sum', [tensor(new Float32Array(n).fill(0.1), [n])]);
-    expectClose(y.toArray(), [n * Math.fround(0.1)], 1e-7, 0);
-  });
 
   it('sums int32 tensors to int32 but refuses the mean of one', () => {
-    const x = tensor([1, 2, 3, 4], [2, 2], 'int32');
-    const s = run('sum', [x], { dim: 0 });
+    const ints = tensor([1, 2, 3, 4], [2, 2], 'int32');
+    const s = run('sum', [ints], { dim: 0 });
     expect(s.dtype).toBe('int32');
     expect(s.toArray()).toEqual([4, 6]);
-    expect(() => run('mean', [x])).toThrow(DTypeError);
+    expect(() => run('mean', [ints])).toThrow(DTypeError);
   });
 
   it('gives the mean over no elements as NaN, like PyTorch', () => {
@@ -130,62 +180,9 @@ describe('reductions, special cases', () => {
     );
   });
 
-  it('shares the gradient of max evenly among ties, as torch.amax does', () => {
-    const x = tensor([3, 1, 3, 2, 5, 5], [2, 3]).requireGrad();
-    new BackwardPass(run('max', [x], { dim: 1 }), tensor([1, 4], [2])).run();
-    expect(x.grad!.toArray()).toEqual([0.5, 0, 0.5, 0, 2, 2]);
-  });
-});
-
-describe.each([
-  ['softmax', false],
-  ['log_softmax', true],
-] as const)('%s', (op, log) => {
-  it('matches float64 values and central differences along the last dim', () => {
-    checkGradient({
-      run: ([t]) => run(op, [t], { dim: -1 }),
-      reference: ([t]) => softmaxReference(t, 4, log),
-      inputs: [randomValues([3, 4], 23, -3, 3)],
-    });
-  });
-
-  it('treats any dim like the last one after moving it there', () => {
-    const x = randomValues([2, 3, 4], 29);
-    const t = tensor(x.data, x.shape);
-    const along1 = run(op, [t], { dim: 1 });
-    const moved = run('transpose', [run(op, [run('transpose', [t], { dim0: 1, dim1: 2 })], { dim: -1 })], {
-      dim0: 1,
-      dim1: 2,
-    });
-    expectClose(along1.toArray(), moved.toArray(), 1e-6, 1e-7);
-  });
-
-  it('stays finite and exact for logits near ±1000', () => {
-    const x = tensor([1000, 0, -1000, 999, 1000, 1000], [2, 3]).requireGrad();
-    const y = run(op, [x], { dim: 1 });
-    const want = softmaxReference([1000, 0, -1000, 999, 1000, 1000], 3, log);
-    expectClose(y.toArray(), want, 1e-6, 1e-12);
-    new BackwardPass(y, tensor([1, -1, 0.5, 0.25, 1, -2], [2, 3])).run();
-    expect(x.grad!.toArray().every(Number.isFinite)).toBe(true);
-  });
-
-  it('turns only the row holding a NaN into NaN', () => {
-    const y = run(op, [tensor([1, Number.NaN, 0, 1], [2, 2])], { dim: 1 }).toArray();
-    expect(y.slice(0, 2).every(Number.isNaN)).toBe(true);
-    expect(y.slice(2).some(Number.isNaN)).toBe(false);
-  });
-
-  it('rejects a dim out of range', () => {
+  it.each(['softmax', 'log_softmax'] as const)('%s rejects a dim out of range', (op) => {
     expect(() => run(op, [tensor([1, 2], [2])], { dim: 1 })).toThrow(
       `${op}: dim Dimension out of range (expected to be in range of [-1, 0], but got 1)`,
     );
   });
-});
-
-it('softmax rows sum to 1 and log_softmax is its log', () => {
-  const x = randomValues([5, 7], 31, -10, 10);
-  const t: Tensor = tensor(x.data, x.shape);
-  const p = run('softmax', [t], { dim: 1 });
-  expectClose(run('sum', [p], { dim: 1 }).toArray(), new Array(5).fill(1), 1e-6, 0);
-  expectClose(run('log', [p]).toArray(), run('log_softmax', [t], { dim: 1 }).toArray(), 1e-5, 1e-6);
 });
