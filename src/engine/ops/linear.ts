@@ -44,14 +44,18 @@ function linearShape([x, w, b]: (TensorMeta | null)[]): number[] | OpError {
     );
   }
   const shape = [...xs.slice(0, -1), ws[0]];
-  if (b && (b.shape.length > 1 || (b.shape.length === 1 && b.shape[0] !== ws[0] && b.shape[0] !== 1))) {
-    const got = b.shape[b.shape.length - 1] ?? 1;
-    return new ShapeError(
-      'linear',
-      `The size of tensor a (${ws[0]}) must match the size of tensor b (${got}) at non-singleton dimension ${shape.length - 1}`,
-      [{ input: 2, dim: b.shape.length - 1 }],
-      'broadcast',
-    );
+  if (b && b.shape.length > 1) {
+    return new ShapeError('linear', `linear: bias must be 1-D [${ws[0]}], got [${b.shape.join(', ')}]`, [
+      { input: 2, dim: 0 },
+    ]);
+  }
+  if (b && b.shape.length === 1 && b.shape[0] !== ws[0] && b.shape[0] !== 1) {
+    // 2-D input goes through addmm (expand), any other rank through matmul + add (broadcast)
+    const message =
+      xs.length === 2
+        ? `The expanded size of the tensor (${ws[0]}) must match the existing size (${b.shape[0]}) at non-singleton dimension 1.  Target sizes: [${shape.join(', ')}].  Tensor sizes: [${b.shape[0]}]`
+        : `The size of tensor a (${ws[0]}) must match the size of tensor b (${b.shape[0]}) at non-singleton dimension ${shape.length - 1}`;
+    return new ShapeError('linear', message, [{ input: 2, dim: 0 }], 'broadcast');
   }
   return shape;
 }
