@@ -163,6 +163,9 @@ describe('reduction shape rules', () => {
     expect(s.dtype).toBe('int32');
     expect(s.toArray()).toEqual([4, 6]);
     expect(() => run('mean', [ints])).toThrow(DTypeError);
+    expect(() => run('mean', [ints])).toThrow(
+      'Input dtype must be either a floating point or complex dtype. Got: Int',
+    );
   });
 
   it('gives the mean over no elements as NaN, like PyTorch', () => {
@@ -177,6 +180,9 @@ describe('reduction shape rules', () => {
     expect(() => run('max', [tensor([], [0, 3])], { dim: 0 })).toThrow(ShapeError);
     expect(() => run('max', [tensor([], [0, 3])], { dim: 0 })).toThrow(
       'amax(): Expected reduction dim 0 to have non-zero size.',
+    );
+    expect(() => run('max', [tensor([], [0, 3])])).toThrow(
+      'amax(): Expected reduction dim to be specified for input.numel() == 0.',
     );
   });
 

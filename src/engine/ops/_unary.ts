@@ -63,7 +63,7 @@ export function unaryBackwardOp<A>(
   });
 }
 
-/** A numeric attribute, checked: finite unless allowed otherwise. */
+/** A numeric attribute (±∞ allowed, as in PyTorch; NaN and non-numbers are not). */
 export function checkNumber(op: string, attr: string, value: unknown): AttrError | null {
   return typeof value === 'number' && !Number.isNaN(value)
     ? null

@@ -15,6 +15,12 @@ export const max: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     const result = reduceShape('max', x!, attrs);
     if (result instanceof Error) return result;
     const dims = reducedDims('max', attrs.dim, x!.shape.length) as number[];
+    if (attrs.dim == null && x!.shape.includes(0)) {
+      return new ShapeError(
+        'max',
+        "amax(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+      );
+    }
     const empty = dims.find((d) => x!.shape[d] === 0);
     if (empty !== undefined) {
       return new ShapeError('max', `amax(): Expected reduction dim ${empty} to have non-zero size.`, [

@@ -1,5 +1,6 @@
 import { reduceDims } from '../backends/cpu/reduce.ts';
 import { scalar } from '../create.ts';
+import { DTypeError } from '../errors.ts';
 import { mul } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import {
@@ -17,7 +18,17 @@ export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   kind: 'reduce',
   inputs: [{ name: 'x' }],
   defaults: reduceDefaults,
-  shape: ([x], attrs) => reduceShape('mean', x!, attrs, ['float32']),
+  shape([x], attrs) {
+    if (x!.dtype === 'int32') {
+      // PyTorch's wording: integer tensors have no mean dtype to infer
+      return new DTypeError(
+        'mean',
+        'mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Int',
+        0,
+      );
+    }
+    return reduceShape('mean', x!, attrs);
+  },
   forward: {
     cpu([x], { dim }) {
       const dims = reducedDims('mean', dim, x!.shape.length) as number[];
