@@ -12,10 +12,17 @@ export interface AttentionOptions {
   causal: boolean;
 }
 
-/** [Lq, Lk] additive mask: 0 where key j ≤ query i, −∞ after (a constant, not on the tape). */
+/**
+ * What a causally masked score gets added instead of −∞: softmax still gives it exactly 0,
+ * while WGSL lets a GPU assume no infinities appear in a shader. Far below any real score,
+ * and finite even when added to a user mask of −1e30 or float32's lowest.
+ */
+export const MASKED = -1e30;
+
+/** [Lq, Lk] additive mask: 0 where key j ≤ query i, MASKED after (a constant, not on the tape). */
 export function causalMask(Lq: number, Lk: number, like: Tensor): Tensor {
   const data = new Float32Array(Lq * Lk);
-  for (let i = 0; i < Lq; i++) data.fill(Number.NEGATIVE_INFINITY, i * Lk + i + 1, (i + 1) * Lk);
+  for (let i = 0; i < Lq; i++) data.fill(MASKED, i * Lk + i + 1, (i + 1) * Lk);
   return tensor(data, [Lq, Lk], 'float32', like.backend);
 }
 
