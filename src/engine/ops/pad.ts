@@ -25,8 +25,8 @@ export function padsPerDim(rank: number, pad: readonly number[]): [number, numbe
   return pairs;
 }
 
-/** F.pad's checks (PyTorch 1.13 messages), then the output shape. */
-export function paddedShape(shape: Shape, { pad, mode, value }: PadAttrs): number[] | OpError {
+/** F.pad's checks on the attrs, with PyTorch 1.13's messages (aten PadNd.cpp). */
+function attrProblem(shape: Shape, { pad, mode, value }: PadAttrs): OpError | null {
   if (!MODES.includes(mode)) {
     return new AttrError('pad', 'mode', `must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   }
@@ -35,22 +35,38 @@ export function paddedShape(shape: Shape, { pad, mode, value }: PadAttrs): numbe
   }
   if (pad.length % 2 !== 0) return new AttrError('pad', 'pad', 'Padding length must be divisible by 2');
   if (pad.length > 2 * shape.length) return new AttrError('pad', 'pad', 'Padding length too large');
-  if (mode !== 'constant') {
-    if (value !== 0 && value !== undefined) {
-      return new AttrError('pad', 'value', `Padding mode "${mode}" doesn't take in value argument`);
-    }
-    // PyTorch has 1-, 2- and 3-d kernels for these modes, each with or without a batch dim
-    const spatial = pad.length / 2;
-    if (spatial < 1 || (shape.length !== spatial + 1 && shape.length !== spatial + 2)) {
-      return new ShapeError(
-        'pad',
-        'Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now',
-      );
-    }
-  } else if (typeof value !== 'number') {
-    return new AttrError('pad', 'value', `must be a number, got ${JSON.stringify(value)}`);
+  if (mode === 'constant') {
+    return typeof value === 'number'
+      ? null
+      : new AttrError('pad', 'value', `must be a number, got ${JSON.stringify(value)}`);
   }
+  if (value !== 0 && value !== undefined) {
+    return new AttrError('pad', 'value', `Padding mode "${mode}" doesn't take in value argument`);
+  }
+  // PyTorch has 1-, 2- and 3-d kernels for these modes, each with or without a batch dim
+  const spatial = pad.length / 2;
+  if (spatial < 1 || (shape.length !== spatial + 1 && shape.length !== spatial + 2)) {
+    return new ShapeError(
+      'pad',
+      'Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now',
+    );
+  }
+  return null;
+}
+
+/** The padded shape, or the error F.pad would raise. */
+export function paddedShape(shape: Shape, attrs: PadAttrs): number[] | OpError {
+  const problem = attrProblem(shape, attrs);
+  if (problem) return problem;
+  const { pad, mode } = attrs;
   const pairs = padsPerDim(shape.length, pad);
+  if (mode !== 'constant') {
+    // PyTorch's kernels check the last dim (width) first
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const problem = nonConstantProblem(mode, shape, d, pairs[d][0], pairs[d][1]);
+      if (problem) return problem;
+    }
+  }
   const result: number[] = [];
   for (let d = 0; d < shape.length; d++) {
     const [lo, hi] = pairs[d];
@@ -63,8 +79,6 @@ export function paddedShape(shape: Shape, { pad, mode, value }: PadAttrs): numbe
         [{ input: 0, dim: d }],
       );
     }
-    const problem = mode === 'constant' ? null : nonConstantProblem(mode, shape, d, lo, hi);
-    if (problem) return problem;
     result.push(size);
   }
   return result;
