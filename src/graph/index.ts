@@ -44,3 +44,4 @@ export { type GraphInference, inferShapes, type NodeInference, type NodeStatus, 
 export { LOAD_LIMITS, type LoadError, type LoadErrorCode, type LoadResult, loadDocument, parseDocument, saveDocument } from './schema.ts';
 export { type ApplyOptions, GraphStore, type HistoryState, type Transaction, type TransactionOrigin } from './store.ts';
 export { SymbolTable } from './symbols.ts';
+export { evaluateDim, LiveBackward, type LiveGrad, type LiveOptions, type LiveValue, LiveValues } from './live.ts';

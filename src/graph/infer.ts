@@ -94,8 +94,9 @@ export function sameInference(a: NodeInference | undefined, b: NodeInference): b
   );
 }
 
+/** Type and id, not the label: a rename is cosmetic and must not change inference. */
 function describeNode(node: GraphNode | undefined, id: NodeId): string {
-  return node ? `${node.label ?? node.type} (${id})` : id;
+  return node ? `${node.type} (${id})` : id;
 }
 
 /** Incremental inference state for one document; the propagation store keeps one. */
