@@ -48,7 +48,7 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
     case 0:
     case 1: {
       const type = pick(TYPES, seed.b) as string;
-      const params = type === 'Input' ? { shape: pick(SHAPES, seed.c) as ParamValue } : {};
+      const params: Record<string, ParamValue> = type === 'Input' ? { shape: pick(SHAPES, seed.c) as ParamValue } : {};
       return { kind: 'addNode', node: createNode(catalog, type, { id: `node:r${counter++}`, position: { x: seed.a, y: seed.c }, params }) };
     }
     case 2:
