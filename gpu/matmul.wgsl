@@ -1,7 +1,8 @@
 // C[batch] = A[batch]·B[batch] (+ bias), tiled: each 16×16 workgroup computes a 64×64 tile of
 // C, each invocation a 4×4 block held in registers as four vec4s. K advances 16 at a time
 // through workgroup-shared tiles of A and B stored as vec4s (one shared load feeds 4 FMAs).
-// TRANS_B = 1 reads B as [N, K] (linear's weight) without a transpose copy.
+// TRANS_B = 1 reads B as [N, K] (linear's weight), TRANS_A = 1 reads A as [K, M] (a
+// weight gradient dYᵀ·X), both without a transpose copy.
 // A bias (BIAS_DECL, BIAS_READ) adds bias[col] (binding 3; the output moves to binding 4).
 
 // [M, N, K, batch_rank, batch_shape[r], a_batch_strides[r], b_batch_strides[r]] (strides in matrices)
@@ -49,15 +50,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var acc: array<vec4<f32>, 4>;
 
   for (var k0 = 0u; k0 < K; k0 += BK) {
-    // A tile: invocation t loads 4 rows at one k (neighbouring invocations read neighbouring k)
+    // A tile: invocation t loads 4 rows at one k (neighbouring invocations read neighbouring
+    // k, or neighbouring rows when A is stored transposed as [K, M])
     {
-      let k = t % BK;
-      let m4 = t / BK;
+      let k = select(t % BK, t / 16u, {{TRANS_A}} == 1);
+      let m4 = select(t / BK, t % 16u, {{TRANS_A}} == 1);
       let gk = k0 + k;
       var v = vec4<f32>(0.0);
       for (var j = 0u; j < 4u; j++) {
         let gm = row0 + m4 * 4u + j;
-        if (gm < M && gk < K) { v[j] = a[oa + gm * K + gk]; }
+        if (gm < M && gk < K) {
+          v[j] = a[oa + select(gm * K + gk, gk * M + gm, {{TRANS_A}} == 1)];
+        }
       }
       As[k * 16u + m4] = v;
     }

@@ -89,6 +89,9 @@ export class WebGPUBackend implements Backend {
       return rt.alloc(sizeOf(meta.shape) * 4, `${op.name} output ${i} ${formatShape(meta.shape)}`, op.name);
     };
     const storages = kernel({ rt, op: op.name, inputs: views, attrs, outs, output });
+    if (storages.length !== outs.length || storages.some((s) => !s)) {
+      throw new OpError('backend', op.name, `${op.name}: webgpu kernel gave ${storages.length} outputs, expected ${outs.length}`);
+    }
     return outs.map((meta, i) => this.wrap(storages[i], meta.shape, meta.dtype));
   }
 

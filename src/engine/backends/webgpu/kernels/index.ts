@@ -1,4 +1,17 @@
 import type { OpName } from '../../../ops/index.ts';
+import {
+  adaptiveAvgPool2dBackwardKernel,
+  adaptiveAvgPool2dKernel,
+  avgPool2dBackwardKernel,
+  avgPool2dKernel,
+  conv2dBackwardWeightKernel,
+  conv2dKernel,
+  convTranspose2dKernel,
+  linearBackwardWeightKernel,
+  linearKernel,
+  maxPool2dBackwardKernel,
+  maxPool2dKernel,
+} from './conv.ts';
 import { binaryKernels, unaryKernels } from './elementwise.ts';
 import { lossKernels } from './losses.ts';
 import { matmulKernel } from './matmul.ts';
@@ -14,6 +27,14 @@ import {
   sliceKernel,
   transposeKernel,
 } from './movement.ts';
+import {
+  batchNormKernel,
+  embeddingBackwardKernel,
+  embeddingKernel,
+  groupNormKernel,
+  layerNormKernel,
+  normBackwardKernel,
+} from './norm.ts';
 import { reduceKernel, sumToKernel } from './reduce.ts';
 import { softmaxKernel } from './softmax.ts';
 import type { GpuKernel } from './types.ts';
@@ -26,6 +47,17 @@ export const webgpuKernels: Partial<Record<OpName, GpuKernel>> = {
   ...unaryKernels,
   ...binaryKernels,
   matmul: matmulKernel,
+  linear: linearKernel,
+  linear_backward_weight: linearBackwardWeightKernel,
+  conv2d: conv2dKernel,
+  conv_transpose2d: convTranspose2dKernel,
+  conv2d_backward_weight: conv2dBackwardWeightKernel,
+  max_pool2d: maxPool2dKernel,
+  max_pool2d_backward: maxPool2dBackwardKernel,
+  avg_pool2d: avgPool2dKernel,
+  avg_pool2d_backward: avgPool2dBackwardKernel,
+  adaptive_avg_pool2d: adaptiveAvgPool2dKernel,
+  adaptive_avg_pool2d_backward: adaptiveAvgPool2dBackwardKernel,
   reshape: reshapeKernel,
   permute: permuteKernel,
   transpose: transposeKernel,
@@ -41,6 +73,12 @@ export const webgpuKernels: Partial<Record<OpName, GpuKernel>> = {
   mean: reduceKernel('sum', true),
   max: reduceKernel('max'),
   ...lossKernels,
+  batch_norm: batchNormKernel,
+  layer_norm: layerNormKernel,
+  group_norm: groupNormKernel,
+  norm_backward: normBackwardKernel,
+  embedding: embeddingKernel,
+  embedding_backward: embeddingBackwardKernel,
   softmax: softmaxKernel(false),
   log_softmax: softmaxKernel(true),
 };

@@ -15,7 +15,11 @@ export interface GemmSpec {
   bBatchStrides: number[];
   /** B is stored [N, K] (a linear layer's weight) */
   transB?: boolean;
+  /** A is stored [K, M] (dYᵀ in a weight gradient) */
+  transA?: boolean;
   bias?: GpuStorage;
+  /** a one-element bias added to every column */
+  biasBroadcast?: boolean;
 }
 
 /** C[batch, M, N] = A·B (+ bias) with the tiled kernel (gpu/matmul.wgsl). */
@@ -25,9 +29,10 @@ export function gemm(rt: GpuRuntime, label: string, a: GpuStorage, b: GpuStorage
   rt.dispatch({
     kernel: 'matmul',
     defines: {
+      TRANS_A: spec.transA ? 1 : 0,
       TRANS_B: spec.transB ? 1 : 0,
       BIAS_DECL: hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
-      BIAS_READ: hasBias ? 'return bias[col];' : 'return 0.0;',
+      BIAS_READ: hasBias ? (spec.biasBroadcast ? 'return bias[0];' : 'return bias[col];') : 'return 0.0;',
       OUT_BINDING: hasBias ? 4 : 3,
     },
     meta: [M, N, K, batch.length, ...batch, ...spec.aBatchStrides, ...spec.bBatchStrides],
