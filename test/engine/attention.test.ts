@@ -1,46 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, run, runAll, type Tensor, tensor } from '../../src/engine/index.ts';
 import { testBackends } from '../backends.ts';
-import { gradientMismatches, randomData } from './finite_difference.ts';
+import { expectClose, gradientMismatches, randomData } from './finite_difference.ts';
 
 const rng = new Rng(31);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const input = (shape: number[], lo = -1, hi = 1) => ({ shape, data: randomData(rng, size(shape), lo, hi) });
+
+const read = async (t: Tensor) => Array.from(await t.data());
 
 describe.each(await testBackends())('attention ops on $name', (backend) => {
   const on = (data: number[], shape: number[]) => tensor(data, shape, 'float32', backend);
   const random = (shape: number[]) => on(randomData(rng, size(shape)), shape);
 
   describe('scaled_dot_product_attention', () => {
-    it('has gradients matching finite differences with a batch of heads, a mask and a custom scale', () => {
+    it('has gradients matching finite differences with a batch of heads, a mask and a custom scale', async () => {
       const mask = { ...input([3, 4]), grad: false };
       const sdpa = ([q, k, v, m]: Tensor[]) => [
         run('scaled_dot_product_attention', [q, k, v, m], { scale: 0.7 }),
       ];
       const specs = [input([2, 2, 3, 5]), input([2, 2, 4, 5]), input([2, 2, 4, 3]), mask];
-      expect(gradientMismatches(sdpa, specs, backend)).toEqual([]);
+      expect(await gradientMismatches(sdpa, specs, backend)).toEqual([]);
     });
 
-    it('has gradients matching finite differences when causal', () => {
+    it('has gradients matching finite differences when causal', async () => {
       const sdpa = ([q, k, v]: Tensor[]) => [
         run('scaled_dot_product_attention', [q, k, v], { causal: true }),
       ];
-      expect(gradientMismatches(sdpa, [input([4, 3]), input([4, 3]), input([4, 2])], backend)).toEqual([]);
+      expect(await gradientMismatches(sdpa, [input([4, 3]), input([4, 3]), input([4, 2])], backend)).toEqual(
+        [],
+      );
     });
 
-    it('lets the first query see only the first key when causal', () => {
+    it('lets the first query see only the first key when causal', async () => {
       const v = random([4, 3]);
       const y = run('scaled_dot_product_attention', [random([4, 2]), random([4, 2]), v], { causal: true });
-      expect(y.toArray().slice(0, 3)).toEqual(v.toArray().slice(0, 3));
+      expect((await read(y)).slice(0, 3)).toEqual((await read(v)).slice(0, 3));
     });
 
-    it('averages the values evenly when every score is equal', () => {
+    it('averages the values evenly when every score is equal', async () => {
       const v = random([3, 2]);
       const y = run('scaled_dot_product_attention', [on([0, 0], [1, 2]), random([3, 2]), v]);
-      const mean = [0, 1].map((j) => (v.toArray()[j] + v.toArray()[2 + j] + v.toArray()[4 + j]) / 3);
-      y.toArray().forEach((value, j) => {
-        expect(value).toBeCloseTo(mean[j], 6);
-      });
+      const values = await read(v);
+      const mean = [0, 1].map((j) => (values[j] + values[2 + j] + values[4 + j]) / 3);
+      expectClose(await read(y), mean);
     });
 
     it('says which operands disagree', () => {
@@ -59,7 +62,7 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
   describe('multi_head_attention', () => {
     const mha = (attrs: object) => (t: Tensor[]) => runAll('multi_head_attention', t, attrs);
 
-    it('has gradients matching finite differences for inputs and all projections', () => {
+    it('has gradients matching finite differences for inputs and all projections', async () => {
       const E = 4;
       const specs = [
         input([2, 3, E]),
@@ -70,10 +73,10 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
         input([E, E]),
         input([E]),
       ];
-      expect(gradientMismatches(mha({ num_heads: 2 }), specs, backend)).toEqual([]);
+      expect(await gradientMismatches(mha({ num_heads: 2 }), specs, backend)).toEqual([]);
     });
 
-    it('has gradients matching finite differences when causal and without biases', () => {
+    it('has gradients matching finite differences when causal and without biases', async () => {
       const E = 6;
       const specs = [input([1, 3, E]), input([1, 3, E]), input([1, 3, E]), input([3 * E, E]), input([E, E])];
       const noBias = ([q, k, v, w, wo]: Tensor[]) =>
@@ -82,10 +85,10 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
           causal: true,
           bias: false,
         });
-      expect(gradientMismatches(noBias, specs, backend)).toEqual([]);
+      expect(await gradientMismatches(noBias, specs, backend)).toEqual([]);
     });
 
-    it('returns attention weights averaged over heads: rows sum to 1, zero above the diagonal when causal', () => {
+    it('returns attention weights averaged over heads: rows sum to 1, zero above the diagonal when causal', async () => {
       const E = 4;
       const x = random([2, 3, E]);
       const [, weights] = runAll(
@@ -94,7 +97,7 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
         { num_heads: 2, causal: true },
       );
       expect(weights.shape).toEqual([2, 3, 3]);
-      const w = weights.toArray();
+      const w = await read(weights);
       for (let row = 0; row < 6; row++) {
         const r = w.slice(row * 3, row * 3 + 3);
         expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
@@ -103,7 +106,7 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
       }
     });
 
-    it('with one head equals scaled_dot_product_attention on the projections', () => {
+    it('with one head equals scaled_dot_product_attention on the projections', async () => {
       const E = 3;
       const [q, k, v] = [random([1, 2, E]), random([1, 4, E]), random([1, 4, E])];
       const [w, wo] = [random([3 * E, E]), random([E, E])];
@@ -112,10 +115,8 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
         run('transpose', [run('narrow', [w], { dim: 0, start, length: E })], { dim0: 0, dim1: 1 });
       const projected = [q, k, v].map((t, i) => run('matmul', [t, rows(i * E)]));
       const attended = run('scaled_dot_product_attention', projected);
-      const want = run('matmul', [attended, run('transpose', [wo], { dim0: 0, dim1: 1 })]).toArray();
-      y.toArray().forEach((value, i) => {
-        expect(value).toBeCloseTo(want[i], 5);
-      });
+      const want = await read(run('matmul', [attended, run('transpose', [wo], { dim0: 0, dim1: 1 })]));
+      expectClose(await read(y), want, 5);
     });
 
     it('names the embedding and head mismatches as PyTorch does', () => {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import {
   type Backend,
   BackwardPass,
@@ -30,11 +31,11 @@ export function randomData(rng: Rng, size: number, lo = -1, hi = 1): number[] {
 }
 
 /**
- * Central finite differences against the vjp. The scalar probed is Σ_k Σ(out_k · g_k) with
+ * Central finite differences against the vjp, on any backend (values are read with `await data()`). The scalar probed is Σ_k Σ(out_k · g_k) with
  * random g_k, so every output (extra outputs included) and every element gets checked.
  * float32 engine: h = 1e-2 and a tolerance of atol + rtol·|numeric| keep rounding noise out.
  */
-export function gradientMismatches(
+export async function gradientMismatches(
   fn: (inputs: Tensor[]) => Tensor[],
   specs: CheckInput[],
   backend: Backend,
@@ -45,7 +46,7 @@ export function gradientMismatches(
     seed = 7,
     outputsChecked,
   }: { h?: number; atol?: number; rtol?: number; seed?: number; outputsChecked?: number[] } = {},
-): GradMismatch[] {
+): Promise<GradMismatch[]> {
   const make = (s: CheckInput, data = s.data) => tensor(data, s.shape, s.dtype ?? 'float32', backend);
   const wants = specs.map((s) => s.grad ?? (s.dtype ?? 'float32') === 'float32');
   const inputs = specs.map((s, i) => (wants[i] ? make(s).requireGrad() : make(s)));
@@ -60,35 +61,40 @@ export function gradientMismatches(
     .filter((r, k) => checked.includes(k) && r.tensor.requiresGrad);
   new BackwardPass(roots).run();
 
-  const probe = (data: number[][]) =>
-    noGrad(() => {
-      const outs = fn(specs.map((s, i) => make(s, data[i])));
-      let total = 0;
-      outs.forEach((o, k) => {
-        const v = o.dataSync();
-        for (let j = 0; j < v.length; j++) total += v[j] * upstream[k][j];
-      });
-      return total;
-    });
+  const probe = async (data: number[][]) => {
+    const outs = noGrad(() => fn(specs.map((s, i) => make(s, data[i]))));
+    let total = 0;
+    for (const [k, o] of outs.entries()) {
+      const v = await o.data();
+      for (let j = 0; j < v.length; j++) total += v[j] * upstream[k][j];
+    }
+    return total;
+  };
 
   const mismatches: GradMismatch[] = [];
-  specs.forEach((s, i) => {
-    if (!wants[i]) return;
+  for (const [i, s] of specs.entries()) {
+    if (!wants[i]) continue;
     const analytic = inputs[i].grad
-      ? Array.from(inputs[i].grad!.dataSync())
+      ? Array.from(await inputs[i].grad!.data())
       : new Array(s.data.length).fill(0);
     const data = specs.map((t) => [...t.data]);
     for (let j = 0; j < s.data.length; j++) {
       data[i][j] = s.data[j] + h;
-      const up = probe(data);
+      const up = await probe(data);
       data[i][j] = s.data[j] - h;
-      const down = probe(data);
+      const down = await probe(data);
       data[i][j] = s.data[j];
       const numeric = (up - down) / (2 * h);
       if (Math.abs(analytic[j] - numeric) > atol + rtol * Math.abs(numeric)) {
         mismatches.push({ input: i, index: j, analytic: analytic[j], numeric });
       }
     }
-  });
+  }
   return mismatches;
+}
+
+/** Element by element toBeCloseTo, with the index in the message. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, digits = 6): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) expect(got[i], `element ${i}`).toBeCloseTo(want[i], digits);
 }
