@@ -1,8 +1,8 @@
-import { AttrError, DTypeError, type ShapeError } from '../errors.ts';
+import { AttrError } from '../errors.ts';
 import { expandTo, reshape } from '../functional.ts';
 import { out } from '../op.ts';
 import { normalizeDim, sameShape } from '../shape.ts';
-import type { DType, Shape, Tensor, TensorMeta } from '../tensor.ts';
+import type { Shape, Tensor, TensorMeta } from '../tensor.ts';
 
 /** Attrs of sum, mean and max: torch's `dim` (None, an int or a list) and `keepdim`. */
 export interface ReduceAttrs {
@@ -44,19 +44,17 @@ export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boo
   return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => !dims.includes(i));
 }
 
-/** The shape rule shared by sum, mean and max. */
+/** The shape rule shared by sum, mean and max (any dtype; the result keeps it). */
 export function reduceShape(
   op: string,
   x: TensorMeta,
   { dim, keepdim }: ReduceAttrs,
-  dtypes: readonly DType[] = ['float32', 'int32'],
-): TensorMeta[] | AttrError | DTypeError | ShapeError {
-  if (!dtypes.includes(x.dtype))
-    return new DTypeError(op, `expected a ${dtypes.join(' or ')} tensor, got ${x.dtype}`, 0);
+): TensorMeta[] | AttrError {
   // an explicit undefined means the default, as leaving the attr out does
   const keep = keepdim ?? false;
-  if (typeof keep !== 'boolean')
+  if (typeof keep !== 'boolean') {
     return new AttrError(op, 'keepdim', `must be a boolean, got ${JSON.stringify(keepdim)}`);
+  }
   const dims = reducedDims(op, dim, x.shape.length);
   if (dims instanceof AttrError) return dims;
   return out(reducedShape(x.shape, dims, keep), x.dtype);
