@@ -1,7 +1,10 @@
 // Shared by the reductions. An output index names one choice of the kept dims; a reduction
 // index one choice of the reduced dims; each maps to an input offset through its strides.
-// [out_count, red_count, kept_rank, red_rank, scale bits,
+// [out_count, red_count, kept_rank, red_rank, scale bits, chunk, chunks,
 //  kept_shape[k], kept_strides[k], red_shape[r], red_strides[r]]
+// A long reduction is split in `chunks` pieces of `chunk` elements, each folded by its own
+// workgroup into partial results (reduced again by a second pass): more parallel, and short
+// sequential sums keep float32 rounding small.
 @group(0) @binding(0) var<storage, read> params: array<u32>;
 @group(0) @binding(1) var<storage, read> xs: array<T>;
 @group(0) @binding(2) var<storage, read_write> ys: array<T>;
@@ -21,20 +24,25 @@ fn offset_of(index: u32, rank: u32, at: u32) -> u32 {
 }
 
 fn kept_offset(o: u32) -> u32 {
-  return offset_of(o, params[2], 5u);
+  return offset_of(o, params[2], 7u);
 }
 
 fn reduced_offset(r: u32) -> u32 {
-  return offset_of(r, params[3], 5u + 2u * params[2]);
+  return offset_of(r, params[3], 7u + 2u * params[2]);
 }
 
-// COMBINE is `a + b` or `max(a, b)`; IDENTITY its neutral element
+// COMBINE is `a + b` or a NaN-propagating max; IDENTITY its neutral element
 fn combine(a: T, b: T) -> T {
   return {{COMBINE}};
 }
 
 fn identity() -> T {
   return {{IDENTITY}};
+}
+
+// NaN by its bits: float comparisons may be compiled assuming no NaNs
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
 // times the scale (1/count for a mean); integers are never scaled

@@ -1,5 +1,5 @@
-// One workgroup per output: each invocation folds a strided share of the reduced elements,
-// then a tree reduction in workgroup memory. For long reductions (sum over a large dim).
+// One workgroup per (output, chunk): each invocation folds a strided share of the chunk's
+// reduced elements, then a tree reduction in workgroup memory. For long reductions.
 //#include math
 //#include reduce_common
 
@@ -9,13 +9,16 @@ var<workgroup> partial: array<T, WG>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let o = wid.y * nwg.x + wid.x;
+  let group = wid.y * nwg.x + wid.x;
+  let chunks = params[6];
+  let o = group / chunks;
   let out_count = params[0];
-  let red_count = params[1];
+  let start = (group % chunks) * params[5];
+  let end = min(start + params[5], params[1]);
   var acc = identity();
   if (o < out_count) {
     let base = kept_offset(o);
-    for (var r = lid; r < red_count; r += WG) {
+    for (var r = start + lid; r < end; r += WG) {
       acc = combine(acc, xs[base + reduced_offset(r)]);
     }
   }
@@ -28,6 +31,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
   }
   if (lid == 0u && o < out_count) {
-    ys[o] = finish(partial[0]);
+    ys[group] = finish(partial[0]);
   }
 }

@@ -104,7 +104,9 @@ export const conv2dKernel: GpuKernel<ConvAttrs> = ({ rt, op, inputs: [x, w, b], 
     image: [...s.input],
     out: s.output,
     kernel: [kh, kw],
-    ...s.params,
+    stride: s.params.stride,
+    padding: s.params.padding,
+    dilation: s.params.dilation,
   });
   return [y];
 };
@@ -127,7 +129,9 @@ export const convTranspose2dKernel: GpuKernel<ConvTransposeAttrs> = ({ rt, op, i
     image: [...s.input],
     out: s.output,
     kernel: [kh, kw],
-    ...s.params,
+    stride: s.params.stride,
+    padding: s.params.padding,
+    dilation: s.params.dilation,
   });
   return [y];
 };
@@ -135,7 +139,7 @@ export const convTranspose2dKernel: GpuKernel<ConvTransposeAttrs> = ({ rt, op, i
 export const conv2dBackwardWeightKernel: GpuKernel<ConvWeightGradAttrs> = ({ rt, op, inputs: [x, dy], attrs, outs, output }) => {
   const [O, cg, kh, kw] = outs[0].shape;
   const groups = attrs.groups;
-  const expand = (v: number | number[]) => (typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : v);
+  const expand = (v: number | readonly number[]) => (typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : [...v]);
   const dw = output();
   convGemm(rt, op, dy!.storage, x!.storage, null, dw, {
     mode: 2,

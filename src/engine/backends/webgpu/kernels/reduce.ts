@@ -5,11 +5,23 @@ import type { GpuKernel } from './types.ts';
 
 export type Reduction = 'sum' | 'max';
 
-const COMBINE: Record<Reduction, { combine: string; identity: Record<DType, string> }> = {
-  sum: { combine: 'a + b', identity: { float32: '0.0', int32: '0' } },
-  // −∞ (the lowest int): max's identity; an empty max is refused by the shape rule anyway
-  max: { combine: 'max(a, b)', identity: { float32: 'neg_inf()', int32: 'i32(-2147483647 - 1)' } },
+interface ReductionCode {
+  combine: Record<DType, string>;
+  identity: Record<DType, string>;
+}
+
+const CODE: Record<Reduction, ReductionCode> = {
+  sum: { combine: { float32: 'a + b', int32: 'a + b' }, identity: { float32: '0.0', int32: '0' } },
+  // −∞ (the lowest int) is max's identity (an empty max is refused by the shape rule); a NaN
+  // wins, as in torch.amax (WGSL's max may return either operand for NaN)
+  max: {
+    combine: { float32: 'select(max(a, b), a + b, is_nan(a) || is_nan(b))', int32: 'max(a, b)' },
+    identity: { float32: 'neg_inf()', int32: 'i32(-2147483647 - 1)' },
+  },
 };
+
+/** Elements one workgroup folds before a second pass takes over (see gpu/reduce_common.wgsl). */
+const CHUNK = 4096;
 
 /**
  * Reduce x over the dims in `reduced`, writing the kept dims row-major into out, times
@@ -30,12 +42,15 @@ export function reduceInto(
   const red = x.shape.map((_, d) => d).filter((d) => reduced.has(d) && x.shape[d] !== 1);
   const outCount = sizeOf(kept.map((d) => x.shape[d]));
   const redCount = sizeOf(red.map((d) => x.shape[d]));
+  const chunks = Math.max(1, Math.ceil(redCount / CHUNK));
   const meta = [
     outCount,
     redCount,
     kept.length,
     red.length,
-    f32Bits(scale),
+    f32Bits(chunks > 1 ? 1 : scale),
+    Math.min(redCount, CHUNK),
+    chunks,
     ...kept.map((d) => x.shape[d]),
     ...kept.map((d) => strides[d]),
     ...red.map((d) => x.shape[d]),
@@ -43,8 +58,8 @@ export function reduceInto(
   ];
   const dtype = x.dtype ?? 'float32';
   const defines = {
-    COMBINE: COMBINE[how].combine,
-    IDENTITY: COMBINE[how].identity[dtype],
+    COMBINE: CODE[how].combine[dtype],
+    IDENTITY: CODE[how].identity[dtype],
     T: dtype === 'int32' ? 'i32' : 'f32',
     FINISH: dtype === 'int32' ? 'acc' : 'acc * bitcast<f32>(params[4])',
   };
@@ -53,16 +68,21 @@ export function reduceInto(
     return;
   }
   const wg = redCount >= 1024 ? 256 : 64;
+  const partials = chunks > 1 ? rt.scratch(outCount * chunks, label) : out;
   rt.dispatch({
     kernel: 'reduce_rows',
     defines: { ...defines, WG: wg },
     meta,
     inputs: [x.storage],
-    outputs: [out],
-    threads: outCount * wg,
+    outputs: [partials],
+    threads: outCount * chunks * wg,
     workgroupSize: wg,
     label,
   });
+  if (chunks > 1) {
+    reduceInto(rt, label, { storage: partials, shape: [outCount, chunks], dtype }, new Set([1]), out, how, scale);
+    rt.release(partials);
+  }
 }
 
 /** sum_to: sum over the dims along which the target shape was broadcast. */
