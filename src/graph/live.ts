@@ -251,7 +251,9 @@ export class LiveValues {
     if (init.kind === 'uniform_fan_in') {
       const bound = 1 / Math.sqrt(Math.max(1, init.fanIn));
       new Rng(hashSeed(key, seed)).fillUniform(data, -bound, bound);
-    } else if (init.kind === 'ones') data.fill(1);
+    } else if (init.kind === 'uniform') new Rng(hashSeed(key, seed)).fillUniform(data, -init.bound, init.bound);
+    else if (init.kind === 'normal') new Rng(hashSeed(key, seed)).fillNormal(data, 0, init.std);
+    else if (init.kind === 'ones') data.fill(1);
     const t = tensor(data, shape).named(key).requireGrad();
     this.params.set(key, t);
     return t;

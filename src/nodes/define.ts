@@ -31,7 +31,11 @@ export type ParamInit =
   /** U(-1/sqrt(fan_in), 1/sqrt(fan_in)): nn.Linear/nn.Conv weight (kaiming_uniform, a=sqrt 5) and bias */
   | { kind: 'uniform_fan_in'; fanIn: number }
   | { kind: 'zeros' }
-  | { kind: 'ones' };
+  | { kind: 'ones' }
+  /** U(−bound, bound): Xavier/Kaiming uniform, with the bound worked out by the node (src/engine/init.ts) */
+  | { kind: 'uniform'; bound: number }
+  /** N(0, std²): Xavier/Kaiming normal, nn.init.normal_(std), nn.Embedding's N(0, 1) */
+  | { kind: 'normal'; std: number };
 
 /**
  * How lowering builds computation, for any value type V: live mode passes engine tensors, the
@@ -45,6 +49,13 @@ export interface OpBuilder<V> {
   constant(data: number[], shape: number[], dtype?: 'float32' | 'int32'): V;
   /** the sample batch of a source node (live mode: seeded data; compiled: the data feed) */
   source(shape: number[], dtype: 'float32' | 'int32'): V;
+  /**
+   * A non-trainable state tensor kept between runs (BatchNorm's running stats). Builders
+   * without state leave it out; lowering then uses a constant at the buffer's initial value.
+   */
+  buffer?(name: string, shape: number[], init: ParamInit): V;
+  /** store a buffer's new value after this run (BatchNorm in training mode) */
+  setBuffer?(name: string, value: V): void;
 }
 
 /** The numeric shapes lowering works with (symbols bound to sizes for this run). */
