@@ -88,6 +88,32 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
       expect(await gradientMismatches(noBias, specs, backend)).toEqual([]);
     });
 
+    it('has gradients matching finite differences with an additive attn_mask per batch and head', async () => {
+      const E = 4;
+      const mask = { ...input([2 * 2, 3, 2]), grad: false };
+      const specs = [
+        input([2, 3, E]),
+        input([2, 2, E]),
+        input([2, 2, E]),
+        input([3 * E, E]),
+        input([E, E]),
+        mask,
+      ];
+      const masked = ([q, k, v, w, wo, m]: Tensor[]) =>
+        runAll('multi_head_attention', [q, k, v, w, null, wo, null, m], { num_heads: 2, bias: false });
+      expect(await gradientMismatches(masked, specs, backend)).toEqual([]);
+    });
+
+    it('gives the same result for causal and for an equivalent attn_mask', async () => {
+      const E = 4;
+      const x = random([1, 3, E]);
+      const params = [random([3 * E, E]), random([3 * E]), random([E, E]), random([E])];
+      const future = on([0, -1e9, -1e9, 0, 0, -1e9, 0, 0, 0], [3, 3]);
+      const [causal] = runAll('multi_head_attention', [x, x, x, ...params], { num_heads: 2, causal: true });
+      const [masked] = runAll('multi_head_attention', [x, x, x, ...params, future], { num_heads: 2 });
+      expectClose(await read(masked), await read(causal));
+    });
+
     it('returns attention weights averaged over heads: rows sum to 1, zero above the diagonal when causal', async () => {
       const E = 4;
       const x = random([2, 3, E]);
@@ -131,6 +157,9 @@ describe.each(await testBackends())('attention ops on $name', (backend) => {
       expect(() =>
         run('multi_head_attention', [x, x, x, params(6)[0], null, params(6)[2], null], { num_heads: 2 }),
       ).toThrow('bias is true, so in_proj_bias is required');
+      expect(() =>
+        run('multi_head_attention', [x, x, x, ...params(6), random([4, 2, 2])], { num_heads: 2 }),
+      ).toThrow('The shape of the 3D attn_mask is torch.Size([4, 2, 2]), but should be (2, 2, 2).');
     });
   });
 });

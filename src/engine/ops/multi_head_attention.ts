@@ -15,6 +15,16 @@ export interface MultiHeadAttentionAttrs {
 }
 
 const OP = 'multi_head_attention';
+const INPUTS = [
+  'query',
+  'key',
+  'value',
+  'in_proj_weight',
+  'in_proj_bias',
+  'out_proj_weight',
+  'out_proj_bias',
+  'attn_mask',
+];
 const torchSize = (s: Shape) => `torch.Size([${s.join(', ')}])`;
 const list = (s: Shape) => `[${s.join(', ')}]`;
 
@@ -31,7 +41,7 @@ function parameterShapes(E: number): [number, string, number[]][] {
 function checkShapes(metas: (TensorMeta | null)[], { num_heads, causal, bias }: MultiHeadAttentionAttrs) {
   const [query, key, value, inProj] = metas;
   const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
-  if (bad >= 0) return new DTypeError(OP, `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+  if (bad >= 0) return new DTypeError(OP, `${INPUTS[bad]} must be float32, got ${metas[bad]!.dtype}`, bad);
   if (!Number.isInteger(num_heads) || num_heads < 1) {
     return new AttrError(OP, 'num_heads', `must be a positive integer, got ${num_heads}`);
   }
@@ -80,6 +90,8 @@ function checkShapes(metas: (TensorMeta | null)[], { num_heads, causal, bias }: 
       [{ input: 1, dim: 0 }],
     );
   }
+  const maskError = checkAttnMask(metas[7], query!.shape[0] * num_heads, query!.shape[1], key!.shape[1]);
+  if (maskError) return maskError;
   for (const [i, name, want] of parameterShapes(E)) {
     const isBias = name.endsWith('bias');
     if (isBias && !bias) {
@@ -94,6 +106,25 @@ function checkShapes(metas: (TensorMeta | null)[], { num_heads, causal, bias }: 
         [{ input: i, dim: 0 }],
       );
     }
+  }
+  return null;
+}
+
+/** PyTorch's checks on a float attn_mask (added to the scores): [L, S] or [B·H, L, S]. */
+function checkAttnMask(mask: TensorMeta | null | undefined, batchHeads: number, L: number, S: number) {
+  if (!mask) return null;
+  if (mask.shape.length !== 2 && mask.shape.length !== 3) {
+    return new ShapeError(OP, `attn_mask's dimension ${mask.shape.length} is not supported`, [
+      { input: 7, dim: 0 },
+    ]);
+  }
+  const want = mask.shape.length === 2 ? [L, S] : [batchHeads, L, S];
+  if (!sameShape(mask.shape, want)) {
+    return new ShapeError(
+      OP,
+      `The shape of the ${mask.shape.length}D attn_mask is ${torchSize(mask.shape)}, but should be (${want.join(', ')}).`,
+      [{ input: 7, dim: 0 }],
+    );
   }
   return null;
 }
@@ -114,7 +145,8 @@ function project(x: Tensor, weight: Tensor, bias: Tensor | null, start: number, 
 /**
  * nn.MultiheadAttention(batch_first=True, dropout=0) forward: project q, k, v with the rows
  * W_q; W_k; W_v of in_proj_weight, attend per head with scale 1/√(E/H), merge the heads,
- * project out. Second output `attn_weights` [B, L, S]: the weights averaged over heads.
+ * project out. Optional `attn_mask` (additive, [L, S] or [B·H, L, S]) joins `causal`.
+ * Second output `attn_weights` [B, L, S]: the weights averaged over heads.
  */
 export const multi_head_attention: OpDef<MultiHeadAttentionAttrs> = defineOp<MultiHeadAttentionAttrs>({
   name: OP,
@@ -127,6 +159,7 @@ export const multi_head_attention: OpDef<MultiHeadAttentionAttrs> = defineOp<Mul
     { name: 'in_proj_bias', optional: true },
     { name: 'out_proj_weight' },
     { name: 'out_proj_bias', optional: true },
+    { name: 'attn_mask', optional: true, noGrad: true },
   ],
   outputs: ['output', 'attn_weights'],
   defaults: { causal: false, bias: true },
@@ -141,14 +174,16 @@ export const multi_head_attention: OpDef<MultiHeadAttentionAttrs> = defineOp<Mul
     ];
   },
   composite(
-    [query, key, value, inProjWeight, inProjBias, outProjWeight, outProjBias],
+    [query, key, value, inProjWeight, inProjBias, outProjWeight, outProjBias, attnMask],
     { num_heads, causal },
   ) {
     const [B, L, E] = query!.shape;
     const heads = (x: Tensor, part: number) =>
       splitHeads(project(x, inProjWeight!, inProjBias, part * E, E), num_heads);
     const [q, k, v] = [heads(query!, 0), heads(key!, 1), heads(value!, 2)];
-    const weights = attentionWeights(q, k, { scale: 1 / Math.sqrt(E / num_heads), causal });
+    // a 2-D mask broadcasts over batch and heads; a 3-D one is [B·H, L, S], batch-major
+    const mask = attnMask?.rank === 3 ? reshape(attnMask, [B, num_heads, L, k.shape[2]]) : attnMask;
+    const weights = attentionWeights(q, k, { scale: 1 / Math.sqrt(E / num_heads), causal, mask });
     const merged = reshape(transpose(matmul(weights, v), 1, 2), [B, L, E]);
     const projected = matmul(merged, transpose(outProjWeight!, 0, 1));
     const output = outProjBias ? add(projected, outProjBias) : projected;
