@@ -49,7 +49,7 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   defaults: { training: false, momentum: 0.1, eps: 1e-5 },
   shape(metas, { training, momentum, eps }) {
     const x = metas[0]!;
-    const bad = metas.findIndex((m) => m !== null && m.dtype !== 'float32');
+    const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
     if (bad >= 0)
       return new DTypeError('batch_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
     if (x.shape.length < 2) {
