@@ -111,6 +111,9 @@ const documentSchema = v.object({
     v.object({
       title: v.optional(v.pipe(v.string(expected('a text')), v.maxLength(500)), 'Untitled'),
       description: v.optional(v.pipe(v.string(expected('a text')), v.maxLength(20_000))),
+      // template metadata (src/templates): what the graph teaches, and gallery tags
+      teaches: v.optional(v.pipe(v.string(expected('a text')), v.maxLength(5_000))),
+      tags: v.optional(v.pipe(v.array(v.pipe(v.string(expected('a tag')), v.maxLength(40)), expected('a list of tags')), v.maxLength(20))),
       symbols: v.optional(
         v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)), expected('symbol sizes (positive integers)')),
       ),
