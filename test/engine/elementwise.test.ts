@@ -19,7 +19,7 @@ const sigmoid64 = (x: number) => 1 / (1 + Math.exp(-x));
 const phi64 = (x: number) => 0.5 * erfc(-x / Math.SQRT2);
 
 /** Each op with its attrs, a float64 formula written out again here, and where to sample x. */
-const cases: { op: OpName; attrs?: object; f: (x: number) => number; lo?: number; hi?: number }[] = [
+const formulas: { op: OpName; attrs?: object; f: (x: number) => number; lo?: number; hi?: number }[] = [
   { op: 'exp', f: Math.exp },
   { op: 'log', f: Math.log, lo: 0.1, hi: 3 },
   { op: 'sqrt', f: Math.sqrt, lo: 0.1, hi: 3 },
@@ -45,6 +45,8 @@ const cases: { op: OpName; attrs?: object; f: (x: number) => number; lo?: number
   },
 ];
 
+const cases = formulas.map((c) => ({ ...c, label: c.attrs ? `${c.op} ${JSON.stringify(c.attrs)}` : c.op }));
+
 const apply = (op: OpName, x: Tensor, attrs?: object): Tensor => run(op, [x], attrs as never);
 const inf = Number.POSITIVE_INFINITY;
 
@@ -52,7 +54,7 @@ describe.each(await testBackends())('elementwise ops on $name', (backend) => {
   const on = (data: number[], shape: number[]) => tensor(data, shape, 'float32', backend);
   const ones = (n: number) => on(new Array(n).fill(1), [n]);
 
-  describe.each(cases)('$op $attrs', ({ op, attrs, f, lo = -2, hi = 2 }) => {
+  describe.each(cases)('$label', ({ op, attrs, f, lo = -2, hi = 2 }) => {
     it('matches the float64 formula and its vjp matches central differences', async () => {
       await checkGradient({
         run: ([x]) => apply(op, x, attrs),
@@ -164,7 +166,7 @@ describe.each(await testBackends())('elementwise ops on $name', (backend) => {
 });
 
 describe('elementwise op declarations', () => {
-  it.each(cases)('$op names its gradient rule for the backward stepper', ({ op }) => {
+  it.each(cases)('$label names its gradient rule for the backward stepper', ({ op }) => {
     expect(getOp(op).formula).toMatch(/^dX = /);
   });
 
