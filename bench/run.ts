@@ -7,9 +7,10 @@
  */
 import { cpus, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
+import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
 
-export const sections: BenchSection[] = [cpuSection];
+export const sections: BenchSection[] = [cpuSection, graphSection];
 
 function machine(): string {
   const cores = cpus();

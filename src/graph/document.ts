@@ -110,17 +110,31 @@ export function feedbackTest(index: DocumentIndex, catalog: Catalog): (edge: Gra
   };
 }
 
-/** Lookups over one document snapshot (built once per snapshot, never mutated). */
+/** Lookups over one document snapshot (built once per snapshot, never mutated after). */
 export class DocumentIndex {
-  readonly nodes = new Map<NodeId, GraphNode>();
-  readonly edges = new Map<EdgeId, GraphEdge>();
+  readonly nodes: Map<NodeId, GraphNode>;
+  readonly edges: Map<EdgeId, GraphEdge>;
   /** node → edges leaving it / entering it */
-  readonly outgoing = new Map<NodeId, GraphEdge[]>();
-  readonly incoming = new Map<NodeId, GraphEdge[]>();
+  readonly outgoing: Map<NodeId, GraphEdge[]>;
+  readonly incoming: Map<NodeId, GraphEdge[]>;
 
-  constructor(readonly doc: Pick<GraphDocument, 'nodes' | 'edges'>) {
+  constructor(
+    readonly doc: Pick<GraphDocument, 'nodes' | 'edges'>,
+    /** an index of a document with the same edges, whose edge maps can be shared */
+    sameEdges?: DocumentIndex,
+  ) {
+    this.nodes = new Map();
+    for (const n of doc.nodes) this.nodes.set(n.id, n);
+    if (sameEdges) {
+      this.edges = sameEdges.edges;
+      this.outgoing = sameEdges.outgoing;
+      this.incoming = sameEdges.incoming;
+      return;
+    }
+    this.edges = new Map();
+    this.outgoing = new Map();
+    this.incoming = new Map();
     for (const n of doc.nodes) {
-      this.nodes.set(n.id, n);
       this.outgoing.set(n.id, []);
       this.incoming.set(n.id, []);
     }
@@ -133,7 +147,10 @@ export class DocumentIndex {
 
   /** The edge feeding an input port, if any. */
   edgeInto(node: NodeId, port: string): GraphEdge | undefined {
-    return this.incoming.get(node)?.find((e) => e.to.port === port);
+    const into = this.incoming.get(node);
+    if (!into) return undefined;
+    for (const e of into) if (e.to.port === port) return e;
+    return undefined;
   }
 }
 

@@ -27,7 +27,16 @@ export class History {
     return this.redoStack.length > 0;
   }
 
-  /** Labels of the undo steps, most recent last (for an Edit menu). */
+  /** What undo would undo now ("Move"), for an Edit menu. */
+  get nextUndoLabel(): string | undefined {
+    return this.undoStack[this.undoStack.length - 1]?.label;
+  }
+
+  get nextRedoLabel(): string | undefined {
+    return this.redoStack[this.redoStack.length - 1]?.label;
+  }
+
+  /** Labels of the undo steps, most recent last. */
   get undoLabels(): string[] {
     return this.undoStack.map((e) => e.label);
   }
@@ -75,6 +84,19 @@ export class History {
   clear(): void {
     this.undoStack = [];
     this.redoStack = [];
+    this.sealed = true;
+  }
+
+  /** Both stacks as plain data (autosave keeps them across reloads). */
+  snapshot(): { undo: HistoryEntry[]; redo: HistoryEntry[] } {
+    const copy = (e: HistoryEntry): HistoryEntry => ({ label: e.label, ops: [...e.ops] });
+    return { undo: this.undoStack.map(copy), redo: this.redoStack.map(copy) };
+  }
+
+  /** Put back stacks from `snapshot()`, for the document they were taken with. */
+  restore(stacks: { undo: HistoryEntry[]; redo: HistoryEntry[] }): void {
+    this.undoStack = stacks.undo.slice(-this.limit);
+    this.redoStack = [...stacks.redo];
     this.sealed = true;
   }
 }

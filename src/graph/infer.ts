@@ -60,6 +60,8 @@ export interface SweepResult {
   changed: NodeId[];
 }
 
+const NO_ISSUES: ShapeIssue[] = [];
+
 const failed = (s: NodeStatus) => s === 'error' || s === 'blocked' || s === 'incomplete';
 
 function sameType(a: TensorType | null, b: TensorType | null): boolean {
@@ -69,8 +71,23 @@ function sameType(a: TensorType | null, b: TensorType | null): boolean {
 }
 
 function samePorts(a: Record<string, TensorType | null>, b: Record<string, TensorType | null>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameType(a[k], b[k]));
+  let count = 0;
+  for (const k in a) {
+    if (!(k in b) || !sameType(a[k], b[k])) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
+
+function sameDiagnostics(a: Diagnostic[], b: Diagnostic[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.code !== y.code || x.message !== y.message || x.edgeId !== y.edgeId || x.fixes.length !== y.fixes.length) return false;
+  }
+  return true;
 }
 
 /** Equal for display purposes: status, types and diagnostics' messages. */
@@ -81,16 +98,9 @@ export function sameInference(a: NodeInference | undefined, b: NodeInference): b
     a.status === b.status &&
     a.blockedBy === b.blockedBy &&
     a.paramCount === b.paramCount &&
-    samePorts(a.inputs, b.inputs) &&
     samePorts(a.outputs, b.outputs) &&
-    a.diagnostics.length === b.diagnostics.length &&
-    a.diagnostics.every(
-      (d, i) =>
-        d.code === b.diagnostics[i].code &&
-        d.message === b.diagnostics[i].message &&
-        d.edgeId === b.diagnostics[i].edgeId &&
-        d.fixes.length === b.diagnostics[i].fixes.length,
-    )
+    samePorts(a.inputs, b.inputs) &&
+    sameDiagnostics(a.diagnostics, b.diagnostics)
   );
 }
 
@@ -105,6 +115,7 @@ export class ShapeInference {
   private published = new Map<NodeId, NodeInference>();
   private readonly table = new SymbolTable();
   private bindingsKey = '';
+  private diagnosticsCache: Diagnostic[] | null = null;
   private subgraphIndexes = new WeakMap<Subgraph, { index: DocumentIndex; order: NodeId[] }>();
 
   constructor(readonly catalog: Catalog) {}
@@ -123,19 +134,27 @@ export class ShapeInference {
     return this.table.bindings();
   }
 
+  /** Every node's diagnostics (the same array until some node's diagnostics change). */
   diagnostics(): Diagnostic[] {
-    return [...this.published.values()].flatMap((n) => n.diagnostics);
+    if (!this.diagnosticsCache) this.diagnosticsCache = [...this.published.values()].flatMap((n) => n.diagnostics);
+    return this.diagnosticsCache;
   }
 
   /**
    * Bring inference up to date with `index` (the new document). `seeds` are the nodes whose
    * own inputs changed ('all' for a fresh document); everything downstream follows.
    */
-  update(index: DocumentIndex, order: readonly NodeId[], seeds: Iterable<NodeId> | 'all'): SweepResult {
-    for (const id of this.records.keys()) {
-      if (!index.nodes.has(id)) {
-        this.records.delete(id);
+  update(
+    index: DocumentIndex,
+    order: readonly NodeId[],
+    seeds: Iterable<NodeId> | 'all',
+    /** nodes the change removed (with 'all', anything not in `index` is dropped) */
+    removed: Iterable<NodeId> = [],
+  ): SweepResult {
+    for (const id of seeds === 'all' ? [...this.records.keys()] : removed) {
+      if (!index.nodes.has(id) && this.records.delete(id)) {
         this.published.delete(id);
+        this.diagnosticsCache = null;
       }
     }
     this.table.clear();
@@ -148,7 +167,7 @@ export class ShapeInference {
         continue;
       }
       const node = index.nodes.get(id) as GraphNode;
-      this.records.set(id, this.evaluate(node, index, (port) => this.sourceFor(node, port, index)));
+      this.records.set(id, this.evaluate(node, index, this.records));
       recomputed.push(id);
       for (const e of index.outgoing.get(id) ?? []) dirty.add(e.to.node);
     }
@@ -166,7 +185,7 @@ export class ShapeInference {
     for (let i = 0; i < c.length; i += 2) this.table.unify(c[i], c[i + 1]);
   }
 
-  private sourceFor(node: GraphNode, port: PortDef, index: DocumentIndex, records = this.records): InputSource {
+  private sourceFor(node: GraphNode, port: PortDef, index: DocumentIndex, records: Map<NodeId, NodeRecord>): InputSource {
     const edge = index.edgeInto(node.id, port.name);
     if (!edge || port.feedback) return null;
     const up = records.get(edge.from.node);
@@ -176,39 +195,74 @@ export class ShapeInference {
     return type ? { type } : { blockedBy: up.info.id };
   }
 
-  /** Run one node's rule on its inputs; records the symbols it reads and binds. */
-  private evaluate(node: GraphNode, index: DocumentIndex, source: (port: PortDef) => InputSource): NodeRecord {
+  /** The record being evaluated: the shared context writes its constraints and reads here. */
+  private evaluating: NodeRecord | null = null;
+  private warnings: ShapeIssue[] = [];
+  /** One context for every rule call (no per-node closures on the hot path). */
+  private readonly ctx: InferContext = {
+    unify: (a, b) => {
+      this.evaluating?.constraints.push(a, b);
+      return this.table.unify(a, b);
+    },
+    resolve: (d) => {
+      const r = this.table.resolve(d);
+      if (typeof d === 'string') this.evaluating?.reads.push(d, r);
+      return r;
+    },
+    warn: (issue) => {
+      this.warnings.push(issue);
+    },
+  };
+
+  /**
+   * Run one node's rule on its inputs; records the symbols it reads and binds. Inputs come
+   * from `records` along the edges of `index`, or from `exposed` (a composite's outer inputs).
+   */
+  private evaluate(
+    node: GraphNode,
+    index: DocumentIndex,
+    records: Map<NodeId, NodeRecord>,
+    exposed?: (port: PortDef) => InputSource | undefined,
+  ): NodeRecord {
+    const outer = { rec: this.evaluating, warnings: this.warnings };
     const rec: NodeRecord = {
       info: { id: node.id, status: 'ok', inputs: {}, outputs: {}, diagnostics: [], paramCount: 0 },
       constraints: [],
       reads: [],
     };
+    this.evaluating = rec;
+    this.warnings = [];
+    try {
+      this.evaluateInto(rec, node, index, records, exposed);
+    } finally {
+      this.evaluating = outer.rec;
+      this.warnings = outer.warnings;
+    }
+    return rec;
+  }
+
+  private evaluateInto(
+    rec: NodeRecord,
+    node: GraphNode,
+    index: DocumentIndex,
+    records: Map<NodeId, NodeRecord>,
+    exposed?: (port: PortDef) => InputSource | undefined,
+  ): void {
     const { info } = rec;
     const ports = portsOf(node, this.catalog);
     if (!ports) {
       info.status = 'error';
       info.diagnostics.push({ severity: 'error', code: 'unknown_type', nodeId: node.id, message: `unknown node type '${node.type}'`, fixes: [] });
-      return rec;
+      return;
     }
     for (const p of ports.outputs) info.outputs[p.name] = null;
-    const warnings: ShapeIssue[] = [];
-    const ctx: InferContext = {
-      unify: (a, b) => {
-        rec.constraints.push(a, b);
-        return this.table.unify(a, b);
-      },
-      resolve: (d) => {
-        const r = this.table.resolve(d);
-        if (typeof d === 'string') rec.reads.push(d, r);
-        return r;
-      },
-      warn: (issue) => warnings.push(issue),
-    };
+    const ctx = this.ctx;
     const types: (TensorType | null)[] = [];
     let blockedBy: NodeId | undefined;
     const unconnected: string[] = [];
     for (const p of ports.inputs) {
-      const src = source(p);
+      const fromOutside = exposed?.(p);
+      const src = fromOutside !== undefined ? fromOutside : this.sourceFor(node, p, index, records);
       if (src === null) {
         if (!p.optional && !p.feedback) unconnected.push(p.name);
         types.push(null);
@@ -216,7 +270,10 @@ export class ShapeInference {
         blockedBy ??= src.blockedBy;
         types.push(null);
       } else {
-        types.push({ dtype: src.type.dtype, dims: src.type.dims.map(ctx.resolve) });
+        const dims = src.type.dims;
+        const resolved = new Array<Dim>(dims.length);
+        for (let i = 0; i < dims.length; i++) resolved[i] = typeof dims[i] === 'number' ? dims[i] : ctx.resolve(dims[i]);
+        types.push({ dtype: src.type.dtype, dims: resolved });
       }
       info.inputs[p.name] = types[types.length - 1];
     }
@@ -225,45 +282,48 @@ export class ShapeInference {
       for (const port of unconnected) {
         info.diagnostics.push({ severity: 'info', code: 'unconnected', nodeId: node.id, port, message: `input '${port}' is not connected`, fixes: [] });
       }
-      return rec;
+      return;
     }
     if (blockedBy !== undefined) {
       info.status = 'blocked';
       info.blockedBy = blockedBy;
       const message = `unknown because of ${describeNode(index.nodes.get(blockedBy), blockedBy)}`;
       info.diagnostics.push({ severity: 'info', code: 'blocked', nodeId: node.id, message, fixes: [] });
-      return rec;
+      return;
     }
     const issues = this.dtypeIssues(ports.inputs, types, node.type);
     const result = issues.length > 0 ? issues : this.runRule(node, types, ctx);
-    const outputs = result.filter((r): r is TensorType => 'dims' in r);
-    const errors = result.filter((r): r is ShapeIssue => 'severity' in r);
+    const outputs: TensorType[] = [];
+    const errors: ShapeIssue[] = [];
+    for (const r of result) {
+      if ('dims' in r) outputs.push(r);
+      else errors.push(r);
+    }
     if (errors.length === 0 && outputs.length !== ports.outputs.length) {
       errors.push({ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule gave ${outputs.length} outputs for ${ports.outputs.length} ports` });
     }
     if (errors.length > 0) {
       info.status = 'error';
       for (const issue of errors) info.diagnostics.push(toDiagnostic({ ...issue, severity: 'error' }, node, index, this.catalog));
-      return rec;
+      return;
     }
-    ports.outputs.forEach((p, i) => {
-      info.outputs[p.name] = outputs[i];
-    });
-    for (const w of warnings) info.diagnostics.push(toDiagnostic(w, node, index, this.catalog));
-    if (warnings.length > 0) info.status = 'warning';
+    for (let i = 0; i < ports.outputs.length; i++) info.outputs[ports.outputs[i].name] = outputs[i];
+    for (const w of this.warnings) info.diagnostics.push(toDiagnostic(w, node, index, this.catalog));
+    if (this.warnings.length > 0) info.status = 'warning';
     info.paramCount = this.paramCount(node, types);
-    return rec;
   }
 
   private dtypeIssues(ports: PortDef[], types: (TensorType | null)[], nodeType: string): ShapeIssue[] {
-    const issues: ShapeIssue[] = [];
-    ports.forEach((p, i) => {
+    let issues: ShapeIssue[] | undefined;
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
       const t = types[i];
       if (p.dtype && t && t.dtype !== p.dtype) {
+        issues ??= [];
         issues.push({ severity: 'error', code: 'dtype', port: p.name, message: `${nodeType} expects ${p.dtype} on '${p.name}', got ${t.dtype}` });
       }
-    });
-    return issues;
+    }
+    return issues ?? NO_ISSUES;
   }
 
   /** The node type's rule (or a composite's subgraph); a throwing rule becomes a diagnostic. */
@@ -291,12 +351,12 @@ export class ShapeInference {
     const inner = new Map<NodeId, NodeRecord>();
     for (const id of order) {
       const node = index.nodes.get(id) as GraphNode;
-      const source = (port: PortDef): InputSource => {
-        const exposed = sub.inputs.findIndex((x) => x.node === id && x.port === port.name);
-        if (exposed >= 0) return types[exposed] ? { type: types[exposed] as TensorType } : null;
-        return this.sourceFor(node, port, index, inner);
+      const exposed = (port: PortDef): InputSource | undefined => {
+        const at = sub.inputs.findIndex((x) => x.node === id && x.port === port.name);
+        if (at < 0) return undefined;
+        return types[at] ? { type: types[at] as TensorType } : null;
       };
-      const rec = this.evaluate(node, index, source);
+      const rec = this.evaluate(node, index, inner, exposed);
       for (let i = 0; i < rec.constraints.length; i += 2) ctx.unify(rec.constraints[i], rec.constraints[i + 1]);
       for (let i = 0; i < rec.reads.length; i += 2) ctx.resolve(rec.reads[i]);
       inner.set(id, rec);
@@ -339,6 +399,7 @@ export class ShapeInference {
       const info = bindings.size > 0 ? this.resolveInfo(rec.info) : rec.info;
       const before = this.published.get(id);
       if (!sameInference(before, info)) {
+        if (!before || before.diagnostics.length > 0 || info.diagnostics.length > 0) this.diagnosticsCache = null;
         this.published.set(id, info);
         changed.push(id);
       } else if (before !== info) this.published.set(id, info);

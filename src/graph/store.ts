@@ -9,7 +9,7 @@ import { type Catalog, catalog as defaultCatalog } from '../nodes/catalog.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { DocumentIndex, emptyDocument, feedbackTest, type GraphDocument, type NodeId, topologicalOrder } from './document.ts';
 import { applyEdits, applyOps, type ChangeSet, changesOf, type Edit, EditError, type RecordOp } from './edits.ts';
-import { History } from './history.ts';
+import { History, type HistoryEntry } from './history.ts';
 import { type NodeInference, ShapeInference } from './infer.ts';
 import { type LoadResult, loadDocument, parseDocument } from './schema.ts';
 
@@ -170,6 +170,22 @@ export class GraphStore {
     return result;
   }
 
+  /** The undo and redo steps as plain data, for autosave. */
+  exportHistory(): { undo: HistoryEntry[]; redo: HistoryEntry[] } {
+    return this.history.snapshot();
+  }
+
+  /** Restore steps from `exportHistory()` taken with the current document (after `load`). */
+  importHistory(stacks: { undo: HistoryEntry[]; redo: HistoryEntry[] }): void {
+    this.history.restore(stacks);
+    this.historySubject.next({
+      canUndo: this.history.canUndo,
+      canRedo: this.history.canRedo,
+      undoLabel: this.history.nextUndoLabel,
+      redoLabel: this.history.nextRedoLabel,
+    });
+  }
+
   private orderOf(index: DocumentIndex): NodeId[] {
     return topologicalOrder(index, feedbackTest(index, this.catalog)).order;
   }
@@ -180,10 +196,11 @@ export class GraphStore {
     const changes = changesOf(ops);
     this.current = after;
     const version = ++this.version;
-    this.index = new DocumentIndex(after);
+    // the edge maps carry over when no node or edge was added or removed (param edits, moves)
+    this.index = new DocumentIndex(after, changes.structural ? undefined : this.index);
     if (changes.structural) this.order = this.orderOf(this.index);
     const seeds = [...changes.dirty].filter((id) => this.index.nodes.has(id));
-    const sweep = changes.dirty.size > 0 || changes.removed.size > 0 ? this.inference.update(this.index, this.order, seeds) : { recomputed: [], changed: [] };
+    const sweep = changes.dirty.size > 0 || changes.removed.size > 0 ? this.inference.update(this.index, this.order, seeds, changes.removed) : { recomputed: [], changed: [] };
     const tx: Transaction = { version, origin, label, ops, changes, before, after, recomputed: sweep.recomputed, changed: sweep.changed };
     for (const id of sweep.changed) this.pendingEmit.add(id);
     this.emit(tx);
@@ -208,13 +225,11 @@ export class GraphStore {
     }
     if (stale()) return;
     if (tx.changed.length > 0 || tx.changes.removed.size > 0) this.diagnosticsSubject.next(this.inference.diagnostics());
-    const undo = this.history.undoLabels;
-    const redo = this.history.redoLabels;
     this.historySubject.next({
-      canUndo: undo.length > 0,
-      canRedo: redo.length > 0,
-      undoLabel: undo[undo.length - 1],
-      redoLabel: redo[0],
+      canUndo: this.history.canUndo,
+      canRedo: this.history.canRedo,
+      undoLabel: this.history.nextUndoLabel,
+      redoLabel: this.history.nextRedoLabel,
     });
     if (!stale()) this.transactionSubject.next(tx);
   }

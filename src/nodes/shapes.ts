@@ -13,7 +13,15 @@ export interface Unifier {
   unify(a: Dim, b: Dim): boolean;
 }
 
-export const isNumeric = (dims: readonly Dim[]): dims is number[] => dims.every((d) => typeof d === 'number');
+export function isNumeric(dims: readonly Dim[]): dims is number[] {
+  for (const d of dims) if (typeof d !== 'number') return false;
+  return true;
+}
+
+/** [N] against [..., N, 1]: a vector meeting a column of the same length. */
+function vectorMeetsColumn(v: readonly Dim[], m: readonly Dim[]): boolean {
+  return v.length === 1 && v[0] !== 1 && m.length >= 2 && m[m.length - 1] === 1 && m[m.length - 2] === v[0];
+}
 
 export function formatDims(dims: readonly Dim[]): string {
   return `[${dims.join(', ')}]`;
@@ -87,10 +95,8 @@ export function broadcastDims(a: readonly Dim[], b: readonly Dim[], u: Unifier):
 
 /** The `(N) - (N,1) -> (N,N)` trap as a warning; null when the shapes are not a trap. */
 export function broadcastTrap(a: readonly Dim[], b: readonly Dim[], result: Dim[]): ShapeIssue | null {
-  const symbolicTrap = (v: readonly Dim[], m: readonly Dim[]) =>
-    v.length === 1 && v[0] !== 1 && m.length >= 2 && m[m.length - 1] === 1 && m[m.length - 2] === v[0];
   const trap =
-    isNumeric(a) && isNumeric(b) ? isBroadcastTrap(a, b) : symbolicTrap(a, b) || symbolicTrap(b, a);
+    isNumeric(a) && isNumeric(b) ? isBroadcastTrap(a, b) : vectorMeetsColumn(a, b) || vectorMeetsColumn(b, a);
   if (!trap) return null;
   const n = (a.length === 1 ? a : b)[0];
   const sentence =
