@@ -5,12 +5,16 @@
  * those still observed are recomputed once, in topological order, then emitted.
  */
 import { BehaviorSubject, Observable, type Subscription } from 'rxjs';
-import { withSource } from '../engine/context.ts';
-import { tensor } from '../engine/create.ts';
-import { applyOp, getOp } from '../engine/dispatch.ts';
-import { Rng } from '../engine/random.ts';
-import type { Tensor } from '../engine/tensor.ts';
-import { BackwardPass, type BackwardStep } from '../engine/autograd/backward.ts';
+import {
+  applyOp,
+  BackwardPass,
+  type BackwardStep,
+  getOp,
+  Rng,
+  type Tensor,
+  tensor,
+  withSource,
+} from '../engine/index.ts';
 import type { OpBuilder, ParamInit } from '../nodes/define.ts';
 import type { Dim, TensorType } from '../nodes/types.ts';
 import { COMPOSITE_TYPE, DocumentIndex, feedbackTest, type GraphNode, type NodeId, portsOf, topologicalOrder } from './document.ts';
@@ -211,7 +215,10 @@ export class LiveValues {
       const edge = this.store.documentIndex.edgeInto(id, p.name);
       if (!edge) return null;
       const up = this.valueOf(edge.from.node);
-      if (up.status !== 'ok') throw new LiveError(`unknown because of ${edge.from.node}: ${up.reason}`);
+      if (up.status !== 'ok') {
+        // name the node where it started, not every node in between
+        throw new LiveError(up.reason.startsWith('unknown because of') ? up.reason : `unknown because of ${edge.from.node}: ${up.reason}`);
+      }
       return up.outputs[edge.from.port] ?? null;
     });
     const sizes = this.sizes();
