@@ -1,6 +1,7 @@
 // Forward of cross_entropy / nll_loss: each row's loss Σ_c q_c·(lse − z_c), and its share of
 // the 'mean' divisor (w_y for class indices, 1 for probabilities, 0 when ignored).
 //#include math
+//#include value_error
 //#include class_loss_common
 
 @group(0) @binding(4) var<storage, read_write> losses: array<f32>;

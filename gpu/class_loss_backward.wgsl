@@ -3,6 +3,7 @@
 //   log-probabilities: dz_c = −g_r·q_c
 // g_r is grad_output[r] for reduction 'none', else grad[0] (already over the mean divisor).
 //#include math
+//#include value_error
 //#include class_loss_common
 
 @group(0) @binding(4) var<storage, read> grad: array<f32>;

@@ -5,7 +5,8 @@
 //   probabilities t: q = ((1−ε)·t + ε/C)·w
 // and log p = z − logsumexp(z) for logits (cross_entropy), or z itself (nll_loss).
 
-// [rows, classes, stride, logits, by_index, has_weight, ignore_index (i32 bits), eps bits, none]
+// [rows, classes, stride, logits, by_index, has_weight, ignore_index (i32 bits), eps bits, none,
+//  error code for an out-of-range target]
 @group(0) @binding(0) var<storage, read> params: array<u32>;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 // class indices (i32) or probabilities (f32), read as raw words
@@ -37,6 +38,7 @@ fn row_of(r: u32) -> Row {
     row.y = bitcast<i32>(targets[r]);
     row.ignored = row.y == bitcast<i32>(params[6]);
     row.out_of_range = !row.ignored && (row.y < 0 || row.y >= i32(classes));
+    if (row.out_of_range) { report_value_error(params[9], row.y, classes); }
   }
   return row;
 }

@@ -8,7 +8,12 @@ fn linear_index(wid: vec3u, nwg: vec3u, lid: u32, wg: u32) -> u32 {
 // tanh that stays finite for large |x|: the builtin may be computed as sinh/cosh, which
 // overflow; past |x| = 15 tanh is ±1 in f32 anyway.
 fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
+  return select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x));
+}
+
+// NaN by its bits: float comparisons may be compiled assuming there are no NaNs
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
 fn sigmoid_safe(x: f32) -> f32 {

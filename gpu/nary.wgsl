@@ -1,8 +1,10 @@
 // out = f(v0, v1, v2, v3, v4) elementwise over a broadcast shape, five operands each read
 // through its own broadcast strides (an absent operand is a one-element buffer, stride 0).
 // The loss kernels use it: input, target, weight, pos_weight and the upstream gradient.
-// {{EXPR}} is f with float attrs `p0`, `p1`.
+// EXPR is f with float attrs `p0`, `p1`; CHECK flags operands the op refuses (reported
+// with error code p… see value_error), `false` when it has none.
 //#include math
+//#include value_error
 
 // [count, rank, p0 bits, p1 bits, shape[rank], strides of v0..v4 [rank] each]
 @group(0) @binding(0) var<storage, read> params: array<u32>;
@@ -33,6 +35,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       at[k] += c * params[4u + (k + 1u) * rank + u32(d)];
     }
   }
-  out[i] = f(in0[at[0]], in1[at[1]], in2[at[2]], in3[at[3]], in4[at[4]],
-             bitcast<f32>(params[2]), bitcast<f32>(params[3]));
+  let v0 = in0[at[0]];
+  let v1 = in1[at[1]];
+  let v2 = in2[at[2]];
+  let v3 = in3[at[3]];
+  let v4 = in4[at[4]];
+  if ({{CHECK}}) { report_value_error({{ERROR_CODE}}u, 0, 0u); }
+  out[i] = f(v0, v1, v2, v3, v4, bitcast<f32>(params[2]), bitcast<f32>(params[3]));
 }

@@ -40,11 +40,6 @@ fn identity() -> T {
   return {{IDENTITY}};
 }
 
-// NaN by its bits: float comparisons may be compiled assuming no NaNs
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 // times the scale (1/count for a mean); integers are never scaled
 fn finish(acc: T) -> T {
   return {{FINISH}};

@@ -1,6 +1,7 @@
 import { OpError } from '../../errors.ts';
 import { BufferPool, type MemoryInfo } from './buffer-pool.ts';
 import { type ShaderSources, specialise } from './shaders.ts';
+import { valueErrorKind } from './value-errors.ts';
 
 /** A GPU buffer shared by the tensors that view it (a reshape shares its input's). */
 export interface GpuStorage {
@@ -30,6 +31,8 @@ export interface DispatchSpec {
   workgroups?: [number, number?, number?];
   /** what to name in error messages */
   label: string;
+  /** the kernel may report value errors (gpu/value_error.wgsl): bind the error buffer last */
+  reportsErrors?: boolean;
 }
 
 const f32View = new Float32Array(1);
@@ -53,6 +56,8 @@ export class GpuRuntime {
   private readonly readPool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly constants = new Map<number, GpuStorage>();
+  /** [code, value, extra, unused]: the first value error a kernel reported since the last read */
+  private readonly valueErrors: GPUBuffer;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -68,6 +73,7 @@ export class GpuRuntime {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.storagePool = new BufferPool(device, usage);
     this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 2 ** 20);
+    this.valueErrors = device.createBuffer({ size: 16, usage, label: 'value errors' });
     device.addEventListener?.('uncapturederror', (e) => {
       this.errors.push((e as GPUUncapturedErrorEvent).error.message);
     });
@@ -124,10 +130,13 @@ export class GpuRuntime {
   dispatch(spec: DispatchSpec): void {
     const grid = this.grid(spec);
     if (grid[0] * grid[1] * grid[2] === 0) return;
-    const pipeline = this.pipeline(spec.kernel, spec.defines ?? {});
+    const buffers = [...spec.inputs.map((s) => s.buffer), ...spec.outputs.map((s) => s.buffer)];
+    const defines = spec.reportsErrors ? { ...spec.defines, ERROR_BINDING: buffers.length + 1 } : (spec.defines ?? {});
+    const pipeline = this.pipeline(spec.kernel, defines);
     const meta = this.storagePool.acquire(Math.max(spec.meta.length, 1) * 4, `${spec.label} meta`);
     this.device.queue.writeBuffer(meta, 0, new Uint32Array(spec.meta));
-    const buffers = [meta, ...spec.inputs.map((s) => s.buffer), ...spec.outputs.map((s) => s.buffer)];
+    buffers.unshift(meta);
+    if (spec.reportsErrors) buffers.push(this.valueErrors);
     const bindGroup = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
@@ -143,33 +152,48 @@ export class GpuRuntime {
 
   /** Submit everything recorded so far. */
   flush(): void {
-    if (!this.encoder) return;
-    this.closePass();
-    this.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
-    this.recorded = 0;
-    this.submits++;
+    if (this.encoder) {
+      this.closePass();
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.recorded = 0;
+      this.submits++;
+    }
+    // nothing recorded is left unsubmitted, so every released buffer may be written again
     this.storagePool.recycle();
     this.readPool.recycle();
   }
 
-  /** Copy a buffer back to the CPU (submits pending work first). */
+  /**
+   * Copy a buffer back to the CPU (submits pending work first). Value errors that kernels
+   * reported since the last read are raised here, as typed errors with PyTorch's message.
+   */
   async read(storage: GpuStorage, bytes: number): Promise<ArrayBuffer> {
-    if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.readPool.acquire(bytes, 'readback');
+    const staging = this.readPool.acquire(bytes + 16, 'readback');
     this.closePass();
-    this.openEncoder().copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes);
+    const encoder = this.openEncoder();
+    if (bytes > 0) encoder.copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(this.valueErrors, 0, staging, bytes, 16);
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-      const copy = staging.getMappedRange(0, bytes).slice(0);
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes + 16);
+      const copy = staging.getMappedRange(0, bytes + 16).slice(0);
       staging.unmap();
-      return copy;
+      this.throwValueError(new Int32Array(copy, bytes, 4));
+      return copy.slice(0, bytes);
     } finally {
       this.readPool.release(staging);
       this.readPool.recycle();
       this.throwReportedErrors();
     }
+  }
+
+  private throwValueError([code, value, extra]: Int32Array): void {
+    if (code === 0) return;
+    this.device.queue.writeBuffer(this.valueErrors, 0, new Uint32Array(4));
+    const kind = valueErrorKind(code);
+    if (!kind) throw new OpError('backend', 'webgpu', `a kernel reported an unknown value error (code ${code})`);
+    throw new OpError('value', kind.op, kind.message(value, extra >>> 0));
   }
 
   /** Resolves when the GPU has finished everything submitted. */

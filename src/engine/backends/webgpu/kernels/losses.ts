@@ -3,11 +3,18 @@ import type { ClassLossAttrs } from '../../../ops/_class_loss.ts';
 import { broadcastShapes } from '../../../shape.ts';
 import { type Shape, sizeOf } from '../../../tensor.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
+import { type ValueErrorName, valueErrorCode } from '../value-errors.ts';
 import { binaryInto } from './elementwise.ts';
 import { reduceInto } from './reduce.ts';
 import type { GpuKernel, GpuTensor } from './types.ts';
 
 type Operand = { storage: GpuStorage; shape: Shape };
+
+/** Operand values a loss refuses, as a WGSL condition in v0..v4, and the error to report. */
+export interface ValueCheck {
+  when: string;
+  error: ValueErrorName;
+}
 
 /** out = f(v0..v4) over `shape`, each operand broadcast (gpu/nary.wgsl); missing ones read 1. */
 export function naryInto(
@@ -18,13 +25,15 @@ export function naryInto(
   out: GpuStorage,
   shape: Shape,
   params: number[] = [],
+  check?: ValueCheck,
 ): void {
   const one: Operand = { storage: rt.constant(1), shape: [] };
   const slots = Array.from({ length: 5 }, (_, i) => operands[i] ?? one);
   const [p0 = 0, p1 = 0] = params;
   rt.dispatch({
     kernel: 'nary',
-    defines: { EXPR: expr },
+    defines: { EXPR: expr, CHECK: check?.when ?? 'false', ERROR_CODE: check ? valueErrorCode(check.error) : 0 },
+    reportsErrors: true,
     meta: [sizeOf(shape), shape.length, f32Bits(p0), f32Bits(p1), ...shape, ...slots.flatMap((s) => broadcastStrides(s.shape, shape))],
     inputs: slots.map((s) => s.storage),
     outputs: [out],
@@ -40,6 +49,8 @@ interface PointwiseLossExprs<A> {
   loss: string | ((attrs: A) => string);
   grad: string | ((attrs: A) => string);
   param?: (attrs: A) => number;
+  /** inputs the forward refuses (reported at the next read) */
+  check?: ValueCheck;
 }
 
 const pick = <A>(e: string | ((attrs: A) => string), attrs: A) => (typeof e === 'string' ? e : e(attrs));
@@ -62,11 +73,11 @@ export function pointwiseLossKernels<A extends { reduction: Reduction }>(
     const param = exprs.param?.(attrs) ?? 0;
     const y = output();
     if (attrs.reduction === 'none') {
-      naryInto(rt, op, pick(exprs.loss, attrs), inputs, y, shape, [param]);
+      naryInto(rt, op, pick(exprs.loss, attrs), inputs, y, shape, [param], exprs.check);
       return [y];
     }
     const perElement = rt.scratch(sizeOf(shape), op);
-    naryInto(rt, op, pick(exprs.loss, attrs), inputs, perElement, shape, [param]);
+    naryInto(rt, op, pick(exprs.loss, attrs), inputs, perElement, shape, [param], exprs.check);
     const scale = attrs.reduction === 'sum' ? 1 : 1 / divisor(attrs.reduction, inputs[0]!.shape, shape);
     reduceInto(rt, op, { storage: perElement, shape }, new Set(shape.keys()), y, 'sum', scale);
     rt.release(perElement);
@@ -114,6 +125,7 @@ const huber = pointwiseLossKernels<{ reduction: Reduction; delta: number }>({
 const bce = pointwiseLossKernels({
   loss: `-v2 * (v1 * ${BCE_LOG('v0')} + (1.0 - v1) * ${BCE_LOG('(1.0 - v0)')})`,
   grad: 'v2 * (v0 - v1) / max(v0 * (1.0 - v0), 1e-12)',
+  check: { when: '!(v0 >= 0.0 && v0 <= 1.0) || is_nan(v0)', error: 'bce_input' },
 });
 const bceLogits = pointwiseLossKernels({
   loss: 'v2 * ((1.0 - v1) * v0 + (1.0 + (v3 - 1.0) * v1) * softplus(-v0))',
@@ -139,7 +151,18 @@ function classParams(input: GpuTensor, target: GpuTensor, weight: GpuTensor | nu
   const byIndex = target.dtype === 'int32' ? 1 : 0;
   return {
     rows,
-    meta: [rows, classes, stride, logits ? 1 : 0, byIndex, weight ? 1 : 0, attrs.ignore_index >>> 0, f32Bits(eps), attrs.reduction === 'none' ? 1 : 0],
+    meta: [
+      rows,
+      classes,
+      stride,
+      logits ? 1 : 0,
+      byIndex,
+      weight ? 1 : 0,
+      attrs.ignore_index >>> 0,
+      f32Bits(eps),
+      attrs.reduction === 'none' ? 1 : 0,
+      valueErrorCode(logits ? 'cross_entropy_target' : 'nll_loss_target'),
+    ],
   };
 }
 
@@ -151,6 +174,7 @@ function classRows(rt: GpuRuntime, op: string, [input, target, weight]: (GpuTens
   rt.dispatch({
     kernel: 'class_loss',
     meta,
+    reportsErrors: true,
     inputs: [input!.storage, target!.storage, weight?.storage ?? rt.constant(1)],
     outputs: [losses, shares],
     threads: rows * 64,
@@ -206,6 +230,7 @@ export function classLossKernels(logits: boolean): { forward: GpuKernel<ClassLos
     rt.dispatch({
       kernel: 'class_loss_backward',
       meta,
+      reportsErrors: true,
       inputs: [input!.storage, target!.storage, weight?.storage ?? rt.constant(1), grad],
       outputs: [dz],
       threads: rows * 64,

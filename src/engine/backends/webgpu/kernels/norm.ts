@@ -3,6 +3,7 @@ import type { GroupNormAttrs } from '../../../ops/group_norm.ts';
 import type { LayerNormAttrs } from '../../../ops/layer_norm.ts';
 import { sizeOf } from '../../../tensor.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
+import { valueErrorCode } from '../value-errors.ts';
 import { binaryInto, unaryInto } from './elementwise.ts';
 import { stridedCopy } from './movement.ts';
 import { reduceInto } from './reduce.ts';
@@ -177,7 +178,15 @@ export const embeddingKernel: GpuKernel = ({ rt, op, inputs: [indices, weight], 
   const [V, D] = weight!.shape;
   const y = output();
   const n = sizeOf(outs[0].shape);
-  rt.dispatch({ kernel: 'embedding', meta: [n, D, V], inputs: [indices!.storage, weight!.storage], outputs: [y], threads: n, label: op });
+  rt.dispatch({
+    kernel: 'embedding',
+    meta: [n, D, V, valueErrorCode('embedding_index')],
+    inputs: [indices!.storage, weight!.storage],
+    outputs: [y],
+    threads: n,
+    label: op,
+    reportsErrors: true,
+  });
   return [y];
 };
 
@@ -194,7 +203,8 @@ export const embeddingBackwardKernel: GpuKernel<{ num_weights: number; padding_i
   const dw = output();
   rt.dispatch({
     kernel: 'embedding_backward',
-    meta: [V * D, D, indices!.size, pad >>> 0],
+    meta: [V * D, D, indices!.size, pad >>> 0, valueErrorCode('embedding_index')],
+    reportsErrors: true,
     inputs: [indices!.storage, grad!.storage],
     outputs: [dw],
     threads: V * D,
