@@ -1,4 +1,5 @@
 import { conformanceCommand, conformanceHelp } from './conformance.ts';
+import { summaryCommand, summaryHelp } from './summary.ts';
 
 interface Command {
   summary: string;
@@ -11,6 +12,11 @@ const commands: Record<string, Command> = {
     summary: 'run the PyTorch reference cases against the engine',
     help: conformanceHelp,
     run: conformanceCommand,
+  },
+  summary: {
+    summary: 'print a torchinfo-style table of a graph document',
+    help: summaryHelp,
+    run: summaryCommand,
   },
   // @group commands
 };
