@@ -6,7 +6,8 @@
  */
 import { ShapeError } from '../engine/errors.ts';
 import { broadcastShapes, isBroadcastTrap, matmulShape } from '../engine/shape.ts';
-import type { BroadcastExplanation, Dim, ShapeIssue } from './types.ts';
+import { isSymbol } from './params.ts';
+import type { BroadcastExplanation, Dim, FixSuggestion, ShapeIssue } from './types.ts';
 
 /** What a shape helper needs from inference: unify two dims (binding symbols). */
 export interface Unifier {
@@ -175,4 +176,58 @@ export function normalizeDimIndex(dim: number, rank: number): number | ShapeIssu
     };
   }
   return dim < 0 ? dim + r : dim;
+}
+
+/** Checks shapes without binding anything; a symbol is taken to fit any size. */
+const optimistic: Unifier = { unify: (a, b) => a === b || typeof a === 'string' || typeof b === 'string' };
+
+const withTrailingOne = (d: readonly Dim[]): Dim[] => [...d, 1];
+const swapLastTwo = (d: readonly Dim[]): Dim[] => [...d.slice(0, -2), d[d.length - 1], d[d.length - 2]];
+
+/**
+ * Edits that make two operands broadcast: a size-1 dim appended to one side (Unsqueeze), or
+ * its last two dims swapped (Transpose). Only those that would work are offered.
+ */
+export function broadcastFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[] {
+  const fixes: FixSuggestion[] = [];
+  for (const [port, mine, other] of [
+    ['b', b, a],
+    ['a', a, b],
+  ] as const) {
+    const fits = (d: Dim[]) =>
+      Array.isArray(port === 'b' ? broadcastDims(other, d, optimistic) : broadcastDims(d, other, optimistic));
+    const unsqueezed = withTrailingOne(mine);
+    if (fits(unsqueezed)) {
+      fixes.push({
+        label: `Unsqueeze ${port} to ${formatDims(unsqueezed)}`,
+        intents: [{ kind: 'insertBefore', port, nodeType: 'Unsqueeze', params: { dim: -1 } }],
+      });
+    }
+    if (mine.length >= 2 && fits(swapLastTwo(mine))) {
+      fixes.push({
+        label: `Transpose ${port} to ${formatDims(swapLastTwo(mine))}`,
+        intents: [{ kind: 'insertBefore', port, nodeType: 'Transpose', params: { dim0: -2, dim1: -1 } }],
+      });
+    }
+  }
+  return fixes;
+}
+
+/** For the `(N) - (N,1)` trap: make both sides columns, or both vectors. */
+export function trapFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[] {
+  const [vectorPort, columnPort, vector, column] = a.length === 1 ? (['a', 'b', a, b] as const) : (['b', 'a', b, a] as const);
+  const fixes: FixSuggestion[] = [
+    {
+      label: `Unsqueeze ${vectorPort} to ${formatDims([...vector, 1])} (elementwise, no N×N)`,
+      intents: [{ kind: 'insertBefore', port: vectorPort, nodeType: 'Unsqueeze', params: { dim: -1 } }],
+    },
+  ];
+  // a Reshape param holds plain sizes and names, not products like N*28
+  if (column.length === 2 && vector.every((d) => typeof d === 'number' || isSymbol(d))) {
+    fixes.push({
+      label: `Reshape ${columnPort} to ${formatDims(vector)} (elementwise, no N×N)`,
+      intents: [{ kind: 'insertBefore', port: columnPort, nodeType: 'Reshape', params: { shape: [...vector] } }],
+    });
+  }
+  return fixes;
 }

@@ -71,6 +71,26 @@ describe('fixes are real undoable edits', () => {
     expect(store.typeOf(id('conv'))?.outputs.output?.dims).toEqual([2, 16, 30, 30]);
   });
 
+  it('unsqueezes an operand that cannot broadcast', () => {
+    const store = binary('Add', [2, 3], [2]);
+    expect(store.typeOf(id('op'))?.diagnostics[0].message).toBe(
+      'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1',
+    );
+    applyFix(store, 'op', 'Unsqueeze b to [2, 1]');
+    expect(store.typeOf(id('op'))?.outputs.output?.dims).toEqual([2, 3]);
+  });
+
+  it('offers to undo the (N) − (N,1) trap by unsqueezing the vector or reshaping the column', () => {
+    const unsqueeze = binary('Sub', [3], [3, 1]);
+    const labels = unsqueeze.typeOf(id('op'))?.diagnostics[0].fixes.map((f) => f.label);
+    expect(labels).toEqual(['Unsqueeze a to [3, 1] (elementwise, no N×N)', 'Reshape b to [3] (elementwise, no N×N)']);
+    applyFix(unsqueeze, 'op', 'Unsqueeze a to [3, 1] (elementwise, no N×N)');
+    expect(unsqueeze.typeOf(id('op'))).toMatchObject({ status: 'ok', outputs: { output: { dims: [3, 1] } } });
+    const reshape = binary('Sub', [3], [3, 1]);
+    applyFix(reshape, 'op', 'Reshape b to [3] (elementwise, no N×N)');
+    expect(reshape.typeOf(id('op'))).toMatchObject({ status: 'ok', outputs: { output: { dims: [3] } } });
+  });
+
   it('swaps the operands of a matmul, or transposes b', () => {
     const swap = binary('MatMul', [5, 3], [4, 5]);
     expect(swap.typeOf(id('op'))?.diagnostics[0].message).toBe('mat1 and mat2 shapes cannot be multiplied (5x3 and 4x5)');
