@@ -1,11 +1,13 @@
 import { engineFamilies } from '../engine/conformance/families/index.ts';
 import type { FamilyRunner } from '../engine/conformance/types.ts';
 // @group node-family-imports
+import { runArchitectureCase } from '../templates/conformance.ts';
 import { runTrainingCase } from '../nodes/conformance/training.ts';
 
 /** Every family a conformance run can check: the engine's, plus those run through node declarations. */
 export const allFamilies: Record<string, FamilyRunner> = {
   ...engineFamilies,
   // @group node-families
+  architectures: (c) => runArchitectureCase(c),
   training: (c, ctx) => runTrainingCase(c, ctx),
 };
