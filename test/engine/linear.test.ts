@@ -5,6 +5,7 @@ import { testBackends } from '../backends.ts';
 import { gradientMismatches, randomData } from './finite_difference.ts';
 
 const rng = new Rng(8);
+const values = async (t: Tensor) => Array.from(await t.data());
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const input = (shape: number[]) => ({ shape, data: randomData(rng, size(shape)) });
 
@@ -45,7 +46,7 @@ describe('gemm (CPU)', () => {
     [65, 300, 130],
     [128, 257, 5],
     [5, 600, 70],
-  ])('adds A·B, Aᵀ·B and A·Bᵀ into C for M=%i K=%i N=%i', (M, K, N) => {
+  ])('adds A·B, Aᵀ·B and A·Bᵀ into C for M=%i K=%i N=%i', async (M, K, N) => {
     const a = Float32Array.from(randomData(rng, M * K));
     const b = Float32Array.from(randomData(rng, K * N));
     const c0 = Float32Array.from(randomData(rng, M * N));
@@ -76,32 +77,43 @@ describe.each(await testBackends())('linear on $name', (backend) => {
     { x: [2, 3, 6], bias: true },
     { x: [5], bias: false },
     { x: [70, 40], bias: true },
-  ])('computes x·Wᵀ + b for x $x (bias: $bias)', ({ x, bias }) => {
+  ])('computes x·Wᵀ + b for x $x (bias: $bias)', async ({ x, bias }) => {
     const inF = x[x.length - 1];
     const outF = 9;
     const [xv, wv, bv] = [input(x), input([outF, inF]), input([outF])];
     const y = run('linear', [on(xv), on(wv), bias ? on(bv) : null]);
     expect(y.shape).toEqual([...x.slice(0, -1), outF]);
     expectClose(
-      y.dataSync(),
+      await y.data(),
       directLinear(xv.data, size(x) / inF, wv.data, outF, inF, bias ? bv.data : null),
     );
   });
 
-  it.each([[[4, 3]], [[2, 3, 3]], [[3]]])('has gradients matching finite differences for x %j', (x) => {
+  it.each([[[4, 3]], [[2, 3, 3]], [[3]]])('has gradients matching finite differences for x %j', async (x) => {
     const fc = (t: Tensor[]) => [run('linear', t)];
-    expect(gradientMismatches(fc, [input(x), input([5, 3]), input([5])], backend)).toEqual([]);
+    expect(await gradientMismatches(fc, [input(x), input([5, 3]), input([5])], backend)).toEqual([]);
   });
 
-  it('has gradients without a bias, and through its weight-gradient op (double backward)', () => {
-    expect(gradientMismatches((t) => [run('linear', t)], [input([6, 4]), input([2, 4])], backend)).toEqual(
-      [],
-    );
+  it('has gradients without a bias, and through its weight-gradient op (double backward)', async () => {
+    expect(
+      await gradientMismatches((t) => [run('linear', t)], [input([6, 4]), input([2, 4])], backend),
+    ).toEqual([]);
     const dW = (t: Tensor[]) => [run('linear_backward_weight', t)];
-    expect(gradientMismatches(dW, [input([6, 3]), input([6, 4])], backend)).toEqual([]);
+    expect(await gradientMismatches(dW, [input([6, 3]), input([6, 4])], backend)).toEqual([]);
   });
 
-  it('rejects mismatched shapes with the messages PyTorch gives', () => {
+  // the WebGPU kernels cannot dispatch zero workgroups yet (reported to their owner)
+  it.skipIf(backend.name === 'webgpu')(
+    'gives the bias for zero input features and nothing for an empty batch',
+    async () => {
+      const b = input([3]);
+      const y = run('linear', [on({ shape: [2, 0], data: [] }), on({ shape: [3, 0], data: [] }), on(b)]);
+      expect(await values(y)).toEqual([...b.data, ...b.data]);
+      expect(run('linear', [on({ shape: [0, 4], data: [] }), on(input([3, 4]))]).shape).toEqual([0, 3]);
+    },
+  );
+
+  it('rejects mismatched shapes with the messages PyTorch gives', async () => {
     expect(() => run('linear', [on(input([4, 3])), on(input([5, 4]))])).toThrow(
       'mat1 and mat2 shapes cannot be multiplied (4x3 and 4x5)',
     );

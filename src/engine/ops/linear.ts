@@ -72,7 +72,7 @@ export const linear: OpDef<NoAttrs> = defineOp<NoAttrs>({
   forward: {
     cpu([x, w, b]) {
       const [outF, inF] = w!.shape;
-      const rows = x!.data.length / inF;
+      const rows = x!.shape.slice(0, -1).reduce((p, d) => p * d, 1);
       const y = new Float32Array(rows * outF);
       if (b) {
         for (let r = 0; r < rows; r++) {
@@ -86,7 +86,7 @@ export const linear: OpDef<NoAttrs> = defineOp<NoAttrs>({
   },
   vjp({ inputs: [x, w, b], needsGrad }, [dy]) {
     const [outF, inF] = w!.shape;
-    const rows = x!.size / inF;
+    const rows = x!.shape.slice(0, -1).reduce((p, d) => p * d, 1);
     const dY = reshape(dy, [rows, outF]);
     return [
       needsGrad[0] ? reshape(matmul(dY, w!), [...x!.shape]) : null,
