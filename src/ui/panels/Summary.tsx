@@ -1,0 +1,109 @@
+/** Model summary, torchinfo-style: each layer in run order, its output shape, params, FLOPs, then totals. */
+import { createMemo, For, Show } from 'solid-js';
+import { evaluateDim, type NodeId } from '../../graph/index.ts';
+import type { TensorType } from '../../nodes/index.ts';
+import { ShapeText } from '../canvas/EdgeView.tsx';
+import { titleOf } from '../state/actions.ts';
+import type { Editor } from '../state/editor.ts';
+import { formatCompact, formatCount } from '../state/format.ts';
+
+/** Types with every symbol sized 1, so FLOPs read per sample ('N*28' → 28). */
+export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
+  const ones = (d: string) => Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
+  return types.map((t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) });
+}
+
+interface Row {
+  id: NodeId;
+  layer: string;
+  type: string;
+  output: TensorType | null;
+  params: number;
+  flops: number | null;
+  status: string;
+}
+
+export function summaryRows(editor: Editor): Row[] {
+  editor.doc();
+  return editor.store.topologicalOrder.map((id) => {
+    const node = editor.node(id);
+    const info = editor.info(id);
+    const ports = editor.ports(id);
+    const def = node && editor.catalog.get(node.type);
+    const first = ports?.outputs[0];
+    let flops: number | null = null;
+    if (def?.flops && node && info && info.status !== 'error' && info.status !== 'blocked') {
+      try {
+        flops = def.flops(perSample((ports?.inputs ?? []).map((p) => info.inputs[p.name] ?? null)), node.params as never);
+      } catch {
+        flops = null;
+      }
+    }
+    return {
+      id,
+      layer: node ? titleOf(node) : id,
+      type: node?.type ?? '',
+      output: first ? (info?.outputs[first.name] ?? null) : null,
+      params: info?.paramCount ?? 0,
+      flops,
+      status: info?.status ?? 'ok',
+    };
+  });
+}
+
+export function Summary(props: { editor: Editor }) {
+  const { editor } = props;
+  const rows = createMemo(() => summaryRows(editor));
+  const totalParams = () => rows().reduce((s, r) => s + r.params, 0);
+  const totalFlops = () => rows().reduce((s, r) => s + (r.flops ?? 0), 0);
+  const select = (id: NodeId) => editor.setSelection([id]);
+  return (
+    <section class="summary panel" aria-label="Model summary">
+      <div class="panel-title">
+        Model summary
+        <span class="muted">
+          {rows().length} layers · <span data-testid="total-params">{formatCount(totalParams())}</span> params
+        </span>
+      </div>
+      <div class="summary-scroll">
+        <table class="summary-table">
+          <thead>
+            <tr>
+              <th scope="col">Layer (type)</th>
+              <th scope="col">Output shape</th>
+              <th scope="col" class="num">Params</th>
+              <th scope="col" class="num">Mult-adds / sample</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={rows()}>
+              {(r) => (
+                <tr classList={{ selected: editor.selection().has(r.id), [`status-${r.status}`]: true }} onClick={() => select(r.id)}>
+                  <td>
+                    {r.layer}
+                    <Show when={r.layer !== r.type}>
+                      <span class="muted"> ({r.type})</span>
+                    </Show>
+                  </td>
+                  <td class="shape">
+                    <ShapeText type={r.output} />
+                  </td>
+                  <td class="num">{r.params ? formatCount(r.params) : '—'}</td>
+                  <td class="num">{r.flops ? formatCompact(r.flops) : '—'}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              <td />
+              <td class="num">{formatCount(totalParams())}</td>
+              <td class="num">{totalFlops() ? formatCompact(totalFlops()) : '—'}</td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </section>
+  );
+}
