@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GraphStore, type LoadResult, loadDocument, parseDocument, saveDocument } from '../../src/graph/index.ts';
@@ -125,5 +126,33 @@ describe('loading a document', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('the published JSON Schema', () => {
+  const schema = JSON.parse(readFileSync('src/graph/graph.schema.json', 'utf8'));
+
+  /** Every key of a value is described by the schema (resolving local $refs). */
+  function described(value: unknown, node: any, path: string, missing: string[]): void {
+    while (node?.$ref) node = node.$ref.split('/').slice(1).reduce((o: any, k: string) => o[k], schema);
+    if (node?.anyOf) return;
+    if (Array.isArray(value)) value.forEach((v, i) => described(v, node?.items, `${path}[${i}]`, missing));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        const sub = node?.properties?.[k] ?? node?.additionalProperties;
+        if (!sub) missing.push(`${path}.${k}`);
+        else described(v, sub, `${path}.${k}`, missing);
+      }
+    }
+  }
+
+  it('describes every field of a saved document, composites included', () => {
+    const store = new GraphStore({ doc: baseDocument() });
+    store.apply({ kind: 'group', ids: ['node:fc1', 'node:act'], compositeId: 'node:block', label: 'block' });
+    store.apply({ kind: 'setMeta', meta: { description: 'd', symbols: { N: 8 }, tags: ['mlp'], teaches: 't' } });
+    const missing: string[] = [];
+    described(JSON.parse(saveDocument(store.doc)), schema, '', missing);
+    expect(missing).toEqual([]);
+    expect(schema.properties.version.const).toBe(2);
   });
 });
