@@ -61,7 +61,7 @@ fn argmax(plane: u32, oh: i32, ow: i32) -> i32 {
       if (iw < 0 || iw >= W) { continue; }
       let v = x[plane * u32(H * W) + u32(ih * W + iw)];
       if (best < 0) { best = ih * W + iw; }
-      if (v > best_v || v != v) {
+      if (v > best_v || is_nan(v)) {
         best = ih * W + iw;
         best_v = v;
       }

@@ -41,3 +41,15 @@ describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () =
     await expectSameAsCpu('sum_to', [{ shape: [4, 5] }], { shape: [] });
   });
 });
+
+describeGpu('WebGPU kernels at the edges', () => {
+  it('linear with zero input features gives the bias; an empty batch gives an empty result', async () => {
+    await expectSameAsCpu('linear', [{ shape: [2, 0] }, { shape: [3, 0] }, { shape: [3] }]);
+    await expectSameAsCpu('linear', [{ shape: [0, 4] }, { shape: [3, 4] }]);
+  });
+
+  it('lets NaN win a max-pool window and a max reduction, as PyTorch does', async () => {
+    await expectSameAsCpu('max_pool2d', [{ shape: [1, 1, 2, 2], data: [1, Number.NaN, 7, 2] }], { kernel_size: 2 });
+    await expectSameAsCpu('max', [{ shape: [2, 2], data: [1, Number.NaN, 3, 4] }], { dim: 1 });
+  });
+});

@@ -13,7 +13,7 @@ export const linearKernel: GpuKernel = ({ rt, op, inputs: [x, w, b], output }) =
   const [outF, inF] = w!.shape;
   const y = output();
   gemm(rt, op, x!.storage, w!.storage, y, {
-    M: x!.size / inF,
+    M: sizeOf(x!.shape.slice(0, -1)),
     N: outF,
     K: inF,
     batch: [],
