@@ -15,6 +15,7 @@ import { Transpose } from './reshape/transpose.ts';
 import { Unsqueeze } from './reshape/unsqueeze.ts';
 import { Input } from './sources/input.ts';
 // @group catalog-imports
+import { MNIST } from './sources/mnist.ts';
 
 /** Node types in palette order. */
 export const nodeDefs: AnyNodeDef[] = [
@@ -34,6 +35,7 @@ export const nodeDefs: AnyNodeDef[] = [
   Unsqueeze,
   CrossEntropyLoss,
   // @group catalog
+  MNIST,
 ];
 
 /** Node types looked up by name or alias. */
