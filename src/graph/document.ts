@@ -60,6 +60,9 @@ export interface DocumentMeta {
   description?: string;
   /** sizes for symbols in live mode (e.g. N: 8); inference itself keeps symbols free */
   symbols?: Record<string, number>;
+  /** template metadata: what the graph teaches, and gallery tags */
+  teaches?: string;
+  tags?: string[];
 }
 
 export interface GraphDocument {
