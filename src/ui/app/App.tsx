@@ -2,8 +2,9 @@
  * The editor's frame: top bar, palette, canvas, inspector, model summary. Each panel sits in
  * an error boundary, so an exception in one never takes the document with it.
  */
-import { createSignal, ErrorBoundary, type JSX, onCleanup, onMount, Show } from 'solid-js';
-import { saveDocument } from '../../graph/index.ts';
+import { createSignal, ErrorBoundary, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import { emptyDocument, saveDocument } from '../../graph/index.ts';
+import { templates } from '../templates.ts';
 import { Canvas, type CanvasApi } from '../canvas/Canvas.tsx';
 import { boundsOf, nodeHeight } from '../canvas/geometry.ts';
 import { Inspector } from '../inspector/Inspector.tsx';
@@ -171,6 +172,28 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
           </button>
         </div>
         <div class="toolbar-group">
+          <button
+            type="button"
+            aria-label="New empty graph"
+            onClick={() => {
+              editor.store.load(emptyDocument());
+              editor.setSelection([]);
+            }}
+          >
+            New
+          </button>
+          <select
+            aria-label="Open a template"
+            value=""
+            onChange={(e) => {
+              const text = templates[e.currentTarget.value];
+              e.currentTarget.value = '';
+              if (text) void openText(editor, text, 'the template').then((ok) => ok && canvas && fitView(editor, canvas.size()));
+            }}
+          >
+            <option value="">Templates…</option>
+            <For each={Object.keys(templates)}>{(name) => <option value={name}>{name.replace(/_/g, ' ')}</option>}</For>
+          </select>
           <button type="button" onClick={() => fileInput.click()} aria-label="Open a graph file">
             Open…
           </button>

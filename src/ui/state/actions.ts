@@ -16,7 +16,7 @@ import {
   DOCUMENT_VERSION,
 } from '../../graph/index.ts';
 import type { PortHandle } from '../controllers/connect.ts';
-import { NODE_WIDTH } from '../canvas/geometry.ts';
+import { intersects, NODE_WIDTH, nodeHeight } from '../canvas/geometry.ts';
 import { orient } from './compat.ts';
 import type { Editor } from './editor.ts';
 
@@ -34,13 +34,27 @@ export function addNode(editor: Editor, type: string, position: Position): NodeI
   return node.id;
 }
 
+/** The first spot at or below `at` where a new node overlaps none already there. */
+export function freeSpot(editor: Editor, at: Position, height = 80): Position {
+  const spot = { ...at };
+  const overlaps = () =>
+    editor.nodeIds().some((id) => {
+      const n = editor.node(id);
+      if (!n) return false;
+      const h = nodeHeight(editor.ports(id));
+      return intersects({ x: spot.x, y: spot.y, width: NODE_WIDTH, height }, { x: n.position.x, y: n.position.y, width: NODE_WIDTH, height: h });
+    });
+  for (let i = 0; i < 50 && overlaps(); i++) spot.y += 40;
+  return spot;
+}
+
 /** Where a node added from the palette goes: right of the selected node, else the view's centre. */
 export function placementFor(editor: Editor, viewSize: { width: number; height: number }): Position {
   const [only] = editor.selection();
   const anchor = editor.selection().size === 1 && only ? editor.node(only) : undefined;
-  if (anchor) return { x: anchor.position.x + NODE_WIDTH + 64, y: anchor.position.y };
+  if (anchor) return freeSpot(editor, { x: anchor.position.x + NODE_WIDTH + 80, y: anchor.position.y });
   const v = editor.viewport();
-  return { x: (viewSize.width / 2 - v.x) / v.k - NODE_WIDTH / 2, y: (viewSize.height / 2 - v.y) / v.k - 40 };
+  return freeSpot(editor, { x: (viewSize.width / 2 - v.x) / v.k - NODE_WIDTH / 2, y: (viewSize.height / 2 - v.y) / v.k - 40 });
 }
 
 export function connectPorts(editor: Editor, a: PortHandle, b: PortHandle): boolean {

@@ -1,0 +1,172 @@
+/**
+ * The editor in a real browser (Debian's Chromium, headless): build an MLP from the palette
+ * by typing, wire it, read the shapes on the edges, break it, fix it with one click, undo,
+ * redo, reload, and drop a malformed file. Screenshots land in test-results/screenshots/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp } from './harness.ts';
+
+let server: ViteDevServer;
+let url: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ({ server, url } = await startApp());
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  await page.waitForSelector('.node');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const port = (node: string, name: string, side: 'in' | 'out') =>
+  page.locator(`[data-port-node="${node}"][data-port-name="${name}"][data-port-side="${side}"]`);
+
+async function addFromPalette(query: string): Promise<string> {
+  const search = page.getByRole('searchbox', { name: 'Search nodes' });
+  await search.fill(query);
+  await search.press('Enter');
+  const id = await page.locator('.node.selected').getAttribute('data-node-id');
+  if (!id) throw new Error(`adding '${query}' selected no node`);
+  return id;
+}
+
+async function drag(from: { x: number; y: number }, to: { x: number; y: number }) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+async function centre(locator: ReturnType<Page['locator']>) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error('element is not visible');
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+async function connect(a: string, aPort: string, b: string, bPort: string) {
+  await drag(await centre(port(a, aPort, 'out')), await centre(port(b, bPort, 'in')));
+}
+
+async function setParam(node: string, name: string, text: string) {
+  await page.locator(`[data-node-id="${node}"] .node-header`).click();
+  const field = page.locator(`[id="param-${node}-${name}"]`);
+  await field.fill(text);
+  await field.press('Enter');
+}
+
+const edgeLabels = () => page.locator('.edge-label').allTextContents();
+const status = () => page.getByTestId('graph-status').textContent();
+
+describe('the editor in Chromium', () => {
+  it('opens on the MNIST MLP template with every edge labelled by its shape', async () => {
+    expect(await page.locator('.node').count()).toBe(9);
+    const labels = await edgeLabels();
+    expect(labels).toContain('N×1×28×28');
+    expect(labels).toContain('N×784');
+    expect(labels.filter((l) => l === 'N×128').length).toBe(2);
+    expect(await status()).toContain('shapes check');
+    await screenshot(page, 'template-light');
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+    await screenshot(page, 'template-other-theme');
+  });
+
+  it('builds, breaks, fixes, undoes and redoes an MLP from the palette', async () => {
+    await page.getByRole('button', { name: 'New empty graph' }).click();
+    expect(await page.locator('.node').count()).toBe(0);
+
+    const input = await addFromPalette('input');
+    await setParam(input, 'shape', 'N, 1, 28, 28');
+    const flatten = await addFromPalette('flatten');
+    const fc1 = await addFromPalette('fc');
+    const relu = await addFromPalette('relu');
+    const fc2 = await addFromPalette('fc');
+    const loss = await addFromPalette('ce');
+    await page.locator(`[data-node-id="${input}"] .node-header`).click();
+    const labels = await addFromPalette('input');
+    await setParam(labels, 'shape', 'N');
+    await page.locator(`[id="param-${labels}-dtype"]`).selectOption('int32');
+    expect(await page.locator('.node').count()).toBe(7);
+    expect(await page.locator(`[data-node-id="${loss}"]`).getAttribute('data-node-type')).toBe('CrossEntropyLoss');
+    expect(await page.locator(`[data-node-id="${fc1}"]`).getAttribute('data-node-type')).toBe('Linear');
+
+    await setParam(fc1, 'out_features', '128');
+    await setParam(fc2, 'in_features', '128');
+    await page.getByRole('button', { name: 'Fit graph in view' }).click();
+
+    await connect(input, 'output', flatten, 'input');
+    await connect(flatten, 'output', fc1, 'input');
+    await connect(fc1, 'output', relu, 'input');
+    await connect(relu, 'output', fc2, 'input');
+    await connect(fc2, 'output', loss, 'input');
+    await connect(labels, 'output', loss, 'target');
+    expect((await edgeLabels()).sort()).toEqual(['N', 'N×1×28×28', 'N×10', 'N×128', 'N×128', 'N×784'].sort());
+    expect(await status()).toContain('shapes check');
+    await screenshot(page, 'built');
+
+    // the second Linear expects the wrong width: its incoming edge turns red
+    await setParam(fc2, 'in_features', '100');
+    const bad = page.locator('.edge-label.edge-error');
+    await expect.poll(() => bad.count()).toBe(1);
+    expect(await bad.textContent()).toContain('N×128');
+    expect(await page.locator(`[data-node-id="${fc2}"]`).getAttribute('class')).toContain('status-error');
+    expect(await page.locator(`[data-node-id="${loss}"]`).getAttribute('class')).toContain('status-blocked');
+    await bad.click();
+    const popover = page.getByRole('dialog', { name: /Problems of/ });
+    expect(await popover.getByTestId('diagnostic-message').textContent()).toBe(
+      'mat1 and mat2 shapes cannot be multiplied (Nx128 and 100x10)',
+    );
+    await screenshot(page, 'error-popover');
+
+    await popover.getByRole('button', { name: 'Set in_features to 128' }).click();
+    await expect.poll(() => page.locator('.edge-error').count()).toBe(0);
+    expect(await status()).toContain('shapes check');
+
+    await page.locator('.canvas').click({ position: { x: 20, y: 20 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.edge-label.edge-error').count()).toBe(1);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.locator('.edge-label.edge-error').count()).toBe(0);
+    await screenshot(page, 'fixed');
+  });
+
+  it('restores the document and its undo history after a reload', async () => {
+    const before = (await edgeLabels()).sort();
+    await page.evaluate(() => (window as unknown as { shapeflow: { autosave: { flush(): Promise<void> } } }).shapeflow.autosave.flush());
+    await page.reload();
+    await page.waitForSelector('.node');
+    expect(await page.locator('.node').count()).toBe(7);
+    expect((await edgeLabels()).sort()).toEqual(before);
+    expect(await page.getByRole('button', { name: 'Undo' }).isEnabled()).toBe(true);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.edge-label.edge-error').count()).toBe(1);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.locator('.edge-label.edge-error').count()).toBe(0);
+  });
+
+  it('reports a malformed file dropped on the canvas and keeps the document', async () => {
+    const before = (await edgeLabels()).sort();
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['{"format": "shapeflow.graph", "nodes": [oops'], 'broken.json', { type: 'application/json' }));
+      const canvas = document.querySelector('.canvas') as HTMLElement;
+      canvas.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, clientX: 600, clientY: 300 }));
+    });
+    const alert = page.locator('.message-error');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Could not open broken.json');
+    expect(await alert.textContent()).toContain('not valid JSON');
+    expect(await page.locator('.node').count()).toBe(7);
+    expect((await edgeLabels()).sort()).toEqual(before);
+    await screenshot(page, 'malformed-drop');
+  });
+});
