@@ -16,7 +16,7 @@ let page: Page;
 beforeAll(async () => {
   ({ server, url } = await startApp());
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   await page.waitForSelector('.node');

@@ -53,7 +53,7 @@ export function DiagnosticView(props: { editor: Editor; diagnostic: Diagnostic }
       <div class="diagnostic-head">
         <span class={`pill pill-${d().severity}`}>{d().severity}</span>
         <Show when={d().port}>
-          <span class="muted">input {d().port}</span>
+          <span class="muted">at input “{d().port}”</span>
         </Show>
         <span class="muted code">{d().code}</span>
       </div>
@@ -106,16 +106,24 @@ export function IssuePopover(props: { editor: Editor }) {
     if (!i) return [];
     return (editor.info(i.nodeId)?.diagnostics ?? []).filter((d) => d.severity !== 'info');
   });
+  let el: HTMLDivElement | undefined;
+  // right of the node when it fits in the canvas, else left of it; never above or below the canvas
   const place = () => {
     const n = node();
     const v = editor.viewport();
     if (!n) return {};
-    return { left: `${(n.position.x + NODE_WIDTH) * v.k + v.x + 16}px`, top: `${n.position.y * v.k + v.y}px` };
+    const width = 360;
+    const bounds = el?.parentElement;
+    const room = bounds?.clientWidth || Number.POSITIVE_INFINITY;
+    const right = (n.position.x + NODE_WIDTH) * v.k + v.x + 16;
+    const left = right + width > room ? Math.max(8, n.position.x * v.k + v.x - width - 16) : right;
+    const top = Math.max(8, Math.min(n.position.y * v.k + v.y, (bounds?.clientHeight ?? 1e9) - 260));
+    return { left: `${left}px`, top: `${top}px` };
   };
   return (
     <Show when={node()}>
       {(n) => (
-        <div class="popover" role="dialog" aria-label={`Problems of ${titleOf(n())}`} style={place()} onPointerDown={(e) => e.stopPropagation()}>
+        <div ref={el} class="popover" role="dialog" aria-label={`Problems of ${titleOf(n())}`} style={place()} onPointerDown={(e) => e.stopPropagation()}>
           <div class="popover-head">
             <strong>{titleOf(n())}</strong>
             <button type="button" class="icon" aria-label="Close" onClick={() => editor.setOpenIssue(null)}>

@@ -52,7 +52,7 @@ export function freeSpot(editor: Editor, at: Position, height = 80): Position {
 export function placementFor(editor: Editor, viewSize: { width: number; height: number }): Position {
   const [only] = editor.selection();
   const anchor = editor.selection().size === 1 && only ? editor.node(only) : undefined;
-  if (anchor) return freeSpot(editor, { x: anchor.position.x + NODE_WIDTH + 80, y: anchor.position.y });
+  if (anchor) return freeSpot(editor, { x: anchor.position.x + NODE_WIDTH + 64, y: anchor.position.y });
   const v = editor.viewport();
   return freeSpot(editor, { x: (viewSize.width / 2 - v.x) / v.k - NODE_WIDTH / 2, y: (viewSize.height / 2 - v.y) / v.k - 40 });
 }
