@@ -24,16 +24,20 @@ const FUNCTIONAL: ReadonlySet<string> = new Set([
   'Slice',
   'Narrow',
   'ClassToken',
-  'PositionalEmbedding',
+  // ViT's pos_embedding is an nn.Parameter added in forward, not a module
+  'PositionalEncoding',
   'Composite',
 ]);
+
+/** Node types named differently from their nn class. */
+const RENAMED: Readonly<Record<string, string>> = { MultiHeadAttention: 'MultiheadAttention' };
 
 /** Node groups outside the model itself (data, losses, training machinery). */
 const NOT_MODEL_GROUPS: ReadonlySet<string> = new Set(['sources', 'losses', 'optimizers', 'schedulers', 'evaluators', 'metrics', 'training']);
 
 /** The nn module class of a node type, or null when PyTorch would do it functionally. */
 export function pytorchModuleClass(type: string): string | null {
-  return FUNCTIONAL.has(type) ? null : type;
+  return FUNCTIONAL.has(type) ? null : (RENAMED[type] ?? type);
 }
 
 /** Whether a node of this type is part of the model (not a data source, loss or optimizer). */

@@ -331,7 +331,7 @@ export function densenet(c: Catalog): GraphDocument {
 function encoderLayer(g: GraphBuilder, x: Source, at: string, d: number, heads: number, ffn: number, preNorm: boolean): Source {
   const name = (s: string) => (at ? `${at}.${s}` : s);
   const attend = (input: Source) => {
-    const attn = g.apply('MultiheadAttention', { query: input, key: input, value: input }, { embed_dim: d, num_heads: heads, bias: true }, name('self_attn'));
+    const attn = g.apply('MultiHeadAttention', { query: input, key: input, value: input }, { embed_dim: d, num_heads: heads, bias: true, batch_first: true }, name('self_attn'));
     return g.apply('Dropout', attn.out('output'), { p: 0.1 }, name('dropout1'));
   };
   const feedForward = (input: Source) =>
@@ -382,12 +382,12 @@ export function vit(c: Catalog): GraphDocument {
       ]);
       let at = g.chain(patches, [
         ['ClassToken', { embed_dim: d }, 'cls_token'],
-        ['PositionalEmbedding', { num_positions: 37, embed_dim: d }, 'pos_embedding'],
+        ['PositionalEncoding', { kind: 'learned', num_hiddens: d, max_len: 37 }, 'pos_embedding'],
         ['Dropout', { p: 0.1 }, 'dropout'],
       ]);
       for (let b = 0; b < 2; b++) {
         const ln1 = g.apply('LayerNorm', at, { normalized_shape: [d] }, `blks.${b}.ln1`);
-        const attn = g.apply('MultiheadAttention', { query: ln1, key: ln1, value: ln1 }, { embed_dim: d, num_heads: 8, bias: false }, `blks.${b}.attention`);
+        const attn = g.apply('MultiHeadAttention', { query: ln1, key: ln1, value: ln1 }, { embed_dim: d, num_heads: 8, bias: false, batch_first: true }, `blks.${b}.attention`);
         at = g.apply('Add', { a: at, b: attn.out('output') }, {}, `blks.${b} + attention`);
         const mlp = g.chain(at, [
           ['LayerNorm', { normalized_shape: [d] }, `blks.${b}.ln2`],
