@@ -1,0 +1,194 @@
+/**
+ * Documents for the stepper tests: the 2-layer MLP with softmax-cross-entropy, and the study
+ * notes' four autograd cases. The cases need Constant, Pow and Sum nodes; where the catalog
+ * has none yet, small test-only declarations stand in (each lowers to one engine op).
+ */
+import { createNode, emptyDocument, type GraphDocument, type GraphNode, type NodeId } from '../../src/graph/index.ts';
+import { type AnyNodeDef, type Catalog, createCatalog, defineNode, nodeDefs, p, shapeError, tensorPort } from '../../src/nodes/index.ts';
+
+const Constant = defineNode({
+  type: 'Constant',
+  group: 'sources',
+  aliases: [],
+  doc: 'A scalar constant (no gradient).',
+  params: { value: p.float({ default: 1 }) },
+  inputs: [],
+  outputs: [tensorPort('output')],
+  infer: () => [{ dtype: 'float32', dims: [] }],
+  lower: (b, _inputs, params) => [b.constant([params.value], [])],
+  paramCount: () => 0,
+});
+
+const Pow = defineNode({
+  type: 'Pow',
+  group: 'math',
+  aliases: [],
+  doc: 'x^exponent',
+  params: { exponent: p.float({ default: 2 }) },
+  inputs: [tensorPort('input')],
+  outputs: [tensorPort('output')],
+  infer: ([x]) => (x ? [{ dtype: 'float32', dims: [...x.dims] }] : shapeError('missing_input', 'Pow needs an input')),
+  lower: (b, [x], params) => b.op('pow', [x], { exponent: params.exponent }),
+  paramCount: () => 0,
+});
+
+const Sum = defineNode({
+  type: 'Sum',
+  group: 'math',
+  aliases: [],
+  doc: 'The sum of every element.',
+  params: {},
+  inputs: [tensorPort('input')],
+  outputs: [tensorPort('output')],
+  infer: ([x]) => (x ? [{ dtype: 'float32', dims: [] }] : shapeError('missing_input', 'Sum needs an input')),
+  lower: (b, [x]) => b.op('sum', [x]),
+  paramCount: () => 0,
+});
+
+/** The real catalog, plus the stand-ins it does not declare yet. */
+export const studyCatalog: Catalog = createCatalog([
+  ...nodeDefs,
+  ...([Constant, Pow, Sum] as AnyNodeDef[]).filter((d) => !nodeDefs.some((n) => n.type === d.type)),
+]);
+
+export const id = (s: string) => `node:${s}` as NodeId;
+
+type Wire = [from: string, to: string, port: string];
+
+export function documentOf(
+  catalog: Catalog,
+  nodes: [name: string, type: string, params?: Record<string, unknown>][],
+  wires: Wire[],
+  symbols?: Record<string, number>,
+): GraphDocument {
+  const doc = emptyDocument('stepper test');
+  if (symbols) doc.meta.symbols = symbols;
+  doc.nodes = nodes.map(([name, type, params], i): GraphNode =>
+    createNode(catalog, type, { id: id(name), params: params as never, position: { x: 220 * i, y: 60 } }),
+  );
+  doc.edges = wires.map(([from, to, port]) => ({
+    id: `edge:${from}-${to}-${port}`,
+    from: { node: id(from), port: 'output' },
+    to: { node: id(to), port },
+  }));
+  return doc;
+}
+
+/** x [N, 4] → Linear(4, 5) → ReLU → Linear(5, 3) → CrossEntropyLoss(·, y [N] int) */
+export function mlpDocument(catalog: Catalog = studyCatalog): GraphDocument {
+  return documentOf(
+    catalog,
+    [
+      ['x', 'Input', { shape: ['N', 4] }],
+      ['fc1', 'Linear', { in_features: 4, out_features: 5 }],
+      ['relu', 'ReLU'],
+      ['fc2', 'Linear', { in_features: 5, out_features: 3 }],
+      ['y', 'Input', { shape: ['N'], dtype: 'int32' }],
+      ['loss', 'CrossEntropyLoss'],
+    ],
+    [
+      ['x', 'fc1', 'input'],
+      ['fc1', 'relu', 'input'],
+      ['relu', 'fc2', 'input'],
+      ['fc2', 'loss', 'input'],
+      ['y', 'loss', 'target'],
+    ],
+    { N: 4 },
+  );
+}
+
+export interface StudyCase {
+  name: string;
+  doc: GraphDocument;
+  feeds: Record<string, number[]>;
+  /** the gradient of x the notes give */
+  expected: number[];
+}
+
+export function studyCases(catalog: Catalog = studyCatalog): StudyCase[] {
+  return [
+    {
+      name: 'ag_13 scalar chain rule: (3x + 4)² at x = 1',
+      doc: documentOf(
+        catalog,
+        [
+          ['x', 'Input', { shape: [] }],
+          ['c3', 'Constant', { value: 3 }],
+          ['u0', 'Mul'],
+          ['c4', 'Constant', { value: 4 }],
+          ['u', 'Add'],
+          ['f', 'Pow', { exponent: 2 }],
+        ],
+        [
+          ['c3', 'u0', 'a'],
+          ['x', 'u0', 'b'],
+          ['u0', 'u', 'a'],
+          ['c4', 'u', 'b'],
+          ['u', 'f', 'input'],
+        ],
+      ),
+      feeds: { [id('x')]: [1] },
+      expected: [42],
+    },
+    {
+      name: 'ag_14 vector input: sum(x²) at x = [1, 2]',
+      doc: documentOf(
+        catalog,
+        [
+          ['x', 'Input', { shape: [2] }],
+          ['y', 'Pow', { exponent: 2 }],
+          ['z', 'Sum'],
+        ],
+        [
+          ['x', 'y', 'input'],
+          ['y', 'z', 'input'],
+        ],
+      ),
+      feeds: { [id('x')]: [1, 2] },
+      expected: [2, 4],
+    },
+    {
+      name: 'ag_16 branching: x² + 3x at x = 2',
+      doc: branchingDocument(catalog),
+      feeds: { [id('x')]: [2] },
+      expected: [7],
+    },
+    {
+      name: 'ag_17 ReLU gate: sum(relu(x)) at x = [−1, 2]',
+      doc: documentOf(
+        catalog,
+        [
+          ['x', 'Input', { shape: [2] }],
+          ['r', 'ReLU'],
+          ['z', 'Sum'],
+        ],
+        [
+          ['x', 'r', 'input'],
+          ['r', 'z', 'input'],
+        ],
+      ),
+      feeds: { [id('x')]: [-1, 2] },
+      expected: [0, 1],
+    },
+  ];
+}
+
+export function branchingDocument(catalog: Catalog = studyCatalog): GraphDocument {
+  return documentOf(
+    catalog,
+    [
+      ['x', 'Input', { shape: [] }],
+      ['sq', 'Pow', { exponent: 2 }],
+      ['c3', 'Constant', { value: 3 }],
+      ['lin', 'Mul'],
+      ['y', 'Add'],
+    ],
+    [
+      ['x', 'sq', 'input'],
+      ['c3', 'lin', 'a'],
+      ['x', 'lin', 'b'],
+      ['sq', 'y', 'a'],
+      ['lin', 'y', 'b'],
+    ],
+  );
+}
