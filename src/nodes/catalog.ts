@@ -15,6 +15,31 @@ import { Transpose } from './reshape/transpose.ts';
 import { Unsqueeze } from './reshape/unsqueeze.ts';
 import { Input } from './sources/input.ts';
 // @group catalog-imports
+import { LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh } from './activations/pointwise.ts';
+import { LogSoftmax, Softmax } from './activations/softmax.ts';
+import { AdaptiveAvgPool2d } from './layers/adaptive_avg_pool2d.ts';
+import { AdditiveAttention } from './layers/additive_attention.ts';
+import { AvgPool2d } from './layers/avg_pool2d.ts';
+import { BatchNorm1d, BatchNorm2d } from './layers/batch_norm.ts';
+import { Conv1d } from './layers/conv1d.ts';
+import { ConvTranspose2d } from './layers/conv_transpose2d.ts';
+import { Dropout } from './layers/dropout.ts';
+import { Embedding } from './layers/embedding.ts';
+import { GroupNorm } from './layers/group_norm.ts';
+import { LayerNorm } from './layers/layer_norm.ts';
+import { MaxPool2d } from './layers/max_pool2d.ts';
+import { MultiHeadAttention } from './layers/multi_head_attention.ts';
+import { PatchEmbedding } from './layers/patch_embedding.ts';
+import { PositionalEncoding } from './layers/positional_encoding.ts';
+import { GRU, LSTM, RNN } from './layers/recurrent.ts';
+import { ScaledDotProductAttention } from './layers/scaled_dot_product_attention.ts';
+import { BCELoss, BCEWithLogitsLoss } from './losses/binary_cross_entropy.ts';
+import { KLDivLoss } from './losses/kl_div.ts';
+import { NLLLoss } from './losses/nll_loss.ts';
+import { HuberLoss, L1Loss, MSELoss, SmoothL1Loss } from './losses/pointwise.ts';
+import { Concat } from './reshape/concat.ts';
+import { Permute } from './reshape/permute.ts';
+import { MNIST } from './sources/mnist.ts';
 import { MNIST } from './sources/mnist.ts';
 
 /** Node types in palette order. */
@@ -35,6 +60,44 @@ export const nodeDefs: AnyNodeDef[] = [
   Unsqueeze,
   CrossEntropyLoss,
   // @group catalog
+  Conv1d,
+  ConvTranspose2d,
+  MaxPool2d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  LayerNorm,
+  GroupNorm,
+  Dropout,
+  Embedding,
+  RNN,
+  LSTM,
+  GRU,
+  ScaledDotProductAttention,
+  MultiHeadAttention,
+  AdditiveAttention,
+  PositionalEncoding,
+  PatchEmbedding,
+  Permute,
+  Concat,
+  LeakyReLU,
+  ELU,
+  GELU,
+  SiLU,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  MSELoss,
+  L1Loss,
+  HuberLoss,
+  SmoothL1Loss,
+  NLLLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  MNIST,
   MNIST,
 ];
 

@@ -63,4 +63,5 @@ export const CrossEntropyLoss = defineNode({
       ignore_index: params.ignore_index,
     }),
   paramCount: () => 0,
+  flops: ([x]) => (x ? 3 * x.dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 0), 1) : 0),
 });

@@ -26,6 +26,10 @@ function binaryNode(type: string, op: string, formula: string, aliases: string[]
     },
     lower: (builder, [a, b]) => builder.op(op, [a, b]),
     paramCount: () => 0,
+    flops: ([a, b]) => {
+      const dims = a && b ? broadcastDims(a.dims, b.dims, { unify: () => true }) : [];
+      return Array.isArray(dims) ? dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 0), 1) : 0;
+    },
   });
 }
 

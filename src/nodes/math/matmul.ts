@@ -38,4 +38,11 @@ export const MatMul = defineNode({
   },
   lower: (builder, [a, b]) => builder.op('matmul', [a, b]),
   paramCount: () => 0,
+  flops([a, b]) {
+    if (!a || !b || a.dims.length === 0 || b.dims.length === 0) return 0;
+    const dims = matmulDims(a.dims, b.dims, { unify: () => true });
+    const k = a.dims[a.dims.length - 1];
+    const size = (d: (number | string)[]) => d.reduce<number>((n, x) => n * (typeof x === 'number' ? x : 0), 1);
+    return Array.isArray(dims) ? size(dims) * size([k]) : 0;
+  },
 });

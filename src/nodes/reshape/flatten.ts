@@ -8,6 +8,7 @@ export const Flatten = defineNode({
   group: 'reshape',
   aliases: ['flatten', 'nn.Flatten', 'view(N, -1)'],
   doc: 'Merges a range of dims into one; by default every dim after the batch dim.',
+  formula: 'y.shape = [d₀, …, d_{s−1}, d_s·…·d_e, d_{e+1}, …]',
   params: {
     start_dim: p.int({ default: 1 }),
     end_dim: p.int({ default: -1 }),

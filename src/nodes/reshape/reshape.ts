@@ -51,6 +51,7 @@ export const Reshape = defineNode({
   group: 'reshape',
   aliases: ['reshape', 'view'],
   doc: 'Gives the same values another shape; one dim may be -1 (inferred). Symbols must match.',
+  formula: 'y = x with shape s, Π s = Π x.shape (row-major order kept)',
   params: { shape: p.dims({ default: ['N', -1], allowInfer: true }) },
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],

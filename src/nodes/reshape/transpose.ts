@@ -8,6 +8,7 @@ export const Transpose = defineNode({
   group: 'reshape',
   aliases: ['transpose', 'swapaxes', '.T'],
   doc: 'Swaps two dims (by default the last two, as for a matrix transpose).',
+  formula: 'y[…, j, …, i, …] = x[…, i, …, j, …]',
   params: {
     dim0: p.int({ default: -2 }),
     dim1: p.int({ default: -1 }),

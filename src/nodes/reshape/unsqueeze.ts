@@ -8,6 +8,7 @@ export const Unsqueeze = defineNode({
   group: 'reshape',
   aliases: ['unsqueeze', 'expand_dims', 'None index'],
   doc: 'Inserts a dim of size 1 at `dim` (negative counts from the end of the result).',
+  formula: 'y.shape = [d₀, …, 1, …, d_{n−1}]  (1 at dim)',
   params: { dim: p.int({ default: -1 }) },
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
