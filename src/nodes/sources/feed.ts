@@ -49,7 +49,7 @@ export async function loadDocumentData(
     try {
       data = await (datasetLoaders.get(node.type) as NonNullable<ReturnType<typeof datasetLoaders.get>>)(params, io);
     } catch (e) {
-      if (e instanceof DatasetError) throw e;
+      if (e instanceof DatasetError && e.node) throw e;
       throw new DatasetError(node.id, `${node.type} (${node.id}): ${(e as Error).message}`);
     }
     train[`${node.id}:x`] = data.train.x;
