@@ -11,6 +11,7 @@ import { Inspector } from '../inspector/Inspector.tsx';
 import { tidy } from '../layout/tidy.ts';
 import { Palette } from '../palette/Palette.tsx';
 import { Summary } from '../panels/Summary.tsx';
+import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
 import {
   addNode,
   copySelection,
@@ -260,6 +261,9 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
       </Guarded>
       <Guarded name="summary">
         <Summary editor={editor} />
+      </Guarded>
+      <Guarded name="backward">
+        <BackwardPanel editor={editor} />
       </Guarded>
       <Messages editor={editor} />
       <Show when={help()}>

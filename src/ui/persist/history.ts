@@ -24,12 +24,13 @@ function isStacks(x: unknown): x is Stacks {
   return !!s && typeof s === 'object' && entries(s.undo) && entries(s.redo);
 }
 
-/** Whether ops can replay on doc: each touches the record it names at the index it names. */
+/** The document after ops, or null when they do not fit it (a record missing, or already there). */
 function fits(doc: GraphDocument, ops: readonly RecordOp[]): GraphDocument | null {
   let at = doc;
   for (const o of ops) {
     const ok =
-      o.op === 'insertNode' || o.op === 'insertEdge' ? o.index <= (o.op === 'insertNode' ? at.nodes : at.edges).length
+      o.op === 'insertNode' ? o.index <= at.nodes.length && !at.nodes.some((n) => n.id === o.node.id)
+      : o.op === 'insertEdge' ? o.index <= at.edges.length && !at.edges.some((e) => e.id === o.edge.id)
       : o.op === 'deleteNode' ? at.nodes[o.index]?.id === o.node.id
       : o.op === 'replaceNode' ? at.nodes[o.index]?.id === o.before.id
       : o.op === 'deleteEdge' ? at.edges[o.index]?.id === o.edge.id

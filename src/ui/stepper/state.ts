@@ -1,0 +1,88 @@
+/**
+ * Backward mode's UI state: the stepper model from the graph layer, its current view and
+ * whether the document changed since the forward pass. Written only through these actions.
+ */
+import { type Accessor, createSignal } from 'solid-js';
+import type { GraphDocument, NodeId } from '../../graph/index.ts';
+import { type BackwardStepper, createStepper, StepperError, type StepView } from '../../graph/stepper.ts';
+import type { Editor } from '../state/editor.ts';
+
+export interface BackwardMode {
+  open: Accessor<boolean>;
+  view: Accessor<StepView | null>;
+  error: Accessor<string | null>;
+  /** the graph changed after the forward pass: the steps describe the old graph */
+  stale: Accessor<boolean>;
+  batch: Accessor<number>;
+  setBatch(n: number): void;
+  lossValue(): number | null;
+  toggle(): void;
+  close(): void;
+  /** run the forward pass on a sample batch and stand at the loss */
+  start(): void;
+  next(): void;
+  previous(): void;
+  nextOver(): void;
+  previousOver(): void;
+}
+
+/** The class count the loss's logits carry, so sampled labels are valid classes. */
+function classCount(editor: Editor, doc: GraphDocument): number {
+  for (const n of doc.nodes) {
+    if (editor.catalog.get(n.type)?.group !== 'losses') continue;
+    const dims = editor.info(n.id as NodeId)?.inputs.input?.dims;
+    const last = dims?.[dims.length - 1];
+    if (typeof last === 'number' && last > 1) return last;
+  }
+  return 2;
+}
+
+export function createBackwardMode(editor: Editor): BackwardMode {
+  const [open, setOpen] = createSignal(false);
+  const [view, setView] = createSignal<StepView | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [stale, setStale] = createSignal(false);
+  const [batch, setBatchSignal] = createSignal(4);
+  let stepper: BackwardStepper | null = null;
+
+  editor.store.doc$.subscribe((doc) => {
+    if (stepper && doc !== stepper.doc) setStale(true);
+  });
+
+  const move = (f: (s: BackwardStepper) => StepView) => {
+    if (stepper) setView(f(stepper));
+  };
+
+  const start = () => {
+    const doc = editor.doc();
+    const symbols = { ...doc.meta.symbols, N: batch() };
+    const made = createStepper(doc, editor.catalog, { symbols, intHigh: classCount(editor, doc) });
+    if (made instanceof StepperError) {
+      stepper = null;
+      setView(null);
+      setError(made.message);
+      return;
+    }
+    stepper = made;
+    setError(null);
+    setStale(false);
+    setView(made.view());
+  };
+
+  return {
+    open,
+    view,
+    error,
+    stale,
+    batch,
+    setBatch: (n) => setBatchSignal(Math.max(1, Math.min(256, Math.trunc(n) || 1))),
+    lossValue: () => stepper?.lossValue ?? null,
+    toggle: () => setOpen((o) => !o),
+    close: () => setOpen(false),
+    start,
+    next: () => move((s) => s.next()),
+    previous: () => move((s) => s.previous()),
+    nextOver: () => move((s) => s.nextOver()),
+    previousOver: () => move((s) => s.previousOver()),
+  };
+}
