@@ -40,7 +40,14 @@ import { HuberLoss, L1Loss, MSELoss, SmoothL1Loss } from './losses/pointwise.ts'
 import { Concat } from './reshape/concat.ts';
 import { Permute } from './reshape/permute.ts';
 import { MNIST } from './sources/mnist.ts';
-import { MNIST } from './sources/mnist.ts';
+import { TwoSpirals } from './sources/spirals.ts';
+import { GaussianBlobs } from './sources/blobs.ts';
+import { XOR } from './sources/xor.ts';
+import { LinearRegressionData } from './sources/regression.ts';
+import { SineWaves } from './sources/sine.ts';
+import { CopyTask } from './sources/copy_task.ts';
+import { CSVDataset } from './sources/csv.ts';
+import { IDXDataset } from './sources/idx_dataset.ts';
 
 /** Node types in palette order. */
 export const nodeDefs: AnyNodeDef[] = [
@@ -98,7 +105,14 @@ export const nodeDefs: AnyNodeDef[] = [
   BCEWithLogitsLoss,
   KLDivLoss,
   MNIST,
-  MNIST,
+  TwoSpirals,
+  GaussianBlobs,
+  XOR,
+  LinearRegressionData,
+  SineWaves,
+  CopyTask,
+  CSVDataset,
+  IDXDataset,
 ];
 
 /** Node types looked up by name or alias. */
