@@ -22,6 +22,27 @@ fn bias_at(col: u32) -> f32 {
   {{BIAS_READ}}
 }
 
+// one element of A (row gm, column gk) or 0 outside it
+fn a_at(oa: u32, gm: u32, gk: u32, M: u32, K: u32) -> f32 {
+  if (gm >= M || gk >= K) { return 0.0; }
+  return a[oa + select(gm * K + gk, gk * M + gm, {{TRANS_A}} == 1)];
+}
+
+fn b_at(ob: u32, gk: u32, gn: u32, K: u32, N: u32) -> f32 {
+  if (gn >= N || gk >= K) { return 0.0; }
+  return b[ob + select(gk * N + gn, gn * K + gk, {{TRANS_B}} == 1)];
+}
+
+fn store(oc: u32, row: u32, col: u32, M: u32, N: u32, v: vec4<f32>) {
+  if (row >= M) { return; }
+  let at = oc + row * N;
+  // unrolled: dynamic indexing of vectors is slow on some drivers (llvmpipe spills them)
+  if (col < N) { c[at + col] = v.x + bias_at(col); }
+  if (col + 1u < N) { c[at + col + 1u] = v.y + bias_at(col + 1u); }
+  if (col + 2u < N) { c[at + col + 2u] = v.z + bias_at(col + 2u); }
+  if (col + 3u < N) { c[at + col + 3u] = v.w + bias_at(col + 3u); }
+}
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let M = params[0];
@@ -47,56 +68,43 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let t = ty * 16u + tx;
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
-  var acc: array<vec4<f32>, 4>;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  // which k and which 4 rows (columns) of the tile this invocation loads: neighbouring
+  // invocations read neighbouring addresses in either storage order
+  let ak = select(t % BK, t / 16u, {{TRANS_A}} == 1);
+  let am = row0 + 4u * select(t / BK, t % 16u, {{TRANS_A}} == 1);
+  let bk = select(t / 16u, t % BK, {{TRANS_B}} == 1);
+  let bn = col0 + 4u * select(t % 16u, t / BK, {{TRANS_B}} == 1);
+  let a_slot = ak * 16u + (am - row0) / 4u;
+  let b_slot = bk * 16u + (bn - col0) / 4u;
 
   for (var k0 = 0u; k0 < K; k0 += BK) {
-    // A tile: invocation t loads 4 rows at one k (neighbouring invocations read neighbouring
-    // k, or neighbouring rows when A is stored transposed as [K, M])
-    {
-      let k = select(t % BK, t / 16u, {{TRANS_A}} == 1);
-      let m4 = select(t / BK, t % 16u, {{TRANS_A}} == 1);
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      for (var j = 0u; j < 4u; j++) {
-        let gm = row0 + m4 * 4u + j;
-        if (gm < M && gk < K) {
-          v[j] = a[oa + select(gm * K + gk, gk * M + gm, {{TRANS_A}} == 1)];
-        }
-      }
-      As[k * 16u + m4] = v;
-    }
-    // B tile: 4 columns at one k
-    {
-      let k = select(t / 16u, t % BK, {{TRANS_B}} == 1);
-      let n4 = select(t % 16u, t / BK, {{TRANS_B}} == 1);
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      for (var j = 0u; j < 4u; j++) {
-        let gn = col0 + n4 * 4u + j;
-        if (gn < N && gk < K) {
-          v[j] = b[ob + select(gk * N + gn, gn * K + gk, {{TRANS_B}} == 1)];
-        }
-      }
-      Bs[k * 16u + n4] = v;
-    }
+    let gka = k0 + ak;
+    As[a_slot] = vec4<f32>(a_at(oa, am, gka, M, K), a_at(oa, am + 1u, gka, M, K),
+                           a_at(oa, am + 2u, gka, M, K), a_at(oa, am + 3u, gka, M, K));
+    let gkb = k0 + bk;
+    Bs[b_slot] = vec4<f32>(b_at(ob, gkb, bn, K, N), b_at(ob, gkb, bn + 1u, K, N),
+                           b_at(ob, gkb, bn + 2u, K, N), b_at(ob, gkb, bn + 3u, K, N));
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
       let av = As[k * 16u + ty];
       let bv = Bs[k * 16u + tx];
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
+      acc0 += av.x * bv;
+      acc1 += av.y * bv;
+      acc2 += av.z * bv;
+      acc3 += av.w * bv;
     }
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + ty * 4u + i;
-    if (row >= M) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let col = col0 + tx * 4u + j;
-      if (col < N) { c[oc + row * N + col] = acc[i][j] + bias_at(col); }
-    }
-  }
+  let row = row0 + ty * 4u;
+  let col = col0 + tx * 4u;
+  store(oc, row, col, M, N, acc0);
+  store(oc, row + 1u, col, M, N, acc1);
+  store(oc, row + 2u, col, M, N, acc2);
+  store(oc, row + 3u, col, M, N, acc3);
 }

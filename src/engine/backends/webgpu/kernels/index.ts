@@ -1,3 +1,6 @@
+// The registry first: kernels use helpers from op files (window and shape rules), and an op
+// helper loaded before the registry would enter the ops ↔ dispatch import cycle mid-way.
+import '../../../ops/index.ts';
 import type { OpName } from '../../../ops/index.ts';
 import {
   adaptiveAvgPool2dBackwardKernel,
