@@ -76,7 +76,7 @@ export function documentOf(
 
 /** x [N, 4] → Linear(4, 5) → ReLU → Linear(5, 3) → CrossEntropyLoss(·, y [N] int) */
 export function mlpDocument(catalog: Catalog = studyCatalog): GraphDocument {
-  return documentOf(
+  const doc = documentOf(
     catalog,
     [
       ['x', 'Input', { shape: ['N', 4] }],
@@ -95,6 +95,9 @@ export function mlpDocument(catalog: Catalog = studyCatalog): GraphDocument {
     ],
     { N: 4 },
   );
+  // the labels below the chain, so no edge runs under them
+  doc.nodes = doc.nodes.map((n) => (n.id === id('y') ? { ...n, position: { x: 880, y: 220 } } : n));
+  return doc;
 }
 
 export interface StudyCase {

@@ -4,10 +4,11 @@
  * the upstream gradient, the rule, what the step produces and where it accumulates; the canvas
  * rings the current node and colours the edges crossed so far by gradient magnitude.
  */
-import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { Portal } from 'solid-js/web';
 import type { NodeId } from '../../graph/index.ts';
 import { formatNumber, type StepView } from '../../graph/stepper.ts';
+import { NODE_WIDTH } from '../canvas/geometry.ts';
 import { isTyping } from '../controllers/pointer.ts';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
@@ -46,6 +47,17 @@ export function BackwardPanel(props: { editor: Editor }) {
     });
   });
 
+  let panel: HTMLElement | undefined;
+  // keep the current node in sight: pan it out from under the panel when it steps there
+  createEffect(
+    on(mode.view, (view) => {
+      const node = view?.node && editor.node(view.node);
+      const canvas = document.querySelector('.canvas');
+      if (!node || !canvas || !panel) return;
+      revealNode(editor, node.position, canvas.getBoundingClientRect(), panel.getBoundingClientRect());
+    }),
+  );
+
   return (
     <>
       <button
@@ -60,7 +72,7 @@ export function BackwardPanel(props: { editor: Editor }) {
         ∇ Backward
       </button>
       <Show when={mode.open()}>
-        <section class="stepper-panel" aria-label="Backward pass stepper" data-testid="stepper-panel">
+        <section ref={panel} class="stepper-panel" aria-label="Backward pass stepper" data-testid="stepper-panel">
           <Controls mode={mode} />
           <Show when={mode.error()}>
             <p class="stepper-error" role="alert" data-testid="stepper-error">
@@ -84,6 +96,19 @@ export function BackwardPanel(props: { editor: Editor }) {
       </Show>
     </>
   );
+}
+
+/** Pan so a node sits inside the canvas and left of the panel, with a margin; no pan when it already does. */
+function revealNode(editor: Editor, at: { x: number; y: number }, canvas: DOMRect, panel: DOMRect): void {
+  const margin = 32;
+  const v = editor.viewport();
+  const left = canvas.left + v.x + at.x * v.k;
+  const right = left + NODE_WIDTH * v.k;
+  const visibleRight = Math.min(canvas.right, panel.left) - margin;
+  let dx = 0;
+  if (right > visibleRight) dx = visibleRight - right;
+  if (left + dx < canvas.left + margin) dx = canvas.left + margin - left;
+  if (dx !== 0) editor.setViewport({ ...v, x: v.x + dx });
 }
 
 function Intro() {

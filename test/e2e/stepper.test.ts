@@ -1,0 +1,189 @@
+/**
+ * Backward mode in the real page: step a 2-layer MLP with softmax-cross-entropy and check, at
+ * every step, that the numbers the card shows equal the study notes' manual backprop
+ * (δ = (p − y)/N; db = Σδ; dW = δᵀx; dx = δW; ReLU mask) computed here in float64 from the
+ * forward values the card also shows. Then step back with ← and check each view comes back
+ * exactly. Screenshots: test-results/screenshots/stepper-*.png.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveDocument } from '../../src/graph/index.ts';
+import { mlpDocument } from '../stepper/graphs.ts';
+import { close, type MlpGrads, mlpBackprop } from '../stepper/manual.ts';
+import { launchBrowser, screenshot, startApp } from './harness.ts';
+
+interface Grid {
+  shape: number[];
+  values: number[];
+}
+
+/** What the step card shows, read from the page: every grid's shape and cell values. */
+interface CardSnapshot {
+  step: number;
+  op: string;
+  node: string;
+  position: string;
+  rule: string;
+  upstream: Grid | null;
+  mask: Grid | null;
+  produced: Record<string, Grid>;
+  accumulations: { label: string; contributions: number; total: Grid | null }[];
+  forward: Record<string, Grid>;
+  ringed: string | null;
+  edgeNorms: Record<string, number>;
+}
+
+async function readCard(page: Page): Promise<CardSnapshot> {
+  return page.evaluate(() => {
+    const grid = (el: Element | null) => {
+      const t = el?.matches('.tensor') ? el : el?.querySelector('.tensor');
+      if (!t) return null;
+      const shape = (t.getAttribute('data-shape') ?? '').split(',').filter(Boolean).map(Number);
+      const values = [...t.querySelectorAll('.cell')].map((c) => Number(c.getAttribute('title')));
+      return { shape, values };
+    };
+    const card = document.querySelector('[data-testid="stepper-card"]')!;
+    const byPrefix = (prefix: string) =>
+      Object.fromEntries(
+        [...card.querySelectorAll(`[data-testid^="${prefix}"]`)].map((el) => [el.getAttribute('data-testid')!.slice(prefix.length), grid(el)!]),
+      );
+    const edgeNorms = Object.fromEntries(
+      [...document.querySelectorAll('[data-stepper-edge]')].map((g) => [g.getAttribute('data-stepper-edge')!, Number(g.getAttribute('data-norm'))]),
+    );
+    return {
+      step: Number(card.getAttribute('data-step')),
+      op: card.getAttribute('data-op') ?? '',
+      node: card.getAttribute('data-node') ?? '',
+      position: document.querySelector('[data-testid="stepper-position"]')?.textContent ?? '',
+      rule: card.querySelector('[data-testid="stepper-rule"]')?.textContent ?? '',
+      upstream: grid(card.querySelector('[data-testid="stepper-upstream-0"]')),
+      mask: grid(card.querySelector('[data-testid="stepper-mask"]')),
+      produced: byPrefix('stepper-produced-'),
+      accumulations: [...card.querySelectorAll('[data-testid^="stepper-accum-"][data-contributions]')].map((el) => ({
+        label: el.querySelector('.stepper-item-label')?.textContent ?? '',
+        contributions: Number(el.getAttribute('data-contributions')),
+        total: grid(el.querySelector(`[data-testid="${el.getAttribute("data-testid")}-total"]`)),
+      })),
+      forward: byPrefix('stepper-forward-'),
+      ringed: document.querySelector('[data-stepper-node]')?.getAttribute('data-stepper-node') ?? null,
+      edgeNorms,
+    };
+  });
+}
+
+const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+describe('backward mode in the browser', () => {
+  let server: ViteDevServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const app = await startApp();
+    server = app.server;
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(app.url);
+    await page.waitForSelector('.canvas');
+    await page.waitForFunction(() => !!(window as unknown as { shapeflow?: unknown }).shapeflow);
+    const loaded = await page.evaluate((text) => {
+      const app = (window as unknown as { shapeflow: { store: { load(t: string): { ok: boolean } } } }).shapeflow;
+      return app.store.load(text).ok;
+    }, saveDocument(mlpDocument()));
+    expect(loaded).toBe(true);
+    await page.getByRole('button', { name: 'Fit graph in view' }).click();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('steps the MLP and shows, at every step, what the manual formulas give; stepping back restores each view', async () => {
+    await page.getByTestId('stepper-toggle').click();
+    await page.getByTestId('stepper-start').click();
+    await page.waitForSelector('[data-testid="stepper-card"]');
+
+    const seen: CardSnapshot[] = [await readCard(page)];
+    await screenshot(page, 'stepper-0-start');
+    for (let i = 1; i <= 4; i++) {
+      await page.getByTestId('stepper-next').click();
+      await page.waitForSelector(`[data-testid="stepper-card"][data-step="${i - 1}"]`);
+      seen.push(await readCard(page));
+      await screenshot(page, `stepper-${i}-${seen[i].op}-${seen[i].node.replace('node:', '')}`);
+    }
+    expect(seen.map((s) => s.node)).toEqual(['node:loss', 'node:loss', 'node:fc2', 'node:relu', 'node:fc1']);
+    expect(seen.map((s) => s.ringed)).toEqual(seen.map((s) => s.node));
+    expect(seen.map((s) => s.position)).toEqual(['start / 4', '1 / 4', '2 / 4', '3 / 4', '4 / 4']);
+    const [start, loss, fc2, relu, fc1] = seen;
+
+    // the forward values the card shows, then the notes' backprop on them, in float64
+    const m: MlpGrads = mlpBackprop({
+      x: fc1.forward.input.values,
+      y: loss.forward.target.values,
+      W1: fc1.forward.weight.values,
+      b1: fc1.forward.bias.values,
+      W2: fc2.forward.weight.values,
+      b2: fc2.forward.bias.values,
+      N: 4,
+      D: 4,
+      H: 5,
+      C: 3,
+    });
+    expect(close(loss.forward.input.values, m.z)).toBe(true);
+    expect(close(relu.forward.input.values, m.a)).toBe(true);
+    expect(close(fc2.forward.input.values, m.h)).toBe(true);
+
+    // start: the loss lights up with ∂L/∂L = 1
+    expect(start.upstream).toEqual({ shape: [], values: [1] });
+    expect(start.rule).toContain(`L = `);
+    expect(Object.keys(start.edgeNorms)).toEqual([]);
+
+    // softmax-cross-entropy: δ = (softmax(z) − onehot(y)) / N
+    expect(loss.rule).toBe('∂L/∂z = (softmax(z) − onehot(y)) / N');
+    expect(loss.produced.input.shape).toEqual([4, 3]);
+    expect(close(loss.produced.input.values, m.delta)).toBe(true);
+    expect(loss.edgeNorms['edge:fc2-loss-input']).toBeCloseTo(norm(m.delta), 5);
+
+    // Linear 2: δ arrives; dW = δᵀh, db = Σδ, dh = δW
+    expect(fc2.rule).toBe('dW = δᵀx, db = Σδ, dx = δW');
+    expect(close(fc2.upstream!.values, m.delta)).toBe(true);
+    expect(close(fc2.produced.weight.values, m.dW2)).toBe(true);
+    expect(close(fc2.produced.bias.values, m.db2)).toBe(true);
+    expect(close(fc2.produced.x.values, m.dh)).toBe(true);
+    expect(fc2.produced.weight.shape).toEqual([3, 5]);
+
+    // ReLU: the mask gates the gradient
+    expect(relu.mask?.values).toEqual(m.mask);
+    expect(close(relu.upstream!.values, m.dh)).toBe(true);
+    expect(close(relu.produced.x.values, m.dA)).toBe(true);
+
+    // Linear 1: dW = δᵀx, db = Σδ, dx = δW (the sample batch records gradients too)
+    expect(close(fc1.upstream!.values, m.dA)).toBe(true);
+    expect(close(fc1.produced.weight.values, m.dW1)).toBe(true);
+    expect(close(fc1.produced.bias.values, m.db1)).toBe(true);
+    expect(close(fc1.produced.x.values, m.dx)).toBe(true);
+
+    // every edge crossed so far is coloured by its gradient's norm
+    expect(fc1.edgeNorms['edge:fc2-loss-input']).toBeCloseTo(norm(m.delta), 5);
+    expect(fc1.edgeNorms['edge:relu-fc2-input']).toBeCloseTo(norm(m.dh), 5);
+    expect(fc1.edgeNorms['edge:fc1-relu-input']).toBeCloseTo(norm(m.dA), 5);
+    expect(fc1.edgeNorms['edge:x-fc1-input']).toBeCloseTo(norm(m.dx), 5);
+    expect(fc1.edgeNorms['edge:y-loss-target']).toBeUndefined();
+
+    // ← steps back; each earlier view comes back exactly as it was shown
+    await page.locator('.canvas').hover();
+    for (let i = 3; i >= 0; i--) {
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForSelector(`[data-testid="stepper-card"][data-step="${i - 1}"]`);
+      expect(await readCard(page)).toEqual(seen[i]);
+    }
+    // → steps forward again, Shift+→ steps over a node
+    await page.keyboard.press('ArrowRight');
+    expect(await readCard(page)).toEqual(seen[1]);
+    await page.keyboard.press('Shift+ArrowRight');
+    expect(await readCard(page)).toEqual(seen[2]);
+    await screenshot(page, 'stepper-5-back-at-fc2');
+  }, 120_000);
+});
