@@ -92,16 +92,23 @@ export function newEdgeId(): EdgeId {
 export const isNodeId = (x: unknown): x is NodeId => typeof x === 'string' && /^node:[^\s]{1,120}$/.test(x);
 export const isEdgeId = (x: unknown): x is EdgeId => typeof x === 'string' && /^edge:[^\s]{1,120}$/.test(x);
 
+const compositePorts = new WeakMap<Subgraph, { inputs: PortDef[]; outputs: PortDef[] }>();
+
 /** A node's ports: its type's declaration, or a composite's exposed ports (tensor kind). */
 export function portsOf(node: GraphNode, catalog: Catalog): { inputs: PortDef[]; outputs: PortDef[] } | null {
   if (node.type === COMPOSITE_TYPE) {
     const sub = node.subgraph;
     if (!sub) return null;
-    const asPort = (e: ExposedPort): PortDef => ({ name: e.name, kind: 'tensor' });
-    return { inputs: sub.inputs.map(asPort), outputs: sub.outputs.map(asPort) };
+    let ports = compositePorts.get(sub);
+    if (!ports) {
+      const asPort = (e: ExposedPort): PortDef => ({ name: e.name, kind: 'tensor' });
+      ports = { inputs: sub.inputs.map(asPort), outputs: sub.outputs.map(asPort) };
+      compositePorts.set(sub, ports);
+    }
+    return ports;
   }
-  const def = catalog.get(node.type);
-  return def ? { inputs: def.inputs, outputs: def.outputs } : null;
+  // the declaration itself: no object per call on the inference hot path
+  return catalog.get(node.type) ?? null;
 }
 
 /** Whether an edge enters an input declared `feedback` (recurrent state). */

@@ -13,6 +13,7 @@ import {
   DocumentIndex,
   feedbackTest,
   type GraphDocument,
+  type GraphEdge,
   type GraphNode,
   type NodeId,
   portsOf,
@@ -50,6 +51,16 @@ interface NodeRecord {
   reads: Dim[];
 }
 
+/** Nodes as slots in topological order, for the sweep's hot loop. */
+interface Layout {
+  order: readonly NodeId[];
+  outgoing: ReadonlyMap<NodeId, GraphEdge[]>;
+  slot: Map<NodeId, number>;
+  successors: number[][];
+  /** each slot's current record (kept in step with `records`) */
+  records: (NodeRecord | undefined)[];
+}
+
 /** Where an input's type comes from while evaluating a node. */
 type InputSource = { type: TensorType } | { blockedBy: NodeId } | null;
 
@@ -60,7 +71,9 @@ export interface SweepResult {
   changed: NodeId[];
 }
 
+/** Shared empty lists, replaced by a real array on the first push (most nodes never push). */
 const NO_ISSUES: ShapeIssue[] = [];
+const NO_DIMS: Dim[] = [];
 
 const failed = (s: NodeStatus) => s === 'error' || s === 'blocked' || s === 'incomplete';
 
@@ -116,6 +129,7 @@ export class ShapeInference {
   private readonly table = new SymbolTable();
   private bindingsKey = '';
   private diagnosticsCache: Diagnostic[] | null = null;
+  private layout: Layout | null = null;
   private subgraphIndexes = new WeakMap<Subgraph, { index: DocumentIndex; order: NodeId[] }>();
 
   constructor(readonly catalog: Catalog) {}
@@ -158,20 +172,55 @@ export class ShapeInference {
       }
     }
     this.table.clear();
-    const dirty = new Set<NodeId>(seeds === 'all' ? order : seeds);
+    const layout = this.layoutFor(index, order);
+    const bySlot = layout.records;
+    const dirty = new Uint8Array(order.length);
+    if (seeds === 'all') dirty.fill(1);
+    else {
+      for (const id of seeds) {
+        const at = layout.slot.get(id);
+        if (at !== undefined) dirty[at] = 1;
+      }
+    }
     const recomputed: NodeId[] = [];
-    for (const id of order) {
-      const old = this.records.get(id);
-      if (old && !dirty.has(id) && !this.readsChanged(old)) {
+    const fresh: NodeRecord[] = [];
+    for (let s = 0; s < order.length; s++) {
+      const old = bySlot[s];
+      if (old && dirty[s] === 0 && !this.readsChanged(old)) {
         this.replay(old);
         continue;
       }
-      const node = index.nodes.get(id) as GraphNode;
-      this.records.set(id, this.evaluate(node, index, this.records));
+      const id = order[s];
+      const rec = this.evaluate(index.nodes.get(id) as GraphNode, index, this.records);
+      this.records.set(id, rec);
+      bySlot[s] = rec;
       recomputed.push(id);
-      for (const e of index.outgoing.get(id) ?? []) dirty.add(e.to.node);
+      fresh.push(rec);
+      for (const t of layout.successors[s]) dirty[t] = 1;
     }
-    return { recomputed, changed: this.publish(order, recomputed) };
+    return { recomputed, changed: this.publish(order, recomputed, fresh) };
+  }
+
+  /**
+   * Slots in topological order with their successors, rebuilt only when the structure changes
+   * (the store hands the same `order` array until a node or edge is added or removed).
+   */
+  private layoutFor(index: DocumentIndex, order: readonly NodeId[]): Layout {
+    const cached = this.layout;
+    if (cached && cached.order === order && cached.outgoing === index.outgoing) return cached;
+    const slot = new Map<NodeId, number>();
+    order.forEach((id, i) => slot.set(id, i));
+    const successors = order.map((id) => {
+      const next: number[] = [];
+      for (const e of index.outgoing.get(id) ?? []) {
+        const t = slot.get(e.to.node);
+        if (t !== undefined && !next.includes(t)) next.push(t);
+      }
+      return next;
+    });
+    const records = order.map((id) => this.records.get(id));
+    this.layout = { order, outgoing: index.outgoing, slot, successors, records };
+    return this.layout;
   }
 
   private readsChanged(rec: NodeRecord): boolean {
@@ -197,19 +246,30 @@ export class ShapeInference {
 
   /** The record being evaluated: the shared context writes its constraints and reads here. */
   private evaluating: NodeRecord | null = null;
-  private warnings: ShapeIssue[] = [];
+  private warnings: ShapeIssue[] = NO_ISSUES;
   /** One context for every rule call (no per-node closures on the hot path). */
   private readonly ctx: InferContext = {
     unify: (a, b) => {
-      this.evaluating?.constraints.push(a, b);
+      // two sizes bind nothing, so there is nothing to replay
+      if (typeof a === 'number' && typeof b === 'number') return a === b;
+      const rec = this.evaluating;
+      if (rec) {
+        if (rec.constraints === NO_DIMS) rec.constraints = [];
+        rec.constraints.push(a, b);
+      }
       return this.table.unify(a, b);
     },
     resolve: (d) => {
       const r = this.table.resolve(d);
-      if (typeof d === 'string') this.evaluating?.reads.push(d, r);
+      const rec = this.evaluating;
+      if (typeof d === 'string' && rec) {
+        if (rec.reads === NO_DIMS) rec.reads = [];
+        rec.reads.push(d, r);
+      }
       return r;
     },
     warn: (issue) => {
+      if (this.warnings === NO_ISSUES) this.warnings = [];
       this.warnings.push(issue);
     },
   };
@@ -224,19 +284,20 @@ export class ShapeInference {
     records: Map<NodeId, NodeRecord>,
     exposed?: (port: PortDef) => InputSource | undefined,
   ): NodeRecord {
-    const outer = { rec: this.evaluating, warnings: this.warnings };
+    const outerRecord = this.evaluating;
+    const outerWarnings = this.warnings;
     const rec: NodeRecord = {
       info: { id: node.id, status: 'ok', inputs: {}, outputs: {}, diagnostics: [], paramCount: 0 },
-      constraints: [],
-      reads: [],
+      constraints: NO_DIMS,
+      reads: NO_DIMS,
     };
     this.evaluating = rec;
-    this.warnings = [];
+    this.warnings = NO_ISSUES;
     try {
       this.evaluateInto(rec, node, index, records, exposed);
     } finally {
-      this.evaluating = outer.rec;
-      this.warnings = outer.warnings;
+      this.evaluating = outerRecord;
+      this.warnings = outerWarnings;
     }
     return rec;
   }
@@ -387,15 +448,17 @@ export class ShapeInference {
    * Publish what changed: recomputed nodes, and (when some symbol's binding changed) every
    * node whose types mention a symbol, resolved with the final bindings.
    */
-  private publish(order: readonly NodeId[], recomputed: NodeId[]): NodeId[] {
+  private publish(order: readonly NodeId[], recomputed: NodeId[], fresh: NodeRecord[]): NodeId[] {
     const bindings = this.table.bindings();
-    const key = [...bindings].map(([s, v]) => `${s}=${v}`).sort().join(',');
+    let key = '';
+    if (bindings.size > 0) key = [...bindings].map(([s, v]) => `${s}=${v}`).sort().join(',');
     const rebind = key !== this.bindingsKey;
     this.bindingsKey = key;
     const candidates = rebind ? order : recomputed;
     const changed: NodeId[] = [];
-    for (const id of candidates) {
-      const rec = this.records.get(id) as NodeRecord;
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i];
+      const rec = rebind ? (this.records.get(id) as NodeRecord) : fresh[i];
       const info = bindings.size > 0 ? this.resolveInfo(rec.info) : rec.info;
       const before = this.published.get(id);
       if (!sameInference(before, info)) {

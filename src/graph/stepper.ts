@@ -233,8 +233,8 @@ class ForwardRun {
       if (length !== size) {
         throw new StepperError('bad_feed', `feed for ${owner} has ${length} values; its shape [${shape.join(', ')}] needs ${size}`, owner);
       }
-      t = given && given.dtype === dtype ? given : tensor(data ?? given!.dataSync(), shape, dtype);
-      if (given && given.shape.join() !== shape.join()) t = tensor(given.dataSync(), shape, dtype);
+      // a copy: the stepper names it and marks it for gradients, the caller's tensor stays as it was
+      t = tensor(data ?? given!.dataSync(), shape, dtype);
     } else {
       const rng = new Rng(hashSeed(owner, this.seed));
       const high = this.options.intHigh ?? 2;

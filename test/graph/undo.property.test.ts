@@ -23,7 +23,7 @@ describe('random edit sequences', () => {
       }),
       { numRuns: 10_000 },
     );
-  });
+  }, 600_000);
 
   it('undo then redo of each step returns the same documents', () => {
     fc.assert(

@@ -1,0 +1,379 @@
+/**
+ * Gradient check: central finite differences against autograd, per node type or for a whole
+ * graph, with a relative error per parameter / input tensor and pass or fail.
+ *
+ * The engine computes in float32 only, so the differences are taken in float32 too, with care:
+ * a five-point stencil (truncation error O(h⁴)), h = 1e-2, and the objective Σ r⊙y (r fixed
+ * random weights) summed in float64 from the float32 outputs. What is left is float32 rounding
+ * in the forward pass, about 1e-7·|y|/h per coordinate, so the tolerance is
+ * ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, 1e-3) < 1e-3 (PyTorch's float64 check uses 1e-6;
+ * float32 cannot get there). Large tensors are checked on a sample of coordinates.
+ */
+import { applyOp, BackwardPass, getOp, noGrad, Rng, type Root, type Tensor, tensor } from '../engine/index.ts';
+import type { Catalog } from '../nodes/catalog.ts';
+import type { AnyNodeDef, OpBuilder } from '../nodes/define.ts';
+import type { Dim, TensorType } from '../nodes/types.ts';
+import type { GraphDocument, NodeId } from './document.ts';
+import { evaluateDim } from './live.ts';
+import { type ForwardOptions, findLoss, initialParam, runForward } from './stepper.ts';
+
+export const GRADCHECK_TOLERANCE = 1e-3;
+export const GRADCHECK_STEP = 1e-2;
+
+export interface GradcheckOptions {
+  /** finite-difference step h */
+  step?: number;
+  tolerance?: number;
+  /** coordinates checked per tensor at most (a seeded sample beyond that) */
+  maxCoordinates?: number;
+  seed?: number;
+}
+
+export interface TensorCheck {
+  /** input port or parameter name */
+  name: string;
+  kind: 'input' | 'param';
+  shape: number[];
+  /** ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, 1e-3) over the checked coordinates */
+  relError: number;
+  maxAbsError: number;
+  checked: number;
+  pass: boolean;
+}
+
+export interface GradcheckReport {
+  subject: string;
+  tensors: TensorCheck[];
+  tolerance: number;
+  pass: boolean;
+}
+
+export class GradcheckError extends Error {
+  constructor(
+    readonly subject: string,
+    message: string,
+  ) {
+    super(`gradient check of ${subject}: ${message}`);
+    this.name = 'GradcheckError';
+  }
+}
+
+interface Checked {
+  name: string;
+  kind: 'input' | 'param';
+  tensor: Tensor;
+}
+
+/**
+ * Compare autograd with finite differences for every tensor in `checked`. `objective(values)`
+ * re-runs the computation with the given replacements (no tape) and returns a float64 scalar;
+ * `grads` are autograd's gradients of the same objective.
+ */
+function compare(
+  subject: string,
+  checked: Checked[],
+  grads: (Tensor | null)[],
+  objective: (replace: Map<Tensor, Tensor>) => number,
+  options: GradcheckOptions,
+): GradcheckReport {
+  const h = options.step ?? GRADCHECK_STEP;
+  const tolerance = options.tolerance ?? GRADCHECK_TOLERANCE;
+  const rng = new Rng(options.seed ?? 7);
+  const tensors = checked.map((c, k): TensorCheck => {
+    const base = c.tensor.dataSync();
+    const auto = grads[k]?.dataSync() ?? new Float32Array(base.length);
+    const coords = sampleCoordinates(base.length, options.maxCoordinates ?? 24, rng);
+    let diff = 0;
+    let fdNorm = 0;
+    let autoNorm = 0;
+    let maxAbs = 0;
+    for (const i of coords) {
+      const at = (delta: number) => {
+        const data = Float32Array.from(base);
+        data[i] = base[i] + delta;
+        return objective(new Map([[c.tensor, tensor(data, c.tensor.shape)]]));
+      };
+      const fd = (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h);
+      const err = Math.abs(fd - auto[i]);
+      diff += err * err;
+      fdNorm += fd * fd;
+      autoNorm += auto[i] * auto[i];
+      maxAbs = Math.max(maxAbs, err);
+    }
+    const relError = Math.sqrt(diff) / Math.max(Math.sqrt(fdNorm), Math.sqrt(autoNorm), 1e-3);
+    return { name: c.name, kind: c.kind, shape: [...c.tensor.shape], relError, maxAbsError: maxAbs, checked: coords.length, pass: relError < tolerance };
+  });
+  return { subject, tensors, tolerance, pass: tensors.every((t) => t.pass) };
+}
+
+function sampleCoordinates(size: number, most: number, rng: Rng): number[] {
+  if (size <= most) return Array.from({ length: size }, (_, i) => i);
+  const picked = new Set<number>();
+  while (picked.size < most) picked.add(rng.int(size));
+  return [...picked].sort((a, b) => a - b);
+}
+
+/** Σ r⊙y over float outputs, in float64. */
+function weightedSum(outputs: Tensor[], weights: Float32Array[]): number {
+  let s = 0;
+  outputs.forEach((y, k) => {
+    const data = y.dataSync();
+    const r = weights[k];
+    for (let i = 0; i < data.length; i++) s += r[i] * data[i];
+  });
+  return s;
+}
+
+/** Whether every op that reads `t` declares that input gradient-free (a loss target, indices). */
+function declaredNoGrad(t: Tensor, outputs: Tensor[]): boolean {
+  let readers = 0;
+  let gradFree = 0;
+  const seen = new Set<number>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const node = stack.pop()!.creator?.node;
+    if (!node || seen.has(node.id)) continue;
+    seen.add(node.id);
+    const op = getOp(node.op);
+    node.inputs.forEach((x, i) => {
+      if (x !== t) return;
+      readers++;
+      if (op.inputs[op.variadic ? 0 : i]?.noGrad) gradFree++;
+    });
+    for (const x of node.inputs) if (x) stack.push(x);
+  }
+  return readers > 0 && readers === gradFree;
+}
+
+// ---------------------------------------------------------------- one node type
+
+/** Lower a node type on given inputs, with its parameters held in `params` (made on first use). */
+function lowerNode(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Tensor | null)[], held: Map<string, Tensor>, seed: number): Tensor[] {
+  const builder: OpBuilder<Tensor> = {
+    op: (name, ins, attrs) => applyOp(getOp(name), ins, attrs),
+    param: (name, shape, init) => {
+      let t = held.get(name);
+      if (!t) {
+        t = tensor(initialParam(`${def.type}/${name}`, shape, init, seed), shape).named(name).requireGrad();
+        held.set(name, t);
+      }
+      return t;
+    },
+    constant: (data, shape, dtype = 'float32') => tensor(data, shape, dtype),
+    source: () => {
+      throw new GradcheckError(def.type, 'a source node has nothing to check');
+    },
+  };
+  const shapes = { inputs: inputs.map((t) => (t ? [...t.shape] : null)), outputs: concreteOutputs(def, params, inputs) };
+  return def.lower(builder, inputs, params as never, shapes);
+}
+
+function concreteOutputs(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Tensor | null)[]): number[][] {
+  const types = inputs.map((t): TensorType | null => (t ? { dtype: t.dtype, dims: [...t.shape] } : null));
+  const symbols = new SymbolSizes(1);
+  const result = def.infer(types, params as never, symbols.context());
+  const issue = result.find((r) => !('dims' in r));
+  if (issue && 'message' in issue) throw new GradcheckError(def.type, issue.message);
+  return result.map((r) => ('dims' in r ? r.dims.map((d) => symbols.size(d)) : []));
+}
+
+/**
+ * Check one node type on given inputs: every float input that gets a gradient, and every
+ * parameter. Inputs the engine declares gradient-free (loss targets, indices) are skipped.
+ */
+export function gradcheckNode(
+  def: AnyNodeDef,
+  params: Record<string, unknown>,
+  inputs: (Tensor | null)[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
+  const seed = options.seed ?? 0;
+  const held = new Map<string, Tensor>();
+  const leaves = inputs.map((t) => (t && t.dtype === 'float32' ? tensor(t.dataSync(), t.shape).named(`input${inputs.indexOf(t)}`).requireGrad() : t));
+  const outputs = lowerNode(def, params, leaves, held, seed).filter((y) => y.dtype === 'float32' && y.requiresGrad);
+  if (outputs.length === 0) throw new GradcheckError(def.type, 'no output depends on anything with a gradient');
+  const rng = new Rng(seed + 1);
+  const weights = outputs.map((y) => rng.fillNormal(new Float32Array(y.size), 0, 1));
+  const roots: Root[] = outputs.map((y, k) => ({ tensor: y, grad: tensor(weights[k], y.shape) }));
+  const pass = new BackwardPass(roots);
+  pass.run();
+
+  const checked: Checked[] = [];
+  def.inputs.forEach((port, i) => {
+    const t = leaves[i];
+    if (!t || t.dtype !== 'float32' || declaredNoGrad(t, outputs)) return;
+    checked.push({ name: port.name, kind: 'input', tensor: t });
+  });
+  for (const [name, t] of held) checked.push({ name, kind: 'param', tensor: t });
+  const grads = checked.map((c) => pass.gradOf(c.tensor));
+
+  const objective = (replace: Map<Tensor, Tensor>) =>
+    noGrad(() => {
+      const swapped = new Map([...held].map(([name, t]) => [name, replace.get(t) ?? t]));
+      const ins = leaves.map((t) => (t ? (replace.get(t) ?? t) : null));
+      const ys = lowerNode(def, params, ins, swapped, seed).filter((y) => y.dtype === 'float32');
+      return weightedSum(ys.slice(0, outputs.length), weights);
+    });
+  return compare(def.type, checked, grads, objective, options);
+}
+
+// ---------------------------------------------------------------- tiny inputs for a node type
+
+/** Symbols bound by unification; unbound ones take one small size. */
+class SymbolSizes {
+  private readonly bound = new Map<string, Dim>();
+  constructor(private readonly fallback: number) {}
+
+  find(d: Dim): Dim {
+    let x = d;
+    while (typeof x === 'string' && this.bound.has(x)) x = this.bound.get(x)!;
+    return x;
+  }
+
+  size(d: Dim): number {
+    const x = this.find(d);
+    if (typeof x === 'number') return x;
+    const names = x.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? [];
+    const sizes: Record<string, number> = {};
+    for (const n of names) {
+      const v = this.find(n);
+      sizes[n] = typeof v === 'number' ? v : this.fallback;
+    }
+    return evaluateDim(x, sizes);
+  }
+
+  context() {
+    return {
+      unify: (a: Dim, b: Dim) => {
+        const x = this.find(a);
+        const y = this.find(b);
+        if (x === y) return true;
+        if (typeof x === 'string' && /^[A-Za-z_][A-Za-z0-9_']*$/.test(x)) return this.bound.set(x, y), true;
+        if (typeof y === 'string' && /^[A-Za-z_][A-Za-z0-9_']*$/.test(y)) return this.bound.set(y, x), true;
+        return this.size(x) === this.size(y);
+      },
+      resolve: (d: Dim) => this.find(d),
+      warn: () => {},
+    };
+  }
+}
+
+function* rankChoices(count: number): Generator<number[]> {
+  const ranks = [2, 1, 3, 4, 0];
+  if (count === 0) {
+    yield [];
+    return;
+  }
+  for (const r of ranks) for (const rest of rankChoices(count - 1)) yield [r, ...rest];
+}
+
+/**
+ * Small input shapes a node type accepts with its params: each required tensor input gets
+ * fresh symbols of some rank, the shape rule binds what the params fix (Linear's in_features),
+ * and the rest take a small size. Null when no rank up to 4 fits.
+ */
+export function tinyShapes(def: AnyNodeDef, params: Record<string, unknown>): { shapes: (number[] | null)[]; dtypes: ('float32' | 'int32')[] } | null {
+  const ports = def.inputs;
+  const required = ports.filter((p) => p.kind === 'tensor' && !p.optional);
+  if (required.length !== ports.filter((p) => !p.optional).length) return null;
+  for (const size of [2, 4, 16]) {
+    for (const ranks of rankChoices(required.length)) {
+      const symbols = new SymbolSizes(size);
+      const types = ports.map((p): TensorType | null => {
+        const k = required.indexOf(p);
+        if (k < 0) return null;
+        return { dtype: p.dtype ?? 'float32', dims: Array.from({ length: ranks[k] }, (_, d) => `s${k}_${d}`) };
+      });
+      let result: ReturnType<AnyNodeDef['infer']>;
+      try {
+        result = def.infer(types, params as never, symbols.context());
+      } catch {
+        continue;
+      }
+      if (result.some((r) => !('dims' in r))) continue;
+      const shapes = types.map((t) => (t ? t.dims.map((d) => symbols.size(d)) : null));
+      const concrete = types.map((t, i): TensorType | null => (t ? { dtype: t.dtype, dims: shapes[i]! } : null));
+      try {
+        const again = def.infer(concrete, params as never, new SymbolSizes(size).context());
+        if (again.some((r) => !('dims' in r))) continue;
+      } catch {
+        continue;
+      }
+      return { shapes, dtypes: ports.map((p) => p.dtype ?? 'float32') };
+    }
+  }
+  return null;
+}
+
+/**
+ * Values for tiny inputs: floats of magnitude 0.1–1 with either sign (away from ReLU's kink),
+ * or in (0.1, 0.9) where a node needs probabilities; ints in {0, 1} (valid classes, indices).
+ */
+export function tinyInputs(
+  def: AnyNodeDef,
+  params: Record<string, unknown>,
+  values: 'signed' | 'unit' = 'signed',
+  seed = 3,
+): (Tensor | null)[] | null {
+  const found = tinyShapes(def, params);
+  if (!found) return null;
+  const rng = new Rng(seed);
+  return found.shapes.map((shape, i) => {
+    if (!shape) return null;
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (found.dtypes[i] === 'int32') return tensor(Array.from({ length: n }, () => rng.int(2)), shape, 'int32');
+    const data = Array.from({ length: n }, () =>
+      values === 'unit' ? rng.uniform(0.1, 0.9) : (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.1, 1),
+    );
+    return tensor(data, shape);
+  });
+}
+
+/** Whether a node type has something to check: a float tensor input or a parameter. */
+export function hasGradients(def: AnyNodeDef): boolean {
+  return def.inputs.some((p) => p.kind === 'tensor' && p.dtype !== 'int32');
+}
+
+// ---------------------------------------------------------------- a whole graph
+
+/**
+ * Check a document's loss against every parameter (and float sample input): finite differences
+ * re-run the whole forward pass with one coordinate moved.
+ */
+export function gradcheckGraph(
+  doc: GraphDocument,
+  catalog: Catalog,
+  options: ForwardOptions & GradcheckOptions & { loss?: NodeId } = {},
+): GradcheckReport {
+  const first = runForward(doc, catalog, options);
+  const lossId = options.loss ?? findLoss(doc, catalog, first);
+  const loss = lossId && Object.values(first.values.get(lossId) ?? {})[0];
+  if (!lossId || !loss) {
+    const [id, why] = [...first.errors][0] ?? [];
+    throw new GradcheckError(doc.meta.title, why ? `the forward pass stopped at ${id}: ${why}` : 'no scalar loss');
+  }
+  // the same sample batch for every re-run
+  const feeds: Record<string, Tensor> = {};
+  for (const n of doc.nodes) {
+    if (catalog.get(n.type)?.inputs.length !== 0) continue;
+    const out = first.values.get(n.id);
+    const t = out && Object.values(out)[0];
+    if (t) feeds[n.id] = t;
+  }
+  const pass = new BackwardPass(loss);
+  pass.run();
+  const checked: Checked[] = [...first.params].map(([key, t]) => ({ name: key, kind: 'param' as const, tensor: t }));
+  for (const [id, t] of Object.entries(feeds)) {
+    if (t.dtype === 'float32' && pass.gradOf(t)) checked.push({ name: id, kind: 'input', tensor: t });
+  }
+  const objective = (replace: Map<Tensor, Tensor>) =>
+    noGrad(() => {
+      const params = new Map([...first.params].map(([key, t]) => [key, replace.get(t) ?? t]));
+      const fed = Object.fromEntries(Object.entries(feeds).map(([id, t]) => [id, replace.get(t) ?? t]));
+      const run = runForward(doc, catalog, { ...options, feeds: fed, params, inputGrads: false });
+      const out = Object.values(run.values.get(lossId) ?? {})[0];
+      if (!out) throw new GradcheckError(doc.meta.title, `${lossId} has no value after a perturbation`);
+      return out.dataSync()[0];
+    });
+  return compare(doc.meta.title, checked, checked.map((c) => pass.gradOf(c.tensor)), objective, options);
+}
