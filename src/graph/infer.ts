@@ -130,6 +130,8 @@ export class ShapeInference {
   private bindingsKey = '';
   private diagnosticsCache: Diagnostic[] | null = null;
   private layout: Layout | null = null;
+  /** issues raised inside a composite → the inner node they are about */
+  private readonly issueSources = new WeakMap<ShapeIssue, NodeId>();
   private subgraphIndexes = new WeakMap<Subgraph, { index: DocumentIndex; order: NodeId[] }>();
 
   constructor(readonly catalog: Catalog) {}
@@ -365,7 +367,12 @@ export class ShapeInference {
     }
     if (errors.length > 0) {
       info.status = 'error';
-      for (const issue of errors) info.diagnostics.push(toDiagnostic({ ...issue, severity: 'error' }, node, index, this.catalog));
+      for (const issue of errors) {
+        const d = toDiagnostic({ ...issue, severity: 'error' }, node, index, this.catalog);
+        const inner = this.issueSources.get(issue);
+        if (inner) d.innerNodeId = inner;
+        info.diagnostics.push(d);
+      }
       return;
     }
     for (let i = 0; i < ports.outputs.length; i++) info.outputs[ports.outputs[i].name] = outputs[i];
@@ -422,10 +429,16 @@ export class ShapeInference {
       for (let i = 0; i < rec.reads.length; i += 2) ctx.resolve(rec.reads[i]);
       inner.set(id, rec);
     }
-    const issues: ShapeIssue[] = [...inner.values()]
-      .flatMap((r) => r.info.diagnostics)
-      .filter((d) => d.severity === 'error' || d.code === 'unconnected')
-      .map((d) => ({ severity: 'error', code: d.code, message: `${describeNode(index.nodes.get(d.nodeId), d.nodeId)}: ${d.message}`, explanation: d.explanation }));
+    const issues: ShapeIssue[] = [];
+    for (const r of inner.values()) {
+      for (const d of r.info.diagnostics) {
+        if (d.severity !== 'error' && d.code !== 'unconnected') continue;
+        const message = `${describeNode(index.nodes.get(d.nodeId), d.nodeId)}: ${d.message}`;
+        const issue: ShapeIssue = { severity: 'error', code: d.code, message, explanation: d.explanation };
+        this.issueSources.set(issue, d.nodeId);
+        issues.push(issue);
+      }
+    }
     if (issues.length > 0) return issues;
     return sub.outputs.map((x) => {
       const t = inner.get(x.node)?.info.outputs[x.port];

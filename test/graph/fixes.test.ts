@@ -193,6 +193,15 @@ describe('edits', () => {
     expect(store.doc).toEqual(before);
   });
 
+  it('reports an error inside a composite on the composite, naming the inner node', () => {
+    const store = chain(['x', 'Input', { shape: ['N', 784] }], ['fc', 'Linear', { out_features: 32 }], ['r', 'ReLU']);
+    store.apply({ kind: 'group', ids: [id('fc'), id('r')], compositeId: id('block') });
+    store.apply({ kind: 'setParam', id: id('x'), name: 'shape', value: ['N', 100] });
+    const [d] = store.typeOf(id('block'))?.diagnostics ?? [];
+    expect(d).toMatchObject({ nodeId: id('block'), innerNodeId: id('fc'), code: 'in_features' });
+    expect(d.message).toBe('Linear (node:fc): mat1 and mat2 shapes cannot be multiplied (Nx100 and 784x32)');
+  });
+
   it('paste copies with fresh ids and the edges among them', () => {
     const store = chain(['x', 'Input'], ['fc', 'Linear']);
     store.apply({ kind: 'paste', nodes: store.doc.nodes, edges: store.doc.edges });
