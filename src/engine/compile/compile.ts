@@ -139,6 +139,21 @@ class PlanRecorder {
         this.plan.params.push({ key, node: owner, name, shape: [...shape], init: init as PlanInit, trainable: true });
         return this.value(shape, 'float32', { kind: 'param', key });
       },
+      buffer: (name, shape, init) => {
+        const key = `${owner}/${name}`;
+        if (!this.plan.params.some((p) => p.key === key)) {
+          this.plan.params.push({ key, node: owner, name, shape: [...shape], init: init as PlanInit, trainable: false });
+          return this.value(shape, 'float32', { kind: 'param', key });
+        }
+        return { id: this.plan.values.findIndex((v) => v.origin.kind === 'param' && v.origin.key === key) };
+      },
+      setBuffer: (name, value) => {
+        const key = `${owner}/${name}`;
+        const origin = this.plan.values[value.id].origin;
+        if (origin.kind !== 'op') throw new CompileError('buffer', owner, `buffer '${name}' can only be set to an op's output`);
+        const step = this.plan.steps[origin.step];
+        if (!step.stateUpdates.some((u) => u.key === key)) step.stateUpdates.push({ output: origin.output, key });
+      },
       constant: (data, shape, dtype = 'float32') => {
         this.plan.constants.push({ data: [...data], shape: [...shape], dtype });
         return this.value(shape, dtype, { kind: 'constant', index: this.plan.constants.length - 1 });

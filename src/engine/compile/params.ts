@@ -42,7 +42,10 @@ export function initialValues(p: Pick<PlanParam, 'key' | 'shape' | 'init'>, seed
     case 'normal':
       return rng.fillNormal(data, (init.mean as number | undefined) ?? 0, init.std as number);
     case 'uniform':
-      return rng.fillUniform(data, init.low as number, init.high as number);
+      // U(−bound, bound) (the catalog's Xavier/Kaiming uniform), or U(low, high)
+      return typeof init.bound === 'number'
+        ? rng.fillUniform(data, -init.bound, init.bound)
+        : rng.fillUniform(data, init.low as number, init.high as number);
     default: {
       const spec = initSpec(init.kind, p.shape, init as never);
       return spec.distribution === 'uniform' ? rng.fillUniform(data, -spec.bound!, spec.bound!) : rng.fillNormal(data, 0, spec.std);

@@ -14,6 +14,7 @@ export type PlanInit =
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'normal'; std: number; mean?: number }
+  | { kind: 'uniform'; bound: number }
   | { kind: 'uniform'; low: number; high: number }
   /** a torch.nn.init initialiser by name (xavier_uniform, kaiming_normal, ...) with its params */
   | { kind: string; [param: string]: unknown };
@@ -154,7 +155,13 @@ export function paramsReaching(plan: Plan, value: number): string[] {
 /** Add an optimizer the document does not hold (a run config's default) over the plan's only loss. */
 export function withDefaultOptimizer(
   plan: Plan,
-  optimizer: { name: string; hyperparams?: Record<string, unknown>; scheduler?: Omit<PlanScheduler, 'node'> | null; loss?: string },
+  optimizer: {
+    name: string;
+    hyperparams?: Record<string, unknown>;
+    scheduler?: Omit<PlanScheduler, 'node'> | null;
+    clip?: PlanOptimizer['clip'];
+    loss?: string;
+  },
 ): PlanOptimizer {
   const candidates: PlanOutput[] = optimizer.loss ? plan.losses.filter((l) => l.node === optimizer.loss) : plan.losses;
   if (candidates.length !== 1) {
@@ -176,7 +183,7 @@ export function withDefaultOptimizer(
     loss: loss.value,
     params: paramsReaching(plan, loss.value).filter((k) => plan.params.find((p) => p.key === k)?.trainable),
     scheduler: optimizer.scheduler ? { node: 'config:scheduler', ...optimizer.scheduler } : null,
-    clip: null,
+    clip: optimizer.clip ?? null,
     accumulate: 1,
   };
   plan.optimizers.push(bound);

@@ -39,7 +39,12 @@ export interface TrainConfig {
   /** when schedulers step: after every optimizer step (PyTorch's per-iteration use, default) or per epoch */
   schedulerInterval?: 'step' | 'epoch';
   /** used when the graph holds no optimizer node */
-  optimizer?: { name: string; hyperparams?: Record<string, unknown>; scheduler?: { name: string; params: Record<string, unknown> } | null };
+  optimizer?: {
+    name: string;
+    hyperparams?: Record<string, unknown>;
+    scheduler?: { name: string; params: Record<string, unknown> } | null;
+    clip?: { maxNorm?: number; normType?: number; value?: number } | null;
+  };
 }
 
 /** Compiles the graph with the symbols bound (N = a batch size); throws a CompileError. */
