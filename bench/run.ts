@@ -9,8 +9,9 @@ import { cpus, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
 import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
+import { webgpuSection } from './webgpu.ts';
 
-export const sections: BenchSection[] = [cpuSection, graphSection];
+export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection];
 
 function machine(): string {
   const cores = cpus();

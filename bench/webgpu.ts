@@ -3,9 +3,12 @@
  * adapter through the `webgpu` package (Dawn) in Node, runs alternating between the two. Every
  * timed run ends with a read of the result, so queued GPU work is counted.
  */
-import { BackwardPass, noGrad, Rng, run, type Tensor, tensor } from '../src/engine/index.ts';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { WebGPUBackend } from '../src/engine/backends/webgpu/index.ts';
-import { registerTfjsGradients } from './cpu.ts';
+import { BackwardPass, noGrad, Rng, run, type Tensor, tensor } from '../src/engine/index.ts';
 import type { BenchSection, BenchTable } from './measure.ts';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -19,7 +22,11 @@ const median = (xs: number[]) => {
 };
 
 /** Median ms of each async contender, alternating after a warm-up (pipelines compile then). */
-async function compareAsync(contenders: (() => Promise<void>)[], warmup: number, runs: number): Promise<number[]> {
+async function compareAsync(
+  contenders: (() => Promise<void>)[],
+  warmup: number,
+  runs: number,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) for (const f of contenders) await f();
   const times = contenders.map(() => [] as number[]);
   for (let r = 0; r < runs; r++) {
@@ -30,6 +37,26 @@ async function compareAsync(contenders: (() => Promise<void>)[], warmup: number,
     }
   }
   return times.map(median);
+}
+
+/**
+ * tfjs-core's Node bundle has no gradients registered (bench/cpu.ts explains why); register
+ * each config of dist/gradients/ the same way it does.
+ */
+async function registerTfjsGradients(tf: Tf): Promise<void> {
+  const dir = join(
+    dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json')),
+    'dist/gradients',
+  );
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('_grad.js'))) {
+    const module: Record<string, unknown> | null = await import(pathToFileURL(join(dir, file)).href).catch(
+      () => null,
+    );
+    for (const config of Object.values(module ?? {})) {
+      const c = config as { kernelName?: string; gradFunc?: unknown };
+      if (c?.kernelName && c.gradFunc && !tf.getGradient(c.kernelName)) tf.registerGradient(c as never);
+    }
+  }
 }
 
 interface Case {
@@ -125,9 +152,14 @@ export const webgpuSection: BenchSection = {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
     const tf = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-webgpu');
-    await registerTfjsGradients();
+    await registerTfjsGradients(tf);
     if (!(await tf.setBackend('webgpu'))) {
-      return { title, columns: ['case'], rows: [], notes: ['skipped: tfjs-backend-webgpu did not initialise'] };
+      return {
+        title,
+        columns: ['case'],
+        rows: [],
+        notes: ['skipped: tfjs-backend-webgpu did not initialise'],
+      };
     }
     const cases = [matmulCase(gpu, tf, 256, 7), matmulCase(gpu, tf, 1024, 3), mlpCase(gpu, tf)];
     const rows: string[][] = [];

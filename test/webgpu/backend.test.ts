@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { BackwardPass } from '../../src/engine/autograd/backward.ts';
-import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import { sizeClass } from '../../src/engine/backends/webgpu/buffer-pool.ts';
-import { isOpError, noGrad, run, tensor, type Tensor } from '../../src/engine/index.ts';
+import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
+import { isOpError, noGrad, run, type Tensor, tensor } from '../../src/engine/index.ts';
 import { describeGpu, webgpu } from './gpu.ts';
 
 const on = (data: number[], shape: number[], dtype: 'float32' | 'int32' = 'float32') =>
@@ -35,7 +35,9 @@ describeGpu('the WebGPU backend', () => {
     const bce = run('binary_cross_entropy', [on([0.5, 1.5], [2]), on([0, 1], [2])]);
     await expect(bce.data()).rejects.toThrow('all elements of input should be between 0 and 1');
     const lookup = run('embedding', [on([0, 5], [2], 'int32'), on([1, 2, 3, 4], [2, 2])]);
-    await expect(lookup.data()).rejects.toThrow('index out of range in self (embedding: index 5, num_embeddings 2)');
+    await expect(lookup.data()).rejects.toThrow(
+      'index out of range in self (embedding: index 5, num_embeddings 2)',
+    );
   });
 
   it('refuses a disposed tensor by name', () => {
@@ -70,9 +72,15 @@ describeGpu('the WebGPU backend', () => {
 
   it('reuses pooled buffers: a training step in a scope leaks nothing over many steps', async () => {
     const backend = webgpu!;
-    const w = on(Array.from({ length: 32 * 16 }, (_, i) => Math.sin(i) * 0.1), [32, 16]).requireGrad();
+    const w = on(
+      Array.from({ length: 32 * 16 }, (_, i) => Math.sin(i) * 0.1),
+      [32, 16],
+    ).requireGrad();
     const b = on(new Array(16).fill(0), [16]).requireGrad();
-    const x = on(Array.from({ length: 8 * 32 }, (_, i) => Math.cos(i)), [8, 32]);
+    const x = on(
+      Array.from({ length: 8 * 32 }, (_, i) => Math.cos(i)),
+      [8, 32],
+    );
     const target = on([0, 3, 5, 1, 2, 15, 7, 9], [8], 'int32');
     const step = () =>
       backend.scope(() => {

@@ -1,9 +1,9 @@
 import { describe, expect } from 'vitest';
 import { BackwardPass } from '../../src/engine/autograd/backward.ts';
-import { applyOp, getOp } from '../../src/engine/dispatch.ts';
-import { compareValues } from '../../src/engine/conformance/compare.ts';
-import { cpuBackend, Rng, tensor, type Backend, type Tensor } from '../../src/engine/index.ts';
 import { createNodeWebGPUBackend } from '../../src/engine/backends/webgpu/node.ts';
+import { compareValues } from '../../src/engine/conformance/compare.ts';
+import { applyOp, getOp } from '../../src/engine/dispatch.ts';
+import { type Backend, cpuBackend, Rng, type Tensor, tensor } from '../../src/engine/index.ts';
 
 /** The WebGPU backend on this machine, or null (then every WebGPU test is skipped, loudly). */
 const created = await createNodeWebGPUBackend();
@@ -32,7 +32,14 @@ function values(spec: InputSpec, rng: Rng): number[] {
   return Array.from({ length: n }, () => (spec.range ? rng.uniform(...spec.range) : rng.normal()));
 }
 
-function run(backend: Backend, op: string, data: number[][], specs: (InputSpec | null)[], attrs: object, dOut: number[][] | null) {
+function run(
+  backend: Backend,
+  op: string,
+  data: number[][],
+  specs: (InputSpec | null)[],
+  attrs: object,
+  dOut: number[][] | null,
+) {
   const inputs = specs.map((s, i) => (s ? tensor(data[i], s.shape, s.dtype ?? 'float32', backend) : null));
   inputs.forEach((t, i) => {
     if (t && specs[i]!.grad) t.requireGrad();

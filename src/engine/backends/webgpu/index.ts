@@ -1,7 +1,15 @@
 import type { Backend } from '../../backend.ts';
 import { OpError } from '../../errors.ts';
 import type { OpDef } from '../../op.ts';
-import { type DType, formatShape, type Shape, sizeOf, type Storage, Tensor, type TensorMeta } from '../../tensor.ts';
+import {
+  type DType,
+  formatShape,
+  type Shape,
+  type Storage,
+  sizeOf,
+  Tensor,
+  type TensorMeta,
+} from '../../tensor.ts';
 import type { MemoryInfo } from './buffer-pool.ts';
 import { webgpuKernels } from './kernels/index.ts';
 import type { GpuTensor } from './kernels/types.ts';
@@ -22,7 +30,11 @@ export interface WebGPUMemoryInfo extends MemoryInfo {
 /** The device was lost; the backend is re-creating it. Re-upload inputs and retry. */
 export class DeviceLostError extends OpError {
   constructor(op: string, reason: string) {
-    super('backend', op, `${op}: the WebGPU device was lost (${reason}); the backend is re-creating it — await backend.ready(), re-create your tensors and retry`);
+    super(
+      'backend',
+      op,
+      `${op}: the WebGPU device was lost (${reason}); the backend is re-creating it — await backend.ready(), re-create your tensors and retry`,
+    );
     this.name = 'DeviceLostError';
   }
 }
@@ -82,7 +94,14 @@ export class WebGPUBackend implements Backend {
     if (!kernel) throw new OpError('backend', op.name, `${op.name} has no webgpu kernel yet`);
     const rt = this.current(op.name);
     const views: (GpuTensor | null)[] = inputs.map((t, i) =>
-      t ? { storage: this.storageOf(t, `${op.name} input ${i}`), shape: t.shape, dtype: t.dtype, size: t.size } : null,
+      t
+        ? {
+            storage: this.storageOf(t, `${op.name} input ${i}`),
+            shape: t.shape,
+            dtype: t.dtype,
+            size: t.size,
+          }
+        : null,
     );
     const output = (i = 0) => {
       const meta = outs[i];
@@ -90,7 +109,11 @@ export class WebGPUBackend implements Backend {
     };
     const storages = kernel({ rt, op: op.name, inputs: views, attrs, outs, output });
     if (storages.length !== outs.length || storages.some((s) => !s)) {
-      throw new OpError('backend', op.name, `${op.name}: webgpu kernel gave ${storages.length} outputs, expected ${outs.length}`);
+      throw new OpError(
+        'backend',
+        op.name,
+        `${op.name}: webgpu kernel gave ${storages.length} outputs, expected ${outs.length}`,
+      );
     }
     return outs.map((meta, i) => this.wrap(storages[i], meta.shape, meta.dtype));
   }
@@ -245,6 +268,8 @@ export async function createWebGPUBackend(gpu?: GPU): Promise<WebGPUBackend | nu
     loadShaderSources(),
   ]);
   const info = adapter.info;
-  const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const name =
+    [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ') ||
+    'unknown adapter';
   return new WebGPUBackend(api, name, device, sources);
 }

@@ -131,7 +131,9 @@ export class GpuRuntime {
     const grid = this.grid(spec);
     if (grid[0] * grid[1] * grid[2] === 0) return;
     const buffers = [...spec.inputs.map((s) => s.buffer), ...spec.outputs.map((s) => s.buffer)];
-    const defines = spec.reportsErrors ? { ...spec.defines, ERROR_BINDING: buffers.length + 1 } : (spec.defines ?? {});
+    const defines = spec.reportsErrors
+      ? { ...spec.defines, ERROR_BINDING: buffers.length + 1 }
+      : (spec.defines ?? {});
     const pipeline = this.pipeline(spec.kernel, defines);
     const meta = this.storagePool.acquire(Math.max(spec.meta.length, 1) * 4, `${spec.label} meta`);
     this.device.queue.writeBuffer(meta, 0, new Uint32Array(spec.meta));
@@ -192,7 +194,8 @@ export class GpuRuntime {
     if (code === 0) return;
     this.device.queue.writeBuffer(this.valueErrors, 0, new Uint32Array(4));
     const kind = valueErrorKind(code);
-    if (!kind) throw new OpError('backend', 'webgpu', `a kernel reported an unknown value error (code ${code})`);
+    if (!kind)
+      throw new OpError('backend', 'webgpu', `a kernel reported an unknown value error (code ${code})`);
     throw new OpError('value', kind.op, kind.message(value, extra >>> 0));
   }
 
@@ -234,7 +237,11 @@ export class GpuRuntime {
     if (!pipeline) {
       const code = specialise(this.sources, kernel, defines);
       const module = this.device.createShaderModule({ code, label: key });
-      pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+        label: key,
+      });
       this.pipelines.set(key, pipeline);
     }
     return pipeline;

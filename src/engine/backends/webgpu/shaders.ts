@@ -8,7 +8,10 @@ export type ShaderSources = ReadonlyMap<string, string>;
 function viteSources(): Record<string, string> | null {
   try {
     // Vite rewrites this call at build time; in plain Node `import.meta.glob` is undefined.
-    return import.meta.glob('/gpu/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    return import.meta.glob('/gpu/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >;
   } catch {
     return null;
   }
@@ -46,12 +49,17 @@ export function loadShaderSources(): Promise<ShaderSources> {
  * Expand `//#include name` lines, drop comments, fill `{{KEY}}` placeholders. A placeholder without a value is
  * an error, so a kernel never compiles with a hole in it.
  */
-export function specialise(sources: ShaderSources, name: string, defines: Record<string, string | number>): string {
+export function specialise(
+  sources: ShaderSources,
+  name: string,
+  defines: Record<string, string | number>,
+): string {
   const text = sources.get(name);
   if (text === undefined) throw new Error(`WebGPU backend: no kernel source gpu/${name}.wgsl`);
   const included = text.replace(/^\/\/#include (\w+)\s*$/gm, (_, inc: string) => {
     const body = sources.get(inc);
-    if (body === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
+    if (body === undefined)
+      throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
     return body;
   });
   // comments go first: they may mention placeholders, and the driver need not parse them

@@ -14,7 +14,8 @@ export const VALUE_ERRORS = {
   bce_input: { op: 'binary_cross_entropy', message: () => 'all elements of input should be between 0 and 1' },
   embedding_index: {
     op: 'embedding',
-    message: (v: number, rows: number) => `index out of range in self (embedding: index ${v}, num_embeddings ${rows})`,
+    message: (v: number, rows: number) =>
+      `index out of range in self (embedding: index ${v}, num_embeddings ${rows})`,
   },
 } satisfies Record<string, ValueErrorKind>;
 

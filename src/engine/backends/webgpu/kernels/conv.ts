@@ -1,5 +1,16 @@
-import { type AvgPoolAttrs, adaptiveShape, avgPoolOptions, type MaxPoolAttrs, poolShape } from '../../../ops/_pool.ts';
-import { type ConvAttrs, type ConvTransposeAttrs, convShape, convTransposeShape } from '../../../ops/_conv.ts';
+import {
+  type ConvAttrs,
+  type ConvTransposeAttrs,
+  convShape,
+  convTransposeShape,
+} from '../../../ops/_conv.ts';
+import {
+  type AvgPoolAttrs,
+  adaptiveShape,
+  avgPoolOptions,
+  type MaxPoolAttrs,
+  poolShape,
+} from '../../../ops/_pool.ts';
 import type { ConvWeightGradAttrs } from '../../../ops/conv2d_backward_weight.ts';
 import { sizeOf } from '../../../tensor.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
@@ -31,7 +42,15 @@ export const linearBackwardWeightKernel: GpuKernel = ({ rt, op, inputs: [dy, x],
   const [rows, outF] = dy!.shape;
   const inF = x!.shape[1];
   const dw = output();
-  gemm(rt, op, dy!.storage, x!.storage, dw, { M: outF, N: inF, K: rows, batch: [], aBatchStrides: [], bBatchStrides: [], transA: true });
+  gemm(rt, op, dy!.storage, x!.storage, dw, {
+    M: outF,
+    N: inF,
+    K: rows,
+    batch: [],
+    aBatchStrides: [],
+    bBatchStrides: [],
+    transA: true,
+  });
   return [dw];
 };
 
@@ -53,7 +72,15 @@ interface ConvGemm {
   dilation: number[];
 }
 
-function convGemm(rt: GpuRuntime, label: string, a: GpuStorage, b: GpuStorage, bias: GpuTensor | null, out: GpuStorage, s: ConvGemm): void {
+function convGemm(
+  rt: GpuRuntime,
+  label: string,
+  a: GpuStorage,
+  b: GpuStorage,
+  bias: GpuTensor | null,
+  out: GpuStorage,
+  s: ConvGemm,
+): void {
   const [, C, H, W] = s.image;
   const [, O, OH, OW] = s.out;
   rt.dispatch({
@@ -111,7 +138,13 @@ export const conv2dKernel: GpuKernel<ConvAttrs> = ({ rt, op, inputs: [x, w, b], 
   return [y];
 };
 
-export const convTranspose2dKernel: GpuKernel<ConvTransposeAttrs> = ({ rt, op, inputs: [x, w, b], attrs, output }) => {
+export const convTranspose2dKernel: GpuKernel<ConvTransposeAttrs> = ({
+  rt,
+  op,
+  inputs: [x, w, b],
+  attrs,
+  output,
+}) => {
   const s = convTransposeShape(op, [x, w, b], attrs, 2);
   if (s instanceof Error) throw s;
   const { groups } = s.params;
@@ -136,10 +169,18 @@ export const convTranspose2dKernel: GpuKernel<ConvTransposeAttrs> = ({ rt, op, i
   return [y];
 };
 
-export const conv2dBackwardWeightKernel: GpuKernel<ConvWeightGradAttrs> = ({ rt, op, inputs: [x, dy], attrs, outs, output }) => {
+export const conv2dBackwardWeightKernel: GpuKernel<ConvWeightGradAttrs> = ({
+  rt,
+  op,
+  inputs: [x, dy],
+  attrs,
+  outs,
+  output,
+}) => {
   const [O, cg, kh, kw] = outs[0].shape;
   const groups = attrs.groups;
-  const expand = (v: number | readonly number[]) => (typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : [...v]);
+  const expand = (v: number | readonly number[]) =>
+    typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : [...v];
   const dw = output();
   convGemm(rt, op, dy!.storage, x!.storage, null, dw, {
     mode: 2,
@@ -160,7 +201,14 @@ export const conv2dBackwardWeightKernel: GpuKernel<ConvWeightGradAttrs> = ({ rt,
   return [dw];
 };
 
-const POOL_MODES = { max: 0, avg: 1, adaptive: 2, max_backward: 3, avg_backward: 4, adaptive_backward: 5 } as const;
+const POOL_MODES = {
+  max: 0,
+  avg: 1,
+  adaptive: 2,
+  max_backward: 3,
+  avg_backward: 4,
+  adaptive_backward: 5,
+} as const;
 
 interface PoolCall {
   mode: keyof typeof POOL_MODES;
@@ -183,11 +231,23 @@ function pool(rt: GpuRuntime, label: string, out: GpuStorage, c: PoolCall): void
   });
 }
 
-function windowGeometry(shape: readonly number[], attrs: MaxPoolAttrs | AvgPoolAttrs, op: 'max_pool2d' | 'avg_pool2d'): number[] {
-  const s = poolShape(op, { shape, dtype: 'float32' }, attrs, op === 'max_pool2d' ? (attrs as MaxPoolAttrs).dilation : 1);
+function windowGeometry(
+  shape: readonly number[],
+  attrs: MaxPoolAttrs | AvgPoolAttrs,
+  op: 'max_pool2d' | 'avg_pool2d',
+): number[] {
+  const s = poolShape(
+    op,
+    { shape, dtype: 'float32' },
+    attrs,
+    op === 'max_pool2d' ? (attrs as MaxPoolAttrs).dilation : 1,
+  );
   if (s instanceof Error) throw s;
   const g = s.geometry;
-  const avg = op === 'avg_pool2d' ? avgPoolOptions(attrs as AvgPoolAttrs) : { countIncludePad: false, divisorOverride: null };
+  const avg =
+    op === 'avg_pool2d'
+      ? avgPoolOptions(attrs as AvgPoolAttrs)
+      : { countIncludePad: false, divisorOverride: null };
   return [
     g.height,
     g.width,
@@ -206,7 +266,11 @@ function windowGeometry(shape: readonly number[], attrs: MaxPoolAttrs | AvgPoolA
   ];
 }
 
-function adaptiveGeometry(shape: readonly number[], attrs: { output_size: number | number[] }, op: string): number[] {
+function adaptiveGeometry(
+  shape: readonly number[],
+  attrs: { output_size: number | number[] },
+  op: string,
+): number[] {
   const s = adaptiveShape(op, { shape, dtype: 'float32' }, attrs as never);
   if (s instanceof Error) throw s;
   return [s.height, s.width, s.outHeight, s.outWidth, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0];
@@ -214,36 +278,47 @@ function adaptiveGeometry(shape: readonly number[], attrs: { output_size: number
 
 export const maxPool2dKernel: GpuKernel<MaxPoolAttrs> = ({ rt, op, inputs: [x], attrs, outs, output }) => {
   const y = output();
-  pool(rt, op, y, { mode: 'max', count: sizeOf(outs[0].shape), geometry: windowGeometry(x!.shape, attrs, 'max_pool2d'), x: x!.storage, grad: x!.storage });
+  pool(rt, op, y, {
+    mode: 'max',
+    count: sizeOf(outs[0].shape),
+    geometry: windowGeometry(x!.shape, attrs, 'max_pool2d'),
+    x: x!.storage,
+    grad: x!.storage,
+  });
   return [y];
 };
 
-export const maxPool2dBackwardKernel: GpuKernel<MaxPoolAttrs> = ({ rt, op, inputs: [x, dy], attrs, output }) => {
+export const maxPool2dBackwardKernel: GpuKernel<MaxPoolAttrs> = ({
+  rt,
+  op,
+  inputs: [x, dy],
+  attrs,
+  output,
+}) => {
   const dx = output();
-  pool(rt, op, dx, { mode: 'max_backward', count: x!.size, geometry: windowGeometry(x!.shape, attrs, 'max_pool2d'), x: x!.storage, grad: dy!.storage });
+  pool(rt, op, dx, {
+    mode: 'max_backward',
+    count: x!.size,
+    geometry: windowGeometry(x!.shape, attrs, 'max_pool2d'),
+    x: x!.storage,
+    grad: dy!.storage,
+  });
   return [dx];
 };
 
 export const avgPool2dKernel: GpuKernel<AvgPoolAttrs> = ({ rt, op, inputs: [x], attrs, outs, output }) => {
   const y = output();
-  pool(rt, op, y, { mode: 'avg', count: sizeOf(outs[0].shape), geometry: windowGeometry(x!.shape, attrs, 'avg_pool2d'), x: x!.storage, grad: x!.storage });
+  pool(rt, op, y, {
+    mode: 'avg',
+    count: sizeOf(outs[0].shape),
+    geometry: windowGeometry(x!.shape, attrs, 'avg_pool2d'),
+    x: x!.storage,
+    grad: x!.storage,
+  });
   return [y];
 };
 
-export const avgPool2dBackwardKernel: GpuKernel<AvgPoolAttrs & { input_size: number[] }> = ({ rt, op, inputs: [dy], attrs, output }) => {
-  const dx = output();
-  const geometry = windowGeometry(attrs.input_size, attrs, 'avg_pool2d');
-  pool(rt, op, dx, { mode: 'avg_backward', count: sizeOf(attrs.input_size), geometry, x: dy!.storage, grad: dy!.storage });
-  return [dx];
-};
-
-export const adaptiveAvgPool2dKernel: GpuKernel<{ output_size: number | number[] }> = ({ rt, op, inputs: [x], attrs, outs, output }) => {
-  const y = output();
-  pool(rt, op, y, { mode: 'adaptive', count: sizeOf(outs[0].shape), geometry: adaptiveGeometry(x!.shape, attrs, op), x: x!.storage, grad: x!.storage });
-  return [y];
-};
-
-export const adaptiveAvgPool2dBackwardKernel: GpuKernel<{ output_size: number | number[]; input_size: number[] }> = ({
+export const avgPool2dBackwardKernel: GpuKernel<AvgPoolAttrs & { input_size: number[] }> = ({
   rt,
   op,
   inputs: [dy],
@@ -251,7 +326,48 @@ export const adaptiveAvgPool2dBackwardKernel: GpuKernel<{ output_size: number | 
   output,
 }) => {
   const dx = output();
+  const geometry = windowGeometry(attrs.input_size, attrs, 'avg_pool2d');
+  pool(rt, op, dx, {
+    mode: 'avg_backward',
+    count: sizeOf(attrs.input_size),
+    geometry,
+    x: dy!.storage,
+    grad: dy!.storage,
+  });
+  return [dx];
+};
+
+export const adaptiveAvgPool2dKernel: GpuKernel<{ output_size: number | number[] }> = ({
+  rt,
+  op,
+  inputs: [x],
+  attrs,
+  outs,
+  output,
+}) => {
+  const y = output();
+  pool(rt, op, y, {
+    mode: 'adaptive',
+    count: sizeOf(outs[0].shape),
+    geometry: adaptiveGeometry(x!.shape, attrs, op),
+    x: x!.storage,
+    grad: x!.storage,
+  });
+  return [y];
+};
+
+export const adaptiveAvgPool2dBackwardKernel: GpuKernel<{
+  output_size: number | number[];
+  input_size: number[];
+}> = ({ rt, op, inputs: [dy], attrs, output }) => {
+  const dx = output();
   const geometry = adaptiveGeometry(attrs.input_size, attrs, op);
-  pool(rt, op, dx, { mode: 'adaptive_backward', count: sizeOf(attrs.input_size), geometry, x: dy!.storage, grad: dy!.storage });
+  pool(rt, op, dx, {
+    mode: 'adaptive_backward',
+    count: sizeOf(attrs.input_size),
+    geometry,
+    x: dy!.storage,
+    grad: dy!.storage,
+  });
   return [dx];
 };

@@ -1,5 +1,5 @@
+import { type Shape, sizeOf } from '../../../tensor.ts';
 import { broadcastStrides } from '../../cpu/elementwise.ts';
-import { sizeOf, type Shape } from '../../../tensor.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
 import type { GpuKernel } from './types.ts';
 
@@ -18,7 +18,15 @@ const binaryApply = (vec: boolean) =>
     : 'f(a, b, p0, p1)';
 
 /** y = f(x) over contiguous storage of n floats. */
-export function unaryInto(rt: GpuRuntime, label: string, expr: string, x: GpuStorage, y: GpuStorage, n: number, params: number[] = []): void {
+export function unaryInto(
+  rt: GpuRuntime,
+  label: string,
+  expr: string,
+  x: GpuStorage,
+  y: GpuStorage,
+  n: number,
+  params: number[] = [],
+): void {
   const vec = n % 4 === 0;
   const [p0 = 0, p1 = 0] = params;
   rt.dispatch({
@@ -52,7 +60,15 @@ export function binaryInto(
     defines: { EXPR: expr, T: vec ? VEC4 : 'f32', APPLY: binaryApply(vec), BROADCAST: flat ? 0 : 1 },
     meta: flat
       ? [vec ? n / 4 : n, 0, f32Bits(p0), f32Bits(p1)]
-      : [n, shape.length, f32Bits(p0), f32Bits(p1), ...shape, ...broadcastStrides(a.shape, shape), ...broadcastStrides(b.shape, shape)],
+      : [
+          n,
+          shape.length,
+          f32Bits(p0),
+          f32Bits(p1),
+          ...shape,
+          ...broadcastStrides(a.shape, shape),
+          ...broadcastStrides(b.shape, shape),
+        ],
     inputs: [a.storage, b.storage],
     outputs: [out],
     threads: vec ? n / 4 : n,
@@ -61,7 +77,10 @@ export function binaryInto(
 }
 
 /** f(x), with float attrs picked out as p0, p1; `expr` may depend on attrs (gelu's form). */
-export function unaryKernel<A>(expr: string | ((attrs: A) => string), params: (attrs: A) => number[] = () => []): GpuKernel<A> {
+export function unaryKernel<A>(
+  expr: string | ((attrs: A) => string),
+  params: (attrs: A) => number[] = () => [],
+): GpuKernel<A> {
   return ({ rt, op, inputs: [x], attrs, output }) => {
     const y = output();
     unaryInto(rt, op, typeof expr === 'string' ? expr : expr(attrs), x!.storage, y, x!.size, params(attrs));
@@ -70,10 +89,22 @@ export function unaryKernel<A>(expr: string | ((attrs: A) => string), params: (a
 }
 
 /** f(a, b) with broadcasting by strides. */
-export function binaryKernel<A>(expr: string | ((attrs: A) => string), params: (attrs: A) => number[] = () => []): GpuKernel<A> {
+export function binaryKernel<A>(
+  expr: string | ((attrs: A) => string),
+  params: (attrs: A) => number[] = () => [],
+): GpuKernel<A> {
   return ({ rt, op, inputs: [a, b], attrs, outs, output }) => {
     const y = output();
-    binaryInto(rt, op, typeof expr === 'string' ? expr : expr(attrs), a!, b!, y, outs[0].shape, params(attrs));
+    binaryInto(
+      rt,
+      op,
+      typeof expr === 'string' ? expr : expr(attrs),
+      a!,
+      b!,
+      y,
+      outs[0].shape,
+      params(attrs),
+    );
     return [y];
   };
 }
@@ -91,7 +122,9 @@ export const unaryKernels = {
   // `x <= 0` is false for NaN, so NaN passes through as in PyTorch
   relu: unaryKernel('select(x, 0.0, x <= 0.0)'),
   positive_mask: unaryKernel('select(1.0, 0.0, x <= 0.0)'),
-  leaky_relu: unaryKernel<{ negative_slope: number }>('select(x * p0, x, x > 0.0)', (a) => [a.negative_slope]),
+  leaky_relu: unaryKernel<{ negative_slope: number }>('select(x * p0, x, x > 0.0)', (a) => [
+    a.negative_slope,
+  ]),
   sigmoid: unaryKernel('sigmoid_safe(x)'),
   tanh: unaryKernel('tanh_safe(x)'),
   silu: unaryKernel('x * sigmoid_safe(x)'),
@@ -109,8 +142,12 @@ export const binaryKernels = {
   // 1 where a > b, ½ on ties: the tie-splitting mask of max/min gradients
   compare_mask: binaryKernel('select(select(0.0, 0.5, a == b), 1.0, a > b)'),
   equal_mask: binaryKernel('select(0.0, 1.0, a == b)'),
-  leaky_relu_backward: binaryKernel<{ negative_slope: number }>('a * select(p0, 1.0, b > 0.0)', (x) => [x.negative_slope]),
+  leaky_relu_backward: binaryKernel<{ negative_slope: number }>('a * select(p0, 1.0, b > 0.0)', (x) => [
+    x.negative_slope,
+  ]),
   elu_backward: binaryKernel<{ alpha: number }>('a * select(p0 * exp(b), 1.0, b > 0.0)', (x) => [x.alpha]),
   silu_backward: binaryKernel('a * sigmoid_safe(b) * (1.0 + b * (1.0 - sigmoid_safe(b)))'),
-  gelu_backward: binaryKernel<Gelu>((x) => (x.approximate === 'tanh' ? 'a * gelu_tanh_grad(b)' : 'a * gelu_erf_grad(b)')),
+  gelu_backward: binaryKernel<Gelu>((x) =>
+    x.approximate === 'tanh' ? 'a * gelu_tanh_grad(b)' : 'a * gelu_erf_grad(b)',
+  ),
 };

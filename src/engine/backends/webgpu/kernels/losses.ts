@@ -1,7 +1,7 @@
-import { broadcastStrides } from '../../cpu/elementwise.ts';
 import type { ClassLossAttrs } from '../../../ops/_class_loss.ts';
 import { broadcastShapes } from '../../../shape.ts';
 import { type Shape, sizeOf } from '../../../tensor.ts';
+import { broadcastStrides } from '../../cpu/elementwise.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
 import { type ValueErrorName, valueErrorCode } from '../value-errors.ts';
 import { binaryInto } from './elementwise.ts';
@@ -32,9 +32,20 @@ export function naryInto(
   const [p0 = 0, p1 = 0] = params;
   rt.dispatch({
     kernel: 'nary',
-    defines: { EXPR: expr, CHECK: check?.when ?? 'false', ERROR_CODE: check ? valueErrorCode(check.error) : 0 },
+    defines: {
+      EXPR: expr,
+      CHECK: check?.when ?? 'false',
+      ERROR_CODE: check ? valueErrorCode(check.error) : 0,
+    },
     reportsErrors: true,
-    meta: [sizeOf(shape), shape.length, f32Bits(p0), f32Bits(p1), ...shape, ...slots.flatMap((s) => broadcastStrides(s.shape, shape))],
+    meta: [
+      sizeOf(shape),
+      shape.length,
+      f32Bits(p0),
+      f32Bits(p1),
+      ...shape,
+      ...slots.flatMap((s) => broadcastStrides(s.shape, shape)),
+    ],
     inputs: slots.map((s) => s.storage),
     outputs: [out],
     threads: sizeOf(shape),
@@ -87,7 +98,10 @@ export function pointwiseLossKernels<A extends { reduction: Reduction }>(
     const shape = elementShape(inputs);
     const param = exprs.param?.(attrs) ?? 0;
     const input = inputs[0]!;
-    const scale = attrs.reduction === 'mean' || attrs.reduction === 'batchmean' ? 1 / divisor(attrs.reduction, input.shape, shape) : 1;
+    const scale =
+      attrs.reduction === 'mean' || attrs.reduction === 'batchmean'
+        ? 1 / divisor(attrs.reduction, input.shape, shape)
+        : 1;
     const operands = [inputs[0], inputs[1], inputs[2] ?? null, inputs[3] ?? null, gradOutput];
     const expr = `(${pick(exprs.grad, attrs)}) * v4 * p1`;
     const dx = output();
@@ -99,7 +113,9 @@ export function pointwiseLossKernels<A extends { reduction: Reduction }>(
     const full = rt.scratch(sizeOf(shape), op);
     naryInto(rt, op, expr, operands, full, shape, [param, scale]);
     const offset = shape.length - input.shape.length;
-    const reduced = new Set(shape.map((_, d) => d).filter((d) => d < offset || (input.shape[d - offset] === 1 && shape[d] !== 1)));
+    const reduced = new Set(
+      shape.map((_, d) => d).filter((d) => d < offset || (input.shape[d - offset] === 1 && shape[d] !== 1)),
+    );
     reduceInto(rt, op, { storage: full, shape }, reduced, dx, 'sum');
     rt.release(full);
     return [dx];
@@ -145,7 +161,13 @@ function classLayout(input: GpuTensor) {
   return { classes, stride, rows };
 }
 
-function classParams(input: GpuTensor, target: GpuTensor, weight: GpuTensor | null, attrs: ClassLossAttrs, logits: boolean) {
+function classParams(
+  input: GpuTensor,
+  target: GpuTensor,
+  weight: GpuTensor | null,
+  attrs: ClassLossAttrs,
+  logits: boolean,
+) {
   const { classes, stride, rows } = classLayout(input);
   const eps = logits ? (attrs.label_smoothing ?? 0) : 0;
   const byIndex = target.dtype === 'int32' ? 1 : 0;
@@ -167,7 +189,13 @@ function classParams(input: GpuTensor, target: GpuTensor, weight: GpuTensor | nu
 }
 
 /** Per-row losses and 'mean' shares (gpu/class_loss.wgsl). */
-function classRows(rt: GpuRuntime, op: string, [input, target, weight]: (GpuTensor | null)[], attrs: ClassLossAttrs, logits: boolean) {
+function classRows(
+  rt: GpuRuntime,
+  op: string,
+  [input, target, weight]: (GpuTensor | null)[],
+  attrs: ClassLossAttrs,
+  logits: boolean,
+) {
   const { rows, meta } = classParams(input!, target!, weight, attrs, logits);
   const losses = rt.scratch(rows, op);
   const shares = rt.scratch(rows, op);
@@ -190,7 +218,10 @@ function total(rt: GpuRuntime, op: string, values: GpuStorage, rows: number, out
 }
 
 /** cross_entropy / nll_loss: the fused per-row kernel, then the reduction. */
-export function classLossKernels(logits: boolean): { forward: GpuKernel<ClassLossAttrs>; backward: GpuKernel<ClassLossAttrs> } {
+export function classLossKernels(logits: boolean): {
+  forward: GpuKernel<ClassLossAttrs>;
+  backward: GpuKernel<ClassLossAttrs>;
+} {
   const forward: GpuKernel<ClassLossAttrs> = ({ rt, op, inputs, attrs, output }) => {
     const { rows, losses, shares } = classRows(rt, op, inputs, attrs, logits);
     if (attrs.reduction === 'none') {
@@ -214,7 +245,13 @@ export function classLossKernels(logits: boolean): { forward: GpuKernel<ClassLos
     rt.release(shares);
     return [y];
   };
-  const backward: GpuKernel<ClassLossAttrs> = ({ rt, op, inputs: [gradOutput, input, target, weight], attrs, output }) => {
+  const backward: GpuKernel<ClassLossAttrs> = ({
+    rt,
+    op,
+    inputs: [gradOutput, input, target, weight],
+    attrs,
+    output,
+  }) => {
     const dz = output();
     let grad = rt.share(gradOutput!.storage);
     if (attrs.reduction === 'mean') {
@@ -223,7 +260,15 @@ export function classLossKernels(logits: boolean): { forward: GpuKernel<ClassLos
       total(rt, op, shares, rows, sumShare);
       rt.release(grad);
       grad = rt.scratch(1, op);
-      binaryInto(rt, op, 'a / b', { storage: gradOutput!.storage, shape: [] }, { storage: sumShare, shape: [] }, grad, []);
+      binaryInto(
+        rt,
+        op,
+        'a / b',
+        { storage: gradOutput!.storage, shape: [] },
+        { storage: sumShare, shape: [] },
+        grad,
+        [],
+      );
       for (const s of [losses, shares, sumShare]) rt.release(s);
     }
     const { rows, meta } = classParams(input!, target!, weight ?? null, attrs, logits);

@@ -1,5 +1,5 @@
-import { broadcastStrides } from '../../cpu/elementwise.ts';
 import { sizeOf } from '../../../tensor.ts';
+import { broadcastStrides } from '../../cpu/elementwise.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
 import type { GpuKernel } from './types.ts';
 
@@ -23,7 +23,14 @@ export interface GemmSpec {
 }
 
 /** C[batch, M, N] = A·B (+ bias) with the tiled kernel (gpu/matmul.wgsl). */
-export function gemm(rt: GpuRuntime, label: string, a: GpuStorage, b: GpuStorage, c: GpuStorage, spec: GemmSpec): void {
+export function gemm(
+  rt: GpuRuntime,
+  label: string,
+  a: GpuStorage,
+  b: GpuStorage,
+  c: GpuStorage,
+  spec: GemmSpec,
+): void {
   const { M, N, K, batch } = spec;
   const hasBias = spec.bias !== undefined;
   rt.dispatch({

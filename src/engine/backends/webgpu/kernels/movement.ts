@@ -1,8 +1,8 @@
-import { broadcastStrides } from '../../cpu/elementwise.ts';
 import { type NarrowAttrs, narrowWindow } from '../../../ops/narrow.ts';
 import { type PadAttrs, type PadBackwardAttrs, padsPerDim } from '../../../ops/pad.ts';
 import { type SliceAttrs, type SliceBackwardAttrs, sliceWindow, type Window } from '../../../ops/slice.ts';
 import { type Shape, sizeOf, stridesOf } from '../../../tensor.ts';
+import { broadcastStrides } from '../../cpu/elementwise.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
 import type { GpuKernel } from './types.ts';
 
@@ -16,7 +16,13 @@ export interface CopyPlan {
 }
 
 /** Copy `plan.shape` elements from src to dst; dst defaults to row-major over the shape. */
-export function stridedCopy(rt: GpuRuntime, label: string, src: GpuStorage, dst: GpuStorage, plan: CopyPlan): void {
+export function stridedCopy(
+  rt: GpuRuntime,
+  label: string,
+  src: GpuStorage,
+  dst: GpuStorage,
+  plan: CopyPlan,
+): void {
   const { shape } = plan;
   rt.dispatch({
     kernel: 'strided_copy',
@@ -47,7 +53,10 @@ export function permuteInto(
   if (dims.every((d, i) => d === i)) return rt.share(x.storage);
   const strides = stridesOf(x.shape);
   const y = out();
-  stridedCopy(rt, label, x.storage, y, { shape: dims.map((d) => x.shape[d]), inStrides: dims.map((d) => strides[d]) });
+  stridedCopy(rt, label, x.storage, y, {
+    shape: dims.map((d) => x.shape[d]),
+    inStrides: dims.map((d) => strides[d]),
+  });
   return y;
 }
 
@@ -59,10 +68,24 @@ export const reshapeKernel: GpuKernel = ({ rt, inputs: [x] }) => [rt.share(x!.st
 
 export const permuteKernel: GpuKernel<{ dims: number[] }> = ({ rt, op, inputs: [x], attrs, output }) => {
   const rank = x!.shape.length;
-  return [permuteInto(rt, op, x!, attrs.dims.map((d) => normalize(d, rank)), output)];
+  return [
+    permuteInto(
+      rt,
+      op,
+      x!,
+      attrs.dims.map((d) => normalize(d, rank)),
+      output,
+    ),
+  ];
 };
 
-export const transposeKernel: GpuKernel<{ dim0: number; dim1: number }> = ({ rt, op, inputs: [x], attrs, output }) => {
+export const transposeKernel: GpuKernel<{ dim0: number; dim1: number }> = ({
+  rt,
+  op,
+  inputs: [x],
+  attrs,
+  output,
+}) => {
   const rank = x!.shape.length;
   const dims = Array.from({ length: rank }, (_, i) => i);
   if (rank > 0) {
@@ -105,7 +128,14 @@ export const narrowKernel = windowKernel(narrowWindow as (s: Shape, a: NarrowAtt
 export const sliceKernel = windowKernel(sliceWindow as (s: Shape, a: SliceAttrs) => Window);
 
 /** Zeros of the input's shape with the window set to dy. */
-export const sliceBackwardKernel: GpuKernel<SliceBackwardAttrs> = ({ rt, op, inputs: [dy], attrs, outs, output }) => {
+export const sliceBackwardKernel: GpuKernel<SliceBackwardAttrs> = ({
+  rt,
+  op,
+  inputs: [dy],
+  attrs,
+  outs,
+  output,
+}) => {
   const y = output();
   fillWords(rt, op, y, sizeOf(outs[0].shape), 0);
   const strides = stridesOf(attrs.shape);
@@ -149,7 +179,16 @@ export const padKernel: GpuKernel<PadAttrs> = ({ rt, op, inputs: [x], attrs, out
   const value = x!.dtype === 'int32' ? attrs.value | 0 : f32Bits(attrs.value);
   rt.dispatch({
     kernel: 'pad',
-    meta: [sizeOf(shape), rank, PAD_MODES[attrs.mode], value >>> 0, ...shape, ...x!.shape, ...stridesOf(x!.shape), ...lo],
+    meta: [
+      sizeOf(shape),
+      rank,
+      PAD_MODES[attrs.mode],
+      value >>> 0,
+      ...shape,
+      ...x!.shape,
+      ...stridesOf(x!.shape),
+      ...lo,
+    ],
     inputs: [x!.storage],
     outputs: [y],
     threads: sizeOf(shape),
@@ -161,7 +200,7 @@ export const padKernel: GpuKernel<PadAttrs> = ({ rt, op, inputs: [x], attrs, out
 /** One pass per padded dim, each summing the copies of an input index back into it. */
 export const padBackwardKernel: GpuKernel<PadBackwardAttrs> = ({ rt, op, inputs: [dy], attrs, output }) => {
   const pairs = padsPerDim(attrs.shape.length, attrs.pad);
-  const padded = pairs.map((p, d) => d).filter((d) => pairs[d][0] !== 0 || pairs[d][1] !== 0);
+  const padded = pairs.flatMap(([lo, hi], d) => (lo !== 0 || hi !== 0 ? [d] : []));
   if (padded.length === 0) return [rt.share(dy!.storage)];
   let current = { storage: dy!.storage, shape: [...dy!.shape] };
   padded.forEach((d, k) => {

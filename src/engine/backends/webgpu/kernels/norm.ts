@@ -42,7 +42,13 @@ function stats(
   rt.dispatch({
     kernel: 'norm_stats',
     defines: { BACKWARD: backward ? 1 : 0 },
-    meta: [P, Q, R, f32Bits(eps), ...(backward ? affineWords(backward.affine, backward.weight) : [1, 1, 1, 0])],
+    meta: [
+      P,
+      Q,
+      R,
+      f32Bits(eps),
+      ...(backward ? affineWords(backward.affine, backward.weight) : [1, 1, 1, 0]),
+    ],
     inputs: [x, backward?.dy ?? x, backward?.weight?.storage ?? one],
     outputs: [out],
     threads: Q * 256,
@@ -63,7 +69,16 @@ interface Affine extends AffineLayout {
   bias: GpuTensor | null;
 }
 
-function apply(rt: GpuRuntime, op: string, x: GpuStorage, y: GpuStorage, [P, Q, R]: View, mean: Statistic, invstd: Statistic, affine: Affine): void {
+function apply(
+  rt: GpuRuntime,
+  op: string,
+  x: GpuStorage,
+  y: GpuStorage,
+  [P, Q, R]: View,
+  mean: Statistic,
+  invstd: Statistic,
+  affine: Affine,
+): void {
   const one = rt.constant(1);
   rt.dispatch({
     kernel: 'norm_apply',
@@ -86,9 +101,26 @@ function apply(rt: GpuRuntime, op: string, x: GpuStorage, y: GpuStorage, [P, Q, 
 }
 
 /** Normalise by x's own statistics (training batch_norm, layer_norm, group_norm). */
-function normalizeOwn(rt: GpuRuntime, op: string, x: GpuTensor, y: GpuStorage, view: View, eps: number, affine: Affine): GpuStorage {
+function normalizeOwn(
+  rt: GpuRuntime,
+  op: string,
+  x: GpuTensor,
+  y: GpuStorage,
+  view: View,
+  eps: number,
+  affine: Affine,
+): GpuStorage {
   const s = stats(rt, op, x.storage, view, eps);
-  apply(rt, op, x.storage, y, view, { storage: s, stride: STATS, offset: 0 }, { storage: s, stride: STATS, offset: 2 }, affine);
+  apply(
+    rt,
+    op,
+    x.storage,
+    y,
+    view,
+    { storage: s, stride: STATS, offset: 0 },
+    { storage: s, stride: STATS, offset: 2 },
+    affine,
+  );
   return s;
 }
 
@@ -101,7 +133,16 @@ export const batchNormKernel: GpuKernel<BatchNormAttrs> = ({ rt, op, inputs, att
   if (!attrs.training) {
     const invstd = rt.scratch(C, op);
     unaryInto(rt, op, '1.0 / sqrt(x + p0)', runningVar!.storage, invstd, C, [attrs.eps]);
-    apply(rt, op, x!.storage, y, view, { storage: runningMean!.storage, stride: 1, offset: 0 }, { storage: invstd, stride: 1, offset: 0 }, affine);
+    apply(
+      rt,
+      op,
+      x!.storage,
+      y,
+      view,
+      { storage: runningMean!.storage, stride: 1, offset: 0 },
+      { storage: invstd, stride: 1, offset: 0 },
+      affine,
+    );
     rt.release(invstd);
     return [y, rt.share(runningMean!.storage), rt.share(runningVar!.storage)];
   }
@@ -114,10 +155,16 @@ export const batchNormKernel: GpuKernel<BatchNormAttrs> = ({ rt, op, inputs, att
     const out = output(k + 1);
     const running = k === 0 ? runningMean! : runningVar!;
     const correction = k === 1 ? count / (count - 1) : 1;
-    binaryInto(rt, op, '(1.0 - p0) * a + p0 * b * p1', running, { storage: batchStat, shape: [C] }, out, outs[k + 1].shape, [
-      attrs.momentum,
-      correction,
-    ]);
+    binaryInto(
+      rt,
+      op,
+      '(1.0 - p0) * a + p0 * b * p1',
+      running,
+      { storage: batchStat, shape: [C] },
+      out,
+      outs[k + 1].shape,
+      [attrs.momentum, correction],
+    );
     rt.release(batchStat);
     return out;
   });
@@ -125,22 +172,51 @@ export const batchNormKernel: GpuKernel<BatchNormAttrs> = ({ rt, op, inputs, att
   return [y, ...updated];
 };
 
-export const layerNormKernel: GpuKernel<LayerNormAttrs> = ({ rt, op, inputs: [x, weight, bias], attrs, output }) => {
-  const normalized = typeof attrs.normalized_shape === 'number' ? [attrs.normalized_shape] : attrs.normalized_shape;
+export const layerNormKernel: GpuKernel<LayerNormAttrs> = ({
+  rt,
+  op,
+  inputs: [x, weight, bias],
+  attrs,
+  output,
+}) => {
+  const normalized =
+    typeof attrs.normalized_shape === 'number' ? [attrs.normalized_shape] : attrs.normalized_shape;
   const K = sizeOf(normalized);
   const view: View = [1, x!.size / Math.max(K, 1), K];
   const y = output();
-  rt.release(normalizeOwn(rt, op, x!, y, view, attrs.eps, { groups: 1, group_channels: K, channel_size: 1, weight, bias }));
+  rt.release(
+    normalizeOwn(rt, op, x!, y, view, attrs.eps, {
+      groups: 1,
+      group_channels: K,
+      channel_size: 1,
+      weight,
+      bias,
+    }),
+  );
   return [y];
 };
 
-export const groupNormKernel: GpuKernel<GroupNormAttrs> = ({ rt, op, inputs: [x, weight, bias], attrs, output }) => {
+export const groupNormKernel: GpuKernel<GroupNormAttrs> = ({
+  rt,
+  op,
+  inputs: [x, weight, bias],
+  attrs,
+  output,
+}) => {
   const [N, C] = x!.shape;
   const S = sizeOf(x!.shape.slice(2));
   const G = attrs.num_groups;
   const view: View = [1, N * G, (C / G) * S];
   const y = output();
-  rt.release(normalizeOwn(rt, op, x!, y, view, attrs.eps, { groups: G, group_channels: C / G, channel_size: S, weight, bias }));
+  rt.release(
+    normalizeOwn(rt, op, x!, y, view, attrs.eps, {
+      groups: G,
+      group_channels: C / G,
+      channel_size: S,
+      weight,
+      bias,
+    }),
+  );
   return [y];
 };
 
@@ -149,7 +225,13 @@ export const groupNormKernel: GpuKernel<GroupNormAttrs> = ({ rt, op, inputs: [x,
  * elementwise, then dγ = Σ dy·x̂ and dβ = Σ dy per channel. Seen as [P, Q/groups, groups,
  * group_channels, channel_size], a channel's elements are dims 2 and 3 kept, the rest summed.
  */
-export const normBackwardKernel: GpuKernel<AffineLayout & { eps: number }> = ({ rt, op, inputs: [x, dy, weight], attrs, output }) => {
+export const normBackwardKernel: GpuKernel<AffineLayout & { eps: number }> = ({
+  rt,
+  op,
+  inputs: [x, dy, weight],
+  attrs,
+  output,
+}) => {
   const view = x!.shape as View;
   const [P, Q, R] = view;
   const s = stats(rt, op, x!.storage, view, attrs.eps, { dy: dy!.storage, weight, affine: attrs });
@@ -199,7 +281,12 @@ export const embeddingBackwardKernel: GpuKernel<{ num_weights: number; padding_i
   output,
 }) => {
   const [V, D] = outs[0].shape;
-  const pad = attrs.padding_idx === null || attrs.padding_idx === undefined ? -1 : attrs.padding_idx < 0 ? attrs.padding_idx + V : attrs.padding_idx;
+  const pad =
+    attrs.padding_idx === null || attrs.padding_idx === undefined
+      ? -1
+      : attrs.padding_idx < 0
+        ? attrs.padding_idx + V
+        : attrs.padding_idx;
   const dw = output();
   rt.dispatch({
     kernel: 'embedding_backward',

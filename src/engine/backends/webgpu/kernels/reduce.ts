@@ -64,7 +64,15 @@ export function reduceInto(
     FINISH: dtype === 'int32' ? 'acc' : 'acc * bitcast<f32>(params[4])',
   };
   if (redCount <= 64) {
-    rt.dispatch({ kernel: 'reduce_cols', defines, meta, inputs: [x.storage], outputs: [out], threads: outCount, label });
+    rt.dispatch({
+      kernel: 'reduce_cols',
+      defines,
+      meta,
+      inputs: [x.storage],
+      outputs: [out],
+      threads: outCount,
+      label,
+    });
     return;
   }
   const wg = redCount >= 1024 ? 256 : 64;
@@ -80,7 +88,15 @@ export function reduceInto(
     label,
   });
   if (chunks > 1) {
-    reduceInto(rt, label, { storage: partials, shape: [outCount, chunks], dtype }, new Set([1]), out, how, scale);
+    reduceInto(
+      rt,
+      label,
+      { storage: partials, shape: [outCount, chunks], dtype },
+      new Set([1]),
+      out,
+      how,
+      scale,
+    );
     rt.release(partials);
   }
 }
