@@ -1,0 +1,117 @@
+// @vitest-environment happy-dom
+/** The gallery and the diff view on the real templates: cards, search, filters, forks, text safety. */
+import { render } from 'solid-js/web';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GraphDocument } from '../../graph/index.ts';
+import { catalog } from '../../nodes/index.ts';
+import { loadBundledTemplates } from '../../templates/browser-loader.ts';
+import type { Template } from '../../templates/template.ts';
+import { DiffView } from './DiffView.tsx';
+import { Gallery } from './Gallery.tsx';
+
+const templates: Template[] = loadBundledTemplates(catalog).flatMap((r) => (r.ok ? [r.template] : []));
+const byName = (name: string) => templates.find((t) => t.name === name) as Template;
+
+let dispose: (() => void) | undefined;
+afterEach(() => {
+  dispose?.();
+  dispose = undefined;
+  document.body.innerHTML = '';
+});
+
+function mount(list: readonly Template[], onOpen: (doc: GraphDocument, t: Template) => void = () => {}): HTMLElement {
+  const root = document.createElement('div');
+  document.body.append(root);
+  dispose = render(() => <Gallery templates={list} catalog={catalog} onOpen={onOpen} />, root);
+  return root;
+}
+
+const cards = (root: HTMLElement) => [...root.querySelectorAll<HTMLElement>('.gallery-card')].map((c) => c.dataset.template);
+
+function type(input: HTMLInputElement, text: string): void {
+  input.value = text;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+describe('the template gallery', () => {
+  it('shows every template as a card with a thumbnail of its graph, models first', () => {
+    const root = mount(templates);
+    expect(cards(root)).toHaveLength(templates.length);
+    const resnet = root.querySelector('[data-template="resnet18"]') as HTMLElement;
+    expect(resnet.querySelectorAll('svg rect')).toHaveLength(byName('resnet18').doc.nodes.length);
+    expect(resnet.querySelectorAll('svg line')).toHaveLength(byName('resnet18').doc.edges.length);
+    expect(resnet.textContent).toContain('ResNet-18');
+    const kinds = cards(root).map((n) => byName(n as string).meta.tags[0]);
+    expect(kinds.indexOf('exercise')).toBeGreaterThan(kinds.lastIndexOf('model'));
+  });
+
+  it('searches, and filters by kind and by a clicked tag', () => {
+    const root = mount(templates);
+    type(root.querySelector('.gallery-search') as HTMLInputElement, 'broadcasting');
+    expect(cards(root)).toContain('broadcasting_trap');
+    expect(cards(root)).not.toContain('resnet18');
+    type(root.querySelector('.gallery-search') as HTMLInputElement, 'zzzz-nothing');
+    expect(root.querySelector('.gallery-empty')?.textContent).toContain('zzzz-nothing');
+    type(root.querySelector('.gallery-search') as HTMLInputElement, '');
+    const exercises = [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')].find((b) => b.textContent === 'Exercises');
+    exercises?.click();
+    expect(cards(root).every((n) => byName(n as string).meta.tags[0] === 'exercise')).toBe(true);
+    [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')].find((b) => b.textContent === 'All')?.click();
+    const attention = [...root.querySelectorAll<HTMLButtonElement>('.gallery-tag')].find((b) => b.textContent === '#attention');
+    attention?.click();
+    expect(cards(root).length).toBeGreaterThan(0);
+    expect(cards(root).every((n) => byName(n as string).meta.tags.includes('attention'))).toBe(true);
+  });
+
+  it('opening a card hands over a fork: editing it leaves the template untouched', () => {
+    let opened: GraphDocument | undefined;
+    const root = mount(templates, (doc) => (opened = doc));
+    const before = JSON.stringify(byName('lenet').doc);
+    (root.querySelector('[data-template="lenet"] .gallery-open') as HTMLButtonElement).click();
+    expect(opened).toEqual(byName('lenet').doc);
+    opened!.nodes.pop();
+    opened!.meta.title = 'mine';
+    expect(JSON.stringify(byName('lenet').doc)).toBe(before);
+  });
+
+  it('renders markup in a template’s strings as text', () => {
+    const evil = structuredClone(byName('mnist_mlp'));
+    evil.name = 'evil';
+    evil.meta = {
+      ...evil.meta,
+      title: '<img src=x onerror="globalThis.pwned=1">Title',
+      description: '<script>globalThis.pwned=2</script><b>bold</b>',
+      teaches: '<a href="javascript:alert(1)">click</a>',
+      tags: ['model', '<i>tag</i>'],
+    };
+    const root = mount([evil]);
+    const card = root.querySelector('.gallery-card') as HTMLElement;
+    expect(card.querySelector('img, script, b, i, a')).toBeNull();
+    expect(card.querySelector('h3')?.textContent).toBe('<img src=x onerror="globalThis.pwned=1">Title');
+    expect(card.textContent).toContain('<script>globalThis.pwned=2</script><b>bold</b>');
+    expect(card.textContent).toContain('#<i>tag</i>');
+    expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+});
+
+describe('the diff view', () => {
+  it('marks removed nodes on the left, added and changed ones on the right, and lists shape changes', () => {
+    const before = structuredClone(byName('mnist_mlp').doc);
+    const after = structuredClone(before);
+    after.nodes.find((n) => n.id === 'node:fc1')!.params.out_features = 256;
+    after.nodes.find((n) => n.id === 'node:fc2')!.params.in_features = 256;
+    after.nodes = after.nodes.filter((n) => n.id !== 'node:relu2');
+    after.edges = after.edges.filter((e) => e.from.node !== 'node:relu2' && e.to.node !== 'node:relu2');
+    after.edges.push({ id: 'edge:skip', from: { node: 'node:fc2', port: 'output' }, to: { node: 'node:fc3', port: 'input' } });
+    const root = document.createElement('div');
+    document.body.append(root);
+    dispose = render(() => <DiffView before={before} after={after} catalog={catalog} />, root);
+    const [left, right] = [...root.querySelectorAll('svg')];
+    expect([...left.querySelectorAll('.mark-removed')].map((r) => r.getAttribute('data-node'))).toEqual(['node:relu2']);
+    expect([...right.querySelectorAll('.mark-changed')].map((r) => r.getAttribute('data-node'))).toEqual(['node:fc1', 'node:fc2']);
+    const text = root.textContent ?? '';
+    expect(text).toContain('− node:relu2');
+    expect(text).toContain('~ node:fc1.out_features: 128 → 256');
+    expect(text).toContain('node:fc1.output [N, 128] → [N, 256]');
+  });
+});

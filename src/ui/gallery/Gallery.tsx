@@ -1,0 +1,98 @@
+/**
+ * The template gallery: every bundled template as a card (thumbnail, title, description,
+ * what it teaches, tags), a search box, kind and tag filters. Opening a card hands a fork
+ * of the template to `onOpen` (the template itself is never modified). All template text is
+ * rendered as text, never as markup.
+ */
+import { createMemo, createSignal, For, Show } from 'solid-js';
+import type { GraphDocument } from '../../graph/index.ts';
+import type { Catalog } from '../../nodes/index.ts';
+import { forkTemplate, searchTemplates, sortTemplates, type Template, templateKind } from '../../templates/template.ts';
+import { Thumbnail } from './Thumbnail.tsx';
+import './gallery.css';
+
+type KindFilter = 'all' | 'model' | 'exercise';
+
+export function Gallery(props: {
+  templates: readonly Template[];
+  catalog: Catalog;
+  onOpen: (doc: GraphDocument, template: Template) => void;
+  onClose?: () => void;
+}) {
+  const [query, setQuery] = createSignal('');
+  const [kind, setKind] = createSignal<KindFilter>('all');
+  const [tag, setTag] = createSignal<string | null>(null);
+  const shown = createMemo(() =>
+    sortTemplates(searchTemplates(props.templates, query())).filter(
+      (t) => (kind() === 'all' || templateKind(t) === kind()) && (!tag() || t.meta.tags.includes(tag() as string)),
+    ),
+  );
+  const kinds: { value: KindFilter; label: string }[] = [
+    { value: 'all', label: 'All' },
+    { value: 'model', label: 'Models' },
+    { value: 'exercise', label: 'Exercises' },
+  ];
+  return (
+    <section class="gallery" aria-label="Templates">
+      <header class="gallery-bar">
+        <h2>Templates</h2>
+        <input
+          class="gallery-search"
+          type="search"
+          placeholder="Search templates: resnet, attention, broadcasting…"
+          aria-label="Search templates"
+          value={query()}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+        <div class="gallery-kinds" role="radiogroup" aria-label="Kind">
+          <For each={kinds}>
+            {(k) => (
+              <button type="button" role="radio" aria-checked={kind() === k.value} classList={{ active: kind() === k.value }} onClick={() => setKind(k.value)}>
+                {k.label}
+              </button>
+            )}
+          </For>
+        </div>
+        <Show when={tag()}>
+          <button type="button" class="gallery-tag active" onClick={() => setTag(null)} aria-label={`Clear tag filter ${tag()}`}>
+            #{tag()} ×
+          </button>
+        </Show>
+        <Show when={props.onClose}>
+          <button type="button" class="gallery-close" onClick={() => props.onClose?.()} aria-label="Close templates">
+            ×
+          </button>
+        </Show>
+      </header>
+      <Show when={shown().length > 0} fallback={<p class="gallery-empty">No template matches “{query()}”.</p>}>
+        <ul class="gallery-grid">
+          <For each={shown()}>
+            {(t) => (
+              <li class="gallery-card" data-template={t.name}>
+                <button type="button" class="gallery-open" onClick={() => props.onOpen(forkTemplate(t), t)} aria-label={`Open a copy of ${t.meta.title}`}>
+                  <Thumbnail doc={t.doc} catalog={props.catalog} label={`Graph of ${t.meta.title}`} />
+                </button>
+                <div class="gallery-text">
+                  <h3>{t.meta.title}</h3>
+                  <p class="gallery-description">{t.meta.description}</p>
+                  <p class="gallery-teaches">
+                    <span class="gallery-teaches-label">Teaches</span> {t.meta.teaches}
+                  </p>
+                  <div class="gallery-tags">
+                    <For each={t.meta.tags}>
+                      {(x) => (
+                        <button type="button" class="gallery-tag" classList={{ active: tag() === x }} onClick={() => setTag(tag() === x ? null : x)}>
+                          #{x}
+                        </button>
+                      )}
+                    </For>
+                  </div>
+                </div>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
