@@ -1,5 +1,6 @@
 import { conformanceCommand, conformanceHelp } from './conformance.ts';
 import { summaryCommand, summaryHelp } from './summary.ts';
+import { trainCommand, trainHelp } from './train.ts';
 
 interface Command {
   summary: string;
@@ -19,6 +20,11 @@ const commands: Record<string, Command> = {
     run: summaryCommand,
   },
   // @group commands
+  train: {
+    summary: 'train a graph on its dataset node, printing metrics per epoch',
+    help: trainHelp,
+    run: trainCommand,
+  },
 };
 
 function usage(): string {
