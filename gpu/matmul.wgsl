@@ -1,6 +1,7 @@
-// C[batch] = A[batch]·B[batch] (+ bias), tiled: each 16×16 workgroup computes a 64×64 tile of
-// C, each invocation a 4×4 block held in registers as four vec4s. K advances 16 at a time
+// C[batch] = A[batch]·B[batch] (+ bias), tiled: each TS×TS workgroup computes a 4TS×4TS tile
+// of C, each invocation a 4×4 block held in registers as four vec4s. K advances TS at a time
 // through workgroup-shared tiles of A and B stored as vec4s (one shared load feeds 4 FMAs).
+// TS is 16 (64×64 tiles) or 8 (32×32 tiles, for products too small to fill the GPU).
 // TRANS_B = 1 reads B as [N, K] (linear's weight), TRANS_A = 1 reads A as [K, M] (a
 // weight gradient dYᵀ·X), both without a transpose copy.
 // A bias (BIAS_DECL, BIAS_READ) adds bias[col] (binding 3; the output moves to binding 4).
@@ -12,11 +13,12 @@
 {{BIAS_DECL}}
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> c: array<f32>;
 
-const TILE = 64u;
-const BK = 16u;
-// As[k][m/4] and Bs[k][n/4]: a k-slice of the tile is 16 vec4s
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
+const TS = {{TS}}u;
+const TILE = 4u * TS;
+const BK = TS;
+// As[k][m/4] and Bs[k][n/4]: a k-slice of the tile is TS vec4s
+var<workgroup> As: array<vec4<f32>, TS * TS>;
+var<workgroup> Bs: array<vec4<f32>, TS * TS>;
 
 fn bias_at(col: u32) -> f32 {
   {{BIAS_READ}}
@@ -43,7 +45,7 @@ fn store(oc: u32, row: u32, col: u32, M: u32, N: u32, v: vec4<f32>) {
   if (col + 3u < N) { c[at + col + 3u] = v.w + bias_at(col + 3u); }
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TS, TS)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let M = params[0];
   let N = params[1];
@@ -65,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 
   let tx = lid.x;
   let ty = lid.y;
-  let t = ty * 16u + tx;
+  let t = ty * TS + tx;
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   var acc0 = vec4<f32>(0.0);
@@ -75,12 +77,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 
   // which k and which 4 rows (columns) of the tile this invocation loads: neighbouring
   // invocations read neighbouring addresses in either storage order
-  let ak = select(t % BK, t / 16u, {{TRANS_A}} == 1);
-  let am = row0 + 4u * select(t / BK, t % 16u, {{TRANS_A}} == 1);
-  let bk = select(t / 16u, t % BK, {{TRANS_B}} == 1);
-  let bn = col0 + 4u * select(t % 16u, t / BK, {{TRANS_B}} == 1);
-  let a_slot = ak * 16u + (am - row0) / 4u;
-  let b_slot = bk * 16u + (bn - col0) / 4u;
+  let ak = select(t % BK, t / TS, {{TRANS_A}} == 1);
+  let am = row0 + 4u * select(t / BK, t % TS, {{TRANS_A}} == 1);
+  let bk = select(t / TS, t % BK, {{TRANS_B}} == 1);
+  let bn = col0 + 4u * select(t % TS, t / BK, {{TRANS_B}} == 1);
+  let a_slot = ak * TS + (am - row0) / 4u;
+  let b_slot = bk * TS + (bn - col0) / 4u;
 
   for (var k0 = 0u; k0 < K; k0 += BK) {
     let gka = k0 + ak;
@@ -91,8 +93,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
                            b_at(ob, gkb, bn + 2u, K, N), b_at(ob, gkb, bn + 3u, K, N));
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
-      let av = As[k * 16u + ty];
-      let bv = Bs[k * 16u + tx];
+      let av = As[k * TS + ty];
+      let bv = Bs[k * TS + tx];
       acc0 += av.x * bv;
       acc1 += av.y * bv;
       acc2 += av.z * bv;

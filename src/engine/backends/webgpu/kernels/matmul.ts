@@ -3,7 +3,13 @@ import { broadcastStrides } from '../../cpu/elementwise.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
 import type { GpuKernel } from './types.ts';
 
-const TILE = 64;
+/** Workgroups below which a product gets 32×32 tiles instead of 64×64 (more of them in flight). */
+const FEW_WORKGROUPS = 64;
+
+/** Threads per side of the matmul workgroup: 16 (64×64 tiles) unless that leaves the GPU idle. */
+export function tileThreads(M: number, N: number, batches: number): 8 | 16 {
+  return Math.ceil(M / 64) * Math.ceil(N / 64) * batches < FEW_WORKGROUPS ? 8 : 16;
+}
 
 export interface GemmSpec {
   M: number;
@@ -33,9 +39,12 @@ export function gemm(
 ): void {
   const { M, N, K, batch } = spec;
   const hasBias = spec.bias !== undefined;
+  const ts = tileThreads(M, N, sizeOf(batch));
+  const tile = 4 * ts;
   rt.dispatch({
     kernel: 'matmul',
     defines: {
+      TS: ts,
       TRANS_A: spec.transA ? 1 : 0,
       TRANS_B: spec.transB ? 1 : 0,
       BIAS_DECL: hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
@@ -45,7 +54,7 @@ export function gemm(
     meta: [M, N, K, batch.length, ...batch, ...spec.aBatchStrides, ...spec.bBatchStrides],
     inputs: hasBias ? [a, b, spec.bias!] : [a, b],
     outputs: [c],
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), sizeOf(batch)],
+    workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), sizeOf(batch)],
     label,
   });
 }
