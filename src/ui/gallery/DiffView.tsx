@@ -14,7 +14,9 @@ const dims = (t: TensorType | null) => (t ? `[${t.dims.join(', ')}]` : 'unknown'
 
 export function DiffView(props: { before: GraphDocument; after: GraphDocument; catalog: Catalog }) {
   const diff = createMemo(() => diffDocuments(props.before, props.after, props.catalog));
-  const marksBefore = createMemo(() => new Map<NodeId, DiffMark>(diff().removed.map((id) => [id, 'removed'])));
+  const marksBefore = createMemo(
+    () => new Map<NodeId, DiffMark>(diff().removed.map((id) => [id, 'removed'])),
+  );
   const marksAfter = createMemo(
     () =>
       new Map<NodeId, DiffMark>([
@@ -27,11 +29,25 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
     <section class="diff-view" aria-label="Differences">
       <div class="diff-sides">
         <figure>
-          <Thumbnail doc={props.before} catalog={props.catalog} width={360} height={220} marks={marksBefore()} label={`Before: ${props.before.meta.title}`} />
+          <Thumbnail
+            doc={props.before}
+            catalog={props.catalog}
+            width={360}
+            height={220}
+            marks={marksBefore()}
+            label={`Before: ${props.before.meta.title}`}
+          />
           <figcaption>{props.before.meta.title}</figcaption>
         </figure>
         <figure>
-          <Thumbnail doc={props.after} catalog={props.catalog} width={360} height={220} marks={marksAfter()} label={`After: ${props.after.meta.title}`} />
+          <Thumbnail
+            doc={props.after}
+            catalog={props.catalog}
+            width={360}
+            height={220}
+            marks={marksAfter()}
+            label={`After: ${props.after.meta.title}`}
+          />
           <figcaption>{props.after.meta.title}</figcaption>
         </figure>
       </div>
@@ -40,7 +56,11 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
           <div>
             <h3>Changes ({changes().length})</h3>
             <ul class="diff-changes">
-              <For each={changes()}>{(line) => <li classList={{ added: line.startsWith('+'), removed: line.startsWith('−') }}>{line}</li>}</For>
+              <For each={changes()}>
+                {(line) => (
+                  <li classList={{ added: line.startsWith('+'), removed: line.startsWith('−') }}>{line}</li>
+                )}
+              </For>
             </ul>
           </div>
           <Show when={diff().shapes.length > 0}>

@@ -19,14 +19,18 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function mount(list: readonly Template[], onOpen: (doc: GraphDocument, t: Template) => void = () => {}): HTMLElement {
+function mount(
+  list: readonly Template[],
+  onOpen: (doc: GraphDocument, t: Template) => void = () => {},
+): HTMLElement {
   const root = document.createElement('div');
   document.body.append(root);
   dispose = render(() => <Gallery templates={list} catalog={catalog} onOpen={onOpen} />, root);
   return root;
 }
 
-const cards = (root: HTMLElement) => [...root.querySelectorAll<HTMLElement>('.gallery-card')].map((c) => c.dataset.template);
+const cards = (root: HTMLElement) =>
+  [...root.querySelectorAll<HTMLElement>('.gallery-card')].map((c) => c.dataset.template);
 
 function type(input: HTMLInputElement, text: string): void {
   input.value = text;
@@ -53,11 +57,17 @@ describe('the template gallery', () => {
     type(root.querySelector('.gallery-search') as HTMLInputElement, 'zzzz-nothing');
     expect(root.querySelector('.gallery-empty')?.textContent).toContain('zzzz-nothing');
     type(root.querySelector('.gallery-search') as HTMLInputElement, '');
-    const exercises = [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')].find((b) => b.textContent === 'Exercises');
+    const exercises = [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')].find(
+      (b) => b.textContent === 'Exercises',
+    );
     exercises?.click();
     expect(cards(root).every((n) => byName(n as string).meta.tags[0] === 'exercise')).toBe(true);
-    [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')].find((b) => b.textContent === 'All')?.click();
-    const attention = [...root.querySelectorAll<HTMLButtonElement>('.gallery-tag')].find((b) => b.textContent === '#attention');
+    [...root.querySelectorAll<HTMLButtonElement>('.gallery-kinds button')]
+      .find((b) => b.textContent === 'All')
+      ?.click();
+    const attention = [...root.querySelectorAll<HTMLButtonElement>('.gallery-tag')].find(
+      (b) => b.textContent === '#attention',
+    );
     attention?.click();
     expect(cards(root).length).toBeGreaterThan(0);
     expect(cards(root).every((n) => byName(n as string).meta.tags.includes('attention'))).toBe(true);
@@ -102,13 +112,22 @@ describe('the diff view', () => {
     after.nodes.find((n) => n.id === 'node:fc2')!.params.in_features = 256;
     after.nodes = after.nodes.filter((n) => n.id !== 'node:relu2');
     after.edges = after.edges.filter((e) => e.from.node !== 'node:relu2' && e.to.node !== 'node:relu2');
-    after.edges.push({ id: 'edge:skip', from: { node: 'node:fc2', port: 'output' }, to: { node: 'node:fc3', port: 'input' } });
+    after.edges.push({
+      id: 'edge:skip',
+      from: { node: 'node:fc2', port: 'output' },
+      to: { node: 'node:fc3', port: 'input' },
+    });
     const root = document.createElement('div');
     document.body.append(root);
     dispose = render(() => <DiffView before={before} after={after} catalog={catalog} />, root);
     const [left, right] = [...root.querySelectorAll('svg')];
-    expect([...left.querySelectorAll('.mark-removed')].map((r) => r.getAttribute('data-node'))).toEqual(['node:relu2']);
-    expect([...right.querySelectorAll('.mark-changed')].map((r) => r.getAttribute('data-node'))).toEqual(['node:fc1', 'node:fc2']);
+    expect([...left.querySelectorAll('.mark-removed')].map((r) => r.getAttribute('data-node'))).toEqual([
+      'node:relu2',
+    ]);
+    expect([...right.querySelectorAll('.mark-changed')].map((r) => r.getAttribute('data-node'))).toEqual([
+      'node:fc1',
+      'node:fc2',
+    ]);
     const text = root.textContent ?? '';
     expect(text).toContain('− node:relu2');
     expect(text).toContain('~ node:fc1.out_features: 128 → 256');

@@ -7,7 +7,13 @@
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import type { GraphDocument } from '../../graph/index.ts';
 import type { Catalog } from '../../nodes/index.ts';
-import { forkTemplate, searchTemplates, sortTemplates, type Template, templateKind } from '../../templates/template.ts';
+import {
+  forkTemplate,
+  searchTemplates,
+  sortTemplates,
+  type Template,
+  templateKind,
+} from '../../templates/template.ts';
 import { Thumbnail } from './Thumbnail.tsx';
 import './gallery.css';
 
@@ -24,7 +30,8 @@ export function Gallery(props: {
   const [tag, setTag] = createSignal<string | null>(null);
   const shown = createMemo(() =>
     sortTemplates(searchTemplates(props.templates, query())).filter(
-      (t) => (kind() === 'all' || templateKind(t) === kind()) && (!tag() || t.meta.tags.includes(tag() as string)),
+      (t) =>
+        (kind() === 'all' || templateKind(t) === kind()) && (!tag() || t.meta.tags.includes(tag() as string)),
     ),
   );
   const kinds: { value: KindFilter; label: string }[] = [
@@ -47,29 +54,53 @@ export function Gallery(props: {
         <div class="gallery-kinds" role="radiogroup" aria-label="Kind">
           <For each={kinds}>
             {(k) => (
-              <button type="button" role="radio" aria-checked={kind() === k.value} classList={{ active: kind() === k.value }} onClick={() => setKind(k.value)}>
+              <button
+                type="button"
+                role="radio"
+                aria-checked={kind() === k.value}
+                classList={{ active: kind() === k.value }}
+                onClick={() => setKind(k.value)}
+              >
                 {k.label}
               </button>
             )}
           </For>
         </div>
         <Show when={tag()}>
-          <button type="button" class="gallery-tag active" onClick={() => setTag(null)} aria-label={`Clear tag filter ${tag()}`}>
+          <button
+            type="button"
+            class="gallery-tag active"
+            onClick={() => setTag(null)}
+            aria-label={`Clear tag filter ${tag()}`}
+          >
             #{tag()} ×
           </button>
         </Show>
         <Show when={props.onClose}>
-          <button type="button" class="gallery-close" onClick={() => props.onClose?.()} aria-label="Close templates">
+          <button
+            type="button"
+            class="gallery-close"
+            onClick={() => props.onClose?.()}
+            aria-label="Close templates"
+          >
             ×
           </button>
         </Show>
       </header>
-      <Show when={shown().length > 0} fallback={<p class="gallery-empty">No template matches “{query()}”.</p>}>
+      <Show
+        when={shown().length > 0}
+        fallback={<p class="gallery-empty">No template matches “{query()}”.</p>}
+      >
         <ul class="gallery-grid">
           <For each={shown()}>
             {(t) => (
               <li class="gallery-card" data-template={t.name}>
-                <button type="button" class="gallery-open" onClick={() => props.onOpen(forkTemplate(t), t)} aria-label={`Open a copy of ${t.meta.title}`}>
+                <button
+                  type="button"
+                  class="gallery-open"
+                  onClick={() => props.onOpen(forkTemplate(t), t)}
+                  aria-label={`Open a copy of ${t.meta.title}`}
+                >
                   <Thumbnail doc={t.doc} catalog={props.catalog} label={`Graph of ${t.meta.title}`} />
                 </button>
                 <div class="gallery-text">
@@ -81,7 +112,12 @@ export function Gallery(props: {
                   <div class="gallery-tags">
                     <For each={t.meta.tags}>
                       {(x) => (
-                        <button type="button" class="gallery-tag" classList={{ active: tag() === x }} onClick={() => setTag(tag() === x ? null : x)}>
+                        <button
+                          type="button"
+                          class="gallery-tag"
+                          classList={{ active: tag() === x }}
+                          onClick={() => setTag(tag() === x ? null : x)}
+                        >
                           #{x}
                         </button>
                       )}

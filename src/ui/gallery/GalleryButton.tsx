@@ -12,16 +12,26 @@ import { copyShareLink, downloadDocument, openDocument } from './share-actions.t
 export function GalleryButton(props: { editor: Editor }) {
   const [open, setOpen] = createSignal(false);
   // the bundled templates, validated once against the editor's catalog; broken ones are left out
-  const templates: Template[] = loadBundledTemplates(props.editor.catalog).flatMap((r) => (r.ok ? [r.template] : []));
+  const templates: Template[] = loadBundledTemplates(props.editor.catalog).flatMap((r) =>
+    r.ok ? [r.template] : [],
+  );
   return (
     <>
       <button type="button" onClick={() => setOpen(true)} aria-haspopup="dialog">
         Templates
       </button>
-      <button type="button" onClick={() => void copyShareLink(props.editor)} title="Copy a link that holds this graph">
+      <button
+        type="button"
+        onClick={() => void copyShareLink(props.editor)}
+        title="Copy a link that holds this graph"
+      >
         Copy link
       </button>
-      <button type="button" onClick={() => downloadDocument(props.editor)} title="Download as .shapeflow.json">
+      <button
+        type="button"
+        onClick={() => downloadDocument(props.editor)}
+        title="Download as .shapeflow.json"
+      >
         Download
       </button>
       <Show when={open()}>

@@ -12,10 +12,23 @@ export function Thumbnail(props: {
   marks?: ReadonlyMap<NodeId, DiffMark>;
   label: string;
 }) {
-  const geometry = () => thumbnailGeometry(props.doc, props.catalog, { width: props.width ?? 240, height: props.height ?? 140 }, props.marks);
+  const geometry = () =>
+    thumbnailGeometry(
+      props.doc,
+      props.catalog,
+      { width: props.width ?? 240, height: props.height ?? 140 },
+      props.marks,
+    );
   return (
-    <svg class="gallery-thumb" viewBox={`0 0 ${geometry().width} ${geometry().height}`} role="img" aria-label={props.label}>
-      <For each={geometry().lines}>{(l) => <line class="gallery-thumb-edge" x1={l.x1} y1={l.y1} x2={l.x2} y2={l.y2} />}</For>
+    <svg
+      class="gallery-thumb"
+      viewBox={`0 0 ${geometry().width} ${geometry().height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      <For each={geometry().lines}>
+        {(l) => <line class="gallery-thumb-edge" x1={l.x1} y1={l.y1} x2={l.x2} y2={l.y2} />}
+      </For>
       <For each={geometry().boxes}>
         {(b) => (
           <rect

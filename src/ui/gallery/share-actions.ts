@@ -4,14 +4,26 @@
  * message, and the open document stays as it was.
  */
 import { saveDocument, type GraphDocument } from '../../graph/index.ts';
-import { decodeLink, exportFile, importFile, isShareLink, type RunConfig, ShareError, shareLink } from '../../templates/share.ts';
+import {
+  decodeLink,
+  exportFile,
+  importFile,
+  isShareLink,
+  type RunConfig,
+  ShareError,
+  shareLink,
+} from '../../templates/share.ts';
 import type { Editor } from '../state/editor.ts';
 
 /** Replace the open document by `doc` (already validated); false, with a message, if the store refuses it. */
 export function openDocument(editor: Editor, doc: GraphDocument, what: string): boolean {
   const result = editor.store.load(saveDocument(doc));
   if (!result.ok) {
-    editor.notify('error', `Could not open ${what}. Your graph is unchanged.`, result.errors.map((e) => `${e.path}: ${e.message}`));
+    editor.notify(
+      'error',
+      `Could not open ${what}. Your graph is unchanged.`,
+      result.errors.map((e) => `${e.path}: ${e.message}`),
+    );
     return false;
   }
   editor.setSelection([]);
@@ -21,11 +33,18 @@ export function openDocument(editor: Editor, doc: GraphDocument, what: string): 
 }
 
 function report(editor: Editor, error: ShareError): void {
-  editor.notify('error', error.message, error.errors.slice(0, 8).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)));
+  editor.notify(
+    'error',
+    error.message,
+    error.errors.slice(0, 8).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)),
+  );
 }
 
 /** Put a link to the open document on the clipboard (the file is offered when it is too large). */
-export async function copyShareLink(editor: Editor, options: { run?: RunConfig; seed?: number } = {}): Promise<string | ShareError> {
+export async function copyShareLink(
+  editor: Editor,
+  options: { run?: RunConfig; seed?: number } = {},
+): Promise<string | ShareError> {
   const link = shareLink(location.href, { doc: editor.doc(), ...options });
   if (link instanceof ShareError) {
     report(editor, link);
@@ -48,7 +67,11 @@ export function openShareLink(editor: Editor, url: string): boolean {
     report(editor, opened);
     return false;
   }
-  return openDocument(editor, opened.doc, `“${opened.doc.meta.title}” from a link (a copy: the sender’s graph is untouched)`);
+  return openDocument(
+    editor,
+    opened.doc,
+    `“${opened.doc.meta.title}” from a link (a copy: the sender’s graph is untouched)`,
+  );
 }
 
 /** At start-up: open the link in the page's address, if there is one, then drop it from the address bar. */
