@@ -14,14 +14,20 @@ const dims = (t: TensorType | null) => (t ? `[${t.dims.join(', ')}]` : 'unknown'
 
 export function DiffView(props: { before: GraphDocument; after: GraphDocument; catalog: Catalog }) {
   const diff = createMemo(() => diffDocuments(props.before, props.after, props.catalog));
+  // a node whose inputs were re-wired counts as changed, on the side where its edge is
   const marksBefore = createMemo(
-    () => new Map<NodeId, DiffMark>(diff().removed.map((id) => [id, 'removed'])),
+    () =>
+      new Map<NodeId, DiffMark>([
+        ...diff().edges.removed.map((e): [NodeId, DiffMark] => [e.to.node, 'changed']),
+        ...diff().removed.map((id): [NodeId, DiffMark] => [id, 'removed']),
+      ]),
   );
   const marksAfter = createMemo(
     () =>
       new Map<NodeId, DiffMark>([
-        ...diff().added.map((id): [NodeId, DiffMark] => [id, 'added']),
+        ...diff().edges.added.map((e): [NodeId, DiffMark] => [e.to.node, 'changed']),
         ...diff().changed.map((c): [NodeId, DiffMark] => [c.id, 'changed']),
+        ...diff().added.map((id): [NodeId, DiffMark] => [id, 'added']),
       ]),
   );
   const changes = createMemo(() => describeDiff({ ...diff(), shapes: [] }));

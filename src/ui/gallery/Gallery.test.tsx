@@ -124,9 +124,11 @@ describe('the diff view', () => {
     expect([...left.querySelectorAll('.mark-removed')].map((r) => r.getAttribute('data-node'))).toEqual([
       'node:relu2',
     ]);
+    // fc1 and fc2 changed params; fc3 gets a new input edge
     expect([...right.querySelectorAll('.mark-changed')].map((r) => r.getAttribute('data-node'))).toEqual([
       'node:fc1',
       'node:fc2',
+      'node:fc3',
     ]);
     const text = root.textContent ?? '';
     expect(text).toContain('− node:relu2');
