@@ -47,7 +47,7 @@ interface NodeRecord {
   info: NodeInference;
   /** symbol constraints the rule made, as flat pairs, replayed by later sweeps */
   constraints: Dim[];
-  /** symbols the rule read and what they resolved to, as flat pairs */
+  /** symbols the rule read, what they resolved to and who bound them, as flat triples */
   reads: Dim[];
 }
 
@@ -115,6 +115,14 @@ export function sameInference(a: NodeInference | undefined, b: NodeInference): b
     samePorts(a.inputs, b.inputs) &&
     sameDiagnostics(a.diagnostics, b.diagnostics)
   );
+}
+
+/** An explanation with lines appended (a broadcast explanation keeps its structure). */
+function withNotes(explanation: Diagnostic['explanation'], notes: string[]): Diagnostic['explanation'] {
+  const extra = `Symbols here: ${notes.join('; ')}.`;
+  if (explanation === undefined) return extra;
+  if (typeof explanation === 'string') return `${explanation}\n${extra}`;
+  return { ...explanation, text: `${explanation.text}\n${extra}` };
 }
 
 /** Type and id, not the label: a rename is cosmetic and must not change inference. */
@@ -227,13 +235,34 @@ export class ShapeInference {
 
   private readsChanged(rec: NodeRecord): boolean {
     const r = rec.reads;
-    for (let i = 0; i < r.length; i += 2) if (this.table.resolve(r[i]) !== r[i + 1]) return true;
+    for (let i = 0; i < r.length; i += 3) {
+      if (this.table.resolve(r[i]) !== r[i + 1] || this.boundBy(r[i]) !== r[i + 2]) return true;
+    }
     return false;
+  }
+
+  /** Who bound a symbol to its size; '' for nobody (kept as a Dim in the reads list). */
+  private boundBy(symbol: Dim): string {
+    return typeof symbol === 'string' ? (this.table.boundBy(symbol) ?? '') : '';
   }
 
   private replay(rec: NodeRecord): void {
     const c = rec.constraints;
-    for (let i = 0; i < c.length; i += 2) this.table.unify(c[i], c[i + 1]);
+    for (let i = 0; i < c.length; i += 2) this.table.unify(c[i], c[i + 1], rec.info.id);
+  }
+
+  /** "d = 784 (bound by Linear (node:fc))" for each symbol this node saw as a size. */
+  private bindingNotes(rec: NodeRecord, index: DocumentIndex): string[] {
+    const notes: string[] = [];
+    const r = rec.reads;
+    for (let i = 0; i < r.length; i += 3) {
+      const symbol = r[i] as string;
+      const by = (r[i + 2] || undefined) as NodeId | undefined;
+      if (typeof r[i + 1] !== 'number' || !by || by === rec.info.id) continue;
+      const note = `${symbol} = ${r[i + 1]} (bound by ${describeNode(index.nodes.get(by), by)})`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+    return notes;
   }
 
   private sourceFor(node: GraphNode, port: PortDef, index: DocumentIndex, records: Map<NodeId, NodeRecord>): InputSource {
@@ -259,14 +288,14 @@ export class ShapeInference {
         if (rec.constraints === NO_DIMS) rec.constraints = [];
         rec.constraints.push(a, b);
       }
-      return this.table.unify(a, b);
+      return this.table.unify(a, b, rec?.info.id);
     },
     resolve: (d) => {
       const r = this.table.resolve(d);
       const rec = this.evaluating;
       if (typeof d === 'string' && rec) {
         if (rec.reads === NO_DIMS) rec.reads = [];
-        rec.reads.push(d, r);
+        rec.reads.push(d, r, this.boundBy(d));
       }
       return r;
     },
@@ -367,8 +396,10 @@ export class ShapeInference {
     }
     if (errors.length > 0) {
       info.status = 'error';
+      const notes = this.bindingNotes(rec, index);
       for (const issue of errors) {
         const d = toDiagnostic({ ...issue, severity: 'error' }, node, index, this.catalog);
+        if (notes.length > 0) d.explanation = withNotes(d.explanation, notes);
         const inner = this.issueSources.get(issue);
         if (inner) d.innerNodeId = inner;
         info.diagnostics.push(d);
@@ -426,7 +457,7 @@ export class ShapeInference {
       };
       const rec = this.evaluate(node, index, inner, exposed);
       for (let i = 0; i < rec.constraints.length; i += 2) ctx.unify(rec.constraints[i], rec.constraints[i + 1]);
-      for (let i = 0; i < rec.reads.length; i += 2) ctx.resolve(rec.reads[i]);
+      for (let i = 0; i < rec.reads.length; i += 3) ctx.resolve(rec.reads[i]);
       inner.set(id, rec);
     }
     const issues: ShapeIssue[] = [];

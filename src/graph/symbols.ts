@@ -8,6 +8,8 @@ import type { Dim } from '../nodes/types.ts';
 export class SymbolTable {
   private parent = new Map<string, string>();
   private size = new Map<string, number>();
+  /** class representative → who bound it to its size (a node id), for explanations */
+  private binder = new Map<string, string>();
 
   private find(s: string): string {
     let root = s;
@@ -28,8 +30,8 @@ export class SymbolTable {
     return this.size.get(root) ?? root;
   }
 
-  /** Make a and b equal; false when they are two different sizes. */
-  unify(a: Dim, b: Dim): boolean {
+  /** Make a and b equal; false when they are two different sizes. `by` says who asked. */
+  unify(a: Dim, b: Dim, by?: string): boolean {
     const ra = this.resolve(a);
     const rb = this.resolve(b);
     if (ra === rb) return true;
@@ -42,8 +44,15 @@ export class SymbolTable {
     const symbol = (typeof ra === 'string' ? ra : rb) as string;
     const value = (typeof ra === 'number' ? ra : rb) as number;
     if (!this.parent.has(symbol)) this.parent.set(symbol, symbol);
-    this.size.set(this.find(symbol), value);
+    const root = this.find(symbol);
+    this.size.set(root, value);
+    if (by !== undefined) this.binder.set(root, by);
     return true;
+  }
+
+  /** Who bound a symbol to its size (the id given to `unify`), if it has one. */
+  boundBy(symbol: string): string | undefined {
+    return this.parent.has(symbol) ? this.binder.get(this.find(symbol)) : undefined;
   }
 
   /** Every symbol that was unified with something, and what it resolves to. */
@@ -58,6 +67,7 @@ export class SymbolTable {
 
   clear(): void {
     this.parent.clear();
+    this.binder.clear();
     this.size.clear();
   }
 }

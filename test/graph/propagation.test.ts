@@ -102,6 +102,7 @@ describe('propagation', () => {
     expect(store.typeOf(id('y'))?.outputs.output?.dims).toEqual(['N', 784]);
     const [d] = store.typeOf(id('fc_small'))?.diagnostics ?? [];
     expect(d.message).toBe('mat1 and mat2 shapes cannot be multiplied (Nx784 and 100x10)');
+    expect(d.explanation).toContain('Symbols here: d = 784 (bound by Linear (node:fc)).');
     // unbinding: the first Linear goes, so d is free again and the second one binds it to 100
     store.apply({ kind: 'removeNode', id: id('fc') });
     expect(store.typeOf(id('fc_small'))?.status).toBe('ok');

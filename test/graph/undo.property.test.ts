@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EditError, GraphStore, inferShapes } from '../../src/graph/index.ts';
+import { type Diagnostic, EditError, GraphStore, inferShapes } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { baseDocument, editFromSeed, editSeed } from './random-edits.ts';
 
@@ -59,10 +59,8 @@ describe('random edit sequences', () => {
           for (const node of store.doc.nodes) {
             const a = store.typeOf(node.id);
             const b = full.nodes.get(node.id);
-            expect({ ...a, diagnostics: a?.diagnostics.map((d) => d.message) }).toEqual({
-              ...b,
-              diagnostics: b?.diagnostics.map((d) => d.message),
-            });
+            const summary = (d: Diagnostic) => [d.severity, d.code, d.message, JSON.stringify(d.explanation ?? null)];
+            expect({ ...a, diagnostics: a?.diagnostics.map(summary) }).toEqual({ ...b, diagnostics: b?.diagnostics.map(summary) });
           }
         }
       }),
