@@ -64,17 +64,21 @@ export const Conv2d = defineNode({
         },
       );
     }
-    const h = x.dims[rank - 2];
-    const w = x.dims[rank - 1];
-    if (typeof h === 'number' && typeof w === 'number') {
-      const padded = [h + 2 * ph, w + 2 * pw];
-      const reach = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
-      if (padded[0] < reach[0] || padded[1] < reach[1]) {
-        return fail(
-          'kernel_size',
-          `Calculated padded input size per channel: (${padded[0]} x ${padded[1]}). Kernel size: (${reach[0]} x ${reach[1]}). Kernel size can't be greater than actual input size`,
-        );
-      }
+    // the channel unification may have just bound a symbol that H or W also use
+    const h = ctx.resolve(x.dims[rank - 2]);
+    const w = ctx.resolve(x.dims[rank - 1]);
+    const pad = (d: Dim, p: number): Dim => (typeof d === 'number' ? d + 2 * p : p === 0 ? d : `${d}+${2 * p}`);
+    const padded = [pad(h, ph), pad(w, pw)];
+    const reach = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
+    // PyTorch checks both spatial dims; a symbolic one is taken to be large enough
+    if (
+      (typeof padded[0] === 'number' && padded[0] < reach[0]) ||
+      (typeof padded[1] === 'number' && padded[1] < reach[1])
+    ) {
+      return fail(
+        'kernel_size',
+        `Calculated padded input size per channel: (${padded[0]} x ${padded[1]}). Kernel size: (${reach[0]} x ${reach[1]}). Kernel size can't be greater than actual input size`,
+      );
     }
     const spatial = [convOut(h, kh, sh, ph, dh), convOut(w, kw, sw, pw, dw)];
     return [{ dtype: 'float32', dims: [...x.dims.slice(0, rank - 3), cout, ...spatial] }];
