@@ -55,12 +55,15 @@ export interface DocumentDiff {
 /** Structural equality of JSON-like values (param values, subgraphs). */
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) => Object.hasOwn(b, k) && equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
 
 function paramChanges(a: GraphNode, b: GraphNode): ParamChange[] {
@@ -71,10 +74,19 @@ function paramChanges(a: GraphNode, b: GraphNode): ParamChange[] {
 }
 
 function nodeChange(a: GraphNode, b: GraphNode): NodeChange | null {
-  const change: NodeChange = { id: b.id, type: b.type, params: paramChanges(a, b), subgraphChanged: !equal(a.subgraph, b.subgraph) };
+  const change: NodeChange = {
+    id: b.id,
+    type: b.type,
+    params: paramChanges(a, b),
+    subgraphChanged: !equal(a.subgraph, b.subgraph),
+  };
   if (a.type !== b.type) change.typeBefore = a.type;
   if (a.label !== b.label) change.label = { before: a.label, after: b.label };
-  const differs = change.typeBefore !== undefined || change.params.length > 0 || change.label !== undefined || change.subgraphChanged;
+  const differs =
+    change.typeBefore !== undefined ||
+    change.params.length > 0 ||
+    change.label !== undefined ||
+    change.subgraphChanged;
   return differs ? change : null;
 }
 
@@ -120,9 +132,22 @@ export function diffDocuments(before: GraphDocument, after: GraphDocument, catal
     removed: before.edges.filter((e) => !edgesAfter.has(edgeKey(e))),
   };
   const metaKeys = new Set([...Object.keys(before.meta), ...Object.keys(after.meta)]);
-  const meta = [...metaKeys].filter((k) => !equal((before.meta as unknown as Record<string, unknown>)[k], (after.meta as unknown as Record<string, unknown>)[k]));
+  const meta = [...metaKeys].filter(
+    (k) =>
+      !equal(
+        (before.meta as unknown as Record<string, unknown>)[k],
+        (after.meta as unknown as Record<string, unknown>)[k],
+      ),
+  );
   const shapes = catalog ? shapeChanges(before, after, catalog) : [];
-  const same = added.length + removed.length + changed.length + edges.added.length + edges.removed.length + meta.length === 0;
+  const same =
+    added.length +
+      removed.length +
+      changed.length +
+      edges.added.length +
+      edges.removed.length +
+      meta.length ===
+    0;
   return { added, removed, changed, moved, edges, shapes, meta, same };
 }
 

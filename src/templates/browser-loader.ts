@@ -5,7 +5,10 @@
 import type { Catalog } from '../nodes/index.ts';
 import { parseTemplate, type TemplateResult } from './template.ts';
 
-const modules = import.meta.glob('/templates/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;
+const modules = import.meta.glob('/templates/*.json', { eager: true, import: 'default' }) as Record<
+  string,
+  unknown
+>;
 
 /** template name → its parsed JSON (not yet validated) */
 export const bundledTemplateValues: Record<string, unknown> = Object.fromEntries(

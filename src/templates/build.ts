@@ -47,7 +47,9 @@ export class GraphBuilder {
   node(type: string, params: Params = {}, options: { label?: string; stem?: string } = {}): NodeHandle {
     const def = this.catalog.get(type);
     const full = def ? { ...(defaultsOf(def) as Params), ...params } : { ...params };
-    const id = this.freshId(options.stem ?? (options.label && /[a-z]/i.test(options.label) ? options.label : type));
+    const id = this.freshId(
+      options.stem ?? (options.label && /[a-z]/i.test(options.label) ? options.label : type),
+    );
     const node: GraphNode = { id, type, params: full, position: { x: 0, y: 0 } };
     // module paths made of indices only ('3', '0.1') say nothing on the canvas
     if (options.label && /[a-z]/i.test(options.label)) node.label = options.label;
@@ -64,7 +66,12 @@ export class GraphBuilder {
   /**
    * A node fed by its inputs: one source into 'input', or a map of port → source.
    */
-  apply(type: string, inputs: Source | Record<string, Source>, params: Params = {}, label?: string): NodeHandle {
+  apply(
+    type: string,
+    inputs: Source | Record<string, Source>,
+    params: Params = {},
+    label?: string,
+  ): NodeHandle {
     const handle = this.node(type, params, { label });
     if (isSource(inputs)) this.wire(inputs, handle);
     else for (const [port, src] of Object.entries(inputs)) this.wire(src, handle, port);
@@ -85,7 +92,11 @@ export class GraphBuilder {
   }
 
   private freshId(stem: string): NodeId {
-    const clean = stem.toLowerCase().replace(/[^a-z0-9_.]+/g, '_').replace(/^_|_$/g, '') || 'n';
+    const clean =
+      stem
+        .toLowerCase()
+        .replace(/[^a-z0-9_.]+/g, '_')
+        .replace(/^_|_$/g, '') || 'n';
     const count = (this.stems.get(clean) ?? 0) + 1;
     this.stems.set(clean, count);
     return `node:${count === 1 ? clean : `${clean}_${count}`}`;
@@ -106,12 +117,16 @@ export class GraphBuilder {
       }
     }
     const columns = new Map<number, GraphNode[]>();
-    for (const n of this.nodes) columns.set(depth.get(n.id) ?? 0, [...(columns.get(depth.get(n.id) ?? 0) ?? []), n]);
+    for (const n of this.nodes)
+      columns.set(depth.get(n.id) ?? 0, [...(columns.get(depth.get(n.id) ?? 0) ?? []), n]);
     const tallest = Math.max(1, ...[...columns.values()].map((c) => c.length));
     const band = tallest * LAYOUT.row + LAYOUT.bandGap;
     for (const [d, column] of columns) {
       column.forEach((n, i) => {
-        n.position = { x: (d % LAYOUT.columns) * LAYOUT.column, y: Math.floor(d / LAYOUT.columns) * band + i * LAYOUT.row };
+        n.position = {
+          x: (d % LAYOUT.columns) * LAYOUT.column,
+          y: Math.floor(d / LAYOUT.columns) * band + i * LAYOUT.row,
+        };
       });
     }
   }

@@ -9,8 +9,15 @@
  * or a row with no node, fails the case.
  */
 import type { CaseResult, RefCase } from '../engine/conformance/types.ts';
-import { type GraphDocument, type GraphNode, inferShapes, loadDocument, type NodeId, type NodeInference } from '../graph/index.ts';
-import { type Catalog, catalog as defaultCatalog, type Dim } from '../nodes/index.ts';
+import {
+  type GraphDocument,
+  type GraphNode,
+  inferShapes,
+  loadDocument,
+  type NodeId,
+  type NodeInference,
+} from '../graph/index.ts';
+import { type Catalog, type Dim, catalog as defaultCatalog } from '../nodes/index.ts';
 import { readTemplateText } from './node-loader.ts';
 import { isModelNode, pytorchModuleClass } from './pytorch.ts';
 
@@ -61,7 +68,8 @@ export function executionOrder(doc: Pick<GraphDocument, 'nodes' | 'edges'>): Nod
   const order: NodeId[] = [];
   while (ready.length > 0) {
     let best = 0;
-    for (let i = 1; i < ready.length; i++) if ((position.get(ready[i]) ?? 0) < (position.get(ready[best]) ?? 0)) best = i;
+    for (let i = 1; i < ready.length; i++)
+      if ((position.get(ready[i]) ?? 0) < (position.get(ready[best]) ?? 0)) best = i;
     const [id] = ready.splice(best, 1);
     order.push(id);
     for (const to of next.get(id) ?? []) {
@@ -74,13 +82,17 @@ export function executionOrder(doc: Pick<GraphDocument, 'nodes' | 'edges'>): Nod
 }
 
 const show = (dims: readonly Dim[] | null | undefined) => (dims ? `[${dims.join(', ')}]` : 'none');
-const sameDims = (a: readonly Dim[] | null | undefined, b: readonly number[]) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
+const sameDims = (a: readonly Dim[] | null | undefined, b: readonly number[]) =>
+  !!a && a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The template with its first float input set to the case's input shape. */
 function withInputShape(doc: GraphDocument, shape: number[]): GraphDocument | string {
   const input = doc.nodes.find((n) => n.type === 'Input' && n.params.dtype !== 'int32');
   if (!input) return 'the template has no float Input node';
-  return { ...doc, nodes: doc.nodes.map((n) => (n === input ? { ...n, params: { ...n.params, shape } } : n)) };
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => (n === input ? { ...n, params: { ...n.params, shape } } : n)),
+  };
 }
 
 function firstPort(ports: Record<string, { dims: Dim[] } | null>): Dim[] | null {
@@ -99,17 +111,23 @@ function compareLayers(rows: LayerRow[], nodes: { node: GraphNode; info: NodeInf
       }
       at++;
     }
-    if (at === nodes.length) return `layer ${row.name} (${row.type}): no matching node after ${nodes[start - 1]?.node.id ?? 'the input'}`;
+    if (at === nodes.length)
+      return `layer ${row.name} (${row.type}): no matching node after ${nodes[start - 1]?.node.id ?? 'the input'}`;
     const { node, info } = nodes[at++];
     const where = `layer ${row.name} (${row.type}) ↔ ${node.id}`;
     const input = firstPort(info.inputs);
     const output = firstPort(info.outputs);
-    if (!sameDims(input, row.input_shape)) return `${where}: input ${show(input)}, expected ${show(row.input_shape)}`;
-    if (!sameDims(output, row.output_shape)) return `${where}: output ${show(output)}, expected ${show(row.output_shape)}`;
-    if (info.paramCount !== row.params) return `${where}: ${info.paramCount} parameters, expected ${row.params}`;
+    if (!sameDims(input, row.input_shape))
+      return `${where}: input ${show(input)}, expected ${show(row.input_shape)}`;
+    if (!sameDims(output, row.output_shape))
+      return `${where}: output ${show(output)}, expected ${show(row.output_shape)}`;
+    if (info.paramCount !== row.params)
+      return `${where}: ${info.paramCount} parameters, expected ${row.params}`;
   }
   const extra = nodes.slice(at).find((x) => x.info.paramCount > 0);
-  return extra ? `the graph has ${extra.node.type} ${extra.node.id} with parameters after the last layer` : null;
+  return extra
+    ? `the graph has ${extra.node.type} ${extra.node.id} with parameters after the last layer`
+    : null;
 }
 
 /** Run one `architectures` case against its template. */
@@ -120,8 +138,10 @@ export function runArchitectureCase(raw: RefCase, catalog: Catalog = defaultCata
   if (!name) return { id: c.id, ok: false, unsupported: true, message: `no template builds ${c.id}` };
   // the graph alone matters here: the document loader, not the template's metadata checks
   const text = readTemplateText(name);
-  const loaded = typeof text === 'string' ? loadDocument(text, catalog) : { ok: false as const, errors: [text] };
-  if (!loaded.ok) return fail(`template ${name} does not load: ${loaded.errors[0].path} ${loaded.errors[0].message}`);
+  const loaded =
+    typeof text === 'string' ? loadDocument(text, catalog) : { ok: false as const, errors: [text] };
+  if (!loaded.ok)
+    return fail(`template ${name} does not load: ${loaded.errors[0].path} ${loaded.errors[0].message}`);
   const doc = withInputShape(loaded.doc, c.input_shape);
   if (typeof doc === 'string') return fail(`template ${name}: ${doc}`);
   const inference = inferShapes(doc, catalog);
@@ -136,7 +156,8 @@ export function runArchitectureCase(raw: RefCase, catalog: Catalog = defaultCata
   if (layerProblem) return fail(layerProblem);
   const last = model[model.length - 1];
   const output = last && firstPort(last.info.outputs);
-  if (!sameDims(output, c.output_shape)) return fail(`model output ${show(output)}, expected ${show(c.output_shape)}`);
+  if (!sameDims(output, c.output_shape))
+    return fail(`model output ${show(output)}, expected ${show(c.output_shape)}`);
   const total = model.reduce((n, x) => n + x.info.paramCount, 0);
   if (total !== c.total_params) return fail(`${total} parameters in all, expected ${c.total_params}`);
   return { id: c.id, ok: true };

@@ -29,7 +29,9 @@ export function readTemplateText(name: string, dir = TEMPLATES_DIR): string | Lo
 /** Load and validate one template by name. */
 export function loadTemplateFile(name: string, catalog: Catalog, dir = TEMPLATES_DIR): TemplateResult {
   const text = readTemplateText(name, dir);
-  return typeof text === 'string' ? templateFromText(name, text, catalog) : { ok: false, name, errors: [text] };
+  return typeof text === 'string'
+    ? templateFromText(name, text, catalog)
+    : { ok: false, name, errors: [text] };
 }
 
 /** Every template in the folder, each validated (failures included, never thrown). */

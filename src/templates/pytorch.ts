@@ -33,7 +33,15 @@ const FUNCTIONAL: ReadonlySet<string> = new Set([
 const RENAMED: Readonly<Record<string, string>> = { MultiHeadAttention: 'MultiheadAttention' };
 
 /** Node groups outside the model itself (data, losses, training machinery). */
-const NOT_MODEL_GROUPS: ReadonlySet<string> = new Set(['sources', 'losses', 'optimizers', 'schedulers', 'evaluators', 'metrics', 'training']);
+const NOT_MODEL_GROUPS: ReadonlySet<string> = new Set([
+  'sources',
+  'losses',
+  'optimizers',
+  'schedulers',
+  'evaluators',
+  'metrics',
+  'training',
+]);
 
 /** The nn module class of a node type, or null when PyTorch would do it functionally. */
 export function pytorchModuleClass(type: string): string | null {

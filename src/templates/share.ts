@@ -123,10 +123,16 @@ function checkRun(run: unknown, seed: unknown): ShareError | null {
       return new ShareError('invalid_run', 'the link’s run config is not an object');
     }
     if (jsonDepth(run, LINK_LIMITS.runConfigDepth + 1) > LINK_LIMITS.runConfigDepth) {
-      return new ShareError('invalid_run', `the link’s run config nests deeper than ${LINK_LIMITS.runConfigDepth} levels`);
+      return new ShareError(
+        'invalid_run',
+        `the link’s run config nests deeper than ${LINK_LIMITS.runConfigDepth} levels`,
+      );
     }
     if (JSON.stringify(run).length > LINK_LIMITS.runConfigChars) {
-      return new ShareError('invalid_run', `the link’s run config is longer than ${LINK_LIMITS.runConfigChars} characters`);
+      return new ShareError(
+        'invalid_run',
+        `the link’s run config is longer than ${LINK_LIMITS.runConfigChars} characters`,
+      );
     }
   }
   if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)) {
@@ -139,7 +145,11 @@ function validate(value: unknown, catalog: Catalog, what: string): GraphDocument
   const loaded = parseDocument(value, catalog);
   if (loaded.ok) return loaded.doc;
   const first = loaded.errors[0];
-  return new ShareError('invalid_document', `${what} is not a valid Shapeflow graph: ${first.path ? `${first.path}: ` : ''}${first.message}`, loaded.errors);
+  return new ShareError(
+    'invalid_document',
+    `${what} is not a valid Shapeflow graph: ${first.path ? `${first.path}: ` : ''}${first.message}`,
+    loaded.errors,
+  );
 }
 
 function parseJson(text: string, what: string): unknown | ShareError {
@@ -167,7 +177,8 @@ function inflateCapped(data: Uint8Array, limit: number): Uint8Array | 'too_large
   });
   try {
     const step = 1024;
-    for (let i = 0; i < data.length; i += step) stream.push(data.subarray(i, i + step), i + step >= data.length);
+    for (let i = 0; i < data.length; i += step)
+      stream.push(data.subarray(i, i + step), i + step >= data.length);
     if (data.length === 0) stream.push(data, true);
   } catch {
     return over ? 'too_large' : null;
@@ -218,15 +229,28 @@ export function decodeLink(urlOrFragment: string, catalog: Catalog): SharedGraph
   if (typeof urlOrFragment !== 'string') return new ShareError('not_a_link', 'expected a link (text)');
   const fragment = urlOrFragment.slice(urlOrFragment.indexOf('#') + 1);
   if (!fragment.startsWith(LINK_PREFIX)) {
-    return new ShareError('not_a_link', `This is not a Shapeflow link: its fragment should start with '${LINK_PREFIX}'.`);
+    return new ShareError(
+      'not_a_link',
+      `This is not a Shapeflow link: its fragment should start with '${LINK_PREFIX}'.`,
+    );
   }
   // a little slack over what we hand out, for links made with other settings; no more
-  if (fragment.length > 2 * LINK_LIMITS.chars) return new ShareError('too_large', 'This link is longer than any Shapeflow link can be.');
+  if (fragment.length > 2 * LINK_LIMITS.chars)
+    return new ShareError('too_large', 'This link is longer than any Shapeflow link can be.');
   const bytes = fromBase64Url(fragment.slice(LINK_PREFIX.length));
-  if (!bytes) return new ShareError('corrupt_link', 'This link is damaged: it has characters a Shapeflow link never has (was it cut or edited?).');
+  if (!bytes)
+    return new ShareError(
+      'corrupt_link',
+      'This link is damaged: it has characters a Shapeflow link never has (was it cut or edited?).',
+    );
   const inflated = inflateCapped(bytes, LINK_LIMITS.inflatedBytes);
-  if (inflated === 'too_large') return new ShareError('too_large', 'This link unpacks to more data than a shared graph may hold.');
-  if (!inflated) return new ShareError('corrupt_link', 'This link is damaged: its data does not unpack (was it cut short?).');
+  if (inflated === 'too_large')
+    return new ShareError('too_large', 'This link unpacks to more data than a shared graph may hold.');
+  if (!inflated)
+    return new ShareError(
+      'corrupt_link',
+      'This link is damaged: its data does not unpack (was it cut short?).',
+    );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
@@ -253,7 +277,11 @@ export function decodeLink(urlOrFragment: string, catalog: Catalog): SharedGraph
 
 /** A file name for a document: its title, made safe, with the `.shapeflow.json` extension. */
 export function fileNameFor(doc: GraphDocument): string {
-  const stem = doc.meta.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const stem = doc.meta.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
   return `${stem || 'graph'}${FILE_EXTENSION}`;
 }
 
@@ -266,7 +294,10 @@ export function exportFile(doc: GraphDocument): { name: string; type: string; te
 export function importFile(text: string, catalog: Catalog, name = 'This file'): GraphDocument | ShareError {
   if (typeof text !== 'string') return new ShareError('json', `${name} is not text`);
   if (text.length > LINK_LIMITS.fileBytes) {
-    return new ShareError('too_large', `${name} is larger than ${LINK_LIMITS.fileBytes / 1_000_000} MB; a Shapeflow graph never is.`);
+    return new ShareError(
+      'too_large',
+      `${name} is larger than ${LINK_LIMITS.fileBytes / 1_000_000} MB; a Shapeflow graph never is.`,
+    );
   }
   const value = parseJson(text, name);
   return value instanceof ShareError ? value : validate(value, catalog, name);

@@ -23,7 +23,9 @@ export interface Template {
   doc: GraphDocument;
 }
 
-export type TemplateResult = { ok: true; template: Template } | { ok: false; name: string; errors: LoadError[] };
+export type TemplateResult =
+  | { ok: true; template: Template }
+  | { ok: false; name: string; errors: LoadError[] };
 
 /** The kinds a template's first tag names; the gallery groups by it. */
 export const TEMPLATE_KINDS = ['model', 'exercise'] as const;
@@ -37,7 +39,11 @@ function metadataErrors(meta: DocumentMeta & { teaches?: string; tags?: string[]
   if (!meta.teaches?.trim()) missing('teaches', 'a sentence on what it teaches (meta.teaches)');
   if (!meta.tags || meta.tags.length === 0) missing('tags', 'at least one tag');
   else if (!(TEMPLATE_KINDS as readonly string[]).includes(meta.tags[0])) {
-    errors.push({ code: 'schema', path: 'meta.tags[0]', message: `the first tag must be ${TEMPLATE_KINDS.join(' or ')}, got '${meta.tags[0]}'` });
+    errors.push({
+      code: 'schema',
+      path: 'meta.tags[0]',
+      message: `the first tag must be ${TEMPLATE_KINDS.join(' or ')}, got '${meta.tags[0]}'`,
+    });
   }
   return errors;
 }
@@ -58,7 +64,11 @@ export function templateFromText(name: string, text: string, catalog: Catalog): 
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, name, errors: [{ code: 'json', path: '', message: `not valid JSON: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      name,
+      errors: [{ code: 'json', path: '', message: `not valid JSON: ${(e as Error).message}` }],
+    };
   }
   return parseTemplate(name, value, catalog);
 }
@@ -78,7 +88,9 @@ export function searchTemplates(templates: readonly Template[], query: string): 
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return [...templates];
   return templates.filter((t) => {
-    const text = [t.name, t.meta.title, t.meta.description, t.meta.teaches, ...t.meta.tags].join(' ').toLowerCase();
+    const text = [t.name, t.meta.title, t.meta.description, t.meta.teaches, ...t.meta.tags]
+      .join(' ')
+      .toLowerCase();
     return words.every((w) => text.includes(w));
   });
 }

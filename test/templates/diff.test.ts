@@ -43,15 +43,27 @@ describe('diffDocuments', () => {
 
   it('lists added and removed nodes and the re-wiring around them', () => {
     const withDropout = structuredClone(mlp);
-    withDropout.nodes.push({ id: 'node:drop', type: 'Dropout', params: { p: 0.5, mode: 'train', seed: 0 }, position: { x: 0, y: 0 } });
+    withDropout.nodes.push({
+      id: 'node:drop',
+      type: 'Dropout',
+      params: { p: 0.5, mode: 'train', seed: 0 },
+      position: { x: 0, y: 0 },
+    });
     const edge = withDropout.edges.find((e) => e.from.node === 'node:relu1')!;
     edge.to = { node: 'node:drop', port: 'input' };
-    withDropout.edges.push({ id: 'edge:drop_fc2', from: { node: 'node:drop', port: 'output' }, to: { node: 'node:fc2', port: 'input' } });
+    withDropout.edges.push({
+      id: 'edge:drop_fc2',
+      from: { node: 'node:drop', port: 'output' },
+      to: { node: 'node:fc2', port: 'input' },
+    });
     const diff = diffDocuments(mlp, withDropout, catalog);
     expect(diff.added).toEqual(['node:drop']);
     expect(diff.removed).toEqual([]);
     expect(diff.edges.removed.map((e) => `${e.from.node}→${e.to.node}`)).toEqual(['node:relu1→node:fc2']);
-    expect(diff.edges.added.map((e) => `${e.from.node}→${e.to.node}`).sort()).toEqual(['node:drop→node:fc2', 'node:relu1→node:drop']);
+    expect(diff.edges.added.map((e) => `${e.from.node}→${e.to.node}`).sort()).toEqual([
+      'node:drop→node:fc2',
+      'node:relu1→node:drop',
+    ]);
     const back = diffDocuments(withDropout, mlp);
     expect(back.removed).toEqual(['node:drop']);
     expect(back.shapes).toEqual([]); // no catalog: no shape inference
@@ -67,7 +79,11 @@ describe('diffDocuments', () => {
   });
 
   it('compares two templates: post-norm and pre-norm Transformer layers differ in wiring, not in nodes', () => {
-    const diff = diffDocuments(template('transformer_encoder_post_norm'), template('transformer_encoder_pre_norm'), catalog);
+    const diff = diffDocuments(
+      template('transformer_encoder_post_norm'),
+      template('transformer_encoder_pre_norm'),
+      catalog,
+    );
     expect(diff.added).toEqual([]);
     expect(diff.removed).toEqual([]);
     expect(diff.edges.added.length).toBeGreaterThan(0);
@@ -81,6 +97,11 @@ describe('diffDocuments', () => {
     relu.type = 'Tanh';
     relu.label = 'squash';
     const [change] = diffDocuments(mlp, other).changed;
-    expect(change).toMatchObject({ id: 'node:relu1', type: 'Tanh', typeBefore: 'ReLU', label: { before: undefined, after: 'squash' } });
+    expect(change).toMatchObject({
+      id: 'node:relu1',
+      type: 'Tanh',
+      typeBefore: 'ReLU',
+      label: { before: undefined, after: 'squash' },
+    });
   });
 });

@@ -4,9 +4,24 @@ import { describe, expect, it } from 'vitest';
 import { type GraphDocument, inferShapes, parseDocument } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { listTemplateNames, loadTemplateFile } from '../../src/templates/node-loader.ts';
-import { decodeLink, encodeLinkFragment, importFile, LINK_PREFIX, ShareError, toBase64Url } from '../../src/templates/share.ts';
+import {
+  decodeLink,
+  encodeLinkFragment,
+  importFile,
+  LINK_PREFIX,
+  ShareError,
+  toBase64Url,
+} from '../../src/templates/share.ts';
 
-const SHARE_CODES = ['link_too_long', 'not_a_link', 'corrupt_link', 'too_large', 'json', 'invalid_document', 'invalid_run'];
+const SHARE_CODES = [
+  'link_too_long',
+  'not_a_link',
+  'corrupt_link',
+  'too_large',
+  'json',
+  'invalid_document',
+  'invalid_run',
+];
 
 /** The templates small enough to mutate thousands of times in seconds (the big ones repeat the same node kinds). */
 const templates: GraphDocument[] = listTemplateNames()
@@ -23,8 +38,15 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function locations(root: Json): { parent: Json[] | { [k: string]: Json }; key: string | number }[] {
   const out: { parent: Json[] | { [k: string]: Json }; key: string | number }[] = [];
   const walk = (x: Json) => {
-    if (Array.isArray(x)) x.forEach((v, i) => (out.push({ parent: x, key: i }), walk(v)));
-    else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) out.push({ parent: x, key: k }), walk(v);
+    const entries: [string | number, Json][] = Array.isArray(x)
+      ? x.map((v, i) => [i, v])
+      : x && typeof x === 'object'
+        ? Object.entries(x)
+        : [];
+    for (const [key, v] of entries) {
+      out.push({ parent: x as Json[] | { [k: string]: Json }, key });
+      walk(v);
+    }
   };
   walk(root);
   return out;
@@ -71,11 +93,17 @@ function mutate(doc: GraphDocument, steps: { at: number; kind: string; value: un
     else if (step.kind === 'delete') {
       if (Array.isArray(parent)) parent.splice(key as number, 1);
       else delete p[key];
-    } else if (step.kind === 'duplicate' && Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
+    } else if (step.kind === 'duplicate' && Array.isArray(parent))
+      parent.push(structuredClone(parent[key as number]));
     else if (step.kind === 'retarget') {
       // point an id or port somewhere else in the same document (dangling, self-loops, cycles)
-      const ids = places.filter((x) => typeof (x.parent as Record<string | number, Json>)[x.key] === 'string');
-      if (ids.length) p[key] = (ids[step.at % ids.length].parent as Record<string | number, Json>)[ids[step.at % ids.length].key];
+      const ids = places.filter(
+        (x) => typeof (x.parent as Record<string | number, Json>)[x.key] === 'string',
+      );
+      if (ids.length)
+        p[key] = (ids[step.at % ids.length].parent as Record<string | number, Json>)[
+          ids[step.at % ids.length].key
+        ];
     }
   }
   return root;
@@ -96,16 +124,20 @@ function expectTypedErrorOrValid(result: GraphDocument | ShareError): void {
 describe('fuzzing loaders with broken templates and random links', () => {
   it('6,000 random mutations of valid templates: a typed error or a valid document, through file and link', () => {
     fc.assert(
-      fc.property(fc.nat({ max: templates.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (which, steps) => {
-        const mutated = mutate(templates[which], steps);
-        expectTypedErrorOrValid(importFile(JSON.stringify(mutated), catalog));
-        // every fourth one also travels as a link (deflating is the slow part)
-        if (steps[0].at % 4 !== 0) return;
-        const fragment = encodeLinkFragment({ doc: mutated as unknown as GraphDocument });
-        if (fragment instanceof ShareError) return;
-        const opened = decodeLink(`#${fragment}`, catalog);
-        expectTypedErrorOrValid(opened instanceof ShareError ? opened : opened.doc);
-      }),
+      fc.property(
+        fc.nat({ max: templates.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (which, steps) => {
+          const mutated = mutate(templates[which], steps);
+          expectTypedErrorOrValid(importFile(JSON.stringify(mutated), catalog));
+          // every fourth one also travels as a link (deflating is the slow part)
+          if (steps[0].at % 4 !== 0) return;
+          const fragment = encodeLinkFragment({ doc: mutated as unknown as GraphDocument });
+          if (fragment instanceof ShareError) return;
+          const opened = decodeLink(`#${fragment}`, catalog);
+          expectTypedErrorOrValid(opened instanceof ShareError ? opened : opened.doc);
+        },
+      ),
       { numRuns: 6_000, seed: 8 },
     );
   }, 240_000);
@@ -114,7 +146,12 @@ describe('fuzzing loaders with broken templates and random links', () => {
     const asLink = fc.oneof(
       fc.uint8Array({ maxLength: 600 }).map((bytes) => `#${LINK_PREFIX}${toBase64Url(bytes)}`),
       // valid deflate streams of random JSON: past the decompression, into the validator
-      fc.jsonValue({ maxDepth: 4 }).map((v) => `#${LINK_PREFIX}${toBase64Url(deflateSync(new TextEncoder().encode(JSON.stringify({ doc: v, seed: v }))))}`),
+      fc
+        .jsonValue({ maxDepth: 4 })
+        .map(
+          (v) =>
+            `#${LINK_PREFIX}${toBase64Url(deflateSync(new TextEncoder().encode(JSON.stringify({ doc: v, seed: v }))))}`,
+        ),
       fc.string({ maxLength: 300 }).map((s) => `#${LINK_PREFIX}${s}`),
       fc.string({ maxLength: 300 }),
     );

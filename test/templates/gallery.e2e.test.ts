@@ -38,7 +38,9 @@ describe('the template gallery in Chromium', () => {
     await expect.poll(() => page.locator('.gallery-card').count()).toBeLessThan(count);
     await screenshot(page, 'gallery-search-attention');
     await page.locator('[data-template="vit_mnist"] .gallery-open').click();
-    expect(await page.evaluate(() => (window as unknown as { galleryOpened: string[] }).galleryOpened)).toEqual(['ViT on MNIST']);
+    expect(
+      await page.evaluate(() => (window as unknown as { galleryOpened: string[] }).galleryOpened),
+    ).toEqual(['ViT on MNIST']);
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -40,7 +40,11 @@ describe('base64url', () => {
 
 describe('links', () => {
   it('carry the document, the run config and the seed, behind the app’s address', () => {
-    const link = shareLink('https://shapeflow.example/app#old', { doc: mlp, run: { lr: 0.01, optimizer: 'Adam' }, seed: 42 });
+    const link = shareLink('https://shapeflow.example/app#old', {
+      doc: mlp,
+      run: { lr: 0.01, optimizer: 'Adam' },
+      seed: 42,
+    });
     if (link instanceof ShareError) throw link;
     expect(link.startsWith(`https://shapeflow.example/app#${LINK_PREFIX}`)).toBe(true);
     expect(isShareLink(link)).toBe(true);
@@ -56,7 +60,11 @@ describe('links', () => {
       return String.fromCharCode(48 + (state % 75));
     };
     for (let i = 0; i < 150; i++) {
-      big.nodes.push({ ...structuredClone(big.nodes[3]), id: `node:extra${i}`, label: Array.from({ length: 150 }, noise).join('') });
+      big.nodes.push({
+        ...structuredClone(big.nodes[3]),
+        id: `node:extra${i}`,
+        label: Array.from({ length: 150 }, noise).join(''),
+      });
     }
     const result = encodeLinkFragment({ doc: big });
     expect(result).toBeInstanceOf(ShareError);

@@ -7,7 +7,13 @@ import { loadBundledTemplates } from '../../src/templates/browser-loader.ts';
 import { buildTemplates } from '../../src/templates/defs/index.ts';
 import { formatTemplate } from '../../src/templates/format.ts';
 import { listTemplateNames, loadTemplateFile, TEMPLATES_DIR } from '../../src/templates/node-loader.ts';
-import { decodeLink, encodeLinkFragment, exportFile, importFile, ShareError } from '../../src/templates/share.ts';
+import {
+  decodeLink,
+  encodeLinkFragment,
+  exportFile,
+  importFile,
+  ShareError,
+} from '../../src/templates/share.ts';
 import { forkTemplate, searchTemplates, type Template } from '../../src/templates/template.ts';
 
 /** Templates that exist to show a warning: the diagnostic codes each must show. */
@@ -19,7 +25,8 @@ const names = listTemplateNames();
 
 function load(name: string): Template {
   const result = loadTemplateFile(name, catalog);
-  if (!result.ok) throw new Error(`${name}: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  if (!result.ok)
+    throw new Error(`${name}: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   return result.template;
 }
 
@@ -46,9 +53,14 @@ describe('every template', () => {
       const inference = inferShapes(doc, catalog);
       const problems = inference.diagnostics.filter((d) => d.severity !== 'info' || d.code === 'unconnected');
       const expected = INTENDED_WARNINGS[name] ?? [];
-      expect(problems.filter((d) => d.severity === 'error' || !expected.includes(d.code)).map((d) => `${d.nodeId}: ${d.message}`)).toEqual([]);
+      expect(
+        problems
+          .filter((d) => d.severity === 'error' || !expected.includes(d.code))
+          .map((d) => `${d.nodeId}: ${d.message}`),
+      ).toEqual([]);
       for (const code of expected) expect(problems.map((d) => d.code)).toContain(code);
-      for (const node of doc.nodes) expect(inference.nodes.get(node.id)?.status, node.id).toMatch(/^(ok|warning)$/);
+      for (const node of doc.nodes)
+        expect(inference.nodes.get(node.id)?.status, node.id).toMatch(/^(ok|warning)$/);
     });
 
     it('round-trips through a .shapeflow.json file and a link, deep-equal', () => {
@@ -56,7 +68,11 @@ describe('every template', () => {
       const file = exportFile(doc);
       expect(file.name.endsWith('.shapeflow.json')).toBe(true);
       expect(importFile(file.text, catalog)).toEqual(doc);
-      const fragment = encodeLinkFragment({ doc, run: { optimizer: 'SGD', lr: 0.1, batch_size: 64 }, seed: 7 });
+      const fragment = encodeLinkFragment({
+        doc,
+        run: { optimizer: 'SGD', lr: 0.1, batch_size: 64 },
+        seed: 7,
+      });
       if (fragment instanceof ShareError) {
         // only a graph too big for any link may refuse, and then it offers the file
         expect(fragment.code).toBe('link_too_long');

@@ -10,15 +10,30 @@ const linear = (fin: number, fout: number): Params => ({ in_features: fin, out_f
 
 export function softmaxSanity(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const logits = g.node('Input', { shape: ['N', 10], dtype: 'float32' }, { label: 'logits z', stem: 'logits' });
-  const shift = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'one constant per row c', stem: 'shift' });
+  const logits = g.node(
+    'Input',
+    { shape: ['N', 10], dtype: 'float32' },
+    { label: 'logits z', stem: 'logits' },
+  );
+  const shift = g.node(
+    'Input',
+    { shape: ['N', 1], dtype: 'float32' },
+    { label: 'one constant per row c', stem: 'shift' },
+  );
   const p = g.apply('Softmax', logits, { dim: 1 }, 'softmax(z)');
-  const shifted = g.apply('Softmax', g.apply('Add', { a: logits, b: shift }, {}, 'z + c'), { dim: 1 }, 'softmax(z + c)');
+  const shifted = g.apply(
+    'Softmax',
+    g.apply('Add', { a: logits, b: shift }, {}, 'z + c'),
+    { dim: 1 },
+    'softmax(z + c)',
+  );
   g.apply('Sub', { a: p, b: shifted }, {}, 'difference (all ≈ 0)');
   return g.document({
     title: 'Softmax sanity check',
-    description: 'Softmax over the ten logits of each row, next to the softmax of the same logits shifted by a per-row constant; their difference.',
-    teaches: 'In live mode: every row of softmax(z) is positive and sums to 1, and adding the same constant to a row changes nothing (the difference is 0) — the fact the stable implementation relies on. Try dim 0: columns sum to 1 instead.',
+    description:
+      'Softmax over the ten logits of each row, next to the softmax of the same logits shifted by a per-row constant; their difference.',
+    teaches:
+      'In live mode: every row of softmax(z) is positive and sums to 1, and adding the same constant to a row changes nothing (the difference is 0) — the fact the stable implementation relies on. Try dim 0: columns sum to 1 instead.',
     tags: ['exercise', 'softmax', 'probabilities', 'basics'],
     symbols: { N: 4 },
   });
@@ -33,8 +48,10 @@ export function softmaxCeGradient(c: Catalog): GraphDocument {
   g.apply('CrossEntropyLoss', { input: logits, target: y }, { reduction: 'sum' }, 'loss = −Σ log p_y');
   return g.document({
     title: 'Gradient of softmax cross-entropy = p − y',
-    description: 'Logits from a Linear layer go to cross-entropy (sum reduction); a Softmax node beside it shows p.',
-    teaches: 'Step the backward pass to the logits: the gradient arriving there is exactly p − onehot(y) (divided by N with mean reduction) — compare it with the Softmax node’s values row by row.',
+    description:
+      'Logits from a Linear layer go to cross-entropy (sum reduction); a Softmax node beside it shows p.',
+    teaches:
+      'Step the backward pass to the logits: the gradient arriving there is exactly p − onehot(y) (divided by N with mean reduction) — compare it with the Softmax node’s values row by row.',
     tags: ['exercise', 'gradients', 'softmax', 'cross-entropy', 'backward'],
     symbols: { N: 4 },
   });
@@ -42,14 +59,25 @@ export function softmaxCeGradient(c: Catalog): GraphDocument {
 
 export function firstIterationLoss(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 1, 28, 28], dtype: 'float32' }, { label: 'images', stem: 'images' });
-  const logits = g.chain(x, [['Flatten'], ['Linear', linear(784, 64)], ['ReLU'], ['Linear', linear(64, 10), 'logits (10 classes)']]);
+  const x = g.node(
+    'Input',
+    { shape: ['N', 1, 28, 28], dtype: 'float32' },
+    { label: 'images', stem: 'images' },
+  );
+  const logits = g.chain(x, [
+    ['Flatten'],
+    ['Linear', linear(784, 64)],
+    ['ReLU'],
+    ['Linear', linear(64, 10), 'logits (10 classes)'],
+  ]);
   const y = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
   g.apply('CrossEntropyLoss', { input: logits, target: y }, {}, 'loss ≈ ln 10 = 2.303');
   return g.document({
     title: 'First-iteration loss ≈ ln C',
-    description: 'A freshly initialised classifier over C = 10 classes: its logits are small, its predictions near uniform.',
-    teaches: 'Before any training the loss should be close to ln C (ln 10 ≈ 2.303): p ≈ 1/C for every class. A first loss far from it means a bug — wrong labels, a scale error, a missing softmax or a doubled one.',
+    description:
+      'A freshly initialised classifier over C = 10 classes: its logits are small, its predictions near uniform.',
+    teaches:
+      'Before any training the loss should be close to ln C (ln 10 ≈ 2.303): p ≈ 1/C for every class. A first loss far from it means a bug — wrong labels, a scale error, a missing softmax or a doubled one.',
     tags: ['exercise', 'debugging', 'cross-entropy', 'initialisation'],
     symbols: { N: 64 },
   });
@@ -57,13 +85,30 @@ export function firstIterationLoss(c: Catalog): GraphDocument {
 
 export function cnnVsMlpParams(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 1, 28, 28], dtype: 'float32' }, { label: 'the same images', stem: 'images' });
-  g.chain(x, [['Flatten', {}, 'MLP: flatten'], ['Linear', linear(784, 256), 'MLP: 784 → 256'], ['ReLU'], ['Linear', linear(256, 10), 'MLP logits']]);
+  const x = g.node(
+    'Input',
+    { shape: ['N', 1, 28, 28], dtype: 'float32' },
+    { label: 'the same images', stem: 'images' },
+  );
   g.chain(x, [
-    ['Conv2d', { in_channels: 1, out_channels: 16, kernel_size: [3, 3], padding: [1, 1] }, 'CNN: conv 3×3, 16'],
+    ['Flatten', {}, 'MLP: flatten'],
+    ['Linear', linear(784, 256), 'MLP: 784 → 256'],
+    ['ReLU'],
+    ['Linear', linear(256, 10), 'MLP logits'],
+  ]);
+  g.chain(x, [
+    [
+      'Conv2d',
+      { in_channels: 1, out_channels: 16, kernel_size: [3, 3], padding: [1, 1] },
+      'CNN: conv 3×3, 16',
+    ],
     ['ReLU'],
     ['MaxPool2d', { kernel_size: [2, 2] }, 'CNN: pool'],
-    ['Conv2d', { in_channels: 16, out_channels: 32, kernel_size: [3, 3], padding: [1, 1] }, 'CNN: conv 3×3, 32'],
+    [
+      'Conv2d',
+      { in_channels: 16, out_channels: 32, kernel_size: [3, 3], padding: [1, 1] },
+      'CNN: conv 3×3, 32',
+    ],
     ['ReLU'],
     ['AdaptiveAvgPool2d', { output_size: [1, 1] }, 'CNN: global pool'],
     ['Flatten'],
@@ -71,8 +116,10 @@ export function cnnVsMlpParams(c: Catalog): GraphDocument {
   ]);
   return g.document({
     title: 'CNN vs MLP: parameter counts',
-    description: 'The same 28×28 images through an MLP (784 → 256 → 10) and through a small CNN (two 3×3 convolutions, global pooling, a linear head).',
-    teaches: 'Weight sharing: the MLP’s first layer alone has 200,960 parameters, the whole CNN about 5,000 — and the CNN’s count does not change with the image size. Open the summary panel and compare.',
+    description:
+      'The same 28×28 images through an MLP (784 → 256 → 10) and through a small CNN (two 3×3 convolutions, global pooling, a linear head).',
+    teaches:
+      'Weight sharing: the MLP’s first layer alone has 200,960 parameters, the whole CNN about 5,000 — and the CNN’s count does not change with the image size. Open the summary panel and compare.',
     tags: ['exercise', 'cnn', 'parameters', 'weight sharing'],
     symbols: { N: 64 },
   });
@@ -80,15 +127,25 @@ export function cnnVsMlpParams(c: Catalog): GraphDocument {
 
 export function batchNormVsLayerNorm(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const images = g.node('Input', { shape: ['N', 8, 6, 6], dtype: 'float32' }, { label: 'feature maps [N, C, H, W]', stem: 'maps' });
+  const images = g.node(
+    'Input',
+    { shape: ['N', 8, 6, 6], dtype: 'float32' },
+    { label: 'feature maps [N, C, H, W]', stem: 'maps' },
+  );
   g.apply('BatchNorm2d', images, { num_features: 8 }, 'BatchNorm2d: per channel, over N, H, W');
   g.apply('LayerNorm', images, { normalized_shape: [8, 6, 6] }, 'LayerNorm: per sample, over C, H, W');
-  const tokens = g.node('Input', { shape: ['N', 'T', 16], dtype: 'float32' }, { label: 'tokens [N, T, d]', stem: 'tokens' });
+  const tokens = g.node(
+    'Input',
+    { shape: ['N', 'T', 16], dtype: 'float32' },
+    { label: 'tokens [N, T, d]', stem: 'tokens' },
+  );
   g.apply('LayerNorm', tokens, { normalized_shape: [16] }, 'LayerNorm: per token, over d');
   return g.document({
     title: 'BatchNorm vs LayerNorm: which axes',
-    description: 'The same feature maps normalised by BatchNorm2d (statistics per channel, across the batch and space) and by LayerNorm (per sample); and LayerNorm on token features as Transformers use it.',
-    teaches: 'BatchNorm’s statistics mix samples of the batch (so it behaves differently with batch 1 and in eval mode); LayerNorm’s never do. Parameter counts: BatchNorm2d has 2·C, LayerNorm 2·∏ normalized_shape.',
+    description:
+      'The same feature maps normalised by BatchNorm2d (statistics per channel, across the batch and space) and by LayerNorm (per sample); and LayerNorm on token features as Transformers use it.',
+    teaches:
+      'BatchNorm’s statistics mix samples of the batch (so it behaves differently with batch 1 and in eval mode); LayerNorm’s never do. Parameter counts: BatchNorm2d has 2·C, LayerNorm 2·∏ normalized_shape.',
     tags: ['exercise', 'normalisation', 'batchnorm', 'layernorm', 'axes'],
     symbols: { N: 4, T: 10 },
   });
@@ -96,14 +153,24 @@ export function batchNormVsLayerNorm(c: Catalog): GraphDocument {
 
 export function broadcastingTrap(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const pred = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'predictions [N, 1]', stem: 'predictions' });
-  const target = g.node('Input', { shape: ['N'], dtype: 'float32' }, { label: 'targets [N]', stem: 'targets' });
+  const pred = g.node(
+    'Input',
+    { shape: ['N', 1], dtype: 'float32' },
+    { label: 'predictions [N, 1]', stem: 'predictions' },
+  );
+  const target = g.node(
+    'Input',
+    { shape: ['N'], dtype: 'float32' },
+    { label: 'targets [N]', stem: 'targets' },
+  );
   const error = g.apply('Sub', { a: target, b: pred }, {}, 'error = targets − predictions');
   g.apply('Mul', { a: error, b: error }, {}, 'squared error');
   return g.document({
     title: 'The broadcasting trap (N) − (N,1) → (N,N)',
-    description: 'Targets of shape [N] minus predictions of shape [N, 1]: PyTorch broadcasts them to an [N, N] matrix of every target minus every prediction, silently.',
-    teaches: 'The edge into the subtraction carries a warning: the shapes align from the right, the vector stretches over rows and the column over columns. Apply the offered fix (reshape one side) and the error becomes [N, 1] again.',
+    description:
+      'Targets of shape [N] minus predictions of shape [N, 1]: PyTorch broadcasts them to an [N, N] matrix of every target minus every prediction, silently.',
+    teaches:
+      'The edge into the subtraction carries a warning: the shapes align from the right, the vector stretches over rows and the column over columns. Apply the offered fix (reshape one side) and the error becomes [N, 1] again.',
     tags: ['exercise', 'broadcasting', 'shapes', 'bugs', 'warning'],
     symbols: { N: 8 },
   });
@@ -112,7 +179,11 @@ export function broadcastingTrap(c: Catalog): GraphDocument {
 export function lossesAsLikelihoods(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
   const x = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'x', stem: 'x' });
-  const y = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'noisy y (some outliers)', stem: 'y' });
+  const y = g.node(
+    'Input',
+    { shape: ['N', 1], dtype: 'float32' },
+    { label: 'noisy y (some outliers)', stem: 'y' },
+  );
   const fits: [string, string, Params][] = [
     ['MSELoss', 'L2 = Gaussian noise', {}],
     ['L1Loss', 'L1 = Laplace noise', {}],
@@ -124,8 +195,10 @@ export function lossesAsLikelihoods(c: Catalog): GraphDocument {
   }
   return g.document({
     title: 'Losses as likelihoods',
-    description: 'Three straight-line fits of the same noisy data, one per loss: mean squared error, absolute error and Huber.',
-    teaches: 'Each loss is a negative log-likelihood: L2 assumes Gaussian noise (outliers pull hard), L1 Laplace noise (the fit follows the median), Huber is quadratic near zero and linear in the tails. Train on data with outliers and compare the fitted lines.',
+    description:
+      'Three straight-line fits of the same noisy data, one per loss: mean squared error, absolute error and Huber.',
+    teaches:
+      'Each loss is a negative log-likelihood: L2 assumes Gaussian noise (outliers pull hard), L1 Laplace noise (the fit follows the median), Huber is quadratic near zero and linear in the tails. Train on data with outliers and compare the fitted lines.',
     tags: ['exercise', 'losses', 'likelihood', 'regression', 'outliers'],
     symbols: { N: 64 },
   });
@@ -144,7 +217,8 @@ export function zeroInitSymmetry(c: Catalog): GraphDocument {
   return g.document({
     title: 'Zero-init symmetry trap',
     description: 'A two-layer network whose weights all start at zero.',
-    teaches: 'With equal weights every hidden unit computes the same value and receives the same gradient, so they stay equal forever: eight units behave as one. Step the backward pass and compare the rows of the first weight’s gradient; then set init back to default.',
+    teaches:
+      'With equal weights every hidden unit computes the same value and receives the same gradient, so they stay equal forever: eight units behave as one. Step the backward pass and compare the rows of the first weight’s gradient; then set init back to default.',
     tags: ['exercise', 'initialisation', 'symmetry', 'gradients'],
     symbols: { N: 16 },
   });

@@ -17,8 +17,16 @@ const conv = (cin: number, cout: number, k: number, stride = 1, padding = 0): Pa
   stride: [stride, stride],
   padding: [padding, padding],
 });
-const pool = (k: number, stride: number, padding = 0): Params => ({ kernel_size: [k, k], stride: [stride, stride], padding: [padding, padding] });
-const linear = (fin: number, fout: number, bias = true): Params => ({ in_features: fin, out_features: fout, bias });
+const pool = (k: number, stride: number, padding = 0): Params => ({
+  kernel_size: [k, k],
+  stride: [stride, stride],
+  padding: [padding, padding],
+});
+const linear = (fin: number, fout: number, bias = true): Params => ({
+  in_features: fin,
+  out_features: fout,
+  bias,
+});
 
 /** An image classifier's frame: images in, the body, logits against integer labels. */
 function classifier(
@@ -56,8 +64,10 @@ export function lenet(c: Catalog): GraphDocument {
       ]),
     {
       title: 'LeNet-5',
-      description: 'LeCun’s LeNet as in D2L: two 5×5 convolutions with sigmoid and average pooling, then three fully connected layers, on 28×28 digits.',
-      teaches: 'How convolutions and pooling shrink 28×28 images to a 16×5×5 feature map, and that the first Linear must take 400 = 16·5·5 features.',
+      description:
+        'LeCun’s LeNet as in D2L: two 5×5 convolutions with sigmoid and average pooling, then three fully connected layers, on 28×28 digits.',
+      teaches:
+        'How convolutions and pooling shrink 28×28 images to a 16×5×5 feature map, and that the first Linear must take 400 = 16·5·5 features.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'mnist'],
     },
   );
@@ -93,8 +103,10 @@ export function alexnet(c: Catalog): GraphDocument {
       ]),
     {
       title: 'AlexNet',
-      description: 'AlexNet as in D2L (one input channel, ten classes): five convolutions with ReLU and max pooling, then two 4096-wide layers with dropout.',
-      teaches: 'Where a big network’s parameters live: the convolutions hold about 3.7M, the first fully connected layer alone 26M.',
+      description:
+        'AlexNet as in D2L (one input channel, ten classes): five convolutions with ReLU and max pooling, then two 4096-wide layers with dropout.',
+      teaches:
+        'Where a big network’s parameters live: the convolutions hold about 3.7M, the first fully connected layer alone 26M.',
       tags: ['model', 'cnn', 'd2l', 'classic'],
     },
   );
@@ -117,7 +129,10 @@ export function vgg11(c: Catalog): GraphDocument {
       arch.forEach(([convs, cout], b) => {
         const layers: Layer[] = [];
         for (let i = 0; i < convs; i++) {
-          layers.push(['Conv2d', conv(cin, cout, 3, 1, 1), `${b}.${2 * i}`], ['ReLU', {}, `${b}.${2 * i + 1}`]);
+          layers.push(
+            ['Conv2d', conv(cin, cout, 3, 1, 1), `${b}.${2 * i}`],
+            ['ReLU', {}, `${b}.${2 * i + 1}`],
+          );
           cin = cout;
         }
         layers.push(['MaxPool2d', pool(2, 2), `${b}.${2 * convs}`]);
@@ -136,8 +151,10 @@ export function vgg11(c: Catalog): GraphDocument {
     },
     {
       title: 'VGG-11',
-      description: 'VGG-11 as in D2L: five VGG blocks of 3×3 convolutions (1, 1, 2, 2, 2 convolutions; 64 to 512 channels), each ending in 2×2 max pooling, then AlexNet’s dense head.',
-      teaches: 'Networks built from repeated blocks: every block halves height and width, so 224 becomes 7 after five blocks.',
+      description:
+        'VGG-11 as in D2L: five VGG blocks of 3×3 convolutions (1, 1, 2, 2, 2 convolutions; 64 to 512 channels), each ending in 2×2 max pooling, then AlexNet’s dense head.',
+      teaches:
+        'Networks built from repeated blocks: every block halves height and width, so 224 becomes 7 after five blocks.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'blocks'],
     },
   );
@@ -170,19 +187,44 @@ export function nin(c: Catalog): GraphDocument {
       ]),
     {
       title: 'Network in Network',
-      description: 'NiN as in D2L: blocks of one spatial convolution and two 1×1 convolutions, no dense layers; global average pooling turns ten channels into ten logits.',
-      teaches: '1×1 convolutions act as per-pixel dense layers, and global average pooling replaces the parameter-heavy classifier head.',
+      description:
+        'NiN as in D2L: blocks of one spatial convolution and two 1×1 convolutions, no dense layers; global average pooling turns ten channels into ten logits.',
+      teaches:
+        '1×1 convolutions act as per-pixel dense layers, and global average pooling replaces the parameter-heavy classifier head.',
       tags: ['model', 'cnn', 'd2l', 'classic', '1x1 convolution'],
     },
   );
 }
 
 /** D2L's Inception block: four branches joined on channels (their ReLUs are functional). */
-function inception(g: GraphBuilder, x: Source, at: string, cin: number, c1: number, c2: [number, number], c3: [number, number], c4: number): Source {
+function inception(
+  g: GraphBuilder,
+  x: Source,
+  at: string,
+  cin: number,
+  c1: number,
+  c2: [number, number],
+  c3: [number, number],
+  c4: number,
+): Source {
   const b1 = g.chain(x, [['Conv2d', conv(cin, c1, 1), `${at}.p1_1`], ['ReLU']]);
-  const b2 = g.chain(x, [['Conv2d', conv(cin, c2[0], 1), `${at}.p2_1`], ['ReLU'], ['Conv2d', conv(c2[0], c2[1], 3, 1, 1), `${at}.p2_2`], ['ReLU']]);
-  const b3 = g.chain(x, [['Conv2d', conv(cin, c3[0], 1), `${at}.p3_1`], ['ReLU'], ['Conv2d', conv(c3[0], c3[1], 5, 1, 2), `${at}.p3_2`], ['ReLU']]);
-  const b4 = g.chain(x, [['MaxPool2d', pool(3, 1, 1), `${at}.p4_1`], ['Conv2d', conv(cin, c4, 1), `${at}.p4_2`], ['ReLU']]);
+  const b2 = g.chain(x, [
+    ['Conv2d', conv(cin, c2[0], 1), `${at}.p2_1`],
+    ['ReLU'],
+    ['Conv2d', conv(c2[0], c2[1], 3, 1, 1), `${at}.p2_2`],
+    ['ReLU'],
+  ]);
+  const b3 = g.chain(x, [
+    ['Conv2d', conv(cin, c3[0], 1), `${at}.p3_1`],
+    ['ReLU'],
+    ['Conv2d', conv(c3[0], c3[1], 5, 1, 2), `${at}.p3_2`],
+    ['ReLU'],
+  ]);
+  const b4 = g.chain(x, [
+    ['MaxPool2d', pool(3, 1, 1), `${at}.p4_1`],
+    ['Conv2d', conv(cin, c4, 1), `${at}.p4_2`],
+    ['ReLU'],
+  ]);
   return g.apply('Concat', { x0: b1, x1: b2, x2: b3, x3: b4 }, { dim: 1 }, `${at} cat`);
 }
 
@@ -220,8 +262,10 @@ export function googlenet(c: Catalog): GraphDocument {
     },
     {
       title: 'GoogLeNet',
-      description: 'GoogLeNet as in D2L on 96×96 images: a stem, then nine Inception blocks whose four branches (1×1, 3×3, 5×5, pooling) are concatenated on channels.',
-      teaches: 'Multi-branch blocks: every branch keeps height and width, so their channels can be concatenated; 1×1 convolutions keep the 3×3 and 5×5 branches cheap.',
+      description:
+        'GoogLeNet as in D2L on 96×96 images: a stem, then nine Inception blocks whose four branches (1×1, 3×3, 5×5, pooling) are concatenated on channels.',
+      teaches:
+        'Multi-branch blocks: every branch keeps height and width, so their channels can be concatenated; 1×1 convolutions keep the 3×3 and 5×5 branches cheap.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'inception', 'multi-branch'],
     },
   );
@@ -237,7 +281,8 @@ function residual(g: GraphBuilder, x: Source, at: string, cin: number, cout: num
     ['Conv2d', conv(cout, cout, 3, 1, 1), `${at}.conv2`],
     ['BatchNorm2d', bn(cout), `${at}.bn2`],
   ]);
-  const shortcut = cin !== cout || stride !== 1 ? g.apply('Conv2d', x, conv(cin, cout, 1, stride), `${at}.conv3`) : x;
+  const shortcut =
+    cin !== cout || stride !== 1 ? g.apply('Conv2d', x, conv(cin, cout, 1, stride), `${at}.conv3`) : x;
   const sum = g.apply('Add', { a: y, b: shortcut }, {}, `${at} +`);
   return g.apply('ReLU', sum);
 }
@@ -267,8 +312,10 @@ export function resnet18(c: Catalog): GraphDocument {
     },
     {
       title: 'ResNet-18',
-      description: 'ResNet-18 as in D2L on 96×96 images: a stem, four stages of two residual blocks (64 to 512 channels), global average pooling and one Linear layer.',
-      teaches: 'Residual connections: each block adds its input back, so the shapes on both sides of the add must agree; a 1×1 convolution with stride 2 fixes them when a stage halves the size.',
+      description:
+        'ResNet-18 as in D2L on 96×96 images: a stem, four stages of two residual blocks (64 to 512 channels), global average pooling and one Linear layer.',
+      teaches:
+        'Residual connections: each block adds its input back, so the shapes on both sides of the add must agree; a 1×1 convolution with stride 2 fixes them when a stage halves the size.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'residual', 'batchnorm'],
     },
   );
@@ -320,18 +367,33 @@ export function densenet(c: Catalog): GraphDocument {
     },
     {
       title: 'DenseNet',
-      description: 'DenseNet as in D2L on 96×96 images: four dense blocks of four BN-ReLU-conv units (growth rate 32), each unit’s output concatenated to its input; transition blocks halve channels and size.',
-      teaches: 'Dense connectivity: channels grow by the growth rate with every unit (64 → 192), and 1×1 transition convolutions keep the count in check.',
+      description:
+        'DenseNet as in D2L on 96×96 images: four dense blocks of four BN-ReLU-conv units (growth rate 32), each unit’s output concatenated to its input; transition blocks halve channels and size.',
+      teaches:
+        'Dense connectivity: channels grow by the growth rate with every unit (64 → 192), and 1×1 transition convolutions keep the count in check.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'dense', 'concatenation', 'batchnorm'],
     },
   );
 }
 
 /** nn.TransformerEncoderLayer as PyTorch runs it (ReLU is functional there, so not a module row). */
-function encoderLayer(g: GraphBuilder, x: Source, at: string, d: number, heads: number, ffn: number, preNorm: boolean): Source {
+function encoderLayer(
+  g: GraphBuilder,
+  x: Source,
+  at: string,
+  d: number,
+  heads: number,
+  ffn: number,
+  preNorm: boolean,
+): Source {
   const name = (s: string) => (at ? `${at}.${s}` : s);
   const attend = (input: Source) => {
-    const attn = g.apply('MultiHeadAttention', { query: input, key: input, value: input }, { embed_dim: d, num_heads: heads, bias: true, batch_first: true }, name('self_attn'));
+    const attn = g.apply(
+      'MultiHeadAttention',
+      { query: input, key: input, value: input },
+      { embed_dim: d, num_heads: heads, bias: true, batch_first: true },
+      name('self_attn'),
+    );
     return g.apply('Dropout', attn.out('output'), { p: 0.1 }, name('dropout1'));
   };
   const feedForward = (input: Source) =>
@@ -342,7 +404,8 @@ function encoderLayer(g: GraphBuilder, x: Source, at: string, d: number, heads: 
       ['Linear', linear(ffn, d), name('linear2')],
       ['Dropout', { p: 0.1 }, name('dropout2')],
     ]);
-  const norm = (input: Source, n: string) => g.apply('LayerNorm', input, { normalized_shape: [d], eps: 1e-5 }, name(n));
+  const norm = (input: Source, n: string) =>
+    g.apply('LayerNorm', input, { normalized_shape: [d], eps: 1e-5 }, name(n));
   if (preNorm) {
     const h = g.apply('Add', { a: x, b: attend(norm(x, 'norm1')) }, {}, name('+ attention'));
     return g.apply('Add', { a: h, b: feedForward(norm(h, 'norm2')) }, {}, name('+ feed-forward'));
@@ -353,7 +416,11 @@ function encoderLayer(g: GraphBuilder, x: Source, at: string, d: number, heads: 
 
 export function transformerEncoder(c: Catalog, preNorm: boolean): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 'T', 32], dtype: 'float32' }, { label: 'tokens (embedded)', stem: 'tokens' });
+  const x = g.node(
+    'Input',
+    { shape: ['N', 'T', 32], dtype: 'float32' },
+    { label: 'tokens (embedded)', stem: 'tokens' },
+  );
   encoderLayer(g, x, '', 32, 4, 64, preNorm);
   const which = preNorm ? 'pre-norm' : 'post-norm';
   return g.document({
@@ -387,7 +454,12 @@ export function vit(c: Catalog): GraphDocument {
       ]);
       for (let b = 0; b < 2; b++) {
         const ln1 = g.apply('LayerNorm', at, { normalized_shape: [d] }, `blks.${b}.ln1`);
-        const attn = g.apply('MultiHeadAttention', { query: ln1, key: ln1, value: ln1 }, { embed_dim: d, num_heads: 8, bias: false, batch_first: true }, `blks.${b}.attention`);
+        const attn = g.apply(
+          'MultiHeadAttention',
+          { query: ln1, key: ln1, value: ln1 },
+          { embed_dim: d, num_heads: 8, bias: false, batch_first: true },
+          `blks.${b}.attention`,
+        );
         at = g.apply('Add', { a: at, b: attn.out('output') }, {}, `blks.${b} + attention`);
         const mlp = g.chain(at, [
           ['LayerNorm', { normalized_shape: [d] }, `blks.${b}.ln2`],
@@ -407,8 +479,10 @@ export function vit(c: Catalog): GraphDocument {
     },
     {
       title: 'Vision Transformer (ViT)',
-      description: 'ViT as in D2L on 96×96 images: 16×16 patches embedded by a strided convolution, a learned class token and positions, two pre-norm Transformer blocks, a head on the class token.',
-      teaches: 'Images as sequences: a 96×96 image becomes 36 patch tokens plus one class token, [N, 37, 512]; the learned class token and positions are parameters outside any layer.',
+      description:
+        'ViT as in D2L on 96×96 images: 16×16 patches embedded by a strided convolution, a learned class token and positions, two pre-norm Transformer blocks, a head on the class token.',
+      teaches:
+        'Images as sequences: a 96×96 image becomes 36 patch tokens plus one class token, [N, 37, 512]; the learned class token and positions are parameters outside any layer.',
       tags: ['model', 'transformer', 'attention', 'vision', 'd2l', 'vit'],
     },
   );

@@ -51,13 +51,12 @@ export function Gallery(props: {
           value={query()}
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
-        <div class="gallery-kinds" role="radiogroup" aria-label="Kind">
+        <div class="gallery-kinds">
           <For each={kinds}>
             {(k) => (
               <button
                 type="button"
-                role="radio"
-                aria-checked={kind() === k.value}
+                aria-pressed={kind() === k.value}
                 classList={{ active: kind() === k.value }}
                 onClick={() => setKind(k.value)}
               >

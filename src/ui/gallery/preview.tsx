@@ -18,7 +18,11 @@ if (params.get('markup')) {
   templates.unshift({
     ...base,
     name: 'markup',
-    meta: { ...base.meta, title: '<img src=x onerror="window.pwned=1">Markup title', description: '<script>window.pwned=2</script><b>not bold</b>' },
+    meta: {
+      ...base.meta,
+      title: '<img src=x onerror="window.pwned=1">Markup title',
+      description: '<script>window.pwned=2</script><b>not bold</b>',
+    },
   });
 }
 const byName = (name: string) => templates.find((t) => t.name === name) as Template;
@@ -27,7 +31,13 @@ const opened: string[] = [];
 
 render(() => {
   if (params.get('view') === 'diff') {
-    return <DiffView before={byName(params.get('a') ?? 'transformer_encoder_post_norm').doc} after={byName(params.get('b') ?? 'transformer_encoder_pre_norm').doc} catalog={catalog} />;
+    return (
+      <DiffView
+        before={byName(params.get('a') ?? 'transformer_encoder_post_norm').doc}
+        after={byName(params.get('b') ?? 'transformer_encoder_pre_norm').doc}
+        catalog={catalog}
+      />
+    );
   }
   return <Gallery templates={templates} catalog={catalog} onOpen={(doc) => opened.push(doc.meta.title)} />;
 }, document.getElementById('gallery') as HTMLElement);

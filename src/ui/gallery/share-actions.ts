@@ -3,7 +3,7 @@
  * `.shapeflow.json` file, open the link the page was loaded with. Every failure becomes a
  * message, and the open document stays as it was.
  */
-import { saveDocument, type GraphDocument } from '../../graph/index.ts';
+import { type GraphDocument, saveDocument } from '../../graph/index.ts';
 import {
   decodeLink,
   exportFile,
