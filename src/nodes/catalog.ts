@@ -15,6 +15,7 @@ import { Transpose } from './reshape/transpose.ts';
 import { Unsqueeze } from './reshape/unsqueeze.ts';
 import { Input } from './sources/input.ts';
 // @group catalog-imports
+import { Probe } from './evaluators/probe.ts';
 import { LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh } from './activations/pointwise.ts';
 import { LogSoftmax, Softmax } from './activations/softmax.ts';
 import { AdaptiveAvgPool2d } from './layers/adaptive_avg_pool2d.ts';
@@ -67,6 +68,7 @@ export const nodeDefs: AnyNodeDef[] = [
   Unsqueeze,
   CrossEntropyLoss,
   // @group catalog
+  Probe,
   Conv1d,
   ConvTranspose2d,
   MaxPool2d,
