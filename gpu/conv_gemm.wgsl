@@ -1,6 +1,6 @@
 // Convolutions as implicit GEMM: the im2col matrix is never stored; each tile load computes
 // which image element (or zero, in the padding) a GEMM entry is. Same tiling as matmul.wgsl:
-// 64×64 outputs per 16×16 workgroup, 4×4 per invocation, K in steps of 16 through shared
+// 4TS×4TS outputs per TS×TS workgroup, 4×4 per invocation, K in steps of TS through shared
 // vec4 tiles. MODE picks the three products a conv layer needs:
 //   0 conv2d:                 Y[n, g·Og+m, p]  = Σ_k W[g·Og+m, k] · im2col(X)[k, p]
 //   1 conv_transpose2d:       Y[n, g·Og+m, p]  = Σ_k W[g·Cg+c, m, ki, kj] · X[n, g·Cg+c, (h+ph−ki·dh)/sh, …]
@@ -17,10 +17,11 @@
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-const TILE = 64u;
-const BK = 16u;
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
+const TS = {{TS}}u;
+const TILE = 4u * TS;
+const BK = TS;
+var<workgroup> As: array<vec4<f32>, TS * TS>;
+var<workgroup> Bs: array<vec4<f32>, TS * TS>;
 
 // image element (channel, row, column) of X at batch n, or 0 outside it
 fn image(n: u32, ch: u32, ih: i32, iw: i32) -> f32 {
@@ -88,60 +89,65 @@ fn store(z: u32, m: u32, col: u32, v: f32) {
   }
 }
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let M = params[0];
+fn a_at(z: u32, m: u32, k: u32) -> f32 {
+  if (m >= params[0] || k >= params[2]) { return 0.0; }
+  return load_a(z, m, k);
+}
+
+fn b_at(z: u32, k: u32, col: u32) -> f32 {
+  if (col >= params[1] || k >= params[2]) { return 0.0; }
+  return load_b(z, k, col);
+}
+
+fn store4(z: u32, row: u32, col: u32, v: vec4<f32>) {
+  if (row >= params[0]) { return; }
   let N = params[1];
+  if (col < N) { store(z, row, col, v.x); }
+  if (col + 1u < N) { store(z, row, col + 1u, v.y); }
+  if (col + 2u < N) { store(z, row, col + 2u, v.z); }
+  if (col + 3u < N) { store(z, row, col + 3u, v.w); }
+}
+
+@compute @workgroup_size(TS, TS)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let K = params[2];
   let z = wid.z;
   let tx = lid.x;
   let ty = lid.y;
-  let t = ty * 16u + tx;
+  let t = ty * TS + tx;
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
-  var acc: array<vec4<f32>, 4>;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  // A: 4 rows at one k; B: 4 columns at one k (neighbouring invocations, neighbouring columns)
+  let ak = t % BK;
+  let am = row0 + 4u * (t / BK);
+  let bk = t / TS;
+  let bn = col0 + 4u * (t % TS);
 
   for (var k0 = 0u; k0 < K; k0 += BK) {
-    {
-      let k = t % BK;
-      let m4 = t / BK;
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      for (var j = 0u; j < 4u; j++) {
-        let gm = row0 + m4 * 4u + j;
-        if (gm < M && gk < K) { v[j] = load_a(z, gm, gk); }
-      }
-      As[k * 16u + m4] = v;
-    }
-    {
-      let k = t / 16u;
-      let n4 = t % 16u;
-      let gk = k0 + k;
-      var v = vec4<f32>(0.0);
-      for (var j = 0u; j < 4u; j++) {
-        let gn = col0 + n4 * 4u + j;
-        if (gn < N && gk < K) { v[j] = load_b(z, gk, gn); }
-      }
-      Bs[k * 16u + n4] = v;
-    }
+    let gka = k0 + ak;
+    As[ak * TS + t / BK] = vec4<f32>(a_at(z, am, gka), a_at(z, am + 1u, gka), a_at(z, am + 2u, gka), a_at(z, am + 3u, gka));
+    let gkb = k0 + bk;
+    Bs[bk * TS + t % TS] = vec4<f32>(b_at(z, gkb, bn), b_at(z, gkb, bn + 1u), b_at(z, gkb, bn + 2u), b_at(z, gkb, bn + 3u));
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
-      let av = As[k * 16u + ty];
-      let bv = Bs[k * 16u + tx];
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
+      let av = As[k * TS + ty];
+      let bv = Bs[k * TS + tx];
+      acc0 += av.x * bv;
+      acc1 += av.y * bv;
+      acc2 += av.z * bv;
+      acc3 += av.w * bv;
     }
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + ty * 4u + i;
-    if (row >= M) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let col = col0 + tx * 4u + j;
-      if (col < N) { store(z, row, col, acc[i][j]); }
-    }
-  }
+  let row = row0 + ty * 4u;
+  let col = col0 + tx * 4u;
+  store4(z, row, col, acc0);
+  store4(z, row + 1u, col, acc1);
+  store4(z, row + 2u, col, acc2);
+  store4(z, row + 3u, col, acc3);
 }

@@ -76,3 +76,167 @@ describeGpu('WebGPU kernels at the edges', () => {
     await expectSameAsCpu('max', [{ shape: [2, 2], data: [1, Number.NaN, 3, 4] }], { dim: 1 });
   });
 });
+
+describeGpu('WebGPU conv, pool, norm and loss kernels agree with the CPU reference', () => {
+  it('conv2d: groups, stride, dilation, padding, bias, and both gradients', async () => {
+    const attrs = { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 };
+    await expectSameAsCpu(
+      'conv2d',
+      [
+        { shape: [2, 4, 9, 8], grad: true },
+        { shape: [6, 2, 3, 3], grad: true },
+        { shape: [6], grad: true },
+      ],
+      attrs,
+    );
+  });
+
+  it('conv2d with enough windows for 64×64 tiles', async () => {
+    await expectSameAsCpu('conv2d', [{ shape: [1, 2, 66, 66] }, { shape: [16, 2, 3, 3] }, { shape: [16] }]);
+  });
+
+  it('conv_transpose2d with output padding and groups, and its gradients', async () => {
+    const attrs = { stride: [2, 2], padding: [1, 0], output_padding: [1, 0], groups: 2 };
+    await expectSameAsCpu(
+      'conv_transpose2d',
+      [
+        { shape: [2, 4, 5, 4], grad: true },
+        { shape: [4, 3, 3, 2], grad: true },
+        { shape: [6], grad: true },
+      ],
+      attrs,
+    );
+  });
+
+  it('pools: max with dilation and ceil mode, avg without padding in the divisor, adaptive', async () => {
+    await expectSameAsCpu('max_pool2d', [{ shape: [2, 3, 9, 7], grad: true }], {
+      kernel_size: 3,
+      stride: 2,
+      padding: 1,
+      dilation: 2,
+      ceil_mode: true,
+    });
+    await expectSameAsCpu('avg_pool2d', [{ shape: [2, 3, 9, 7], grad: true }], {
+      kernel_size: 3,
+      stride: 2,
+      padding: 1,
+      ceil_mode: true,
+      count_include_pad: false,
+    });
+    await expectSameAsCpu('adaptive_avg_pool2d', [{ shape: [2, 3, 9, 7], grad: true }], {
+      output_size: [4, 3],
+    });
+  });
+
+  it('norms in training and eval mode, with and without affine parameters', async () => {
+    const stats = [
+      { shape: [3], range: [-1, 1] as [number, number] },
+      { shape: [3], range: [0.5, 2] as [number, number] },
+    ];
+    await expectSameAsCpu(
+      'batch_norm',
+      [{ shape: [4, 3, 5], grad: true }, { shape: [3], grad: true }, { shape: [3], grad: true }, ...stats],
+      { training: true },
+    );
+    await expectSameAsCpu('batch_norm', [{ shape: [4, 3, 5], grad: true }, null, null, ...stats], {
+      training: false,
+    });
+    await expectSameAsCpu(
+      'layer_norm',
+      [
+        { shape: [4, 6, 5], grad: true },
+        { shape: [6, 5], grad: true },
+        { shape: [6, 5], grad: true },
+      ],
+      { normalized_shape: [6, 5] },
+    );
+    await expectSameAsCpu(
+      'group_norm',
+      [
+        { shape: [2, 6, 4, 3], grad: true },
+        { shape: [6], grad: true },
+        { shape: [6], grad: true },
+      ],
+      { num_groups: 3 },
+    );
+  });
+
+  it('cross_entropy over spatial dims with weights, smoothing and an ignored index', async () => {
+    const target = { shape: [2, 3], dtype: 'int32' as const, data: [0, 4, -100, 2, 1, 3] };
+    await expectSameAsCpu(
+      'cross_entropy',
+      [{ shape: [2, 5, 3], grad: true }, target, { shape: [5], range: [0.5, 2] }],
+      { label_smoothing: 0.1 },
+    );
+    await expectSameAsCpu('cross_entropy', [{ shape: [2, 5, 3], grad: true }, target], { reduction: 'none' });
+  });
+
+  it('pointwise losses with broadcasting weights', async () => {
+    const probs = { shape: [4, 3], range: [0.05, 0.95] as [number, number] };
+    await expectSameAsCpu('binary_cross_entropy', [
+      { ...probs, grad: true },
+      probs,
+      { shape: [3], range: [0.5, 2] },
+    ]);
+    await expectSameAsCpu(
+      'binary_cross_entropy_with_logits',
+      [{ shape: [4, 3], grad: true }, probs, { shape: [4, 1] }, { shape: [3], range: [0.5, 2] }],
+      { reduction: 'sum' },
+    );
+    await expectSameAsCpu('huber_loss', [{ shape: [4, 3], grad: true }, { shape: [4, 3] }], {
+      delta: 0.5,
+      reduction: 'none',
+    });
+  });
+
+  it('embedding with a padding row and repeated indices', async () => {
+    const ids = { shape: [2, 3], dtype: 'int32' as const, data: [1, 3, 1, 0, 3, 2] };
+    await expectSameAsCpu('embedding', [ids, { shape: [4, 5], grad: true }], { padding_idx: 3 });
+  });
+
+  it('movement: concat of int and float tensors, strided slice, reflect pad and its gradient', async () => {
+    await expectSameAsCpu(
+      'concat',
+      [
+        { shape: [2, 3], grad: true },
+        { shape: [2, 1], grad: true },
+        { shape: [2, 4], grad: true },
+      ],
+      { dim: 1 },
+    );
+    await expectSameAsCpu('slice', [{ shape: [3, 10], grad: true }], { dim: 1, start: 1, end: -1, step: 3 });
+    await expectSameAsCpu('pad', [{ shape: [2, 3, 4], grad: true }], { pad: [2, 1, 1, 2], mode: 'reflect' });
+    await expectSameAsCpu('pad', [{ shape: [2, 3, 4], grad: true }], { pad: [1, 1, 2, 0], mode: 'circular' });
+    await expectSameAsCpu('pad', [{ shape: [2, 3, 4], grad: true }], {
+      pad: [-1, 2],
+      mode: 'constant',
+      value: 1.5,
+    });
+  });
+
+  it('elementwise activations and their backward ops', async () => {
+    for (const op of ['exp', 'sigmoid', 'tanh', 'silu', 'relu', 'abs'])
+      await expectSameAsCpu(op, [{ shape: [5, 7], grad: true }]);
+    await expectSameAsCpu('gelu', [{ shape: [5, 7], grad: true }], { approximate: 'none' });
+    await expectSameAsCpu('gelu', [{ shape: [5, 7], grad: true }], { approximate: 'tanh' });
+    await expectSameAsCpu('elu', [{ shape: [5, 7], grad: true }], { alpha: 0.7 });
+    await expectSameAsCpu('leaky_relu', [{ shape: [5, 7], grad: true }], { negative_slope: 0.2 });
+    await expectSameAsCpu('pow', [{ shape: [5, 7], grad: true }], { exponent: 3 });
+    await expectSameAsCpu('pow', [{ shape: [5, 7], range: [0.1, 2], grad: true }], { exponent: -1.5 });
+    await expectSameAsCpu('log', [{ shape: [5, 7], range: [0.1, 3], grad: true }]);
+    await expectSameAsCpu('sqrt', [{ shape: [5, 7], range: [0.1, 3], grad: true }]);
+  });
+
+  it('reductions over several dims, keepdim, int32 sums', async () => {
+    await expectSameAsCpu('sum', [{ shape: [3, 4, 5], grad: true }], { dim: [0, 2], keepdim: true });
+    await expectSameAsCpu('mean', [{ shape: [3, 4, 5], grad: true }], { dim: -1 });
+    await expectSameAsCpu('max', [{ shape: [3, 400], grad: true }], { dim: 1 });
+    await expectSameAsCpu(
+      'sum',
+      [{ shape: [3, 4], dtype: 'int32', data: [1, -2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -12] }],
+      { dim: 0 },
+    );
+    await expectSameAsCpu('softmax', [{ shape: [3, 600], grad: true }], { dim: 1 });
+    await expectSameAsCpu('log_softmax', [{ shape: [4, 3, 5], grad: true }], { dim: 1 });
+  });
+});

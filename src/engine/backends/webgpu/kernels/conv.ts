@@ -14,10 +14,8 @@ import {
 import type { ConvWeightGradAttrs } from '../../../ops/conv2d_backward_weight.ts';
 import { sizeOf } from '../../../tensor.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
-import { gemm } from './matmul.ts';
+import { gemm, tileThreads } from './matmul.ts';
 import type { GpuKernel, GpuTensor } from './types.ts';
-
-const TILE = 64;
 
 /** linear: y = x·Wᵀ + b as one GEMM over all leading dims, W read transposed in place. */
 export const linearKernel: GpuKernel = ({ rt, op, inputs: [x, w, b], output }) => {
@@ -83,9 +81,10 @@ function convGemm(
 ): void {
   const [, C, H, W] = s.image;
   const [, O, OH, OW] = s.out;
+  const ts = tileThreads(s.M, s.N, s.batches);
   rt.dispatch({
     kernel: 'conv_gemm',
-    defines: { MODE: s.mode },
+    defines: { MODE: s.mode, TS: ts },
     meta: [
       s.M,
       s.N,
@@ -108,7 +107,7 @@ function convGemm(
     ],
     inputs: [a, b, bias?.storage ?? rt.constant(0)],
     outputs: [out],
-    workgroups: [Math.ceil(s.N / TILE), Math.ceil(s.M / TILE), s.batches],
+    workgroups: [Math.ceil(s.N / (4 * ts)), Math.ceil(s.M / (4 * ts)), s.batches],
     label,
   });
 }
