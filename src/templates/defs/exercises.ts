@@ -59,18 +59,14 @@ export function softmaxCeGradient(c: Catalog): GraphDocument {
 
 export function firstIterationLoss(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node(
-    'Input',
-    { shape: ['N', 1, 28, 28], dtype: 'float32' },
-    { label: 'images', stem: 'images' },
-  );
-  const logits = g.chain(x, [
+  const mnist = g.node('MNIST', { batch_size: 64 }, { label: 'MNIST digits', stem: 'mnist' });
+  const logits = g.chain(mnist.out('x'), [
     ['Flatten'],
     ['Linear', linear(784, 64)],
     ['ReLU'],
     ['Linear', linear(64, 10), 'logits (10 classes)'],
   ]);
-  const y = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
+  const y = mnist.out('y');
   g.apply('CrossEntropyLoss', { input: logits, target: y }, {}, 'loss ≈ ln 10 = 2.303');
   return g.document({
     title: 'First-iteration loss ≈ ln C',
@@ -178,12 +174,14 @@ export function broadcastingTrap(c: Catalog): GraphDocument {
 
 export function lossesAsLikelihoods(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'x', stem: 'x' });
-  const y = g.node(
-    'Input',
-    { shape: ['N', 1], dtype: 'float32' },
-    { label: 'noisy y (some outliers)', stem: 'y' },
+  // Student-t noise with ν = 2: mostly small errors, now and then a far outlier
+  const data = g.node(
+    'LinearRegressionData',
+    { features: 1, noise: 'student_t', noise_scale: 0.3, dof: 2, batch_size: 64 },
+    { label: 'y = wx + b + Student-t noise', stem: 'data' },
   );
+  const x = data.out('x');
+  const y = data.out('y');
   const fits: [string, string, Params][] = [
     ['MSELoss', 'L2 = Gaussian noise', {}],
     ['L1Loss', 'L1 = Laplace noise', {}],
@@ -196,9 +194,9 @@ export function lossesAsLikelihoods(c: Catalog): GraphDocument {
   return g.document({
     title: 'Losses as likelihoods',
     description:
-      'Three straight-line fits of the same noisy data, one per loss: mean squared error, absolute error and Huber.',
+      'Three straight-line fits of the same noisy regression data, one per loss: mean squared error, absolute error and Huber. The data’s noise is Student-t (ν = 2), heavy-tailed.',
     teaches:
-      'Each loss is a negative log-likelihood: L2 assumes Gaussian noise (outliers pull hard), L1 Laplace noise (the fit follows the median), Huber is quadratic near zero and linear in the tails. Train on data with outliers and compare the fitted lines.',
+      'Each loss is a negative log-likelihood: L2 assumes Gaussian noise (outliers pull hard), L1 Laplace noise (the fit follows the median), Huber is quadratic near zero and linear in the tails. Train, compare the fitted lines, then switch the data’s noise to gaussian or laplace and see which loss wins.',
     tags: ['exercise', 'losses', 'likelihood', 'regression', 'outliers'],
     symbols: { N: 64 },
   });

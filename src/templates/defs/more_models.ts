@@ -18,9 +18,13 @@ const linear = (fin: number, fout: number): Params => ({ in_features: fin, out_f
 
 export function linearRegression(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 2], dtype: 'float32' }, { label: 'features x', stem: 'x' });
-  const y = g.node('Input', { shape: ['N', 1], dtype: 'float32' }, { label: 'targets y', stem: 'y' });
-  const pred = g.apply('Linear', x, linear(2, 1), 'ŷ = xw + b');
+  const data = g.node(
+    'LinearRegressionData',
+    { features: 2, noise: 'gaussian', noise_scale: 0.1, batch_size: 32 },
+    { label: 'y = xw + b + noise', stem: 'data' },
+  );
+  const y = data.out('y');
+  const pred = g.apply('Linear', data.out('x'), linear(2, 1), 'ŷ = xw + b');
   g.apply('MSELoss', { input: pred, target: y }, { reduction: 'mean' }, 'squared error');
   return g.document({
     title: 'Linear regression',
@@ -35,13 +39,9 @@ export function linearRegression(c: Catalog): GraphDocument {
 
 export function softmaxRegression(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node(
-    'Input',
-    { shape: ['N', 1, 28, 28], dtype: 'float32' },
-    { label: 'images', stem: 'images' },
-  );
-  const logits = g.chain(x, [['Flatten'], ['Linear', linear(784, 10), 'logits']]);
-  const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
+  const mnist = g.node('MNIST', { batch_size: 64 }, { label: 'MNIST digits', stem: 'mnist' });
+  const logits = g.chain(mnist.out('x'), [['Flatten'], ['Linear', linear(784, 10), 'logits']]);
+  const labels = mnist.out('y');
   g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
   return g.document({
     title: 'Softmax regression',
