@@ -385,13 +385,12 @@ export class ShapeInference {
     }
     const issues = this.dtypeIssues(ports.inputs, types, node.type);
     const result = issues.length > 0 ? issues : this.runRule(node, types, ctx);
-    const outputs: TensorType[] = [];
-    const errors: ShapeIssue[] = [];
-    for (const r of result) {
-      if ('dims' in r) outputs.push(r);
-      else errors.push(r);
-    }
-    if (errors.length === 0 && outputs.length !== ports.outputs.length) {
+    // the usual answer is all types: use it as it is
+    let allTypes = result.length === ports.outputs.length;
+    for (let i = 0; allTypes && i < result.length; i++) allTypes = 'dims' in result[i];
+    const outputs = allTypes ? (result as TensorType[]) : result.filter((r): r is TensorType => 'dims' in r);
+    const errors = allTypes ? NO_ISSUES : result.filter((r): r is ShapeIssue => !('dims' in r));
+    if (!allTypes && errors.length === 0) {
       errors.push({ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule gave ${outputs.length} outputs for ${ports.outputs.length} ports` });
     }
     if (errors.length > 0) {
