@@ -33,8 +33,11 @@ function isSource(x: Source | Record<string, Source>): x is Source {
   return 'out' in x || (typeof x.node === 'string' && typeof x.port === 'string');
 }
 
-/** Column width and row height of the automatic layout, and columns before wrapping. */
-const LAYOUT = { column: 250, row: 120, columns: 8, bandGap: 90 };
+/**
+ * The automatic layout: column width, a node's height (a header plus one row per port, as
+ * the editor draws it), the gap between nodes of a column, and columns before wrapping.
+ */
+const LAYOUT = { column: 250, header: 60, port: 19, gap: 40, columns: 8, bandGap: 90 };
 
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];
@@ -105,7 +108,7 @@ export class GraphBuilder {
   /** Depth = longest path from a source; nodes of one depth stack in a column. */
   private layout(): void {
     const depth = new Map<NodeId, number>(this.nodes.map((n) => [n.id, 0]));
-    // edges only run forward in insertion order here, so one pass in order settles depths
+    // relax until no edge lengthens a path (at most one round per node)
     for (let changed = true, guard = 0; changed && guard < this.nodes.length; guard++) {
       changed = false;
       for (const e of this.edges) {
@@ -117,17 +120,22 @@ export class GraphBuilder {
       }
     }
     const columns = new Map<number, GraphNode[]>();
-    for (const n of this.nodes)
-      columns.set(depth.get(n.id) ?? 0, [...(columns.get(depth.get(n.id) ?? 0) ?? []), n]);
-    const tallest = Math.max(1, ...[...columns.values()].map((c) => c.length));
-    const band = tallest * LAYOUT.row + LAYOUT.bandGap;
+    for (const n of this.nodes) {
+      const d = depth.get(n.id) ?? 0;
+      columns.set(d, [...(columns.get(d) ?? []), n]);
+    }
+    const height = (n: GraphNode) => {
+      const def = this.catalog.get(n.type);
+      return LAYOUT.header + LAYOUT.port * Math.max(1, def?.inputs.length ?? 1, def?.outputs.length ?? 1);
+    };
+    const columnHeight = (c: GraphNode[]) => c.reduce((h, n) => h + height(n) + LAYOUT.gap, 0);
+    const band = Math.max(...[...columns.values()].map(columnHeight)) + LAYOUT.bandGap;
     for (const [d, column] of columns) {
-      column.forEach((n, i) => {
-        n.position = {
-          x: (d % LAYOUT.columns) * LAYOUT.column,
-          y: Math.floor(d / LAYOUT.columns) * band + i * LAYOUT.row,
-        };
-      });
+      let y = Math.floor(d / LAYOUT.columns) * band;
+      for (const n of column) {
+        n.position = { x: (d % LAYOUT.columns) * LAYOUT.column, y };
+        y += height(n) + LAYOUT.gap;
+      }
     }
   }
 }
