@@ -45,6 +45,8 @@ export function f32Bits(x: number): number {
 }
 
 const DISPATCHES_PER_SUBMIT = 48;
+/** Each dispatch's meta words get a slot of this many bytes in the batch's meta arena. */
+const META_SLOT = 256;
 
 /**
  * One GPU device and what it takes to run kernels on it: a pipeline cache keyed by kernel +
@@ -58,6 +60,14 @@ export class GpuRuntime {
   private readonly constants = new Map<number, GpuStorage>();
   /** [code, value, extra, unused]: the first value error a kernel reported since the last read */
   private readonly valueErrors: GPUBuffer;
+  /**
+   * The meta words of every dispatch in the open batch, one aligned slot each, uploaded with
+   * one write at submit (queue order puts it before the batch's kernels and after the last
+   * batch's, so one buffer serves every batch).
+   */
+  private readonly metaArena: GPUBuffer;
+  private readonly metaWords: Uint32Array;
+  private metaUsed = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -65,6 +75,7 @@ export class GpuRuntime {
   readonly errors: string[] = [];
   dispatches = 0;
   submits = 0;
+  private readonly metaSlot: number;
 
   constructor(
     readonly device: GPUDevice,
@@ -74,6 +85,10 @@ export class GpuRuntime {
     this.storagePool = new BufferPool(device, usage);
     this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 2 ** 20);
     this.valueErrors = device.createBuffer({ size: 16, usage, label: 'value errors' });
+    const slot = Math.max(META_SLOT, device.limits.minStorageBufferOffsetAlignment);
+    this.metaSlot = slot;
+    this.metaArena = device.createBuffer({ size: slot * DISPATCHES_PER_SUBMIT * 2, usage, label: 'meta arena' });
+    this.metaWords = new Uint32Array(this.metaArena.size / 4);
     device.addEventListener?.('uncapturederror', (e) => {
       this.errors.push((e as GPUUncapturedErrorEvent).error.message);
     });
@@ -135,19 +150,23 @@ export class GpuRuntime {
       ? { ...spec.defines, ERROR_BINDING: buffers.length + 1 }
       : (spec.defines ?? {});
     const pipeline = this.pipeline(spec.kernel, defines);
-    const meta = this.storagePool.acquire(Math.max(spec.meta.length, 1) * 4, `${spec.label} meta`);
-    this.device.queue.writeBuffer(meta, 0, new Uint32Array(spec.meta));
-    buffers.unshift(meta);
+    const metaBytes = Math.ceil((Math.max(spec.meta.length, 1) * 4) / this.metaSlot) * this.metaSlot;
+    if (this.metaUsed + metaBytes > this.metaArena.size) this.flush();
+    const metaOffset = this.metaUsed;
+    this.metaWords.set(spec.meta, metaOffset / 4);
+    this.metaUsed += metaBytes;
     if (spec.reportsErrors) buffers.push(this.valueErrors);
     const bindGroup = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [
+        { binding: 0, resource: { buffer: this.metaArena, offset: metaOffset, size: metaBytes } },
+        ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      ],
     });
     const pass = this.openPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    this.storagePool.release(meta);
     this.dispatches++;
     if (++this.recorded >= DISPATCHES_PER_SUBMIT) this.flush();
   }
@@ -156,6 +175,8 @@ export class GpuRuntime {
   flush(): void {
     if (this.encoder) {
       this.closePass();
+      if (this.metaUsed > 0) this.device.queue.writeBuffer(this.metaArena, 0, this.metaWords.buffer, 0, this.metaUsed);
+      this.metaUsed = 0;
       this.device.queue.submit([this.encoder.finish()]);
       this.encoder = null;
       this.recorded = 0;
