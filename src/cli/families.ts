@@ -1,6 +1,8 @@
 import { engineFamilies } from '../engine/conformance/families/index.ts';
 import type { FamilyRunner } from '../engine/conformance/types.ts';
 // @group node-family-imports
+import { runOptimizerCaseThroughNodes } from '../nodes/conformance/optimizers.ts';
+import { runSchedulerCaseThroughNodes } from '../nodes/conformance/schedulers.ts';
 import { runArchitectureCase } from '../templates/conformance.ts';
 import { runTrainingCase } from '../nodes/conformance/training.ts';
 
@@ -8,6 +10,8 @@ import { runTrainingCase } from '../nodes/conformance/training.ts';
 export const allFamilies: Record<string, FamilyRunner> = {
   ...engineFamilies,
   // @group node-families
+  optimizers: runOptimizerCaseThroughNodes,
+  schedulers: (c) => runSchedulerCaseThroughNodes(c),
   architectures: (c) => runArchitectureCase(c),
   training: (c, ctx) => runTrainingCase(c, ctx),
 };

@@ -40,6 +40,19 @@ import { NLLLoss } from './losses/nll_loss.ts';
 import { HuberLoss, L1Loss, MSELoss, SmoothL1Loss } from './losses/pointwise.ts';
 import { Concat } from './reshape/concat.ts';
 import { Permute } from './reshape/permute.ts';
+import { Adadelta, Adagrad, Adam, AdamW, RAdam, RMSprop, SGD, Yogi } from './optimizers/optimizers.ts';
+import {
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  ExponentialLR,
+  FactorScheduler,
+  LinearLR,
+  MultiStepLR,
+  OneCycleLR,
+  SequentialLR,
+  SquareRootScheduler,
+  StepLR,
+} from './schedulers/schedulers.ts';
 import { MNIST } from './sources/mnist.ts';
 import { TwoSpirals } from './sources/spirals.ts';
 import { GaussianBlobs } from './sources/blobs.ts';
@@ -106,6 +119,24 @@ export const nodeDefs: AnyNodeDef[] = [
   BCELoss,
   BCEWithLogitsLoss,
   KLDivLoss,
+  SGD,
+  Adagrad,
+  RMSprop,
+  Adadelta,
+  Adam,
+  AdamW,
+  RAdam,
+  Yogi,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  LinearLR,
+  OneCycleLR,
+  SequentialLR,
+  SquareRootScheduler,
+  FactorScheduler,
   MNIST,
   TwoSpirals,
   GaussianBlobs,

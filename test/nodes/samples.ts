@@ -67,5 +67,6 @@ export const samples: Record<string, Sample> = {
   NLLLoss: { inputs: () => [logProbabilities([4, 5]), ints([4], 5), null] },
   BCELoss: { inputs: () => [probabilities([4, 3]), probabilities([4, 3], 8), null] },
   BCEWithLogitsLoss: { inputs: () => [r([4, 3]), probabilities([4, 3], 8), null, null] },
+  Probe: { inputs: () => [r([2, 3])] },
   KLDivLoss: { inputs: () => [logProbabilities([4, 5]), run('softmax', [r([4, 5], 11)], { dim: -1 })], params: { reduction: 'batchmean' } },
 };
