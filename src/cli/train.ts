@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openTrainingSession } from '../engine/compile/session.ts';
+import { openTrainingSession, withDatasetForInputs } from '../engine/compile/session.ts';
 import type { EpochMetrics, StepMetrics, TrainConfig } from '../engine/runtime/train.ts';
 import type { NonFiniteReport } from '../engine/runtime/train-guard.ts';
 import { loadDocument } from '../graph/schema.ts';
@@ -13,7 +13,29 @@ export const trainHelp = `shapeflow train <doc.json> [--backend cpu|webgpu] [--e
   --accumulate K     add up K micro-batches' gradients per optimizer step
   --optimizer NAME   when the graph has no optimizer node: SGD, Adam, ... with
   --lr X --momentum M --weight-decay W
+  --data TYPE[:k=v,...]  feed the graph's Input nodes from a dataset node instead, e.g.
+                     --data MNIST   or   --data IDXDataset:dir=/usr/share/datasets/fashion-mnist
+                     (dir= names the folder of the four standard IDX files)
   --quiet            no progress bar`;
+
+/** `IDXDataset:dir=/data,batch_size=256` → type and params (numbers and booleans parsed). */
+export function parseDataFlag(flag: string): { type: string; params: Record<string, unknown> } {
+  const [type, rest = ''] = flag.split(/:(.*)/s);
+  const params: Record<string, unknown> = {};
+  for (const pair of rest.split(',').filter(Boolean)) {
+    const [k, v = ''] = pair.split(/=(.*)/s);
+    params[k] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  if (typeof params.dir === 'string') {
+    const dir = params.dir.replace(/\/$/, '');
+    delete params.dir;
+    params.train_images ??= `${dir}/train-images-idx3-ubyte.gz`;
+    params.train_labels ??= `${dir}/train-labels-idx1-ubyte.gz`;
+    params.test_images ??= `${dir}/t10k-images-idx3-ubyte.gz`;
+    params.test_labels ??= `${dir}/t10k-labels-idx1-ubyte.gz`;
+  }
+  return { type, params };
+}
 
 const pct = (x: number | undefined) => (x === undefined ? '' : ` acc ${(100 * x).toFixed(2)}%`);
 
@@ -54,6 +76,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       lr: { type: 'string' },
       momentum: { type: 'string' },
       'weight-decay': { type: 'string' },
+      data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -90,7 +113,12 @@ export async function trainCommand(args: string[]): Promise<number> {
     config.optimizer = { name: values.optimizer, hyperparams };
   }
   const backend = await backendByName(values.backend!);
-  const { trainer } = await openTrainingSession(loaded.doc, { catalog, backend, config });
+  let doc = loaded.doc;
+  if (values.data) {
+    const { type, params } = parseDataFlag(values.data);
+    doc = withDatasetForInputs(doc, catalog, type, params);
+  }
+  const { trainer } = await openTrainingSession(doc, { catalog, backend, config });
   const tty = !values.quiet && process.stderr.isTTY;
   let stopping = false;
   const onInt = () => {

@@ -2,8 +2,10 @@
  * A document ready to train: its data loaded (dataset nodes), compiled for the batch size the
  * dataset's sampler binds N to, and a Trainer over it. What the CLI and the worker both open.
  */
-import type { GraphDocument } from '../../graph/document.ts';
+import type { GraphDocument, GraphNode, NodeId } from '../../graph/document.ts';
+import { inferShapes } from '../../graph/infer.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
+import { defaultsOf } from '../../nodes/define.ts';
 import type { DatasetIO } from '../../nodes/sources/dataset.ts';
 import { loadDocumentData } from '../../nodes/sources/feed.ts';
 import type { Backend } from '../backend.ts';
@@ -42,4 +44,34 @@ export async function openTrainingSession(doc: GraphDocument, options: SessionOp
   };
   const trainer = new Trainer(compilerFor(doc, options.catalog), data.feed, options.backend, config);
   return { trainer, classes: data.classes };
+}
+
+/**
+ * Feed a document's Input nodes from a dataset node instead: the float Input whose shape
+ * matches the dataset's `x` and the Input whose dtype and rank match its `y` are replaced by
+ * one node of `type` (so a template written with Inputs trains on MNIST, Fashion-MNIST, ...).
+ */
+export function withDatasetForInputs(doc: GraphDocument, catalog: Catalog, type: string, params: Record<string, unknown>): GraphDocument {
+  const def = catalog.get(type);
+  if (!def || def.group !== 'sources' || def.outputs.length !== 2) throw new Error(`'${type}' is not a dataset node type`);
+  const id = 'node:dataset' as NodeId;
+  const dataset: GraphNode = { id, type, params: { ...defaultsOf(def), ...params } as GraphNode['params'], position: { x: -200, y: 0 } };
+  const probe = inferShapes({ nodes: [...doc.nodes, dataset], edges: doc.edges }, catalog);
+  const [x, y] = def.outputs.map((o) => probe.nodes.get(id)?.outputs[o.name] ?? null);
+  if (!x || !y) throw new Error(`${type}: ${probe.nodes.get(id)?.diagnostics[0]?.message ?? 'its outputs have no shape'}`);
+  const inputs = doc.nodes.filter((n) => n.type === 'Input');
+  const typeOf = (n: GraphNode) => probe.nodes.get(n.id)?.outputs.output ?? null;
+  const same = (a: { dtype: string; dims: unknown[] } | null, b: { dtype: string; dims: unknown[] }) =>
+    !!a && a.dtype === b.dtype && a.dims.length === b.dims.length && a.dims.every((d, i) => i === 0 || d === b.dims[i]);
+  const forX = inputs.find((n) => same(typeOf(n), x));
+  const forY = inputs.find((n) => n !== forX && same(typeOf(n), y));
+  if (!forX || !forY) {
+    throw new Error(`${type} gives x ${JSON.stringify(x.dims)} (${x.dtype}) and y ${JSON.stringify(y.dims)} (${y.dtype}); the graph has no Input nodes of those shapes to replace`);
+  }
+  const port = new Map([[forX.id, def.outputs[0].name], [forY.id, def.outputs[1].name]]);
+  return {
+    ...doc,
+    nodes: [dataset, ...doc.nodes.filter((n) => !port.has(n.id))],
+    edges: doc.edges.map((e) => (port.has(e.from.node) ? { ...e, from: { node: id, port: port.get(e.from.node) as string } } : e)),
+  };
 }
