@@ -9,7 +9,16 @@
  * ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, 1e-3) < 1e-3 (PyTorch's float64 check uses 1e-6;
  * float32 cannot get there). Large tensors are checked on a sample of coordinates.
  */
-import { applyOp, BackwardPass, getOp, noGrad, Rng, type Root, type Tensor, tensor } from '../engine/index.ts';
+import {
+  applyOp,
+  BackwardPass,
+  getOp,
+  noGrad,
+  Rng,
+  type Root,
+  type Tensor,
+  tensor,
+} from '../engine/index.ts';
 import type { Catalog } from '../nodes/catalog.ts';
 import type { AnyNodeDef, OpBuilder } from '../nodes/define.ts';
 import type { Dim, TensorType } from '../nodes/types.ts';
@@ -173,13 +182,21 @@ function declaredNoGrad(t: Tensor, outputs: Tensor[]): boolean {
 // ---------------------------------------------------------------- one node type
 
 /** Lower a node type on given inputs, with its parameters held in `params` (made on first use). */
-function lowerNode(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Tensor | null)[], held: Map<string, Tensor>, seed: number): Tensor[] {
+function lowerNode(
+  def: AnyNodeDef,
+  params: Record<string, unknown>,
+  inputs: (Tensor | null)[],
+  held: Map<string, Tensor>,
+  seed: number,
+): Tensor[] {
   const builder: OpBuilder<Tensor> = {
     op: (name, ins, attrs) => applyOp(getOp(name), ins, attrs),
     param: (name, shape, init) => {
       let t = held.get(name);
       if (!t) {
-        t = tensor(initialParam(`${def.type}/${name}`, shape, init, seed), shape).named(name).requireGrad();
+        t = tensor(initialParam(`${def.type}/${name}`, shape, init, seed), shape)
+          .named(name)
+          .requireGrad();
         held.set(name, t);
       }
       return t;
@@ -189,7 +206,10 @@ function lowerNode(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Te
       throw new GradcheckError(def.type, 'a source node has nothing to check');
     },
   };
-  const shapes = { inputs: inputs.map((t) => (t ? [...t.shape] : null)), outputs: concreteOutputs(def, params, inputs) };
+  const shapes = {
+    inputs: inputs.map((t) => (t ? [...t.shape] : null)),
+    outputs: concreteOutputs(def, params, inputs),
+  };
   return def.lower(builder, inputs, params as never, shapes);
 }
 
@@ -197,7 +217,11 @@ function lowerNode(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Te
  * Output shapes from the shape rule on the actual inputs; a rule that matches symbols (Reshape
  * to ['N', -1]) gets the batch dim as the symbol N, as in a graph.
  */
-function concreteOutputs(def: AnyNodeDef, params: Record<string, unknown>, inputs: (Tensor | null)[]): number[][] {
+function concreteOutputs(
+  def: AnyNodeDef,
+  params: Record<string, unknown>,
+  inputs: (Tensor | null)[],
+): number[][] {
   let message = '';
   for (const batchSymbol of [false, true]) {
     const symbols = new SymbolSizes(1);
@@ -227,9 +251,18 @@ export function gradcheckNode(
 ): GradcheckReport {
   const seed = options.seed ?? 0;
   const held = new Map<string, Tensor>();
-  const leaves = inputs.map((t) => (t && t.dtype === 'float32' ? tensor(t.dataSync(), t.shape).named(`input${inputs.indexOf(t)}`).requireGrad() : t));
-  const outputs = lowerNode(def, params, leaves, held, seed).filter((y) => y.dtype === 'float32' && y.requiresGrad);
-  if (outputs.length === 0) throw new GradcheckError(def.type, 'no output depends on anything with a gradient');
+  const leaves = inputs.map((t) =>
+    t && t.dtype === 'float32'
+      ? tensor(t.dataSync(), t.shape)
+          .named(`input${inputs.indexOf(t)}`)
+          .requireGrad()
+      : t,
+  );
+  const outputs = lowerNode(def, params, leaves, held, seed).filter(
+    (y) => y.dtype === 'float32' && y.requiresGrad,
+  );
+  if (outputs.length === 0)
+    throw new GradcheckError(def.type, 'no output depends on anything with a gradient');
   const rng = new Rng(seed + 1);
   const weights = outputs.map((y) => rng.fillNormal(new Float32Array(y.size), 0, 1));
   const roots: Root[] = outputs.map((y, k) => ({ tensor: y, grad: tensor(weights[k], y.shape) }));
@@ -239,7 +272,7 @@ export function gradcheckNode(
   const checked: Checked[] = [];
   def.inputs.forEach((port, i) => {
     const t = leaves[i];
-    if (!t || t.dtype !== 'float32' || declaredNoGrad(t, outputs)) return;
+    if (t?.dtype !== 'float32' || declaredNoGrad(t, outputs)) return;
     checked.push({ name: port.name, kind: 'input', tensor: t });
   });
   for (const [name, t] of held) checked.push({ name, kind: 'param', tensor: t });
@@ -256,6 +289,8 @@ export function gradcheckNode(
 }
 
 // ---------------------------------------------------------------- tiny inputs for a node type
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_']*$/;
 
 /** Symbols bound by unification; unbound ones take one small size. */
 class SymbolSizes {
@@ -290,8 +325,12 @@ class SymbolSizes {
         const x = this.find(a);
         const y = this.find(b);
         if (x === y) return true;
-        if (typeof x === 'string' && /^[A-Za-z_][A-Za-z0-9_']*$/.test(x)) return this.bound.set(x, y), true;
-        if (typeof y === 'string' && /^[A-Za-z_][A-Za-z0-9_']*$/.test(y)) return this.bound.set(y, x), true;
+        const free =
+          typeof x === 'string' && NAME.test(x) ? x : typeof y === 'string' && NAME.test(y) ? y : null;
+        if (free !== null) {
+          this.bound.set(free, free === x ? y : x);
+          return true;
+        }
         return this.size(x) === this.size(y);
       },
       resolve: (d: Dim) => this.find(d),
@@ -312,7 +351,12 @@ function* rankChoices(count: number): Generator<number[]> {
 type Found = { shapes: (number[] | null)[]; dtypes: ('float32' | 'int32')[] };
 
 /** Whether the shape rule accepts these input types (a rule that throws does not). */
-function accepts(def: AnyNodeDef, params: Record<string, unknown>, types: (TensorType | null)[], symbols: SymbolSizes): boolean {
+function accepts(
+  def: AnyNodeDef,
+  params: Record<string, unknown>,
+  types: (TensorType | null)[],
+  symbols: SymbolSizes,
+): boolean {
   try {
     return def.infer(types, params as never, symbols.context()).every((r) => 'dims' in r);
   } catch {
@@ -334,24 +378,36 @@ export function tinyShapes(def: AnyNodeDef, params: Record<string, unknown>): Fo
   const typesOf = (ranks: number[], dim: (k: number, d: number) => Dim) =>
     ports.map((p): TensorType | null => {
       const k = required.indexOf(p);
-      return k < 0 ? null : { dtype: p.dtype ?? 'float32', dims: Array.from({ length: ranks[k] }, (_, d) => dim(k, d)) };
+      return k < 0
+        ? null
+        : { dtype: p.dtype ?? 'float32', dims: Array.from({ length: ranks[k] }, (_, d) => dim(k, d)) };
     });
   for (const size of [3, 4, 16]) {
     for (const ranks of rankChoices(required.length)) {
       const symbols = new SymbolSizes(size);
       const symbolic = typesOf(ranks, (k, d) => `s${k}_${d}`);
       const candidates = [];
-      if (accepts(def, params, symbolic, symbols)) candidates.push(symbolic.map((t) => (t ? t.dims.map((d) => symbols.size(d)) : null)));
+      if (accepts(def, params, symbolic, symbols))
+        candidates.push(symbolic.map((t) => (t ? t.dims.map((d) => symbols.size(d)) : null)));
       // rules that match symbols by name (Reshape to ['N', -1]) see the batch dim as N
       const batched = new SymbolSizes(size);
       const named = typesOf(ranks, (k, d) => (d === 0 ? 'N' : `s${k}_${d}`));
-      if (accepts(def, params, named, batched)) candidates.push(named.map((t) => (t ? t.dims.map((d) => batched.size(d)) : null)));
+      if (accepts(def, params, named, batched))
+        candidates.push(named.map((t) => (t ? t.dims.map((d) => batched.size(d)) : null)));
       candidates.push(typesOf(ranks, () => size).map((t) => (t ? (t.dims as number[]) : null)));
       for (const shapes of candidates) {
-        const concrete = shapes.map((dims, i): TensorType | null => (dims ? { dtype: dtypes[i], dims } : null));
-        const withBatch = concrete.map((t) => (t && t.dims.length > 0 ? { ...t, dims: ['N', ...t.dims.slice(1)] } : t));
+        const concrete = shapes.map((dims, i): TensorType | null =>
+          dims ? { dtype: dtypes[i], dims } : null,
+        );
+        const withBatch = concrete.map((t) =>
+          t && t.dims.length > 0 ? { ...t, dims: ['N', ...t.dims.slice(1)] } : t,
+        );
         const batchSizes = new SymbolSizes(size);
-        if (accepts(def, params, concrete, new SymbolSizes(size)) || accepts(def, params, withBatch, batchSizes)) return { shapes, dtypes };
+        if (
+          accepts(def, params, concrete, new SymbolSizes(size)) ||
+          accepts(def, params, withBatch, batchSizes)
+        )
+          return { shapes, dtypes };
       }
     }
   }
@@ -374,7 +430,12 @@ export function tinyInputs(
   return found.shapes.map((shape, i) => {
     if (!shape) return null;
     const n = shape.reduce((a, b) => a * b, 1);
-    if (found.dtypes[i] === 'int32') return tensor(Array.from({ length: n }, () => rng.int(2)), shape, 'int32');
+    if (found.dtypes[i] === 'int32')
+      return tensor(
+        Array.from({ length: n }, () => rng.int(2)),
+        shape,
+        'int32',
+      );
     const data = Array.from({ length: n }, () =>
       values === 'unit' ? rng.uniform(0.1, 0.9) : (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.1, 1),
     );
@@ -403,7 +464,10 @@ export function gradcheckGraph(
   const loss = lossId && Object.values(first.values.get(lossId) ?? {})[0];
   if (!lossId || !loss) {
     const [id, why] = [...first.errors][0] ?? [];
-    throw new GradcheckError(doc.meta.title, why ? `the forward pass stopped at ${id}: ${why}` : 'no scalar loss');
+    throw new GradcheckError(
+      doc.meta.title,
+      why ? `the forward pass stopped at ${id}: ${why}` : 'no scalar loss',
+    );
   }
   // the same sample batch for every re-run
   const feeds: Record<string, Tensor> = {};
@@ -415,7 +479,11 @@ export function gradcheckGraph(
   }
   const pass = new BackwardPass(loss);
   pass.run();
-  const checked: Checked[] = [...first.params].map(([key, t]) => ({ name: key, kind: 'param' as const, tensor: t }));
+  const checked: Checked[] = [...first.params].map(([key, t]) => ({
+    name: key,
+    kind: 'param' as const,
+    tensor: t,
+  }));
   for (const [id, t] of Object.entries(feeds)) {
     if (t.dtype === 'float32' && pass.gradOf(t)) checked.push({ name: id, kind: 'input', tensor: t });
   }
@@ -428,5 +496,11 @@ export function gradcheckGraph(
       if (!out) throw new GradcheckError(doc.meta.title, `${lossId} has no value after a perturbation`);
       return out.dataSync()[0];
     });
-  return compare(doc.meta.title, checked, checked.map((c) => pass.gradOf(c.tensor)), objective, options);
+  return compare(
+    doc.meta.title,
+    checked,
+    checked.map((c) => pass.gradOf(c.tensor)),
+    objective,
+    options,
+  );
 }

@@ -5,7 +5,17 @@
  * every edge's gradient norm so far). Views are built once and kept, so stepping back shows
  * exactly what was shown before.
  */
-import { applyOp, BackwardPass, type BackwardStep, getOp, noGrad, Rng, type Tensor, tensor, withSource } from '../engine/index.ts';
+import {
+  applyOp,
+  BackwardPass,
+  type BackwardStep,
+  getOp,
+  noGrad,
+  Rng,
+  type Tensor,
+  tensor,
+  withSource,
+} from '../engine/index.ts';
 import type { Catalog } from '../nodes/catalog.ts';
 import type { OpBuilder, ParamInit } from '../nodes/define.ts';
 import type { Dim, TensorType } from '../nodes/types.ts';
@@ -117,7 +127,11 @@ class ForwardRun {
   }
 
   /** Evaluate one (sub)graph; `exposed` gives the tensors entering a composite's inner ports. */
-  private runGraph(graph: Pick<Subgraph, 'nodes' | 'edges'>, parents: NodeId[], exposed: Map<string, Tensor | null>): void {
+  private runGraph(
+    graph: Pick<Subgraph, 'nodes' | 'edges'>,
+    parents: NodeId[],
+    exposed: Map<string, Tensor | null>,
+  ): void {
     const index = new DocumentIndex(graph);
     const { order, cyclic } = topologicalOrder(index, feedbackTest(index, this.catalog));
     for (const id of cyclic) this.result.errors.set(id, 'on a cycle');
@@ -132,7 +146,12 @@ class ForwardRun {
     }
   }
 
-  private runNode(node: GraphNode, index: DocumentIndex, parents: NodeId[], exposed: Map<string, Tensor | null>): void {
+  private runNode(
+    node: GraphNode,
+    index: DocumentIndex,
+    parents: NodeId[],
+    exposed: Map<string, Tensor | null>,
+  ): void {
     const ports = portsOf(node, this.catalog);
     if (!ports) throw new Error(`unknown node type '${node.type}'`);
     const received: Record<string, Tensor | null> = {};
@@ -143,7 +162,10 @@ class ForwardRun {
       else if (!edge) received[port.name] = null;
       else {
         const from = this.result.values.get(edge.from.node);
-        if (!from) throw new Error(`unknown because of ${edge.from.node}: ${this.result.errors.get(edge.from.node) ?? 'no value'}`);
+        if (!from)
+          throw new Error(
+            `unknown because of ${edge.from.node}: ${this.result.errors.get(edge.from.node) ?? 'no value'}`,
+          );
         const t = from[edge.from.port] ?? null;
         received[port.name] = t;
         if (t) this.noteEdge(t, node.id, edge.id);
@@ -166,19 +188,24 @@ class ForwardRun {
       this.runGraph(sub, [...parents, node.id], inner);
       outs = sub.outputs.map((x) => {
         const t = this.result.values.get(x.node)?.[x.port];
-        if (!t) throw new Error(`exposed output '${x.name}' has no value: ${this.result.errors.get(x.node) ?? ''}`);
+        if (!t)
+          throw new Error(`exposed output '${x.name}' has no value: ${this.result.errors.get(x.node) ?? ''}`);
         return t;
       });
     } else {
       const def = this.catalog.get(node.type);
       if (!def) throw new Error(`unknown node type '${node.type}'`);
-      const shapes = { inputs: ins.map((t) => (t ? [...t.shape] : null)), outputs: this.outputShapes(node, ins) };
+      const shapes = {
+        inputs: ins.map((t) => (t ? [...t.shape] : null)),
+        outputs: this.outputShapes(node, ins),
+      };
       outs = withSource(node.id, () => def.lower(this.builder(node.id), ins, node.params as never, shapes));
     }
     const outputs: Record<string, Tensor> = {};
     ports.outputs.forEach((p, i) => {
       outputs[p.name] = outs[i];
-      if (outs[i] && !this.result.producers.has(outs[i].id)) this.result.producers.set(outs[i].id, { node: node.id, port: p.name });
+      if (outs[i] && !this.result.producers.has(outs[i].id))
+        this.result.producers.set(outs[i].id, { node: node.id, port: p.name });
     });
     this.result.values.set(node.id, outputs);
   }
@@ -217,7 +244,9 @@ class ForwardRun {
       this.result.params.set(key, given);
       return given;
     }
-    const t = tensor(initialParam(key, shape, init, this.seed), shape).named(key).requireGrad();
+    const t = tensor(initialParam(key, shape, init, this.seed), shape)
+      .named(key)
+      .requireGrad();
     this.result.params.set(key, t);
     return t;
   }
@@ -231,14 +260,22 @@ class ForwardRun {
       const given = data ? null : (feed as Tensor);
       const length = data ? data.length : given!.size;
       if (length !== size) {
-        throw new StepperError('bad_feed', `feed for ${owner} has ${length} values; its shape [${shape.join(', ')}] needs ${size}`, owner);
+        throw new StepperError(
+          'bad_feed',
+          `feed for ${owner} has ${length} values; its shape [${shape.join(', ')}] needs ${size}`,
+          owner,
+        );
       }
       // a copy: the stepper names it and marks it for gradients, the caller's tensor stays as it was
       t = tensor(data ?? given!.dataSync(), shape, dtype);
     } else {
       const rng = new Rng(hashSeed(owner, this.seed));
       const high = this.options.intHigh ?? 2;
-      t = tensor(Array.from({ length: size }, () => (dtype === 'int32' ? rng.int(high) : rng.normal())), shape, dtype);
+      t = tensor(
+        Array.from({ length: size }, () => (dtype === 'int32' ? rng.int(high) : rng.normal())),
+        shape,
+        dtype,
+      );
     }
     t.named(owner);
     if (dtype === 'float32' && this.options.inputGrads !== false) t.requireGrad();
@@ -247,7 +284,11 @@ class ForwardRun {
 }
 
 /** Run a document forward on a sample batch; every recorded op carries its node's id. */
-export function runForward(doc: GraphDocument, catalog: Catalog, options: ForwardOptions = {}): ForwardResult {
+export function runForward(
+  doc: GraphDocument,
+  catalog: Catalog,
+  options: ForwardOptions = {},
+): ForwardResult {
   return new ForwardRun(doc, catalog, options).run();
 }
 
@@ -313,7 +354,13 @@ export function summarize(t: Tensor): TensorSummary {
 /** Where a gradient lands, in the graph's terms. */
 export type GradTarget =
   /** an input port of the node, fed by `from` along `edges` */
-  | { kind: 'input'; node: NodeId; port: string; from: { node: NodeId; port: string } | null; edges: EdgeId[] }
+  | {
+      kind: 'input';
+      node: NodeId;
+      port: string;
+      from: { node: NodeId; port: string } | null;
+      edges: EdgeId[];
+    }
   | { kind: 'param'; node: NodeId; name: string }
   /** a value inside the node (between two of its ops), or the output of the node itself */
   | { kind: 'internal'; node: NodeId | null; label: string };
@@ -420,11 +467,21 @@ export class BackwardStepper {
   ) {
     const lossOut = forward.values.get(lossNode);
     const loss = lossOut && Object.values(lossOut)[0];
-    if (!loss) throw new StepperError('no_loss', `${lossNode} has no value: ${forward.errors.get(lossNode) ?? 'not run'}`, lossNode);
+    if (!loss)
+      throw new StepperError(
+        'no_loss',
+        `${lossNode} has no value: ${forward.errors.get(lossNode) ?? 'not run'}`,
+        lossNode,
+      );
     if (loss.size !== 1) {
-      throw new StepperError('not_scalar', `backward needs a scalar loss; ${lossNode} gives [${loss.shape.join(', ')}]`, lossNode);
+      throw new StepperError(
+        'not_scalar',
+        `backward needs a scalar loss; ${lossNode} gives [${loss.shape.join(', ')}]`,
+        lossNode,
+      );
     }
-    if (!loss.requiresGrad) throw new StepperError('no_gradient', `nothing upstream of ${lossNode} needs a gradient`, lossNode);
+    if (!loss.requiresGrad)
+      throw new StepperError('no_gradient', `nothing upstream of ${lossNode} needs a gradient`, lossNode);
     this.lossNode = lossNode;
     this.lossValue = loss.dataSync()[0];
     this.pass = new BackwardPass(loss);
@@ -529,12 +586,20 @@ export class BackwardStepper {
     const node = this.nodeOf(inner);
     const nodeType = node?.type ?? '(no node)';
     const previous = this.views[this.views.length - 1];
-    const group = previous && previous.node === top ? { first: previous.group.first, last: step.index } : { first: step.index, last: step.index };
+    const group =
+      previous && previous.node === top
+        ? { first: previous.group.first, last: step.index }
+        : { first: step.index, last: step.index };
     const op = getOp(step.op);
     const tape = this.tapeInputs.get(step.tapeNodeId) ?? [];
     const produced: ProducedGrad[] = step.produced.map((p) => {
       const target = this.targetOf(tape[p.input], path);
-      return { name: p.name, target, label: `d${p.name} → ${targetLabel(target, this.doc)}`, grad: summarize(p.grad) };
+      return {
+        name: p.name,
+        target,
+        label: `d${p.name} → ${targetLabel(target, this.doc)}`,
+        grad: summarize(p.grad),
+      };
     });
     const accumulations = step.accumulated.map((a) => {
       const input = tape.find((t) => t?.id === a.tensorId) ?? null;
@@ -564,15 +629,18 @@ export class BackwardStepper {
       edgeNorms: this.edgeNorms(),
       group,
     };
-    if (step.op === 'relu' && tape[0]) view.mask = summarize(noGrad(() => applyOp(getOp('positive_mask'), [tape[0]], {})[0]));
+    if (step.op === 'relu' && tape[0])
+      view.mask = summarize(noGrad(() => applyOp(getOp('positive_mask'), [tape[0]], {})[0]));
     return view;
   }
 
   private forwardOf(id: NodeId | undefined): { name: string; value: TensorSummary }[] {
     if (!id) return [];
     const shown: { name: string; value: TensorSummary }[] = [];
-    for (const [port, t] of Object.entries(this.forward.inputs.get(id) ?? {})) if (t) shown.push({ name: port, value: summarize(t) });
-    for (const [key, t] of this.forward.params) if (key.startsWith(`${id}/`)) shown.push({ name: key.slice(id.length + 1), value: summarize(t) });
+    for (const [port, t] of Object.entries(this.forward.inputs.get(id) ?? {}))
+      if (t) shown.push({ name: port, value: summarize(t) });
+    for (const [key, t] of this.forward.params)
+      if (key.startsWith(`${id}/`)) shown.push({ name: key.slice(id.length + 1), value: summarize(t) });
     return shown;
   }
 
@@ -593,7 +661,11 @@ export class BackwardStepper {
       }
     }
     const producer = this.forward.producers.get(t.id);
-    return { kind: 'internal', node: inner, label: producer ? `${producer.port} of ${producer.node}` : `t${t.id}` };
+    return {
+      kind: 'internal',
+      node: inner,
+      label: producer ? `${producer.port} of ${producer.node}` : `t${t.id}`,
+    };
   }
 
   private addEdgeGrad(target: GradTarget, contribution: Tensor | undefined): void {
@@ -667,7 +739,8 @@ function targetLabel(target: GradTarget, doc: GraphDocument): string {
     return n ? (n.label ?? n.type) : id;
   };
   if (target.kind === 'param') return `${name(target.node)}.${target.name}`;
-  if (target.kind === 'input') return target.from ? `${target.port} (from ${name(target.from.node)})` : target.port;
+  if (target.kind === 'input')
+    return target.from ? `${target.port} (from ${name(target.from.node)})` : target.port;
   return target.label;
 }
 
@@ -686,7 +759,7 @@ export function findLoss(doc: GraphDocument, catalog: Catalog, forward: ForwardR
   for (const id of order) {
     const out = forward.values.get(id);
     const t = out && Object.values(out)[0];
-    if (!t || t.size !== 1 || t.dtype !== 'float32') continue;
+    if (t?.size !== 1 || t.dtype !== 'float32') continue;
     const node = index.nodes.get(id) as GraphNode;
     if (catalog.get(node.type)?.group === 'losses') fallback = id;
     else if (!fallback || catalog.get(index.nodes.get(fallback)!.type)?.group !== 'losses') fallback = id;
@@ -695,7 +768,11 @@ export function findLoss(doc: GraphDocument, catalog: Catalog, forward: ForwardR
 }
 
 /** Run the document forward on a sample batch and get ready to step back from its loss. */
-export function createStepper(doc: GraphDocument, catalog: Catalog, options: StepperOptions = {}): BackwardStepper | StepperError {
+export function createStepper(
+  doc: GraphDocument,
+  catalog: Catalog,
+  options: StepperOptions = {},
+): BackwardStepper | StepperError {
   try {
     const forward = runForward(doc, catalog, options);
     const loss = options.loss ?? findLoss(doc, catalog, forward);

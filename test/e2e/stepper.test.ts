@@ -46,10 +46,16 @@ async function readCard(page: Page): Promise<CardSnapshot> {
     const card = document.querySelector('[data-testid="stepper-card"]')!;
     const byPrefix = (prefix: string) =>
       Object.fromEntries(
-        [...card.querySelectorAll(`[data-testid^="${prefix}"]`)].map((el) => [el.getAttribute('data-testid')!.slice(prefix.length), grid(el)!]),
+        [...card.querySelectorAll(`[data-testid^="${prefix}"]`)].map((el) => [
+          el.getAttribute('data-testid')!.slice(prefix.length),
+          grid(el)!,
+        ]),
       );
     const edgeNorms = Object.fromEntries(
-      [...document.querySelectorAll('[data-stepper-edge]')].map((g) => [g.getAttribute('data-stepper-edge')!, Number(g.getAttribute('data-norm'))]),
+      [...document.querySelectorAll('[data-stepper-edge]')].map((g) => [
+        g.getAttribute('data-stepper-edge')!,
+        Number(g.getAttribute('data-norm')),
+      ]),
     );
     return {
       step: Number(card.getAttribute('data-step')),
@@ -60,11 +66,13 @@ async function readCard(page: Page): Promise<CardSnapshot> {
       upstream: grid(card.querySelector('[data-testid="stepper-upstream-0"]')),
       mask: grid(card.querySelector('[data-testid="stepper-mask"]')),
       produced: byPrefix('stepper-produced-'),
-      accumulations: [...card.querySelectorAll('[data-testid^="stepper-accum-"][data-contributions]')].map((el) => ({
-        label: el.querySelector('.stepper-item-label')?.textContent ?? '',
-        contributions: Number(el.getAttribute('data-contributions')),
-        total: grid(el.querySelector(`[data-testid="${el.getAttribute("data-testid")}-total"]`)),
-      })),
+      accumulations: [...card.querySelectorAll('[data-testid^="stepper-accum-"][data-contributions]')].map(
+        (el) => ({
+          label: el.querySelector('.stepper-item-label')?.textContent ?? '',
+          contributions: Number(el.getAttribute('data-contributions')),
+          total: grid(el.querySelector(`[data-testid="${el.getAttribute('data-testid')}-total"]`)),
+        }),
+      ),
       forward: byPrefix('stepper-forward-'),
       ringed: document.querySelector('[data-stepper-node]')?.getAttribute('data-stepper-node') ?? null,
       edgeNorms,
@@ -88,7 +96,8 @@ describe('backward mode in the browser', () => {
     await page.waitForSelector('.canvas');
     await page.waitForFunction(() => !!(window as unknown as { shapeflow?: unknown }).shapeflow);
     const loaded = await page.evaluate((text) => {
-      const app = (window as unknown as { shapeflow: { store: { load(t: string): { ok: boolean } } } }).shapeflow;
+      const app = (window as unknown as { shapeflow: { store: { load(t: string): { ok: boolean } } } })
+        .shapeflow;
       return app.store.load(text).ok;
     }, saveDocument(mlpDocument()));
     expect(loaded).toBe(true);
@@ -186,4 +195,22 @@ describe('backward mode in the browser', () => {
     expect(await readCard(page)).toEqual(seen[2]);
     await screenshot(page, 'stepper-5-back-at-fc2');
   }, 120_000);
+
+  it('checks the gradients of the whole graph and shows each tensor’s relative error', async () => {
+    await page.getByTestId('stepper-gradcheck').click();
+    const report = page.getByTestId('stepper-gradcheck-report');
+    await report.waitFor();
+    expect(await report.getAttribute('data-pass')).toBe('true');
+    const rows = await report.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        tensor: tr.getAttribute('data-tensor'),
+        error: Number(tr.children[2].textContent),
+      })),
+    );
+    expect(rows.map((r) => r.tensor).sort()).toEqual(
+      ['node:fc1/bias', 'node:fc1/weight', 'node:fc2/bias', 'node:fc2/weight', 'node:x'].sort(),
+    );
+    expect(rows.every((r) => r.error < 1e-3)).toBe(true);
+    await screenshot(page, 'stepper-6-gradcheck');
+  }, 60_000);
 });

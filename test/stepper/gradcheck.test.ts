@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GRADCHECK_TOLERANCE, gradcheckGraph, gradcheckNode, hasGradients, tinyInputs } from '../../src/graph/gradcheck.ts';
 import type { Tensor } from '../../src/engine/index.ts';
+import {
+  GRADCHECK_TOLERANCE,
+  gradcheckGraph,
+  gradcheckNode,
+  hasGradients,
+  tinyInputs,
+} from '../../src/graph/gradcheck.ts';
 import { defaultsOf, defineNode, nodeDefs, tensorPort } from '../../src/nodes/index.ts';
 import { mlpDocument, studyCatalog } from './graphs.ts';
 
@@ -8,7 +14,9 @@ const checkable = nodeDefs.filter(hasGradients);
 
 describe('gradient check of every node type in the catalog (float32 central differences)', () => {
   it('finds node types to check', () => {
-    expect(checkable.map((d) => d.type)).toEqual(expect.arrayContaining(['Linear', 'Conv2d', 'ReLU', 'CrossEntropyLoss']));
+    expect(checkable.map((d) => d.type)).toEqual(
+      expect.arrayContaining(['Linear', 'Conv2d', 'ReLU', 'CrossEntropyLoss']),
+    );
   });
 
   for (const def of checkable) {
@@ -24,7 +32,9 @@ describe('gradient check of every node type in the catalog (float32 central diff
         // losses over probabilities (BCE, KL) need inputs in (0, 1)
         report = gradcheckNode(def, params, tinyInputs(def, params, 'unit')!);
       }
-      const failing = report.tensors.filter((t) => !t.pass).map((t) => `${t.name}: ${t.relError.toExponential(2)}`);
+      const failing = report.tensors
+        .filter((t) => !t.pass)
+        .map((t) => `${t.name}: ${t.relError.toExponential(2)}`);
       expect(failing, `${def.type}`).toEqual([]);
       expect(report.tensors.length).toBeGreaterThan(0);
       expect(report.tensors.every((t) => t.checked > 0)).toBe(true);
@@ -52,7 +62,8 @@ describe('gradient check of a whole graph', () => {
       inputs: [tensorPort('input')],
       outputs: [tensorPort('output')],
       infer: ([x]) => [{ dtype: 'float32', dims: [...(x?.dims ?? [])] }],
-      lower: (b, [x], _p, shapes) => b.op('mul', [x, b.constant(Array.from((x as Tensor).dataSync()), shapes.inputs[0]!)]),
+      lower: (b, [x], _p, shapes) =>
+        b.op('mul', [x, b.constant(Array.from((x as Tensor).dataSync()), shapes.inputs[0]!)]),
       paramCount: () => 0,
     });
     const report = gradcheckNode(square as never, {}, tinyInputs(square as never, {})!);

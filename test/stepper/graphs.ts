@@ -3,8 +3,23 @@
  * notes' four autograd cases. The cases need Constant, Pow and Sum nodes; where the catalog
  * has none yet, small test-only declarations stand in (each lowers to one engine op).
  */
-import { createNode, emptyDocument, type GraphDocument, type GraphNode, type NodeId } from '../../src/graph/index.ts';
-import { type AnyNodeDef, type Catalog, createCatalog, defineNode, nodeDefs, p, shapeError, tensorPort } from '../../src/nodes/index.ts';
+import {
+  createNode,
+  emptyDocument,
+  type GraphDocument,
+  type GraphNode,
+  type NodeId,
+} from '../../src/graph/index.ts';
+import {
+  type AnyNodeDef,
+  type Catalog,
+  createCatalog,
+  defineNode,
+  nodeDefs,
+  p,
+  shapeError,
+  tensorPort,
+} from '../../src/nodes/index.ts';
 
 const Constant = defineNode({
   type: 'Constant',
@@ -27,7 +42,8 @@ const Pow = defineNode({
   params: { exponent: p.float({ default: 2 }) },
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
-  infer: ([x]) => (x ? [{ dtype: 'float32', dims: [...x.dims] }] : shapeError('missing_input', 'Pow needs an input')),
+  infer: ([x]) =>
+    x ? [{ dtype: 'float32', dims: [...x.dims] }] : shapeError('missing_input', 'Pow needs an input'),
   lower: (b, [x], params) => b.op('pow', [x], { exponent: params.exponent }),
   paramCount: () => 0,
 });
@@ -63,8 +79,9 @@ export function documentOf(
 ): GraphDocument {
   const doc = emptyDocument('stepper test');
   if (symbols) doc.meta.symbols = symbols;
-  doc.nodes = nodes.map(([name, type, params], i): GraphNode =>
-    createNode(catalog, type, { id: id(name), params: params as never, position: { x: 220 * i, y: 60 } }),
+  doc.nodes = nodes.map(
+    ([name, type, params], i): GraphNode =>
+      createNode(catalog, type, { id: id(name), params: params as never, position: { x: 220 * i, y: 60 } }),
   );
   doc.edges = wires.map(([from, to, port]) => ({
     id: `edge:${from}-${to}-${port}`,

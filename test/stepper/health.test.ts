@@ -34,12 +34,28 @@ describe('gradient-health measures', () => {
   it('flags vanishing, exploding, dead, saturated and non-finite layers', () => {
     const w = [0.5, -0.5, 0.25, 1];
     const report = healthReport([
-      { nodeId: 'node:a', nodeType: 'Linear', params: [{ name: 'weight', value: w, grad: w.map((v) => v * 1e-9) }] },
-      { nodeId: 'node:b', nodeType: 'Linear', params: [{ name: 'weight', value: w, grad: w.map((v) => v * 50) }] },
+      {
+        nodeId: 'node:a',
+        nodeType: 'Linear',
+        params: [{ name: 'weight', value: w, grad: w.map((v) => v * 1e-9) }],
+      },
+      {
+        nodeId: 'node:b',
+        nodeType: 'Linear',
+        params: [{ name: 'weight', value: w, grad: w.map((v) => v * 50) }],
+      },
       { nodeId: 'node:c', nodeType: 'ReLU', params: [], output: { shape: [2, 2], values: [0, 0, 0, 1] } },
       { nodeId: 'node:d', nodeType: 'Tanh', params: [], output: { shape: [2], values: [0.999, -0.999] } },
-      { nodeId: 'node:e', nodeType: 'Linear', params: [{ name: 'weight', value: w, grad: [Number.NaN, 0, 0, 0] }] },
-      { nodeId: 'node:f', nodeType: 'Linear', params: [{ name: 'weight', value: w, grad: w.map((v) => v * 0.01), before: w.map((v) => v * 0.999) }] },
+      {
+        nodeId: 'node:e',
+        nodeType: 'Linear',
+        params: [{ name: 'weight', value: w, grad: [Number.NaN, 0, 0, 0] }],
+      },
+      {
+        nodeId: 'node:f',
+        nodeType: 'Linear',
+        params: [{ name: 'weight', value: w, grad: w.map((v) => v * 0.01), before: w.map((v) => v * 0.999) }],
+      },
     ]);
     expect(report.flagged).toEqual({
       'node:a': ['vanishing'],
@@ -53,7 +69,12 @@ describe('gradient-health measures', () => {
 
   it('thresholds can be tightened', () => {
     const health = layerHealth(
-      { nodeId: 'node:r', nodeType: 'ReLU', params: [], output: { shape: [2, 4], values: [1, 0, 1, 1, 1, 0, 1, 1] } },
+      {
+        nodeId: 'node:r',
+        nodeType: 'ReLU',
+        params: [],
+        output: { shape: [2, 4], values: [1, 0, 1, 1, 1, 0, 1, 1] },
+      },
       { dead: 0.2 },
     );
     expect(health.deadFraction).toBe(0.25);

@@ -37,18 +37,20 @@ export interface MlpGrads {
 /** y = x·Wᵀ + b for x [n, k], W [m, k] */
 function linear(x: number[], W: number[], b: number[], n: number, k: number, m: number): number[] {
   const out = new Array<number>(n * m).fill(0);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-    let s = b[j];
-    for (let t = 0; t < k; t++) s += x[i * k + t] * W[j * k + t];
-    out[i * m + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = b[j];
+      for (let t = 0; t < k; t++) s += x[i * k + t] * W[j * k + t];
+      out[i * m + j] = s;
+    }
   return out;
 }
 
 /** dW = δᵀx for δ [n, m], x [n, k] → [m, k] */
 function weightGrad(delta: number[], x: number[], n: number, m: number, k: number): number[] {
   const out = new Array<number>(m * k).fill(0);
-  for (let j = 0; j < m; j++) for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) out[j * k + t] += delta[i * m + j] * x[i * k + t];
+  for (let j = 0; j < m; j++)
+    for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) out[j * k + t] += delta[i * m + j] * x[i * k + t];
   return out;
 }
 
@@ -62,7 +64,8 @@ function biasGrad(delta: number[], n: number, m: number): number[] {
 /** dx = δW for δ [n, m], W [m, k] → [n, k] */
 function inputGrad(delta: number[], W: number[], n: number, m: number, k: number): number[] {
   const out = new Array<number>(n * k).fill(0);
-  for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) for (let j = 0; j < m; j++) out[i * k + t] += delta[i * m + j] * W[j * k + t];
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < k; t++) for (let j = 0; j < m; j++) out[i * k + t] += delta[i * m + j] * W[j * k + t];
   return out;
 }
 
@@ -102,6 +105,14 @@ export function mlpBackprop(v: MlpValues): MlpGrads {
 }
 
 /** Largest |a − b| allowed: float32 results against float64 ones. */
-export function close(actual: readonly number[], expected: readonly number[], rtol = 1e-4, atol = 1e-6): boolean {
-  return actual.length === expected.length && actual.every((u, i) => Math.abs(u - expected[i]) <= atol + rtol * Math.abs(expected[i]));
+export function close(
+  actual: readonly number[],
+  expected: readonly number[],
+  rtol = 1e-4,
+  atol = 1e-6,
+): boolean {
+  return (
+    actual.length === expected.length &&
+    actual.every((u, i) => Math.abs(u - expected[i]) <= atol + rtol * Math.abs(expected[i]))
+  );
 }

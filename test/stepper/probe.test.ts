@@ -4,7 +4,10 @@ import { checkProbe, type ProbeParams, traceExample } from '../../src/nodes/eval
 import { catalog, defaultsOf } from '../../src/nodes/index.ts';
 import { id, mlpDocument } from './graphs.ts';
 
-const params = (over: Partial<ProbeParams>): ProbeParams => ({ ...(defaultsOf(catalog.get('Probe')!) as unknown as ProbeParams), ...over });
+const params = (over: Partial<ProbeParams>): ProbeParams => ({
+  ...(defaultsOf(catalog.get('Probe')!) as unknown as ProbeParams),
+  ...over,
+});
 
 describe('Probe node', () => {
   it('is in the catalog, with the non-finite check by default', () => {
@@ -16,7 +19,11 @@ describe('Probe node', () => {
     const calm = checkProbe(params({}), [1, 2, 3], 5);
     expect(calm).toMatchObject({ pause: false, reason: null, nonFinite: 0 });
     expect(calm.norm).toBeCloseTo(Math.sqrt(14), 12);
-    const hit = checkProbe(params({ condition: 'every_k', every: 1000 }), [1, Number.NaN, Number.POSITIVE_INFINITY], 7);
+    const hit = checkProbe(
+      params({ condition: 'every_k', every: 1000 }),
+      [1, Number.NaN, Number.POSITIVE_INFINITY],
+      7,
+    );
     expect(hit).toMatchObject({ pause: true, nonFinite: 2, reason: '2 non-finite values at step 7' });
   });
 
@@ -38,7 +45,12 @@ describe('Probe node', () => {
 
   it('placed on an edge, passes values and gradients through unchanged', () => {
     const doc = mlpDocument(catalog);
-    doc.nodes.push({ id: id('probe'), type: 'Probe', params: defaultsOf(catalog.get('Probe')!) as never, position: { x: 0, y: 300 } });
+    doc.nodes.push({
+      id: id('probe'),
+      type: 'Probe',
+      params: defaultsOf(catalog.get('Probe')!) as never,
+      position: { x: 0, y: 300 },
+    });
     doc.edges = doc.edges.flatMap((e) =>
       e.id === 'edge:relu-fc2-input'
         ? [
@@ -54,7 +66,9 @@ describe('Probe node', () => {
     const a = withProbe.all().slice(1);
     const b = without.all().slice(1);
     expect(a.map((v) => v.node)).toEqual(b.map((v) => v.node));
-    expect(a.map((v) => v.produced.map((p) => p.grad.values))).toEqual(b.map((v) => v.produced.map((p) => p.grad.values)));
+    expect(a.map((v) => v.produced.map((p) => p.grad.values))).toEqual(
+      b.map((v) => v.produced.map((p) => p.grad.values)),
+    );
     // the gradient into the probe's output edge is the one fc2 sends back
     expect(a[1].edgeNorms['edge:probe-fc2']).toBeCloseTo(b[1].edgeNorms['edge:relu-fc2-input'], 6);
   });

@@ -72,7 +72,13 @@ describe('backward stepper on a 2-layer MLP with softmax-cross-entropy', () => {
   it('names where each gradient goes in the graph’s terms', () => {
     const fc2 = byNode('fc2');
     expect(fc2.produced.map((p) => p.target)).toEqual([
-      { kind: 'input', node: id('fc2'), port: 'input', from: { node: id('relu'), port: 'output' }, edges: ['edge:relu-fc2-input'] },
+      {
+        kind: 'input',
+        node: id('fc2'),
+        port: 'input',
+        from: { node: id('relu'), port: 'output' },
+        edges: ['edge:relu-fc2-input'],
+      },
       { kind: 'param', node: id('fc2'), name: 'weight' },
       { kind: 'param', node: id('fc2'), name: 'bias' },
     ]);
@@ -105,7 +111,9 @@ describe('the study notes’ autograd cases, stepped', () => {
     it(`${c.name} gives ${JSON.stringify(c.expected)}`, () => {
       const s = stepper(c.doc, { feeds: c.feeds });
       const views = s.all();
-      const intoX = views.flatMap((v) => v.accumulations.filter((a) => a.target.kind === 'input' && a.target.from?.node === id('x')));
+      const intoX = views.flatMap((v) =>
+        v.accumulations.filter((a) => a.target.kind === 'input' && a.target.from?.node === id('x')),
+      );
       const last = intoX[intoX.length - 1];
       expect(last.total.values).toEqual(c.expected);
       expect(last.total.shape).toEqual(c.doc.nodes[0].params.shape);
@@ -114,7 +122,11 @@ describe('the study notes’ autograd cases, stepped', () => {
 
   it('the branching case shows both paths’ contributions, 3 and 4, summed into 7', () => {
     const s = stepper(branchingDocument(), { feeds: { [id('x')]: [2] } });
-    const intoX = s.all().flatMap((v) => v.accumulations.filter((a) => a.target.kind === 'input' && a.target.from?.node === id('x')));
+    const intoX = s
+      .all()
+      .flatMap((v) =>
+        v.accumulations.filter((a) => a.target.kind === 'input' && a.target.from?.node === id('x')),
+      );
     expect(intoX.map((a) => a.contributions.length)).toEqual([1, 2]);
     const both = intoX[1];
     expect(both.contributions.map((c) => c.values[0]).sort()).toEqual([3, 4]);
@@ -148,7 +160,11 @@ describe('stepping into and over composites', () => {
     ];
     doc.edges = [
       { id: 'edge:x-block', from: { node: id('x'), port: 'output' }, to: { node: id('block'), port: 'in' } },
-      { id: 'edge:block-fc2', from: { node: id('block'), port: 'out' }, to: { node: id('fc2'), port: 'input' } },
+      {
+        id: 'edge:block-fc2',
+        from: { node: id('block'), port: 'out' },
+        to: { node: id('fc2'), port: 'input' },
+      },
       ...doc.edges.filter((e) => e.id === 'edge:fc2-loss-input' || e.id === 'edge:y-loss-target'),
     ];
     return doc;
@@ -157,7 +173,12 @@ describe('stepping into and over composites', () => {
   it('steps into the composite one op at a time, or over it in one go', () => {
     const s = stepper(compositeMlp(), { intHigh: 3 });
     const into = s.all().slice(1);
-    expect(into.map((v) => v.path)).toEqual([[id('loss')], [id('fc2')], [id('block'), id('relu')], [id('block'), id('fc1')]]);
+    expect(into.map((v) => v.path)).toEqual([
+      [id('loss')],
+      [id('fc2')],
+      [id('block'), id('relu')],
+      [id('block'), id('fc1')],
+    ]);
     expect(into[2].group).toEqual({ first: 2, last: 3 });
     s.goTo(-1);
     const over = [s.nextOver(), s.nextOver(), s.nextOver()].map((v) => v.index);
@@ -172,7 +193,9 @@ describe('stepping into and over composites', () => {
 describe('errors', () => {
   it('names the node where the forward pass stopped', () => {
     const doc = mlpDocument();
-    doc.nodes = doc.nodes.map((n) => (n.id === id('fc2') ? { ...n, params: { ...n.params, in_features: 7 } } : n));
+    doc.nodes = doc.nodes.map((n) =>
+      n.id === id('fc2') ? { ...n, params: { ...n.params, in_features: 7 } } : n,
+    );
     const s = createStepper(doc, studyCatalog);
     expect(s).toBeInstanceOf(StepperError);
     expect(s).toMatchObject({ code: 'forward_failed', nodeId: id('fc2') });

@@ -6,6 +6,7 @@
  */
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { Portal } from 'solid-js/web';
+import type { GradcheckReport } from '../../graph/gradcheck.ts';
 import type { NodeId } from '../../graph/index.ts';
 import { formatNumber, type StepView } from '../../graph/stepper.ts';
 import { NODE_WIDTH } from '../canvas/geometry.ts';
@@ -33,7 +34,16 @@ export function BackwardPanel(props: { editor: Editor }) {
     find();
     const onKey = (e: KeyboardEvent) => {
       if (!mode.open() || !mode.view() || isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
-      const action = e.key === 'ArrowRight' ? (e.shiftKey ? mode.nextOver : mode.next) : e.key === 'ArrowLeft' ? (e.shiftKey ? mode.previousOver : mode.previous) : null;
+      const action =
+        e.key === 'ArrowRight'
+          ? e.shiftKey
+            ? mode.nextOver
+            : mode.next
+          : e.key === 'ArrowLeft'
+            ? e.shiftKey
+              ? mode.previousOver
+              : mode.previous
+            : null;
       if (!action) return;
       // arrows step the pass while backward mode is open, instead of nudging nodes
       e.preventDefault();
@@ -72,7 +82,12 @@ export function BackwardPanel(props: { editor: Editor }) {
         ∇ Backward
       </button>
       <Show when={mode.open()}>
-        <section ref={panel} class="stepper-panel" aria-label="Backward pass stepper" data-testid="stepper-panel">
+        <section
+          ref={panel}
+          class="stepper-panel"
+          aria-label="Backward pass stepper"
+          data-testid="stepper-panel"
+        >
           <Controls mode={mode} />
           <Show when={mode.error()}>
             <p class="stepper-error" role="alert" data-testid="stepper-error">
@@ -84,6 +99,7 @@ export function BackwardPanel(props: { editor: Editor }) {
               The graph changed since the forward pass; Run forward again to step the new one.
             </p>
           </Show>
+          <Show when={mode.gradcheck()}>{(r) => <GradcheckTable report={r()} />}</Show>
           <Show when={mode.view()} fallback={<Intro />}>
             {(v) => <StepCard editor={editor} view={v()} />}
           </Show>
@@ -111,11 +127,54 @@ function revealNode(editor: Editor, at: { x: number; y: number }, canvas: DOMRec
   if (dx !== 0) editor.setViewport({ ...v, x: v.x + dx });
 }
 
+/** Finite differences vs autograd, one row per parameter (and sample input) tensor. */
+function GradcheckTable(props: { report: GradcheckReport }) {
+  return (
+    <section
+      class="stepper-gradcheck"
+      data-testid="stepper-gradcheck-report"
+      data-pass={String(props.report.pass)}
+    >
+      <h4>
+        Gradient check {props.report.pass ? '✓ passes' : '✗ fails'}{' '}
+        <span class="muted">(float32 central differences, relative error &lt; {props.report.tolerance})</span>
+      </h4>
+      <table>
+        <thead>
+          <tr>
+            <th>tensor</th>
+            <th>shape</th>
+            <th>rel. error</th>
+            <th>points</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.report.tensors}>
+            {(t) => (
+              <tr classList={{ fail: !t.pass }} data-tensor={t.name}>
+                <td>{t.name.replace(/^node:/, '')}</td>
+                <td>[{t.shape.join(', ')}]</td>
+                <td>{t.relError.toExponential(2)}</td>
+                <td title={`${t.skipped} left out: a kink within the stencil`}>
+                  {t.checked}
+                  {t.skipped ? ` (+${t.skipped})` : ''}
+                </td>
+                <td>{t.pass ? '✓' : '✗'}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function Intro() {
   return (
     <p class="muted stepper-intro">
-      Run the graph forward on a sample batch, then step back through it from the loss: each step shows the gradient
-      arriving, the rule, and what it passes on. Keys: ← → step, Shift+← → step over a node.
+      Run the graph forward on a sample batch, then step back through it from the loss: each step shows the
+      gradient arriving, the rule, and what it passes on. Keys: ← → step, Shift+← → step over a node.
     </p>
   );
 }
@@ -134,27 +193,73 @@ function Controls(props: { mode: BackwardMode }) {
   };
   return (
     <div class="stepper-controls">
-      <button type="button" onClick={m.start} data-testid="stepper-start" title="Run the forward pass on a sample batch">
+      <button
+        type="button"
+        onClick={m.start}
+        data-testid="stepper-start"
+        title="Run the forward pass on a sample batch"
+      >
         ▶ Run forward
+      </button>
+      <button
+        type="button"
+        onClick={m.checkGradients}
+        data-testid="stepper-gradcheck"
+        title="Compare autograd with finite differences for every parameter"
+      >
+        ✓ Check gradients
       </button>
       <label class="stepper-batch" title="Batch size N of the sample batch">
         N
-        <input type="number" min="1" max="256" value={m.batch()} onChange={(e) => m.setBatch(Number(e.currentTarget.value))} />
+        <input
+          type="number"
+          min="1"
+          max="256"
+          value={m.batch()}
+          onChange={(e) => m.setBatch(Number(e.currentTarget.value))}
+        />
       </label>
       <div class="stepper-nav">
-        <button type="button" onClick={m.previousOver} disabled={atStart()} aria-label="Previous node" title="Previous node (Shift+←)">
+        <button
+          type="button"
+          onClick={m.previousOver}
+          disabled={atStart()}
+          aria-label="Previous node"
+          title="Previous node (Shift+←)"
+        >
           ◀◀
         </button>
-        <button type="button" onClick={m.previous} disabled={atStart()} aria-label="Previous step" data-testid="stepper-previous" title="Previous step (←)">
+        <button
+          type="button"
+          onClick={m.previous}
+          disabled={atStart()}
+          aria-label="Previous step"
+          data-testid="stepper-previous"
+          title="Previous step (←)"
+        >
           ◀ Prev
         </button>
         <span class="stepper-position" data-testid="stepper-position">
           {position()}
         </span>
-        <button type="button" onClick={m.next} disabled={atEnd()} aria-label="Next step" data-testid="stepper-next" title="Next step, into composites (→)">
+        <button
+          type="button"
+          onClick={m.next}
+          disabled={atEnd()}
+          aria-label="Next step"
+          data-testid="stepper-next"
+          title="Next step, into composites (→)"
+        >
           Next ▶
         </button>
-        <button type="button" onClick={m.nextOver} disabled={atEnd()} aria-label="Next node" data-testid="stepper-next-over" title="Step over the node (Shift+→)">
+        <button
+          type="button"
+          onClick={m.nextOver}
+          disabled={atEnd()}
+          aria-label="Next node"
+          data-testid="stepper-next-over"
+          title="Step over the node (Shift+→)"
+        >
           ▶▶
         </button>
       </div>
@@ -172,7 +277,13 @@ function StepCard(props: { editor: Editor; view: StepView }) {
     return n ? titleOf(n) : id;
   };
   return (
-    <div class="stepper-card" data-testid="stepper-card" data-step={v().index} data-op={v().op} data-node={v().node ?? ''}>
+    <div
+      class="stepper-card"
+      data-testid="stepper-card"
+      data-step={v().index}
+      data-op={v().op}
+      data-node={v().node ?? ''}
+    >
       <header class="stepper-card-head">
         <span class="stepper-node" data-testid="stepper-node">
           {v().nodeLabel}
@@ -218,20 +329,37 @@ function StepCard(props: { editor: Editor; view: StepView }) {
         <Section title="Accumulates (sum over paths)">
           <For each={v().accumulations}>
             {(a, i) => (
-              <div class="stepper-item" data-testid={`stepper-accum-${i()}`} data-contributions={a.contributions.length}>
+              <div
+                class="stepper-item"
+                data-testid={`stepper-accum-${i()}`}
+                data-contributions={a.contributions.length}
+              >
                 <div class="stepper-item-label">
                   into {a.label}
-                  <Show when={a.contributions.length > 1} fallback={<span class="muted"> · its first path (the gradient above)</span>}>
+                  <Show
+                    when={a.contributions.length > 1}
+                    fallback={<span class="muted"> · its first path (the gradient above)</span>}
+                  >
                     <span class="stepper-sum">
                       {' '}
-                      · {a.contributions.length} paths: {a.contributions.map((c) => (c.size === 1 ? formatNumber(c.values[0]) : `‖${formatNumber(c.stats.norm)}‖`)).join(' + ')} ={' '}
-                      {a.total.size === 1 ? formatNumber(a.total.values[0]) : `‖${formatNumber(a.total.stats.norm)}‖`}
+                      · {a.contributions.length} paths:{' '}
+                      {a.contributions
+                        .map((c) =>
+                          c.size === 1 ? formatNumber(c.values[0]) : `‖${formatNumber(c.stats.norm)}‖`,
+                        )
+                        .join(' + ')}{' '}
+                      ={' '}
+                      {a.total.size === 1
+                        ? formatNumber(a.total.values[0])
+                        : `‖${formatNumber(a.total.stats.norm)}‖`}
                     </span>
                   </Show>
                 </div>
                 <Show when={a.contributions.length > 1}>
                   <div class="stepper-contributions">
-                    <For each={a.contributions}>{(c, k) => <TensorGrid value={c} testid={`stepper-accum-${i()}-path-${k()}`} />}</For>
+                    <For each={a.contributions}>
+                      {(c, k) => <TensorGrid value={c} testid={`stepper-accum-${i()}-path-${k()}`} />}
+                    </For>
                   </div>
                   <div class="stepper-item-label">sum</div>
                   <TensorGrid value={a.total} testid={`stepper-accum-${i()}-total`} />

@@ -26,13 +26,26 @@ export function GradientOverlay(props: { editor: Editor; view: StepView }) {
     const largest = Math.max(0, ...entries.map(([, n]) => (Number.isFinite(n) ? n : 0)));
     return entries.flatMap(([id, norm]) => {
       const shape = edgeShape(editor, id);
-      return shape ? [{ id, norm, d: shape.d, mid: shape.mid, color: magnitudeColor(norm, largest), t: largest > 0 ? norm / largest : 0 }] : [];
+      return shape
+        ? [
+            {
+              id,
+              norm,
+              d: shape.d,
+              mid: shape.mid,
+              color: magnitudeColor(norm, largest),
+              t: largest > 0 ? norm / largest : 0,
+            },
+          ]
+        : [];
     });
   });
   const current = () => {
     const id = props.view.node as NodeId | null;
     const node = id && editor.node(id);
-    return node ? { x: node.position.x, y: node.position.y, height: nodeHeight(editor.ports(node.id)) } : null;
+    return node
+      ? { x: node.position.x, y: node.position.y, height: nodeHeight(editor.ports(node.id)) }
+      : null;
   };
   return (
     <svg class="stepper-overlay" width="1" height="1" aria-hidden="true">

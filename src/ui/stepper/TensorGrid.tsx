@@ -40,20 +40,29 @@ export function TensorGrid(props: { value: TensorSummary; testid?: string }) {
       <div class="tensor-meta">
         <span class="tensor-shape">{shapeLabel(props.value.shape)}</span>
         <span class="tensor-stats">
-          min {formatNumber(props.value.stats.min)} · max {formatNumber(props.value.stats.max)} · ‖·‖ {formatNumber(props.value.stats.norm)}
+          min {formatNumber(props.value.stats.min)} · max {formatNumber(props.value.stats.max)} · ‖·‖{' '}
+          {formatNumber(props.value.stats.norm)}
           <Show when={props.value.stats.nonFinite > 0}>
             <span class="tensor-nonfinite"> · {props.value.stats.nonFinite} non-finite</span>
           </Show>
         </span>
       </div>
-      <div class={numbers() ? 'tensor-grid numbers' : 'tensor-grid heat'} style={{ 'grid-template-columns': `repeat(${cols().length}, auto)` }}>
+      <div
+        class={numbers() ? 'tensor-grid numbers' : 'tensor-grid heat'}
+        style={{ 'grid-template-columns': `repeat(${cols().length}, auto)` }}
+      >
         <For each={rows()}>
           {(r) => (
             <For each={cols()}>
               {(c) => {
                 const v = () => props.value.values[r * dims().cols + c];
                 return (
-                  <span class="cell" title={String(v())} data-value={String(v())} style={{ background: cellColor(v(), scale()) }}>
+                  <span
+                    class="cell"
+                    title={String(v())}
+                    data-value={String(v())}
+                    style={{ background: cellColor(v(), scale()) }}
+                  >
                     {numbers() ? formatNumber(v()) : ''}
                   </span>
                 );
@@ -64,7 +73,8 @@ export function TensorGrid(props: { value: TensorSummary; testid?: string }) {
       </div>
       <Show when={clipped()}>
         <div class="tensor-clipped muted">
-          showing {Math.min(dims().rows, MAX_ROWS)} × {Math.min(dims().cols, MAX_COLS)} of {dims().rows} × {dims().cols}
+          showing {Math.min(dims().rows, MAX_ROWS)} × {Math.min(dims().cols, MAX_COLS)} of {dims().rows} ×{' '}
+          {dims().cols}
         </div>
       </Show>
     </div>

@@ -3,6 +3,7 @@
  * whether the document changed since the forward pass. Written only through these actions.
  */
 import { type Accessor, createSignal } from 'solid-js';
+import { type GradcheckReport, gradcheckGraph } from '../../graph/gradcheck.ts';
 import type { GraphDocument, NodeId } from '../../graph/index.ts';
 import { type BackwardStepper, createStepper, StepperError, type StepView } from '../../graph/stepper.ts';
 import type { Editor } from '../state/editor.ts';
@@ -16,6 +17,9 @@ export interface BackwardMode {
   batch: Accessor<number>;
   setBatch(n: number): void;
   lossValue(): number | null;
+  /** the last gradient check of the whole graph (finite differences vs autograd) */
+  gradcheck: Accessor<GradcheckReport | null>;
+  checkGradients(): void;
   toggle(): void;
   close(): void;
   /** run the forward pass on a sample batch and stand at the loss */
@@ -43,6 +47,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
   const [error, setError] = createSignal<string | null>(null);
   const [stale, setStale] = createSignal(false);
   const [batch, setBatchSignal] = createSignal(4);
+  const [gradcheck, setGradcheck] = createSignal<GradcheckReport | null>(null);
   let stepper: BackwardStepper | null = null;
 
   editor.store.doc$.subscribe((doc) => {
@@ -53,10 +58,26 @@ export function createBackwardMode(editor: Editor): BackwardMode {
     if (stepper) setView(f(stepper));
   };
 
+  const sampleOptions = (doc: GraphDocument) => ({
+    symbols: { ...doc.meta.symbols, N: batch() },
+    intHigh: classCount(editor, doc),
+  });
+
+  const checkGradients = () => {
+    const doc = editor.doc();
+    try {
+      // a few coordinates per tensor keep it interactive on larger graphs
+      setGradcheck(gradcheckGraph(doc, editor.catalog, { ...sampleOptions(doc), maxCoordinates: 8 }));
+      setError(null);
+    } catch (e) {
+      setGradcheck(null);
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
   const start = () => {
     const doc = editor.doc();
-    const symbols = { ...doc.meta.symbols, N: batch() };
-    const made = createStepper(doc, editor.catalog, { symbols, intHigh: classCount(editor, doc) });
+    const made = createStepper(doc, editor.catalog, sampleOptions(doc));
     if (made instanceof StepperError) {
       stepper = null;
       setView(null);
@@ -77,6 +98,8 @@ export function createBackwardMode(editor: Editor): BackwardMode {
     batch,
     setBatch: (n) => setBatchSignal(Math.max(1, Math.min(256, Math.trunc(n) || 1))),
     lossValue: () => stepper?.lossValue ?? null,
+    gradcheck,
+    checkGradients,
     toggle: () => setOpen((o) => !o),
     close: () => setOpen(false),
     start,
