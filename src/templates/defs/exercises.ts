@@ -45,7 +45,13 @@ export function softmaxCeGradient(c: Catalog): GraphDocument {
   const y = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'classes y', stem: 'y' });
   const logits = g.apply('Linear', x, linear(5, 3), 'logits z');
   g.apply('Softmax', logits, { dim: 1 }, 'p = softmax(z)');
-  g.apply('CrossEntropyLoss', { input: logits, target: y }, { reduction: 'sum' }, 'loss = −Σ log p_y');
+  const loss = g.apply(
+    'CrossEntropyLoss',
+    { input: logits, target: y },
+    { reduction: 'sum' },
+    'loss = −Σ log p_y',
+  );
+  g.apply('SGD', { loss }, { lr: 0.1 }, 'SGD');
   return g.document({
     title: 'Gradient of softmax cross-entropy = p − y',
     description:
@@ -67,7 +73,8 @@ export function firstIterationLoss(c: Catalog): GraphDocument {
     ['Linear', linear(64, 10), 'logits (10 classes)'],
   ]);
   const y = mnist.out('y');
-  g.apply('CrossEntropyLoss', { input: logits, target: y }, {}, 'loss ≈ ln 10 = 2.303');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: y }, {}, 'loss ≈ ln 10 = 2.303');
+  g.apply('SGD', { loss }, { lr: 0.1 }, 'SGD');
   return g.document({
     title: 'First-iteration loss ≈ ln C',
     description:
@@ -187,9 +194,13 @@ export function lossesAsLikelihoods(c: Catalog): GraphDocument {
     ['L1Loss', 'L1 = Laplace noise', {}],
     ['HuberLoss', 'Huber = Gaussian core, Laplace tails', { delta: 1 }],
   ];
-  for (const [loss, label, params] of fits) {
-    const pred = g.apply('Linear', x, linear(1, 1), `${loss.replace('Loss', '')} fit`);
-    g.apply(loss, { input: pred, target: y }, params, label);
+  // one line per loss, each trained by its own optimizer on its own parameters
+  for (const [type, label, params] of fits) {
+    const name = type.replace('Loss', '');
+    const pred = g.node('Linear', linear(1, 1), { label: `${name} fit`, stem: `${name}_fit` });
+    g.wire(x, pred);
+    const loss = g.apply(type, { input: pred, target: y }, params, label);
+    g.apply('SGD', { loss }, { lr: 0.05, param_group: pred.id }, `SGD on the ${name} fit`);
   }
   return g.document({
     title: 'Losses as likelihoods',

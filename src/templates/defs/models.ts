@@ -34,12 +34,15 @@ function classifier(
   imageShape: (number | string)[],
   body: (g: GraphBuilder, x: Source) => Source,
   meta: TemplateMeta,
+  /** D2L's learning rate for this model (minibatch SGD) */
+  lr = 0.01,
 ): GraphDocument {
   const g = new GraphBuilder(c);
   const x = g.node('Input', { shape: imageShape, dtype: 'float32' }, { label: 'images', stem: 'images' });
   const logits = body(g, x);
   const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
-  g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  g.apply('SGD', { loss }, { lr }, 'minibatch SGD');
   return g.document(meta);
 }
 
@@ -70,6 +73,7 @@ export function lenet(c: Catalog): GraphDocument {
         'How convolutions and pooling shrink 28×28 images to a 16×5×5 feature map, and that the first Linear must take 400 = 16·5·5 features.',
       tags: ['model', 'cnn', 'd2l', 'classic', 'mnist'],
     },
+    0.1,
   );
 }
 
@@ -193,6 +197,7 @@ export function nin(c: Catalog): GraphDocument {
         '1×1 convolutions act as per-pixel dense layers, and global average pooling replaces the parameter-heavy classifier head.',
       tags: ['model', 'cnn', 'd2l', 'classic', '1x1 convolution'],
     },
+    0.05,
   );
 }
 
@@ -485,6 +490,7 @@ export function vit(c: Catalog): GraphDocument {
         'Images as sequences: a 96×96 image becomes 36 patch tokens plus one class token, [N, 37, 512]; the learned class token and positions are parameters outside any layer.',
       tags: ['model', 'transformer', 'attention', 'vision', 'd2l', 'vit'],
     },
+    0.1,
   );
 }
 

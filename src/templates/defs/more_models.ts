@@ -25,7 +25,8 @@ export function linearRegression(c: Catalog): GraphDocument {
   );
   const y = data.out('y');
   const pred = g.apply('Linear', data.out('x'), linear(2, 1), 'ŷ = xw + b');
-  g.apply('MSELoss', { input: pred, target: y }, { reduction: 'mean' }, 'squared error');
+  const loss = g.apply('MSELoss', { input: pred, target: y }, { reduction: 'mean' }, 'squared error');
+  g.apply('SGD', { loss }, { lr: 0.03 }, 'minibatch SGD');
   return g.document({
     title: 'Linear regression',
     description:
@@ -42,7 +43,8 @@ export function softmaxRegression(c: Catalog): GraphDocument {
   const mnist = g.node('MNIST', { batch_size: 64 }, { label: 'MNIST digits', stem: 'mnist' });
   const logits = g.chain(mnist.out('x'), [['Flatten'], ['Linear', linear(784, 10), 'logits']]);
   const labels = mnist.out('y');
-  g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  g.apply('SGD', { loss }, { lr: 0.1 }, 'minibatch SGD');
   return g.document({
     title: 'Softmax regression',
     description:
@@ -134,7 +136,8 @@ export function regnet(c: Catalog): GraphDocument {
     ['Linear', linear(80, 10), 'head.fc'],
   ]);
   const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
-  g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  g.apply('SGD', { loss }, { lr: 0.05 }, 'minibatch SGD');
   return g.document({
     title: 'AnyNet / RegNetX-32',
     description:
@@ -167,7 +170,8 @@ export function languageModel(c: Catalog, cell: 'RNN' | 'LSTM' | 'GRU'): GraphDo
     ['Linear', linear(64, vocab), 'to vocabulary'],
     ['Permute', { dims: [0, 2, 1] }, 'classes to dim 1'],
   ]);
-  g.apply('CrossEntropyLoss', { input: logits, target: next }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: next }, {}, 'loss');
+  g.apply('SGD', { loss }, { lr: 1, clip: 'norm', max_norm: 1 }, 'SGD, gradients clipped to norm 1');
   const what = { RNN: 'a plain tanh RNN', LSTM: 'an LSTM', GRU: 'a GRU' }[cell];
   return g.document({
     title: `${cell} language model`,
@@ -219,7 +223,8 @@ export function seq2seq(c: Catalog): GraphDocument {
     ['Linear', linear(64, vocab), 'to vocabulary'],
     ['Permute', { dims: [0, 2, 1] }, 'classes to dim 1'],
   ]);
-  g.apply('CrossEntropyLoss', { input: logits, target }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target }, {}, 'loss');
+  g.apply('Adam', { loss }, { lr: 0.005, clip: 'norm', max_norm: 1 }, 'Adam, gradients clipped to norm 1');
   return g.document({
     title: 'Seq2seq: copy / reverse',
     description:
@@ -270,7 +275,8 @@ export function vitMnist(c: Catalog): GraphDocument {
     ['Linear', linear(d, 10), 'head'],
   ]);
   const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
-  g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: labels }, {}, 'loss');
+  g.apply('Adam', { loss }, { lr: 0.001 }, 'Adam');
   return g.document({
     title: 'ViT on MNIST',
     description:
