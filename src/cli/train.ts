@@ -24,7 +24,8 @@ export function parseDataFlag(flag: string): { type: string; params: Record<stri
   const params: Record<string, unknown> = {};
   for (const pair of rest.split(',').filter(Boolean)) {
     const [k, v = ''] = pair.split(/=(.*)/s);
-    params[k] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    params[k] =
+      v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
   }
   if (typeof params.dir === 'string') {
     const dir = params.dir.replace(/\/$/, '');
@@ -46,7 +47,8 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
 
 export function formatNonFinite(r: NonFiniteReport): string {
   const stats = r.inputs.map(
-    (i) => `    ${i.name} [${i.stats.shape}]: min ${i.stats.min.toPrecision(4)} max ${i.stats.max.toPrecision(4)} mean ${i.stats.mean.toPrecision(4)} std ${i.stats.std.toPrecision(4)}, ${i.stats.nan} NaN, ${i.stats.inf} ±Inf`,
+    (i) =>
+      `    ${i.name} [${i.stats.shape}]: min ${i.stats.min.toPrecision(4)} max ${i.stats.max.toPrecision(4)} mean ${i.stats.mean.toPrecision(4)} std ${i.stats.std.toPrecision(4)}, ${i.stats.nan} NaN, ${i.stats.inf} ±Inf`,
   );
   return [
     `non-finite ${r.what} at node ${r.node} (${r.phase}, step ${r.step}); training paused`,
@@ -87,7 +89,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const loaded = loadDocument(readFileSync(file, 'utf8'), catalog);
   if (!loaded.ok) {
-    console.error(`${file}: not a valid Shapeflow document:\n${loaded.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+    console.error(
+      `${file}: not a valid Shapeflow document:\n${loaded.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+    );
     return 1;
   }
   const number = (name: string, v: string | undefined) => {
@@ -106,7 +110,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (accumulate !== undefined) config.accumulate = accumulate;
   if (values.optimizer) {
     const hyperparams: Record<string, unknown> = {};
-    for (const [flag, name] of [['lr', 'lr'], ['momentum', 'momentum'], ['weight-decay', 'weight_decay']] as const) {
+    for (const [flag, name] of [
+      ['lr', 'lr'],
+      ['momentum', 'momentum'],
+      ['weight-decay', 'weight_decay'],
+    ] as const) {
       const v = number(flag, values[flag]);
       if (v !== undefined) hyperparams[name] = v;
     }
@@ -135,7 +143,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
     if (e.type === 'recovered') console.error(`device lost (${e.reason}); resumed from step ${e.fromStep}`);
   });
-  console.log(`training ${file} on ${backend.name}: ${trainer.plan.params.length} parameter tensors, batch ${trainer.config.batchSize}, ${trainer.batchesPerEpoch} batches per epoch`);
+  console.log(
+    `training ${file} on ${backend.name}: ${trainer.plan.params.length} parameter tensors, batch ${trainer.config.batchSize}, ${trainer.batchesPerEpoch} batches per epoch`,
+  );
   const started = performance.now();
   try {
     while (!trainer.done && !stopping) {

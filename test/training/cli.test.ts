@@ -36,13 +36,28 @@ afterEach(() => vi.restoreAllMocks());
 describe('shapeflow train', () => {
   it('trains a document and prints one line per epoch', async () => {
     const out = output();
-    const code = await trainCommand([file(blobs()), '--epochs', '3', '--seed', '2', '--optimizer', 'SGD', '--lr', '0.1', '--quiet']);
+    const code = await trainCommand([
+      file(blobs()),
+      '--epochs',
+      '3',
+      '--seed',
+      '2',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '0.1',
+      '--quiet',
+    ]);
     expect(out.errors).toEqual([]);
     expect(code).toBe(0);
     const epochs = out.lines.filter((l) => l.startsWith('epoch '));
     expect(epochs).toHaveLength(3);
-    expect(epochs[2]).toMatch(/^epoch 3\/3 {2}train loss \d\.\d{4} acc \d+\.\d\d% {2}val loss \d\.\d{4} acc \d+\.\d\d% {2}\d+\.\d s {2}\d+ samples\/s$/);
-    expect(out.lines[0]).toBe(`training ${out.lines[0].split(' ')[1]} on cpu: 2 parameter tensors, batch 30, 8 batches per epoch`);
+    expect(epochs[2]).toMatch(
+      /^epoch 3\/3 {2}train loss \d\.\d{4} acc \d+\.\d\d% {2}val loss \d\.\d{4} acc \d+\.\d\d% {2}\d+\.\d s {2}\d+ samples\/s$/,
+    );
+    expect(out.lines[0]).toBe(
+      `training ${out.lines[0].split(' ')[1]} on cpu: 2 parameter tensors, batch 30, 8 batches per epoch`,
+    );
   });
 
   it('reports a NaN with the node and what to try, and exits 1', async () => {
@@ -55,15 +70,36 @@ describe('shapeflow train', () => {
       ],
       ['data.x -> fc.input', 'fc.output -> loss.input', 'data.y -> loss.target'],
     );
-    const code = await trainCommand([file(d), '--epochs', '50', '--optimizer', 'SGD', '--lr', '50', '--quiet']);
+    const code = await trainCommand([
+      file(d),
+      '--epochs',
+      '50',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '50',
+      '--quiet',
+    ]);
     expect(code).toBe(1);
-    expect(out.errors.join('\n')).toMatch(/^non-finite .* at node node:(fc|loss) \((forward|backward|update), step \d+\); training paused\n/);
+    expect(out.errors.join('\n')).toMatch(
+      /^non-finite .* at node node:(fc|loss) \((forward|backward|update), step \d+\); training paused\n/,
+    );
     expect(out.errors.join('\n')).toContain('- lower the learning rate');
   });
 
   it('refuses a malformed document with the path of what is wrong', async () => {
     const out = output();
-    expect(await trainCommand([file({ format: 'shapeflow.graph', version: 2, meta: { title: 'x' }, nodes: [{ id: 'bad' }], edges: [] })])).toBe(1);
+    expect(
+      await trainCommand([
+        file({
+          format: 'shapeflow.graph',
+          version: 2,
+          meta: { title: 'x' },
+          nodes: [{ id: 'bad' }],
+          edges: [],
+        }),
+      ]),
+    ).toBe(1);
     expect(out.errors[0]).toMatch(/not a valid Shapeflow document:\n {2}nodes\[0\]/);
   });
 
@@ -74,11 +110,15 @@ describe('shapeflow train', () => {
     const fed = withDatasetForInputs(d, catalog, 'XOR', { samples: 40 });
     expect(fed.nodes.map((n) => n.id)).not.toContain('node:x');
     expect(fed.nodes.map((n) => n.id)).not.toContain('node:y');
-    expect(fed.edges.filter((e) => e.from.node === 'node:dataset').map((e) => `${e.from.port}->${e.to.node}.${e.to.port}`).sort()).toEqual([
-      'x->node:fc1.input',
-      'y->node:loss.target',
-    ]);
-    expect(() => withDatasetForInputs(mlpDoc(), catalog, 'MNIST', {})).toThrow(/no Input nodes of those shapes/);
+    expect(
+      fed.edges
+        .filter((e) => e.from.node === 'node:dataset')
+        .map((e) => `${e.from.port}->${e.to.node}.${e.to.port}`)
+        .sort(),
+    ).toEqual(['x->node:fc1.input', 'y->node:loss.target']);
+    expect(() => withDatasetForInputs(mlpDoc(), catalog, 'MNIST', {})).toThrow(
+      /no Input nodes of those shapes/,
+    );
   });
 
   it('parses --data with a folder of IDX files', () => {

@@ -38,11 +38,20 @@ describe('compiling a graph to a plan', () => {
     const d = mlpDoc(8, { nodes: [['opt', 'SGD', { lr: 0.05, momentum: 0.5 }]], edges: [] });
     const opt = catalog.get('SGD')!;
     const port = opt.inputs.find((p) => p.kind === 'tensor')!.name;
-    d.edges.push({ id: 'edge:opt', from: { node: 'node:loss', port: 'output' }, to: { node: 'node:opt', port } });
+    d.edges.push({
+      id: 'edge:opt',
+      from: { node: 'node:loss', port: 'output' },
+      to: { node: 'node:opt', port },
+    });
     const r = compileGraph(d, { catalog, symbols: { N: 4 } });
     if (!r.ok) throw r.errors[0];
     expect(r.plan.optimizers).toHaveLength(1);
-    expect(r.plan.optimizers[0]).toMatchObject({ node: 'node:opt', name: 'SGD', lossNode: 'node:loss', hyperparams: { lr: 0.05, momentum: 0.5 } });
+    expect(r.plan.optimizers[0]).toMatchObject({
+      node: 'node:opt',
+      name: 'SGD',
+      lossNode: 'node:loss',
+      hyperparams: { lr: 0.05, momentum: 0.5 },
+    });
     expect(r.plan.optimizers[0].params).toHaveLength(4);
   });
 
@@ -57,7 +66,10 @@ describe('compiling a graph to a plan', () => {
   });
 
   it('skips a broken side branch that no loss depends on', () => {
-    const d = mlpDoc(8, { nodes: [['side', 'Linear', { in_features: 99, out_features: 2 }]], edges: ['relu.output -> side.input'] });
+    const d = mlpDoc(8, {
+      nodes: [['side', 'Linear', { in_features: 99, out_features: 2 }]],
+      edges: ['relu.output -> side.input'],
+    });
     const r = compileGraph(d, { catalog, symbols: { N: 2 } });
     expect(r.ok).toBe(true);
   });
@@ -74,7 +86,15 @@ describe('compiling a graph to a plan', () => {
     expect(plan.steps[0].modal).toBe(true);
     const x = tensor(new Float32Array(128).fill(1), [2, 64]);
     const run = (mode: 'train' | 'eval', stepSeed: number) =>
-      Array.from(executePlan(plan, { backend: cpuBackend, params: new Map(), feeds: new Map([['node:x#0', x]]), mode, stepSeed })[plan.steps[0].outputs[0]].dataSync());
+      Array.from(
+        executePlan(plan, {
+          backend: cpuBackend,
+          params: new Map(),
+          feeds: new Map([['node:x#0', x]]),
+          mode,
+          stepSeed,
+        })[plan.steps[0].outputs[0]].dataSync(),
+      );
     expect(run('eval', 1).every((v) => v === 1)).toBe(true);
     const a = run('train', 1);
     expect(a.some((v) => v === 0) && a.some((v) => v === 2)).toBe(true);
@@ -117,7 +137,15 @@ describe('parameters across recompiles', () => {
     const a = new ParamStore();
     const b = new ParamStore();
     a.sync(compiler(mlpDoc(8))({ N: 4 }), 3);
-    b.sync(compiler(mlpDoc(8, { nodes: [['extra', 'Linear', { in_features: 8, out_features: 2 }]], edges: ['relu.output -> extra.input'] }))({ N: 4 }), 3);
+    b.sync(
+      compiler(
+        mlpDoc(8, {
+          nodes: [['extra', 'Linear', { in_features: 8, out_features: 2 }]],
+          edges: ['relu.output -> extra.input'],
+        }),
+      )({ N: 4 }),
+      3,
+    );
     expect(b.get('node:fc1/weight').data).toEqual(a.get('node:fc1/weight').data);
     const w = a.get('node:fc1/weight').data;
     expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(0.5); // U(±1/√4)

@@ -1,11 +1,11 @@
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { defaultsOf } from '../../src/nodes/define.ts';
 import { catalog } from '../../src/nodes/index.ts';
-import { type DatasetIO, datasetLoaders } from '../../src/nodes/sources/dataset.ts';
 import { parseCsv } from '../../src/nodes/sources/csv.ts';
+import { type DatasetIO, datasetLoaders } from '../../src/nodes/sources/dataset.ts';
 import { encodeIdx, IdxFormatError, parseIdx } from '../../src/nodes/sources/idx.ts';
 import { loadMnist, MNIST_TRAIN_SIZE } from '../../src/nodes/sources/mnist.ts';
-import { defaultsOf } from '../../src/nodes/define.ts';
 
 const memoryIO = (files: Record<string, Uint8Array | string>): DatasetIO => ({
   async readFile(path) {
@@ -33,19 +33,27 @@ describe('generated datasets', () => {
     ['LinearRegressionData', [1], [1]],
     ['SineWaves', [20, 1], [1]],
     ['CopyTask', [8], [8]],
-  ])('%s gives samples of the shapes its ports declare, split by val_fraction', async (type, xShape, yShape) => {
-    const data = await load(type, { samples: 500, val_fraction: 0.2 });
-    expect(data.train.x.sampleShape).toEqual(xShape);
-    expect(data.train.y.sampleShape).toEqual(yShape);
-    const rows = (a: { data: ArrayLike<number>; sampleShape: number[] }) => a.data.length / a.sampleShape.reduce((x, y) => x * y, 1);
-    expect(rows(data.train.x)).toBe(400);
-    expect(rows(data.train.y)).toBe(400);
-    expect(rows(data.val!.x)).toBe(100);
-    const def = catalog.get(type)!;
-    const [x, y] = def.infer([], defaultsOf(def) as never, { unify: () => true, resolve: (d) => d, warn: () => {} }) as { dims: unknown[] }[];
-    expect(x.dims).toEqual(['N', ...xShape]);
-    expect(y.dims).toEqual(['N', ...yShape]);
-  });
+  ])(
+    '%s gives samples of the shapes its ports declare, split by val_fraction',
+    async (type, xShape, yShape) => {
+      const data = await load(type, { samples: 500, val_fraction: 0.2 });
+      expect(data.train.x.sampleShape).toEqual(xShape);
+      expect(data.train.y.sampleShape).toEqual(yShape);
+      const rows = (a: { data: ArrayLike<number>; sampleShape: number[] }) =>
+        a.data.length / a.sampleShape.reduce((x, y) => x * y, 1);
+      expect(rows(data.train.x)).toBe(400);
+      expect(rows(data.train.y)).toBe(400);
+      expect(rows(data.val!.x)).toBe(100);
+      const def = catalog.get(type)!;
+      const [x, y] = def.infer([], defaultsOf(def) as never, {
+        unify: () => true,
+        resolve: (d) => d,
+        warn: () => {},
+      }) as { dims: unknown[] }[];
+      expect(x.dims).toEqual(['N', ...xShape]);
+      expect(y.dims).toEqual(['N', ...yShape]);
+    },
+  );
 
   it('the same seed gives the same data, another seed other data', async () => {
     const a = await load('TwoSpirals', { seed: 3 });
@@ -64,8 +72,18 @@ describe('generated datasets', () => {
 
   it('regression noise has the spread of its law: Gaussian σ, Laplace √2·b', async () => {
     const residualStd = async (noise: string) => {
-      const noiseless = await load('LinearRegressionData', { samples: 4000, noise, noise_scale: 0, val_fraction: 0 });
-      const noisy = await load('LinearRegressionData', { samples: 4000, noise, noise_scale: 0.5, val_fraction: 0 });
+      const noiseless = await load('LinearRegressionData', {
+        samples: 4000,
+        noise,
+        noise_scale: 0,
+        val_fraction: 0,
+      });
+      const noisy = await load('LinearRegressionData', {
+        samples: 4000,
+        noise,
+        noise_scale: 0.5,
+        val_fraction: 0,
+      });
       return std(Array.from(noisy.train.y.data, (v, i) => v - noiseless.train.y.data[i]));
     };
     expect(await residualStd('gaussian')).toBeCloseTo(0.5, 1);
@@ -74,8 +92,19 @@ describe('generated datasets', () => {
 
   it('Student-t noise has heavier tails than Gaussian noise of the same scale', async () => {
     const maxResidual = async (noise: string) => {
-      const base = await load('LinearRegressionData', { samples: 4000, noise, noise_scale: 0, val_fraction: 0 });
-      const noisy = await load('LinearRegressionData', { samples: 4000, noise, noise_scale: 0.5, dof: 2, val_fraction: 0 });
+      const base = await load('LinearRegressionData', {
+        samples: 4000,
+        noise,
+        noise_scale: 0,
+        val_fraction: 0,
+      });
+      const noisy = await load('LinearRegressionData', {
+        samples: 4000,
+        noise,
+        noise_scale: 0.5,
+        dof: 2,
+        val_fraction: 0,
+      });
       return Math.max(...Array.from(noisy.train.y.data, (v, i) => Math.abs(v - base.train.y.data[i])));
     };
     expect(await maxResidual('student_t')).toBeGreaterThan(2 * (await maxResidual('gaussian')));
@@ -85,7 +114,8 @@ describe('generated datasets', () => {
     const data = await load('CopyTask', { samples: 10, seq_len: 5, mode: 'reverse', val_fraction: 0 });
     const x = Array.from(data.train.x.data);
     const y = Array.from(data.train.y.data);
-    for (let i = 0; i < 10; i++) expect(y.slice(5 * i, 5 * i + 5)).toEqual(x.slice(5 * i, 5 * i + 5).reverse());
+    for (let i = 0; i < 10; i++)
+      expect(y.slice(5 * i, 5 * i + 5)).toEqual(x.slice(5 * i, 5 * i + 5).reverse());
     expect(x.every((t) => t >= 1 && t < 10)).toBe(true);
   });
 });
@@ -129,7 +159,9 @@ describe('CSV data', () => {
     const data = await load('CSVDataset', { path: 'd.csv', features: 3, val_fraction: 0.2 }, io);
     expect(data.train.y.data.length).toBe(8);
     expect(data.val!.y.data.length).toBe(2);
-    await expect(load('CSVDataset', { path: 'missing.csv' }, io)).rejects.toThrow("missing.csv: cannot be read: no such file 'missing.csv'");
+    await expect(load('CSVDataset', { path: 'missing.csv' }, io)).rejects.toThrow(
+      "missing.csv: cannot be read: no such file 'missing.csv'",
+    );
   });
 });
 
@@ -151,29 +183,62 @@ describe('IDX files', () => {
   });
 
   it.each([
-    ['short.idx', new Uint8Array([0, 0]), 'short.idx: is 2 bytes long, too short for an IDX header (4 bytes at least)'],
-    ['text.idx', new TextEncoder().encode('hello world'), 'text.idx: is not an IDX file: it should start with 00 00 <type> <dims>, it starts with 68 65 6c 6c'],
+    [
+      'short.idx',
+      new Uint8Array([0, 0]),
+      'short.idx: is 2 bytes long, too short for an IDX header (4 bytes at least)',
+    ],
+    [
+      'text.idx',
+      new TextEncoder().encode('hello world'),
+      'text.idx: is not an IDX file: it should start with 00 00 <type> <dims>, it starts with 68 65 6c 6c',
+    ],
     ['type.idx', new Uint8Array([0, 0, 0x07, 1, 0, 0, 0, 0]), 'type.idx: has unknown IDX type code 0x07'],
-    ['header.idx', new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]), 'header.idx: ends inside its header: 3 dims need 16 bytes, the file has 8'],
-    ['cut.idx', images.slice(0, images.length - 3), 'cut.idx: header says 3×2×2 unsigned byte values (12 bytes of data), the file holds 9 bytes after the header (truncated?)'],
-    ['broken.gz', new Uint8Array([0x1f, 0x8b, 1, 2, 3]), 'broken.gz: looks gzipped (starts with 1f 8b) but does not decompress'],
+    [
+      'header.idx',
+      new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]),
+      'header.idx: ends inside its header: 3 dims need 16 bytes, the file has 8',
+    ],
+    [
+      'cut.idx',
+      images.slice(0, images.length - 3),
+      'cut.idx: header says 3×2×2 unsigned byte values (12 bytes of data), the file holds 9 bytes after the header (truncated?)',
+    ],
+    [
+      'broken.gz',
+      new Uint8Array([0x1f, 0x8b, 1, 2, 3]),
+      'broken.gz: looks gzipped (starts with 1f 8b) but does not decompress',
+    ],
   ])('a malformed file (%s) gets a message naming it and what is wrong', (name, bytes, message) => {
     expect(() => parseIdx(bytes, name)).toThrow(IdxFormatError);
     expect(() => parseIdx(bytes, name)).toThrow(message);
   });
 
   it('the IDX node scales pixels, pairs images with labels and checks them', async () => {
-    const io = memoryIO({ 'i.gz': gzipSync(images), 'l': labels, 'l2': encodeIdx([2], [1, 0]), 'l10': encodeIdx([3], [1, 0, 10]) });
+    const io = memoryIO({
+      'i.gz': gzipSync(images),
+      l: labels,
+      l2: encodeIdx([2], [1, 0]),
+      l10: encodeIdx([3], [1, 0, 10]),
+    });
     const params = { train_images: 'i.gz', train_labels: 'l', test_images: '', height: 2, width: 2 };
     const data = await load('IDXDataset', params, io);
     expect(data.train.x.sampleShape).toEqual([1, 2, 2]);
     expect(data.train.x.data[1]).toBeCloseTo(1);
     expect(Array.from(data.train.y.data)).toEqual([1, 0, 9]);
     expect(data.val).toBeNull();
-    await expect(load('IDXDataset', { ...params, train_labels: 'l2' }, io)).rejects.toThrow('l2: holds 2 labels for the 3 images of i.gz');
-    await expect(load('IDXDataset', { ...params, train_labels: 'l10' }, io)).rejects.toThrow('l10: label 2 is 10, outside 0…9');
-    await expect(load('IDXDataset', { ...params, height: 28, width: 28 }, io)).rejects.toThrow('i.gz: holds 2×2 images, the node says 28×28');
-    await expect(load('IDXDataset', { ...params, train_images: 'nope' }, io)).rejects.toThrow("nope: cannot be read: no such file 'nope'");
+    await expect(load('IDXDataset', { ...params, train_labels: 'l2' }, io)).rejects.toThrow(
+      'l2: holds 2 labels for the 3 images of i.gz',
+    );
+    await expect(load('IDXDataset', { ...params, train_labels: 'l10' }, io)).rejects.toThrow(
+      'l10: label 2 is 10, outside 0…9',
+    );
+    await expect(load('IDXDataset', { ...params, height: 28, width: 28 }, io)).rejects.toThrow(
+      'i.gz: holds 2×2 images, the node says 28×28',
+    );
+    await expect(load('IDXDataset', { ...params, train_images: 'nope' }, io)).rejects.toThrow(
+      "nope: cannot be read: no such file 'nope'",
+    );
   });
 });
 

@@ -1,12 +1,13 @@
 /** Small documents and feeds for the compiler and train-loop tests. */
-import { cpuBackend } from '../../src/engine/index.ts';
+
 import { compileGraph } from '../../src/engine/compile/compile.ts';
 import type { Plan } from '../../src/engine/compile/plan.ts';
-import { ArrayFeed } from '../../src/engine/runtime/train-data.ts';
+import { cpuBackend } from '../../src/engine/index.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { type TrainConfig, Trainer } from '../../src/engine/runtime/train.ts';
+import { ArrayFeed } from '../../src/engine/runtime/train-data.ts';
 import type { GraphDocument, GraphEdge, GraphNode, NodeId } from '../../src/graph/document.ts';
 import { catalog } from '../../src/nodes/index.ts';
-import { Rng } from '../../src/engine/random.ts';
 
 type Spec = [id: string, type: string, params?: Record<string, unknown>];
 
@@ -16,10 +17,21 @@ export function doc(nodes: Spec[], edges: string[]): GraphDocument {
     format: 'shapeflow.graph',
     version: 2,
     meta: { title: 'test' },
-    nodes: nodes.map(([id, type, params = {}], i): GraphNode => ({ id: `node:${id}` as NodeId, type, params: params as GraphNode['params'], position: { x: i * 100, y: 0 } })),
+    nodes: nodes.map(
+      ([id, type, params = {}], i): GraphNode => ({
+        id: `node:${id}` as NodeId,
+        type,
+        params: params as GraphNode['params'],
+        position: { x: i * 100, y: 0 },
+      }),
+    ),
     edges: edges.map((e, i): GraphEdge => {
       const [from, to] = e.split('->').map((s) => s.trim().split('.'));
-      return { id: `edge:${i}`, from: { node: `node:${from[0]}` as NodeId, port: from[1] }, to: { node: `node:${to[0]}` as NodeId, port: to[1] } };
+      return {
+        id: `edge:${i}`,
+        from: { node: `node:${from[0]}` as NodeId, port: from[1] },
+        to: { node: `node:${to[0]}` as NodeId, port: to[1] },
+      };
     }),
   };
 }
@@ -36,7 +48,14 @@ export function mlpDoc(hidden = 8, extra: { nodes?: Spec[]; edges?: string[] } =
       ['loss', 'CrossEntropyLoss'],
       ...(extra.nodes ?? []),
     ],
-    ['x.output -> fc1.input', 'fc1.output -> relu.input', 'relu.output -> fc2.input', 'fc2.output -> loss.input', 'y.output -> loss.target', ...(extra.edges ?? [])],
+    [
+      'x.output -> fc1.input',
+      'fc1.output -> relu.input',
+      'relu.output -> fc2.input',
+      'fc2.output -> loss.input',
+      'y.output -> loss.target',
+      ...(extra.edges ?? []),
+    ],
   );
 }
 
@@ -57,12 +76,21 @@ export function blobsFeed(n = 48, seed = 1): ArrayFeed {
     y[i] = i % 3;
     for (let j = 0; j < 4; j++) x[i * 4 + j] = rng.normal() * 0.3 + (j === y[i] ? 2 : 0);
   }
-  const arrays = { 'node:x:output': { data: x, sampleShape: [4], dtype: 'float32' as const }, 'node:y:output': { data: y, sampleShape: [], dtype: 'int32' as const } };
+  const arrays = {
+    'node:x:output': { data: x, sampleShape: [4], dtype: 'float32' as const },
+    'node:y:output': { data: y, sampleShape: [], dtype: 'int32' as const },
+  };
   return new ArrayFeed(arrays, arrays);
 }
 
 export const sgd = { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } };
 
 export function trainer(d: GraphDocument, config: Partial<TrainConfig> = {}, feed = blobsFeed()): Trainer {
-  return new Trainer(compiler(d), feed, cpuBackend, { batchSize: 16, epochs: 3, seed: 7, optimizer: sgd, ...config });
+  return new Trainer(compiler(d), feed, cpuBackend, {
+    batchSize: 16,
+    epochs: 3,
+    seed: 7,
+    optimizer: sgd,
+    ...config,
+  });
 }

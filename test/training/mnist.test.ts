@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuBackend } from '../../src/engine/index.ts';
 import { openTrainingSession } from '../../src/engine/compile/session.ts';
+import { cpuBackend } from '../../src/engine/index.ts';
 import { loadDocument } from '../../src/graph/schema.ts';
 import { catalog } from '../../src/nodes/index.ts';
 
@@ -11,12 +11,19 @@ import { catalog } from '../../src/nodes/index.ts';
  */
 describe('the MNIST MLP on the CPU backend', () => {
   it('reaches at least 92 % test accuracy after 5 epochs', { timeout: 600_000 }, async () => {
-    const loaded = loadDocument(readFileSync(new URL('./fixtures/mnist-mlp.json', import.meta.url), 'utf8'), catalog);
+    const loaded = loadDocument(
+      readFileSync(new URL('./fixtures/mnist-mlp.json', import.meta.url), 'utf8'),
+      catalog,
+    );
     if (!loaded.ok) throw new Error(loaded.errors[0].message);
     const { trainer } = await openTrainingSession(loaded.doc, {
       catalog,
       backend: cpuBackend,
-      config: { epochs: 5, evalBatchSize: 500, optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } } },
+      config: {
+        epochs: 5,
+        evalBatchSize: 500,
+        optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } },
+      },
     });
     expect(trainer.feed.size('train')).toBe(8000);
     expect(trainer.feed.size('val')).toBe(2000);
@@ -24,7 +31,9 @@ describe('the MNIST MLP on the CPU backend', () => {
     trainer.on((e) => {
       if (e.type === 'epoch') {
         const m = e.metrics;
-        lines.push(`epoch ${m.epoch + 1}: train loss ${m.trainLoss.toFixed(4)}, test acc ${(100 * m.val!.accuracy!).toFixed(2)} %, ${m.seconds.toFixed(1)} s, ${Math.round(m.samplesPerSec)} samples/s`);
+        lines.push(
+          `epoch ${m.epoch + 1}: train loss ${m.trainLoss.toFixed(4)}, test acc ${(100 * m.val!.accuracy!).toFixed(2)} %, ${m.seconds.toFixed(1)} s, ${Math.round(m.samplesPerSec)} samples/s`,
+        );
       }
     });
     while (!trainer.done) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanSource } from '../../src/engine/compile/plan.ts';
-import { ArrayFeed, type DataFeed, type Split } from '../../src/engine/runtime/train-data.ts';
 import type { TrainEvent } from '../../src/engine/runtime/train.ts';
+import type { ArrayFeed, DataFeed, Split } from '../../src/engine/runtime/train-data.ts';
 import { blobsFeed, compiler, mlpDoc, trainer } from './helpers.ts';
 
 async function losses(t: ReturnType<typeof trainer>, steps: number): Promise<number[]> {
@@ -39,7 +39,13 @@ describe('the train loop', () => {
     const t = trainer(mlpDoc());
     const o = await t.trainStep();
     if (!o.ok) throw new Error('non-finite');
-    expect(o.metrics).toMatchObject({ epoch: 0, step: 1, batch: 1, batchesPerEpoch: 3, lr: { 'config:optimizer': 0.1 } });
+    expect(o.metrics).toMatchObject({
+      epoch: 0,
+      step: 1,
+      batch: 1,
+      batchesPerEpoch: 3,
+      lr: { 'config:optimizer': 0.1 },
+    });
     expect(Object.keys(o.metrics.gradNorms).sort()).toEqual(['node:fc1', 'node:fc2']);
     expect(o.metrics.gradNorms['node:fc2']).toBeGreaterThan(0);
     expect(o.metrics.etaSec).toBeGreaterThan(0);
@@ -64,13 +70,19 @@ describe('the train loop', () => {
     expect(o.ok && o.metrics.batch).toBe(2);
     for (const [key, g] of big.lastGradients) {
       const h = small.lastGradients.get(key)!;
-      g.forEach((v, i) => expect(h[i]).toBeCloseTo(v, 5));
+      for (const [i, v] of g.entries()) expect(h[i]).toBeCloseTo(v, 5);
     }
     expect(small.step).toBe(1);
   });
 
   it('steps the scheduler after each optimizer step', async () => {
-    const t = trainer(mlpDoc(), { optimizer: { name: 'SGD', hyperparams: { lr: 0.1 }, scheduler: { name: 'StepLR', params: { step_size: 1, gamma: 0.5 } } } });
+    const t = trainer(mlpDoc(), {
+      optimizer: {
+        name: 'SGD',
+        hyperparams: { lr: 0.1 },
+        scheduler: { name: 'StepLR', params: { step_size: 1, gamma: 0.5 } },
+      },
+    });
     const lrs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const o = await t.trainStep();
@@ -80,17 +92,22 @@ describe('the train loop', () => {
   });
 
   it('clips the gradient norm before the update', async () => {
-    const t = trainer(mlpDoc(), { optimizer: { name: 'SGD', hyperparams: { lr: 1 }, clip: { maxNorm: 1e-3 } } });
+    const t = trainer(mlpDoc(), {
+      optimizer: { name: 'SGD', hyperparams: { lr: 1 }, clip: { maxNorm: 1e-3 } },
+    });
     const before = new Map([...t.params.params].map(([k, p]) => [k, Float32Array.from(p.data)]));
     await t.trainStep();
     let moved = 0;
-    for (const [k, p] of t.params.params) p.data.forEach((v, i) => (moved += (v - before.get(k)![i]) ** 2));
+    for (const [k, p] of t.params.params) {
+      for (const [i, v] of p.data.entries()) moved += (v - before.get(k)![i]) ** 2;
+    }
     expect(Math.sqrt(moved)).toBeCloseTo(1e-3, 5);
   });
 
   it('pins a non-finite value to the first node that produced it, with its input statistics', async () => {
     const feed = blobsFeed();
-    const x = (feed as unknown as { train: Record<string, { data: Float32Array }> }).train['node:x:output'].data;
+    const x = (feed as unknown as { train: Record<string, { data: Float32Array }> }).train['node:x:output']
+      .data;
     x[5] = Number.POSITIVE_INFINITY;
     const t = trainer(mlpDoc(), { shuffle: false }, feed);
     const events: TrainEvent[] = [];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type TrainCommand, type TrainMessage, TrainingHost } from '../../src/engine/runtime/train-host.ts';
+import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/engine/runtime/train-host.ts';
 import { TrainingClient, type WorkerLike } from '../../src/engine/runtime/worker-client.ts';
 import { doc } from './helpers.ts';
 
 /** x from the XOR dataset → Linear → Tanh → Linear → CE. */
-function xorDoc(lr = 0.5) {
+function xorDoc() {
   return doc(
     [
       ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
@@ -13,16 +13,29 @@ function xorDoc(lr = 0.5) {
       ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
       ['loss', 'CrossEntropyLoss'],
     ],
-    ['data.x -> fc1.input', 'fc1.output -> act.input', 'act.output -> fc2.input', 'fc2.output -> loss.input', 'data.y -> loss.target'],
+    [
+      'data.x -> fc1.input',
+      'fc1.output -> act.input',
+      'act.output -> fc2.input',
+      'fc2.output -> loss.input',
+      'data.y -> loss.target',
+    ],
   );
 }
 
-const config = (lr = 0.5, epochs = 3) => ({ epochs, optimizer: { name: 'SGD', hyperparams: { lr, momentum: 0.9 } } });
+const config = (lr = 0.5, epochs = 3) => ({
+  epochs,
+  optimizer: { name: 'SGD', hyperparams: { lr, momentum: 0.9 } },
+});
 
 /** A worker double: commands go to a host in this thread, messages come back asynchronously. */
 function inProcessWorker(): WorkerLike & { host: TrainingHost; done: Promise<void>[] } {
   const listeners: ((e: MessageEvent<TrainMessage>) => void)[] = [];
-  const host = new TrainingHost((m) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(m) } as MessageEvent<TrainMessage>))));
+  const host = new TrainingHost((m) =>
+    queueMicrotask(() => {
+      for (const l of listeners) l({ data: structuredClone(m) } as MessageEvent<TrainMessage>);
+    }),
+  );
   const done: Promise<void>[] = [];
   return {
     host,
@@ -34,7 +47,8 @@ function inProcessWorker(): WorkerLike & { host: TrainingHost; done: Promise<voi
 
 function collect(client: TrainingClient) {
   const seen: TrainMessage[] = [];
-  for (const t of ['state', 'progress', 'epoch', 'nonfinite', 'error', 'notice', 'recompiled'] as const) client.on(t, (m) => seen.push(m));
+  for (const t of ['state', 'progress', 'epoch', 'nonfinite', 'error', 'notice', 'recompiled'] as const)
+    client.on(t, (m) => seen.push(m));
   return seen;
 }
 
@@ -49,7 +63,15 @@ describe('the training worker protocol', () => {
     const client = new TrainingClient(worker);
     const seen = collect(client);
     const info = await client.open(xorDoc(), config(0.5, 10), 'cpu');
-    expect(info).toMatchObject({ backend: 'cpu', batchSize: 20, batchesPerEpoch: 8, epochs: 10, trainSamples: 160, valSamples: 40, parameters: 2 * 16 + 16 + 16 * 2 + 2 });
+    expect(info).toMatchObject({
+      backend: 'cpu',
+      batchSize: 20,
+      batchesPerEpoch: 8,
+      epochs: 10,
+      trainSamples: 160,
+      valSamples: 40,
+      parameters: 2 * 16 + 16 + 16 * 2 + 2,
+    });
     client.run();
     await until(() => seen.some((m) => m.type === 'state' && m.state === 'done'));
     const epochs = seen.filter((m) => m.type === 'epoch');
@@ -66,7 +88,8 @@ describe('the training worker protocol', () => {
     const client = new TrainingClient(worker);
     const seen = collect(client);
     await client.open(xorDoc(), config(0.5, 50), 'cpu');
-    const states = () => seen.filter((m): m is Extract<TrainMessage, { type: 'state' }> => m.type === 'state');
+    const states = () =>
+      seen.filter((m): m is Extract<TrainMessage, { type: 'state' }> => m.type === 'state');
     client.run();
     await until(() => seen.some((m) => m.type === 'progress'));
     client.pause();
@@ -95,7 +118,10 @@ describe('the training worker protocol', () => {
     client.run();
     await Promise.all(worker.done);
     await until(() => seen.some((m) => m.type === 'error'));
-    expect(seen.find((m) => m.type === 'error')).toMatchObject({ command: 'run', message: "'run' needs an open session: send 'open' with a document first" });
+    expect(seen.find((m) => m.type === 'error')).toMatchObject({
+      command: 'run',
+      message: "'run' needs an open session: send 'open' with a document first",
+    });
   });
 
   it('recompiles after an edit and says which layers kept their weights', async () => {
@@ -108,7 +134,11 @@ describe('the training worker protocol', () => {
     client.recompile(edited);
     await until(() => seen.some((m) => m.type === 'recompiled'));
     expect(seen.find((m) => m.type === 'recompiled')).toMatchObject({
-      report: { kept: ['node:fc2/bias'], initialised: ['node:fc1/weight', 'node:fc1/bias', 'node:fc2/weight'], removed: [] },
+      report: {
+        kept: ['node:fc2/bias'],
+        initialised: ['node:fc1/weight', 'node:fc1/bias', 'node:fc2/weight'],
+        removed: [],
+      },
     });
   });
 

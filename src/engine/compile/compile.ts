@@ -9,17 +9,33 @@
  * input, updates the parameters of the layers wired into its `parameters` inputs (all that
  * loss depends on when none are), and takes its lr from the scheduler node wired to it.
  */
-import { COMPOSITE_TYPE, DocumentIndex, feedbackTest, type GraphDocument, type GraphNode, portsOf, topologicalOrder } from '../../graph/document.ts';
+import {
+  COMPOSITE_TYPE,
+  DocumentIndex,
+  feedbackTest,
+  type GraphDocument,
+  type GraphNode,
+  portsOf,
+  topologicalOrder,
+} from '../../graph/document.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import { evaluateDim } from '../../graph/live.ts';
-import { type AnyNodeDef, defaultsOf, type OpBuilder } from '../../nodes/define.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
+import { type AnyNodeDef, defaultsOf, type OpBuilder } from '../../nodes/define.ts';
 import type { Dim, PortDef, TensorType } from '../../nodes/types.ts';
 import { getOp, inferOp, withDefaults } from '../dispatch.ts';
 import { isOptimizerName, optimizerDefs } from '../runtime/optimizers/index.ts';
 import { isSchedulerName, schedulerDefs } from '../runtime/schedulers/index.ts';
 import type { DType } from '../tensor.ts';
-import { outputKey, paramsReaching, type Plan, type PlanInit, type PlanOptimizer, type PlanScheduler, type PlanStep } from './plan.ts';
+import {
+  outputKey,
+  type Plan,
+  type PlanInit,
+  type PlanOptimizer,
+  type PlanScheduler,
+  type PlanStep,
+  paramsReaching,
+} from './plan.ts';
 
 /** Why a graph does not compile, pinned to a node. */
 export class CompileError extends Error {
@@ -45,7 +61,11 @@ export type CompileResult = { ok: true; plan: Plan } | { ok: false; errors: Comp
  * Which optimizer of the runtime a node stands for, if any: its type is the PyTorch class name,
  * or a node of the `optimizers` group names it (`AdamOptimizer`, or an `optimizer` param).
  */
-export function optimizerNameOf(type: string, group?: string, params: Record<string, unknown> = {}): string | null {
+export function optimizerNameOf(
+  type: string,
+  group?: string,
+  params: Record<string, unknown> = {},
+): string | null {
   if (isOptimizerName(type)) return type;
   if (group !== 'optimizers') return null;
   for (const name of [type.replace(/Optimizer$/, ''), String(params.optimizer ?? '')]) {
@@ -55,7 +75,11 @@ export function optimizerNameOf(type: string, group?: string, params: Record<str
 }
 
 /** Which scheduler of the runtime a node stands for, if any (`StepLR`; `Cosine…Schedule` in the schedulers group). */
-export function schedulerNameOf(type: string, group?: string, params: Record<string, unknown> = {}): string | null {
+export function schedulerNameOf(
+  type: string,
+  group?: string,
+  params: Record<string, unknown> = {},
+): string | null {
   if (isSchedulerName(type)) return type;
   if (group !== 'schedulers') return null;
   const stem = type.replace(/(Scheduler|Schedule)$/, '');
@@ -69,7 +93,8 @@ const pick = (params: Record<string, unknown>, keys: readonly string[]) =>
   Object.fromEntries(keys.filter((k) => k in params && params[k] !== undefined).map((k) => [k, params[k]]));
 
 const firstNumber = (params: Record<string, unknown>, keys: string[]): number | undefined => {
-  for (const k of keys) if (typeof params[k] === 'number' && (params[k] as number) > 0) return params[k] as number;
+  for (const k of keys)
+    if (typeof params[k] === 'number' && (params[k] as number) > 0) return params[k] as number;
   return undefined;
 };
 
@@ -112,7 +137,9 @@ class PlanRecorder {
         const metas = inputs.map((t) => (t ? this.plan.values[t.id] : null));
         const outs = inferOp(op, metas, full);
         const index = this.plan.steps.length;
-        const outputs = outs.map((m, output) => this.value(m.shape, m.dtype, { kind: 'op', step: index, output }));
+        const outputs = outs.map((m, output) =>
+          this.value(m.shape, m.dtype, { kind: 'op', step: index, output }),
+        );
         const step: PlanStep = {
           op: name,
           inputs: inputs.map((t) => t?.id ?? null),
@@ -135,14 +162,29 @@ class PlanRecorder {
       param: (name, shape, init) => {
         const key = `${owner}/${name}`;
         const existing = this.plan.params.find((p) => p.key === key);
-        if (existing) return { id: this.plan.values.findIndex((v) => v.origin.kind === 'param' && v.origin.key === key) };
-        this.plan.params.push({ key, node: owner, name, shape: [...shape], init: init as PlanInit, trainable: true });
+        if (existing)
+          return { id: this.plan.values.findIndex((v) => v.origin.kind === 'param' && v.origin.key === key) };
+        this.plan.params.push({
+          key,
+          node: owner,
+          name,
+          shape: [...shape],
+          init: init as PlanInit,
+          trainable: true,
+        });
         return this.value(shape, 'float32', { kind: 'param', key });
       },
       buffer: (name, shape, init) => {
         const key = `${owner}/${name}`;
         if (!this.plan.params.some((p) => p.key === key)) {
-          this.plan.params.push({ key, node: owner, name, shape: [...shape], init: init as PlanInit, trainable: false });
+          this.plan.params.push({
+            key,
+            node: owner,
+            name,
+            shape: [...shape],
+            init: init as PlanInit,
+            trainable: false,
+          });
           return this.value(shape, 'float32', { kind: 'param', key });
         }
         return { id: this.plan.values.findIndex((v) => v.origin.kind === 'param' && v.origin.key === key) };
@@ -150,9 +192,11 @@ class PlanRecorder {
       setBuffer: (name, value) => {
         const key = `${owner}/${name}`;
         const origin = this.plan.values[value.id].origin;
-        if (origin.kind !== 'op') throw new CompileError('buffer', owner, `buffer '${name}' can only be set to an op's output`);
+        if (origin.kind !== 'op')
+          throw new CompileError('buffer', owner, `buffer '${name}' can only be set to an op's output`);
         const step = this.plan.steps[origin.step];
-        if (!step.stateUpdates.some((u) => u.key === key)) step.stateUpdates.push({ output: origin.output, key });
+        if (!step.stateUpdates.some((u) => u.key === key))
+          step.stateUpdates.push({ output: origin.output, key });
       },
       constant: (data, shape, dtype = 'float32') => {
         this.plan.constants.push({ data: [...data], shape: [...shape], dtype });
@@ -179,7 +223,12 @@ class PlanRecorder {
   }
 
   /** Lower one node (a composite lowers its inner nodes in order); returns its output values. */
-  lowerNode(owner: string, node: GraphNode, inputs: (Traced | null)[], shapes: { inputs: (number[] | null)[]; outputs: number[][] }): Traced[] {
+  lowerNode(
+    owner: string,
+    node: GraphNode,
+    inputs: (Traced | null)[],
+    shapes: { inputs: (number[] | null)[]; outputs: number[][] },
+  ): Traced[] {
     if (node.type !== COMPOSITE_TYPE) {
       const def = this.catalog.get(node.type);
       if (!def) throw new CompileError('unknown_type', owner, `unknown node type '${node.type}'`);
@@ -193,17 +242,23 @@ class PlanRecorder {
     if (!sub) throw new CompileError('composite', owner, `composite ${owner} has no subgraph`);
     const index = new DocumentIndex(sub);
     const values = new Map<string, Traced[]>();
-    const outIndex = (n: GraphNode, port: string) => portsOf(n, this.catalog)?.outputs.findIndex((o) => o.name === port) ?? -1;
+    const outIndex = (n: GraphNode, port: string) =>
+      portsOf(n, this.catalog)?.outputs.findIndex((o) => o.name === port) ?? -1;
     for (const id of topologicalOrder(index, feedbackTest(index, this.catalog)).order) {
       const inner = index.nodes.get(id) as GraphNode;
       const ports = portsOf(inner, this.catalog);
-      if (!ports) throw new CompileError('unknown_type', `${owner}/${id}`, `unknown node type '${inner.type}'`);
+      if (!ports)
+        throw new CompileError('unknown_type', `${owner}/${id}`, `unknown node type '${inner.type}'`);
       const ins = ports.inputs.map((p) => {
         const exposed = sub.inputs.findIndex((x) => x.node === id && x.port === p.name);
         if (exposed >= 0) return inputs[exposed];
         const edge = index.edgeInto(id, p.name);
         if (!edge) return null;
-        return values.get(edge.from.node)?.[outIndex(index.nodes.get(edge.from.node) as GraphNode, edge.from.port)] ?? null;
+        return (
+          values.get(edge.from.node)?.[
+            outIndex(index.nodes.get(edge.from.node) as GraphNode, edge.from.port)
+          ] ?? null
+        );
       });
       const inShapes = ins.map((t) => (t ? this.plan.values[t.id].shape : null));
       const innerShapes = { inputs: inShapes, outputs: this.concreteOutputs(inner, ins) };
@@ -211,7 +266,8 @@ class PlanRecorder {
     }
     return sub.outputs.map((x) => {
       const t = values.get(x.node)?.[outIndex(index.nodes.get(x.node) as GraphNode, x.port)];
-      if (!t) throw new CompileError('composite', owner, `exposed output '${x.name}' of ${owner} has no value`);
+      if (!t)
+        throw new CompileError('composite', owner, `exposed output '${x.name}' of ${owner} has no value`);
       return t;
     });
   }
@@ -235,7 +291,10 @@ const tensorOutputs = (def: AnyNodeDef): PortDef[] => def.outputs.filter((p) => 
  * Compile a document for one set of symbol sizes. Nodes with shape errors fail the compile
  * only when a loss, metric or optimizer depends on them; an unconnected side branch is skipped.
  */
-export function compileGraph(given: Pick<GraphDocument, 'nodes' | 'edges' | 'meta'>, options: CompileOptions): CompileResult {
+export function compileGraph(
+  given: Pick<GraphDocument, 'nodes' | 'edges' | 'meta'>,
+  options: CompileOptions,
+): CompileResult {
   const { catalog } = options;
   const doc = withParamDefaults(given, catalog);
   const sizes: Record<string, number> = { ...doc.meta?.symbols, ...options.symbols };
@@ -260,7 +319,8 @@ export function compileGraph(given: Pick<GraphDocument, 'nodes' | 'edges' | 'met
     const info = inference.nodes.get(id);
     const ports = portsOf(node, catalog);
     if (!info || !ports) {
-      if (needed.has(id)) errors.push(new CompileError('unknown_type', id, `unknown node type '${node.type}' (${id})`));
+      if (needed.has(id))
+        errors.push(new CompileError('unknown_type', id, `unknown node type '${node.type}' (${id})`));
       continue;
     }
     if (info.status !== 'ok' && info.status !== 'warning') {
@@ -280,7 +340,12 @@ export function compileGraph(given: Pick<GraphDocument, 'nodes' | 'edges' | 'met
         const fromPorts = portsOf(from, catalog);
         const k = fromPorts?.outputs.findIndex((o) => o.name === edge.from.port) ?? -1;
         const v = lowered.get(edge.from.node)?.[k];
-        if (!v) throw new CompileError('unlowered_input', id, `${node.type} (${id}): input '${p.name}' has no value`);
+        if (!v)
+          throw new CompileError(
+            'unlowered_input',
+            id,
+            `${node.type} (${id}): input '${p.name}' has no value`,
+          );
         return v;
       });
       const shapes = {
@@ -290,27 +355,42 @@ export function compileGraph(given: Pick<GraphDocument, 'nodes' | 'edges' | 'met
       const outs = recorder.lowerNode(id, node, inputs, shapes);
       // lowerings return tensor outputs only; map them onto the tensor ports in order
       const tensorPorts = ports.outputs.filter((p) => p.kind === 'tensor');
-      const byPort = ports.outputs.map((p) => (p.kind === 'tensor' ? outs[tensorPorts.indexOf(p)] : undefined) ?? outs[ports.outputs.indexOf(p)]);
+      const byPort = ports.outputs.map(
+        (p) =>
+          (p.kind === 'tensor' ? outs[tensorPorts.indexOf(p)] : undefined) ?? outs[ports.outputs.indexOf(p)],
+      );
       lowered.set(id, byPort as Traced[]);
       ports.outputs.forEach((p, i) => {
         if (byPort[i]) plan.outputs.set(outputKey(id, p.name), byPort[i].id);
       });
       const def = catalog.get(node.type);
       const first = byPort[0];
-      if (def?.group === 'losses' && first) plan.losses.push({ node: id, port: ports.outputs[0].name, value: first.id });
+      if (def?.group === 'losses' && first)
+        plan.losses.push({ node: id, port: ports.outputs[0].name, value: first.id });
       ports.outputs.forEach((p, i) => {
-        if ((def?.group === 'evaluators' || p.kind === 'metric') && byPort[i]) plan.metrics.push({ node: id, port: p.name, value: byPort[i].id });
+        if ((def?.group === 'evaluators' || p.kind === 'metric') && byPort[i])
+          plan.metrics.push({ node: id, port: p.name, value: byPort[i].id });
       });
     } catch (e) {
       if (!needed.has(id) && !(e instanceof CompileError)) continue;
-      errors.push(e instanceof CompileError ? e : new CompileError('lower_failed', id, `${node.type} (${id}): ${(e as Error).message}`));
+      errors.push(
+        e instanceof CompileError
+          ? e
+          : new CompileError('lower_failed', id, `${node.type} (${id}): ${(e as Error).message}`),
+      );
     }
   }
   if (errors.length) return { ok: false, errors };
   markBuffers(plan);
   for (const [id, role] of roles) {
     if (role !== 'optimizer') continue;
-    const result = bindOptimizer(index.nodes.get(id as GraphNode['id']) as GraphNode, index, catalog, plan, roles);
+    const result = bindOptimizer(
+      index.nodes.get(id as GraphNode['id']) as GraphNode,
+      index,
+      catalog,
+      plan,
+      roles,
+    );
     if (result instanceof CompileError) errors.push(result);
     else plan.optimizers.push(result);
   }
@@ -327,7 +407,12 @@ function withParamDefaults<D extends Pick<GraphDocument, 'nodes'>>(doc: D, catal
 }
 
 /** Nodes a loss, metric or optimizer depends on: these must compile. */
-function neededNodes(doc: Pick<GraphDocument, 'nodes'>, index: DocumentIndex, catalog: Catalog, roles: Map<string, string>): Set<string> {
+function neededNodes(
+  doc: Pick<GraphDocument, 'nodes'>,
+  index: DocumentIndex,
+  catalog: Catalog,
+  roles: Map<string, string>,
+): Set<string> {
   const roots = doc.nodes.filter((n) => {
     const group = catalog.get(n.type)?.group;
     return roles.has(n.id) || group === 'losses' || group === 'evaluators';
@@ -372,10 +457,15 @@ function bindOptimizer(
   const kindOf = (port: string) => ports?.inputs.find((p) => p.name === port)?.kind ?? 'tensor';
   const lossEdge = incoming.find((e) => kindOf(e.to.port) === 'tensor' && !roles.has(e.from.node));
   if (!lossEdge) {
-    return new CompileError('optimizer_unwired', node.id, `${node.type} (${node.id}) is not wired to a loss: connect a loss output to it`);
+    return new CompileError(
+      'optimizer_unwired',
+      node.id,
+      `${node.type} (${node.id}) is not wired to a loss: connect a loss output to it`,
+    );
   }
   const loss = plan.outputs.get(outputKey(lossEdge.from.node, lossEdge.from.port));
-  if (loss === undefined) return new CompileError('optimizer_loss', node.id, `${node.type} (${node.id}): its loss has no value`);
+  if (loss === undefined)
+    return new CompileError('optimizer_loss', node.id, `${node.type} (${node.id}): its loss has no value`);
   if (plan.values[loss].shape.length !== 0) {
     return new CompileError(
       'loss_not_scalar',
@@ -384,22 +474,38 @@ function bindOptimizer(
     );
   }
   const reaching = paramsReaching(plan, loss).filter((k) => plan.params.find((p) => p.key === k)?.trainable);
-  const groupNodes = incoming.filter((e) => kindOf(e.to.port) === 'parameters').map((e) => e.from.node as string);
-  const chosen = groupNodes.length ? reaching.filter((k) => groupNodes.some((g) => k.startsWith(`${g}/`))) : reaching;
-  const schedulerNode = [...incoming.map((e) => e.from.node), ...(index.outgoing.get(node.id) ?? []).map((e) => e.to.node)]
+  const groupNodes = incoming
+    .filter((e) => kindOf(e.to.port) === 'parameters')
+    .map((e) => e.from.node as string);
+  const chosen = groupNodes.length
+    ? reaching.filter((k) => groupNodes.some((g) => k.startsWith(`${g}/`)))
+    : reaching;
+  const schedulerNode = [
+    ...incoming.map((e) => e.from.node),
+    ...(index.outgoing.get(node.id) ?? []).map((e) => e.to.node),
+  ]
     .map((id) => index.nodes.get(id) as GraphNode)
     .find((n) => roles.get(n.id) === 'scheduler');
   let scheduler: PlanScheduler | null = null;
   if (schedulerNode) {
-    const sname = schedulerNameOf(schedulerNode.type, catalog.get(schedulerNode.type)?.group, schedulerNode.params) as string;
+    const sname = schedulerNameOf(
+      schedulerNode.type,
+      catalog.get(schedulerNode.type)?.group,
+      schedulerNode.params,
+    ) as string;
     const schema = schedulerDefs[sname as keyof typeof schedulerDefs].params as Record<string, unknown>;
-    scheduler = { node: schedulerNode.id, name: sname, params: pick(schedulerNode.params, Object.keys(schema)) };
+    scheduler = {
+      node: schedulerNode.id,
+      name: sname,
+      params: pick(schedulerNode.params, Object.keys(schema)),
+    };
   }
   const maxNorm = firstNumber(params, ['clip_grad_norm', 'max_norm', 'clip_norm']);
   const clipValue = firstNumber(params, ['clip_grad_value', 'clip_value']);
-  const clip = maxNorm !== undefined || clipValue !== undefined
-    ? { maxNorm, value: clipValue, normType: firstNumber(params, ['norm_type']) }
-    : null;
+  const clip =
+    maxNorm !== undefined || clipValue !== undefined
+      ? { maxNorm, value: clipValue, normType: firstNumber(params, ['norm_type']) }
+      : null;
   const schema = optimizerDefs[name as keyof typeof optimizerDefs].hyperparams as Record<string, unknown>;
   return {
     node: node.id,

@@ -27,7 +27,10 @@ const constantCache = new WeakMap<Plan, Map<Backend, Tensor[]>>();
 
 function constantsOn(plan: Plan, backend: Backend): Tensor[] {
   let perBackend = constantCache.get(plan);
-  if (!perBackend) constantCache.set(plan, (perBackend = new Map()));
+  if (!perBackend) {
+    perBackend = new Map();
+    constantCache.set(plan, perBackend);
+  }
   let made = perBackend.get(backend);
   if (!made) {
     made = plan.constants.map((c) => tensor(c.data, c.shape, c.dtype, backend));
@@ -47,7 +50,7 @@ export function forgetConstants(plan: Plan): void {
 }
 
 function mixSeed(a: number, b: number): number {
-  return (Math.imul(a ^ (b + 0x9e3779b9), 0x85ebca6b) ^ (b << 6)) >>> 0 & 0x7fffffff;
+  return ((Math.imul(a ^ (b + 0x9e3779b9), 0x85ebca6b) ^ (b << 6)) >>> 0) & 0x7fffffff;
 }
 
 /** Every value of the plan, computed in step order (index = value id). */

@@ -48,12 +48,15 @@ export function initialValues(p: Pick<PlanParam, 'key' | 'shape' | 'init'>, seed
         : rng.fillUniform(data, init.low as number, init.high as number);
     default: {
       const spec = initSpec(init.kind, p.shape, init as never);
-      return spec.distribution === 'uniform' ? rng.fillUniform(data, -spec.bound!, spec.bound!) : rng.fillNormal(data, 0, spec.std);
+      return spec.distribution === 'uniform'
+        ? rng.fillUniform(data, -spec.bound!, spec.bound!)
+        : rng.fillNormal(data, 0, spec.std);
     }
   }
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 export class ParamStore {
   readonly params = new Map<string, Param>();

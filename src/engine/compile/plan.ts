@@ -147,7 +147,8 @@ export function paramsReaching(plan: Plan, value: number): string[] {
     seen.add(v);
     const origin = plan.values[v].origin;
     if (origin.kind === 'param') keys.add(origin.key);
-    else if (origin.kind === 'op') for (const i of plan.steps[origin.step].inputs) if (i !== null) stack.push(i);
+    else if (origin.kind === 'op')
+      for (const i of plan.steps[origin.step].inputs) if (i !== null) stack.push(i);
   }
   return plan.params.filter((p) => keys.has(p.key)).map((p) => p.key);
 }
@@ -163,7 +164,9 @@ export function withDefaultOptimizer(
     loss?: string;
   },
 ): PlanOptimizer {
-  const candidates: PlanOutput[] = optimizer.loss ? plan.losses.filter((l) => l.node === optimizer.loss) : plan.losses;
+  const candidates: PlanOutput[] = optimizer.loss
+    ? plan.losses.filter((l) => l.node === optimizer.loss)
+    : plan.losses;
   if (candidates.length !== 1) {
     throw new Error(
       candidates.length
@@ -172,7 +175,9 @@ export function withDefaultOptimizer(
     );
   }
   if (!isOptimizerName(optimizer.name)) {
-    throw new Error(`'${optimizer.name}' is not an optimizer (expected one of ${Object.keys(optimizerDefs).join(', ')})`);
+    throw new Error(
+      `'${optimizer.name}' is not an optimizer (expected one of ${Object.keys(optimizerDefs).join(', ')})`,
+    );
   }
   const [loss] = candidates;
   const bound: PlanOptimizer = {

@@ -33,10 +33,14 @@ export interface SampleArray {
 /** Rows `indices` of a sample-major array, as one batch. */
 export function gatherRows(a: SampleArray, indices: ArrayLike<number>): HostTensor {
   const rowSize = a.sampleShape.reduce((x, y) => x * y, 1);
-  const out = a.dtype === 'int32' ? new Int32Array(indices.length * rowSize) : new Float32Array(indices.length * rowSize);
+  const out =
+    a.dtype === 'int32'
+      ? new Int32Array(indices.length * rowSize)
+      : new Float32Array(indices.length * rowSize);
   for (let i = 0; i < indices.length; i++) {
     const start = indices[i] * rowSize;
-    if (ArrayBuffer.isView(a.data)) out.set((a.data as Float32Array).subarray(start, start + rowSize), i * rowSize);
+    if (ArrayBuffer.isView(a.data))
+      out.set((a.data as Float32Array).subarray(start, start + rowSize), i * rowSize);
     else for (let j = 0; j < rowSize; j++) out[i * rowSize + j] = a.data[start + j];
   }
   return { data: out, shape: [indices.length, ...a.sampleShape], dtype: a.dtype };
@@ -72,10 +76,12 @@ export class ArrayFeed implements DataFeed {
 function countOf(arrays: Record<string, SampleArray>): number {
   const counts = Object.entries(arrays).map(([k, a]) => {
     const row = a.sampleShape.reduce((x, y) => x * y, 1);
-    if (a.data.length % row !== 0) throw new Error(`data for ${k}: ${a.data.length} values is not a whole number of samples of ${row}`);
+    if (a.data.length % row !== 0)
+      throw new Error(`data for ${k}: ${a.data.length} values is not a whole number of samples of ${row}`);
     return a.data.length / row;
   });
-  if (counts.some((c) => c !== counts[0])) throw new Error(`data sources hold different numbers of samples: ${counts.join(', ')}`);
+  if (counts.some((c) => c !== counts[0]))
+    throw new Error(`data sources hold different numbers of samples: ${counts.join(', ')}`);
   return counts[0] ?? 0;
 }
 
@@ -94,9 +100,18 @@ export function permutation(n: number, seed: number): Int32Array {
 }
 
 /** The batches of one epoch: indices in order (or shuffled by seed and epoch), N at a time; the last may be short. */
-export function epochBatches(n: number, batchSize: number, shuffle: boolean, seed: number, epoch: number): Int32Array[] {
-  const order = shuffle ? permutation(n, (seed * 1000003 + epoch * 7919) >>> 0) : permutation(n, 0).map((_, i) => i);
+export function epochBatches(
+  n: number,
+  batchSize: number,
+  shuffle: boolean,
+  seed: number,
+  epoch: number,
+): Int32Array[] {
+  const order = shuffle
+    ? permutation(n, (seed * 1000003 + epoch * 7919) >>> 0)
+    : permutation(n, 0).map((_, i) => i);
   const batches: Int32Array[] = [];
-  for (let start = 0; start < n; start += batchSize) batches.push(order.subarray(start, Math.min(n, start + batchSize)));
+  for (let start = 0; start < n; start += batchSize)
+    batches.push(order.subarray(start, Math.min(n, start + batchSize)));
   return batches;
 }

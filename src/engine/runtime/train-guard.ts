@@ -56,7 +56,15 @@ export function tensorStats(shape: readonly number[], data: ArrayLike<number>): 
     }
   }
   const mean = n ? sum / n : Number.NaN;
-  return { shape: [...shape], min, max, mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : Number.NaN, nan, inf };
+  return {
+    shape: [...shape],
+    min,
+    max,
+    mean,
+    std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : Number.NaN,
+    nan,
+    inf,
+  };
 }
 
 export function allFinite(data: ArrayLike<number>): boolean {
@@ -71,8 +79,10 @@ export function suggestionsFor(op: string, phase: NonFiniteReport['phase']): str
     tips.push('check for log of zero: add a small epsilon, or use a log-softmax / with-logits loss');
   }
   if (op === 'div') tips.push('a division by zero: add a small epsilon to the denominator');
-  if (op === 'sqrt' || op === 'pow') tips.push('sqrt/pow of a negative or zero value: clamp the input or add an epsilon');
-  if (op === 'exp' || op === 'softmax') tips.push('exp overflowed: use a numerically stable form (log_softmax, cross_entropy on logits)');
+  if (op === 'sqrt' || op === 'pow')
+    tips.push('sqrt/pow of a negative or zero value: clamp the input or add an epsilon');
+  if (op === 'exp' || op === 'softmax')
+    tips.push('exp overflowed: use a numerically stable form (log_softmax, cross_entropy on logits)');
   tips.push('lower the learning rate');
   tips.push('clip gradients (set the optimizer’s max_norm)');
   if (phase !== 'update') tips.push('normalise the inputs (e.g. scale pixels to [0, 1])');
@@ -84,7 +94,11 @@ async function statsOf(t: Tensor | null | undefined): Promise<TensorStats | null
 }
 
 /** The first forward step whose output is non-finite, from the values of one forward pass. */
-export async function locateForward(plan: Plan, values: readonly Tensor[], step: number): Promise<NonFiniteReport | null> {
+export async function locateForward(
+  plan: Plan,
+  values: readonly Tensor[],
+  step: number,
+): Promise<NonFiniteReport | null> {
   for (const s of plan.steps) {
     for (const [k, id] of s.outputs.entries()) {
       const out = values[id];
@@ -96,7 +110,15 @@ export async function locateForward(plan: Plan, values: readonly Tensor[], step:
         if (st) inputs.push({ name: op.inputs[op.variadic ? 0 : i]?.name ?? `input${i}`, stats: st });
       }
       const outName = (op.outputs ?? ['output'])[k];
-      return { phase: 'forward', node: s.source, op: s.op, what: `${s.op} output '${outName}'`, inputs, suggestions: suggestionsFor(s.op, 'forward'), step };
+      return {
+        phase: 'forward',
+        node: s.source,
+        op: s.op,
+        what: `${s.op} output '${outName}'`,
+        inputs,
+        suggestions: suggestionsFor(s.op, 'forward'),
+        step,
+      };
     }
   }
   return null;

@@ -18,7 +18,13 @@ import type { NonFiniteReport } from './train-guard.ts';
 
 export type TrainCommand =
   /** load the document's data, compile it and get ready (files: picked dataset files by name) */
-  | { type: 'open'; doc: GraphDocument; config?: Partial<TrainConfig>; backend?: 'cpu' | 'webgpu'; files?: Record<string, Uint8Array> }
+  | {
+      type: 'open';
+      doc: GraphDocument;
+      config?: Partial<TrainConfig>;
+      backend?: 'cpu' | 'webgpu';
+      files?: Record<string, Uint8Array>;
+    }
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'stepBatch' }
@@ -59,7 +65,10 @@ const YIELD_INTERVAL_MS = 25;
 
 const yieldToQueue = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-async function createBackend(name: 'cpu' | 'webgpu' | undefined, post: (m: TrainMessage) => void): Promise<Backend> {
+async function createBackend(
+  name: 'cpu' | 'webgpu' | undefined,
+  post: (m: TrainMessage) => void,
+): Promise<Backend> {
   if (name !== 'webgpu') return cpuBackend;
   const { createWebGPUBackend } = await import('../backends/webgpu/index.ts');
   const gpu = await createWebGPUBackend().catch(() => null);
@@ -82,7 +91,12 @@ export class TrainingHost {
       await this.dispatch(cmd);
     } catch (e) {
       const node = (e as { node?: unknown }).node;
-      this.post({ type: 'error', command: cmd.type, message: (e as Error).message, ...(typeof node === 'string' && node ? { node } : {}) });
+      this.post({
+        type: 'error',
+        command: cmd.type,
+        message: (e as Error).message,
+        ...(typeof node === 'string' && node ? { node } : {}),
+      });
     }
   }
 
@@ -154,7 +168,9 @@ export class TrainingHost {
         epochs: trainer.config.epochs,
         trainSamples: trainer.feed.size('train'),
         valSamples: trainer.feed.size('val'),
-        parameters: trainer.plan.params.filter((p) => p.trainable).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0),
+        parameters: trainer.plan.params
+          .filter((p) => p.trainable)
+          .reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0),
       },
     });
     this.setState('idle');

@@ -4,7 +4,10 @@
  */
 import { type TrainCommand, TrainingHost } from './train-host.ts';
 
-const scope = globalThis as unknown as { postMessage(m: unknown): void; onmessage: ((e: MessageEvent<TrainCommand>) => void) | null };
+const scope = globalThis as unknown as {
+  postMessage(m: unknown): void;
+  onmessage: ((e: MessageEvent<TrainCommand>) => void) | null;
+};
 const host = new TrainingHost((m) => scope.postMessage(m));
 scope.onmessage = (e) => {
   void host.handle(e.data);

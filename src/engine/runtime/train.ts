@@ -11,7 +11,7 @@
 import { BackwardPass } from '../autograd/backward.ts';
 import type { Backend } from '../backend.ts';
 import { executePlan, forgetConstants, type Mode, prepareConstants } from '../compile/execute.ts';
-import { type ParamSyncReport, ParamStore } from '../compile/params.ts';
+import { ParamStore, type ParamSyncReport } from '../compile/params.ts';
 import { type Plan, type PlanOptimizer, withDefaultOptimizer } from '../compile/plan.ts';
 import type { Tensor } from '../tensor.ts';
 import { clipGradNorm, clipGradValue } from './optimizers/clip.ts';
@@ -20,7 +20,13 @@ import type { ParamState } from './optimizers/optimizer.ts';
 import { paramTensor } from './params.ts';
 import { createScheduler, type LrScheduler } from './schedulers/index.ts';
 import { type DataFeed, epochBatches, type Split } from './train-data.ts';
-import { allFinite, locateBackward, locateForward, type NonFiniteReport, suggestionsFor } from './train-guard.ts';
+import {
+  allFinite,
+  locateBackward,
+  locateForward,
+  type NonFiniteReport,
+  suggestionsFor,
+} from './train-guard.ts';
 
 export interface TrainConfig {
   /** samples per micro-batch: the size the symbol N is bound to */
@@ -91,7 +97,9 @@ export type TrainEvent =
   | { type: 'recovered'; reason: string; fromStep: number; lostSteps: number }
   | { type: 'recompiled'; report: ParamSyncReport; optimizerStateKept: string[] };
 
-export type StepOutcome = { ok: true; metrics: StepMetrics; epochDone: EpochMetrics | null } | { ok: false; report: NonFiniteReport };
+export type StepOutcome =
+  | { ok: true; metrics: StepMetrics; epochDone: EpochMetrics | null }
+  | { ok: false; report: NonFiniteReport };
 
 interface BoundOptimizer {
   plan: PlanOptimizer;
@@ -112,9 +120,13 @@ interface Checkpoint {
 type Scoped = Backend & { scope?<T>(fn: () => T): T; ready?(): Promise<void> };
 
 const copyState = (s: ParamState[]): ParamState[] =>
-  s.map((p) => ({ step: p.step, buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, Float32Array.from(v)])) }));
+  s.map((p) => ({
+    step: p.step,
+    buffers: Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, Float32Array.from(v)])),
+  }));
 
-const isDeviceLost = (e: unknown) => e instanceof Error && (e.name === 'DeviceLostError' || /device was lost/.test(e.message));
+const isDeviceLost = (e: unknown) =>
+  e instanceof Error && (e.name === 'DeviceLostError' || /device was lost/.test(e.message));
 
 export class Trainer {
   readonly params = new ParamStore();
@@ -258,9 +270,12 @@ export class Trainer {
     let plan = this.plans.get(n);
     if (!plan) {
       plan = this.compile({ N: n });
-      if (plan.optimizers.length === 0 && this.config.optimizer) withDefaultOptimizer(plan, this.config.optimizer);
+      if (plan.optimizers.length === 0 && this.config.optimizer)
+        withDefaultOptimizer(plan, this.config.optimizer);
       if (plan.optimizers.length === 0) {
-        throw new Error('nothing to train: wire an optimizer node (SGD, Adam, ...) to the loss it should minimise');
+        throw new Error(
+          'nothing to train: wire an optimizer node (SGD, Adam, ...) to the loss it should minimise',
+        );
       }
       this.plans.set(n, plan);
     }
@@ -268,7 +283,13 @@ export class Trainer {
   }
 
   private batchesOf(epoch: number): Int32Array[] {
-    return epochBatches(this.feed.size('train'), this.config.batchSize, this.config.shuffle ?? true, this.config.seed, epoch);
+    return epochBatches(
+      this.feed.size('train'),
+      this.config.batchSize,
+      this.config.shuffle ?? true,
+      this.config.seed,
+      epoch,
+    );
   }
 
   private bindOptimizers(plan: Plan, previous: BoundOptimizer[]): BoundOptimizer[] {
@@ -281,13 +302,21 @@ export class Trainer {
         o.params.forEach((key, i) => {
           const j = old.plan.params.indexOf(key);
           const state = j >= 0 ? old.optimizer.state.params[j] : undefined;
-          if (state && Object.values(state.buffers).every((b) => b.length === params[i].data.length)) optimizer.state.params[i] = state;
+          if (state && Object.values(state.buffers).every((b) => b.length === params[i].data.length))
+            optimizer.state.params[i] = state;
         });
       }
       const init = { lr: optimizer.lr, momentum: optimizer.momentum };
-      const sameSchedule = old?.scheduler && o.scheduler && old.plan.scheduler?.name === o.scheduler.name
-        && JSON.stringify(old.plan.scheduler.params) === JSON.stringify(o.scheduler.params);
-      const scheduler = sameSchedule ? old.scheduler : o.scheduler ? createScheduler(o.scheduler.name, o.scheduler.params, init) : null;
+      const sameSchedule =
+        old?.scheduler &&
+        o.scheduler &&
+        old.plan.scheduler?.name === o.scheduler.name &&
+        JSON.stringify(old.plan.scheduler.params) === JSON.stringify(o.scheduler.params);
+      const scheduler = sameSchedule
+        ? old.scheduler
+        : o.scheduler
+          ? createScheduler(o.scheduler.name, o.scheduler.params, init)
+          : null;
       if (sameSchedule && old) optimizer.lr = old.optimizer.lr;
       scheduler?.applyTo(optimizer);
       return { plan: o, optimizer, scheduler };
@@ -302,7 +331,9 @@ export class Trainer {
       if (!h) throw new Error(`the data feed gave nothing for ${s.nodeType} (${s.node}) output '${s.port}'`);
       const want = s.shape;
       if (h.shape.length !== want.length || h.shape.some((d, i) => d !== want[i])) {
-        throw new Error(`${s.nodeType} (${s.node}) output '${s.port}': data has shape [${h.shape}], the graph expects [${want}]`);
+        throw new Error(
+          `${s.nodeType} (${s.node}) output '${s.port}': data has shape [${h.shape}], the graph expects [${want}]`,
+        );
       }
       feeds.set(s.key, this.backend.upload(h.data, h.shape, h.dtype));
     }
@@ -310,11 +341,13 @@ export class Trainer {
   }
 
   private leaves(plan: Plan): Map<string, Tensor> {
-    return new Map(plan.params.map((p) => {
-      const t = paramTensor(this.params.get(p.key), this.backend);
-      t.requiresGrad = p.trainable;
-      return [p.key, t];
-    }));
+    return new Map(
+      plan.params.map((p) => {
+        const t = paramTensor(this.params.get(p.key), this.backend);
+        t.requiresGrad = p.trainable;
+        return [p.key, t];
+      }),
+    );
   }
 
   private scoped<T>(fn: () => T): T {
@@ -324,8 +357,13 @@ export class Trainer {
 
   private async stepOnce(): Promise<StepOutcome> {
     const started = performance.now();
-    const k = Math.max(1, this.config.accumulate ?? Math.max(...this.optimizers.map((o) => o.plan.accumulate)));
-    const grads = this.optimizers.map((o) => o.plan.params.map((key) => new Float32Array(this.params.get(key).data.length)));
+    const k = Math.max(
+      1,
+      this.config.accumulate ?? Math.max(...this.optimizers.map((o) => o.plan.accumulate)),
+    );
+    const grads = this.optimizers.map((o) =>
+      o.plan.params.map((key) => new Float32Array(this.params.get(key).data.length)),
+    );
     const got = this.optimizers.map((o) => o.plan.params.map(() => false));
     let lossSum = 0;
     let samples = 0;
@@ -340,13 +378,24 @@ export class Trainer {
       // forward and backward under one scope: every tensor it makes but returns is freed
       const out = this.scoped(() => {
         const leaves = this.leaves(plan);
-        const values = executePlan(plan, { backend: this.backend, params: leaves, feeds: this.upload(plan, 'train', indices), mode: 'train', stepSeed });
+        const values = executePlan(plan, {
+          backend: this.backend,
+          params: leaves,
+          feeds: this.upload(plan, 'train', indices),
+          mode: 'train',
+          stepSeed,
+        });
         const perOptimizer = this.optimizers.map((o) => {
           for (const t of leaves.values()) t.zeroGrad();
           new BackwardPass(values[o.plan.loss]).run();
-          return { loss: values[o.plan.loss], grads: o.plan.params.map((key) => leaves.get(key)?.grad ?? null) };
+          return {
+            loss: values[o.plan.loss],
+            grads: o.plan.params.map((key) => leaves.get(key)?.grad ?? null),
+          };
         });
-        const states = plan.steps.flatMap((s) => s.stateUpdates.map((u) => ({ key: u.key, value: values[s.outputs[u.output]] })));
+        const states = plan.steps.flatMap((s) =>
+          s.stateUpdates.map((u) => ({ key: u.key, value: values[s.outputs[u.output]] })),
+        );
         return { perOptimizer, states, accuracy: accuracyInputs(plan, values, this.optimizers[0].plan.loss) };
       });
       for (const [i, r] of out.perOptimizer.entries()) {
@@ -369,7 +418,11 @@ export class Trainer {
         correct += a.correct;
         counted += a.counted;
       }
-      disposeAll([...out.perOptimizer.flatMap((r) => [r.loss, ...r.grads]), ...out.states.map((s) => s.value), ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : [])]);
+      disposeAll([
+        ...out.perOptimizer.flatMap((r) => [r.loss, ...r.grads]),
+        ...out.states.map((s) => s.value),
+        ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
+      ]);
       samples += indices.length;
     }
     const lr: Record<string, number> = {};
@@ -377,14 +430,16 @@ export class Trainer {
     for (const [i, o] of this.optimizers.entries()) {
       const params = o.plan.params.map((key) => this.params.get(key));
       const g = grads[i].map((x, j) => (got[i][j] ? x : null));
-      o.plan.params.forEach((key, j) => this.lastGradients.set(key, Float32Array.from(grads[i][j])));
+      for (const [j, key] of o.plan.params.entries())
+        this.lastGradients.set(key, Float32Array.from(grads[i][j]));
       for (const [j, key] of o.plan.params.entries()) {
         const node = key.slice(0, key.lastIndexOf('/'));
         let s = (gradNorms[node] ?? 0) ** 2;
         for (const v of grads[i][j]) s += v * v;
         gradNorms[node] = Math.sqrt(s);
       }
-      if (o.plan.clip?.maxNorm !== undefined) clipGradNorm(g, o.plan.clip.maxNorm, { normType: o.plan.clip.normType ?? 2 });
+      if (o.plan.clip?.maxNorm !== undefined)
+        clipGradNorm(g, o.plan.clip.maxNorm, { normType: o.plan.clip.normType ?? 2 });
       if (o.plan.clip?.value !== undefined) clipGradValue(g, o.plan.clip.value);
       lr[o.plan.node] = o.optimizer.lr;
       o.optimizer.step(params, g);
@@ -393,7 +448,15 @@ export class Trainer {
         const node = bad.name.slice(0, bad.name.lastIndexOf('/'));
         return {
           ok: false,
-          report: { phase: 'update', node, op: o.plan.name, what: `parameter '${bad.name}' after the ${o.plan.name} step`, inputs: [], suggestions: suggestionsFor(o.plan.name, 'update'), step: this.step },
+          report: {
+            phase: 'update',
+            node,
+            op: o.plan.name,
+            what: `parameter '${bad.name}' after the ${o.plan.name} step`,
+            inputs: [],
+            suggestions: suggestionsFor(o.plan.name, 'update'),
+            step: this.step,
+          },
         };
       }
       if (o.scheduler && (this.config.schedulerInterval ?? 'step') === 'step') {
@@ -455,12 +518,21 @@ export class Trainer {
     return metrics;
   }
 
-  private async forwardOnly(split: Split, indices: Int32Array, mode: Mode = 'eval'): Promise<{ loss: number; correct: number; counted: number }> {
+  private async forwardOnly(
+    split: Split,
+    indices: Int32Array,
+    mode: Mode = 'eval',
+  ): Promise<{ loss: number; correct: number; counted: number }> {
     const plan = this.planFor(indices.length);
     prepareConstants(plan, this.backend);
     const lossId = plan.optimizers[0].loss;
     const out = this.scoped(() => {
-      const values = executePlan(plan, { backend: this.backend, params: this.leaves(plan), feeds: this.upload(plan, split, indices), mode });
+      const values = executePlan(plan, {
+        backend: this.backend,
+        params: this.leaves(plan),
+        feeds: this.upload(plan, split, indices),
+        mode,
+      });
       return { loss: values[lossId], accuracy: accuracyInputs(plan, values, lossId) };
     });
     const loss = (await out.loss.data())[0];
@@ -470,9 +542,20 @@ export class Trainer {
   }
 
   /** Re-run the failing micro-batch (same weights, data and dropout seed) keeping every value, and find the first non-finite node. */
-  private async locate(plan: Plan, indices: Int32Array, stepSeed: number, optimizer: PlanOptimizer): Promise<NonFiniteReport> {
+  private async locate(
+    plan: Plan,
+    indices: Int32Array,
+    stepSeed: number,
+    optimizer: PlanOptimizer,
+  ): Promise<NonFiniteReport> {
     const leaves = this.leaves(plan);
-    const values = executePlan(plan, { backend: this.backend, params: leaves, feeds: this.upload(plan, 'train', indices), mode: 'train', stepSeed });
+    const values = executePlan(plan, {
+      backend: this.backend,
+      params: leaves,
+      feeds: this.upload(plan, 'train', indices),
+      mode: 'train',
+      stepSeed,
+    });
     let report = await locateForward(plan, values, this.step);
     if (!report) {
       const pass = new BackwardPass(values[optimizer.loss]);
@@ -499,7 +582,11 @@ export class Trainer {
       epoch: this.epoch,
       batch: this.batch,
       params: this.params.snapshot(),
-      optimizers: this.optimizers.map((o) => ({ lr: o.optimizer.lr, hyperparams: structuredClone(o.optimizer.hyperparams), state: copyState(o.optimizer.state.params) })),
+      optimizers: this.optimizers.map((o) => ({
+        lr: o.optimizer.lr,
+        hyperparams: structuredClone(o.optimizer.hyperparams),
+        state: copyState(o.optimizer.state.params),
+      })),
       schedulers: this.optimizers.map((o) => o.scheduler?.snapshot() ?? null),
       epochLoss: { ...this.epochStats },
     };
@@ -532,9 +619,13 @@ export class Trainer {
 }
 
 /** The logits and class targets behind a cross-entropy loss, for accuracy. */
-function accuracyInputs(plan: Plan, values: Tensor[], lossId: number): { logits: Tensor; target: Tensor } | null {
+function accuracyInputs(
+  plan: Plan,
+  values: Tensor[],
+  lossId: number,
+): { logits: Tensor; target: Tensor } | null {
   const step = plan.steps.find((s) => s.outputs[0] === lossId);
-  if (!step || step.op !== 'cross_entropy') return null;
+  if (step?.op !== 'cross_entropy') return null;
   const [x, y] = step.inputs;
   if (x === null || y === null) return null;
   const logits = values[x];
@@ -543,7 +634,13 @@ function accuracyInputs(plan: Plan, values: Tensor[], lossId: number): { logits:
   return { logits, target };
 }
 
-async function countCorrect({ logits, target }: { logits: Tensor; target: Tensor }): Promise<{ correct: number; counted: number }> {
+async function countCorrect({
+  logits,
+  target,
+}: {
+  logits: Tensor;
+  target: Tensor;
+}): Promise<{ correct: number; counted: number }> {
   const x = await logits.data();
   const y = await target.data();
   const [n, c] = logits.shape;

@@ -14,8 +14,8 @@
  * ```
  */
 import type { GraphDocument } from '../../graph/document.ts';
-import type { SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
 import type { TrainConfig } from './train.ts';
+import type { SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
 
 export type { RunState, SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
 
@@ -30,7 +30,10 @@ type Listener<T extends TrainMessage['type']> = (m: Extract<TrainMessage, { type
 
 /** A module worker running the training runtime (bundled by Vite from train-worker.ts). */
 export function createTrainingWorker(): Worker {
-  return new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'shapeflow-training' });
+  return new Worker(new URL('./train-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'shapeflow-training',
+  });
 }
 
 export class TrainingClient {
@@ -51,7 +54,12 @@ export class TrainingClient {
   }
 
   /** Load the document's data and compile it; resolves with the session's sizes, rejects with the error message. */
-  open(doc: GraphDocument, config: Partial<TrainConfig> = {}, backend: 'cpu' | 'webgpu' = 'webgpu', files: Record<string, Uint8Array> = {}): Promise<SessionInfo> {
+  open(
+    doc: GraphDocument,
+    config: Partial<TrainConfig> = {},
+    backend: 'cpu' | 'webgpu' = 'webgpu',
+    files: Record<string, Uint8Array> = {},
+  ): Promise<SessionInfo> {
     return new Promise((resolve, reject) => {
       const offOpened = this.on('opened', (m) => {
         offOpened();

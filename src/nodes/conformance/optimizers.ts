@@ -28,12 +28,17 @@ interface OptimizerCase extends RefCase {
 }
 
 /** L(p) = ½·Σ(A·p − b)², each parameter multiplying its own block of A's columns. */
-function quadraticLoss(problem: OptimizerCase['problem'], sizes: number[], backend: Backend): (leaves: Tensor[]) => Tensor {
+function quadraticLoss(
+  problem: OptimizerCase['problem'],
+  sizes: number[],
+  backend: Backend,
+): (leaves: Tensor[]) => Tensor {
   const [rows, cols] = problem.A.shape;
   let offset = 0;
   const blocks = sizes.map((n) => {
     const block = new Float64Array(rows * n);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) block[r * n + j] = problem.A.data[r * cols + offset + j];
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < n; j++) block[r * n + j] = problem.A.data[r * cols + offset + j];
     offset += n;
     return tensor(block, [rows, n], 'float32', backend);
   });
@@ -48,7 +53,10 @@ function quadraticLoss(problem: OptimizerCase['problem'], sizes: number[], backe
   };
 }
 
-export async function runOptimizerCaseThroughNodes(raw: RefCase, { backend }: FamilyContext): Promise<CaseResult> {
+export async function runOptimizerCaseThroughNodes(
+  raw: RefCase,
+  { backend }: FamilyContext,
+): Promise<CaseResult> {
   const c = raw as OptimizerCase;
   const def = catalog.get(c.optimizer);
   if (!isOptimizerNode(def)) {
@@ -59,12 +67,25 @@ export async function runOptimizerCaseThroughNodes(raw: RefCase, { backend }: Fa
     const nodeParams = def.optimizer.paramsFrom(c.hyperparams);
     const rejected = [
       ...checkParams(def.type, def.params, nodeParams),
-      ...def.infer([{ dtype: 'float32', dims: [] }, null], nodeParams as never, { unify: () => true, resolve: (d) => d, warn: () => {} }),
+      ...def.infer([{ dtype: 'float32', dims: [] }, null], nodeParams as never, {
+        unify: () => true,
+        resolve: (d) => d,
+        warn: () => {},
+      }),
     ].filter((r) => 'severity' in r);
-    if (rejected.length > 0) return { id: c.id, ok: false, message: `node rejected the case: ${'message' in rejected[0] ? rejected[0].message : ''}` };
+    if (rejected.length > 0)
+      return {
+        id: c.id,
+        ok: false,
+        message: `node rejected the case: ${'message' in rejected[0] ? rejected[0].message : ''}`,
+      };
     const params: Param[] = c.params.map((p) => param(p.name, p.shape, p.data));
     const optimizer = def.optimizer.create(params, nodeParams);
-    const loss = quadraticLoss(c.problem, params.map((p) => p.data.length), backend);
+    const loss = quadraticLoss(
+      c.problem,
+      params.map((p) => p.data.length),
+      backend,
+    );
     for (const [k, want] of c.steps.entries()) {
       const leaves = params.map((p) => paramTensor(p, backend));
       const value = loss(leaves);

@@ -17,7 +17,9 @@ import type { ShapeIssue, TensorType } from '../types.ts';
 
 interface SchedulerCase extends RefCase {
   scheduler: string;
-  params: Record<string, unknown> & { schedulers?: { scheduler: string; params?: Record<string, unknown> }[] };
+  params: Record<string, unknown> & {
+    schedulers?: { scheduler: string; params?: Record<string, unknown> }[];
+  };
   optimizer: { name: string } & Record<string, unknown>;
   lrs: number[];
   momentums?: number[];
@@ -29,12 +31,17 @@ const quiet: InferContext = { unify: () => true, resolve: (d) => d, warn: () => 
 const scheduleType: TensorType = { dtype: 'float32', dims: [] };
 
 /** A scheduler node's params from PyTorch arguments, as the editor would hold them; rejected params throw. */
-function nodeParams(def: SchedulerNodeDef, args: Record<string, unknown>, chained: number): Record<string, unknown> {
+function nodeParams(
+  def: SchedulerNodeDef,
+  args: Record<string, unknown>,
+  chained: number,
+): Record<string, unknown> {
   const params = def.schedule.paramsFrom(args);
   const inputs = def.inputs.map((_, i) => (i < chained ? scheduleType : null));
-  const issues = [...checkParams(def.type, def.params, params), ...def.infer(inputs, params as never, quiet)].filter(
-    (r): r is ShapeIssue => 'severity' in r,
-  );
+  const issues = [
+    ...checkParams(def.type, def.params, params),
+    ...def.infer(inputs, params as never, quiet),
+  ].filter((r): r is ShapeIssue => 'severity' in r);
   if (issues.length > 0) throw new NodeRejected(`${def.type} node rejected the case: ${issues[0].message}`);
   return params;
 }
@@ -42,12 +49,14 @@ function nodeParams(def: SchedulerNodeDef, args: Record<string, unknown>, chaine
 export function runSchedulerCaseThroughNodes(raw: RefCase): CaseResult {
   const c = raw as SchedulerCase;
   const def = catalog.get(c.scheduler);
-  if (!isSchedulerNode(def)) return { id: c.id, ok: false, unsupported: true, message: `no scheduler node type '${c.scheduler}'` };
+  if (!isSchedulerNode(def))
+    return { id: c.id, ok: false, unsupported: true, message: `no scheduler node type '${c.scheduler}'` };
   const v = new Verdict();
   try {
     const { name, ...hyper } = c.optimizer;
     const optimizerDef = catalog.get(name);
-    if (!isOptimizerNode(optimizerDef)) return { id: c.id, ok: false, unsupported: true, message: `no optimizer node type '${name}'` };
+    if (!isOptimizerNode(optimizerDef))
+      return { id: c.id, ok: false, unsupported: true, message: `no optimizer node type '${name}'` };
     const optimizer = optimizerDef.optimizer.create([], optimizerDef.optimizer.paramsFrom(hyper));
     // the schedulers wired into a SequentialLR node, each its own node
     const chained: ScheduleConfig[] = (c.params.schedulers ?? []).map((inner) => {

@@ -5,12 +5,13 @@
  * Checked: the loss before every update, the first step's gradients, the final loss and the
  * final weights.
  */
-import { compareShape, compareValues, Verdict } from '../../engine/conformance/compare.ts';
-import type { CaseResult, FamilyContext, RefCase, RefTensor } from '../../engine/conformance/types.ts';
+
 import { CompileError, compileGraph } from '../../engine/compile/compile.ts';
 import type { Plan } from '../../engine/compile/plan.ts';
-import { ArrayFeed } from '../../engine/runtime/train-data.ts';
+import { compareShape, compareValues, Verdict } from '../../engine/conformance/compare.ts';
+import type { CaseResult, FamilyContext, RefCase, RefTensor } from '../../engine/conformance/types.ts';
 import { Trainer } from '../../engine/runtime/train.ts';
+import { ArrayFeed } from '../../engine/runtime/train-data.ts';
 import type { GraphDocument, GraphEdge, GraphNode, NodeId } from '../../graph/document.ts';
 import { type Catalog, catalog as defaultCatalog } from '../catalog.ts';
 
@@ -32,7 +33,10 @@ interface TrainingCase extends RefCase {
 function layerNode(layer: TrainingCase['model'][number]): { type: string; params: Record<string, unknown> } {
   switch (layer.type) {
     case 'linear':
-      return { type: 'Linear', params: { in_features: layer.in_features, out_features: layer.out_features, bias: true } };
+      return {
+        type: 'Linear',
+        params: { in_features: layer.in_features, out_features: layer.out_features, bias: true },
+      };
     case 'conv2d':
       return {
         type: 'Conv2d',
@@ -54,7 +58,11 @@ function layerNode(layer: TrainingCase['model'][number]): { type: string; params
     case 'flatten':
       return { type: 'Flatten', params: { start_dim: 1, end_dim: -1 } };
     default:
-      throw new CompileError('unsupported_layer', null, `layer type '${layer.type}' has no node type mapping`);
+      throw new CompileError(
+        'unsupported_layer',
+        null,
+        `layer type '${layer.type}' has no node type mapping`,
+      );
   }
 }
 
@@ -65,11 +73,21 @@ export function trainingCaseDocument(c: TrainingCase, catalog: Catalog): GraphDo
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const add = (id: string, type: string, params: Record<string, unknown>) => {
-    if (!catalog.has(type)) throw new CompileError('unknown_type', id, `node type '${type}' is not in the catalog yet`);
-    nodes.push({ id: id as NodeId, type, params: params as GraphNode['params'], position: { x: nodes.length * 160, y: 0 } });
+    if (!catalog.has(type))
+      throw new CompileError('unknown_type', id, `node type '${type}' is not in the catalog yet`);
+    nodes.push({
+      id: id as NodeId,
+      type,
+      params: params as GraphNode['params'],
+      position: { x: nodes.length * 160, y: 0 },
+    });
   };
   const wire = (from: string, fromPort: string, to: string, toPort: string) =>
-    edges.push({ id: `edge:${edges.length}`, from: { node: from as NodeId, port: fromPort }, to: { node: to as NodeId, port: toPort } });
+    edges.push({
+      id: `edge:${edges.length}`,
+      from: { node: from as NodeId, port: fromPort },
+      to: { node: to as NodeId, port: toPort },
+    });
   add('node:x', 'Input', { shape: ['N', ...c.inputs.shape.slice(1)], dtype: 'float32' });
   let prev = 'node:x';
   c.model.forEach((layer, i) => {
@@ -100,7 +118,11 @@ const paramKey = (name: string) => {
   return `node:layer${layer}/${field}`;
 };
 
-export async function runTrainingCase(raw: RefCase, { backend }: FamilyContext, catalog: Catalog = defaultCatalog): Promise<CaseResult> {
+export async function runTrainingCase(
+  raw: RefCase,
+  { backend }: FamilyContext,
+  catalog: Catalog = defaultCatalog,
+): Promise<CaseResult> {
   const c = raw as TrainingCase;
   let doc: GraphDocument;
   try {
@@ -114,7 +136,11 @@ export async function runTrainingCase(raw: RefCase, { backend }: FamilyContext, 
     return result.plan;
   };
   const n = c.inputs.shape[0];
-  const sample = (t: RefTensor, dtype: 'float32' | 'int32') => ({ data: t.data, sampleShape: t.shape.slice(1), dtype });
+  const sample = (t: RefTensor, dtype: 'float32' | 'int32') => ({
+    data: t.data,
+    sampleShape: t.shape.slice(1),
+    dtype,
+  });
   const feed = new ArrayFeed({
     'node:x:output': sample(c.inputs, 'float32'),
     'node:y:output': sample(c.targets, c.targets.dtype === 'int64' ? 'int32' : 'float32'),
@@ -128,7 +154,9 @@ export async function runTrainingCase(raw: RefCase, { backend }: FamilyContext, 
     validate: false,
     optimizer: hasOptimizerNode ? undefined : c.optimizer,
   });
-  trainer.params.load(Object.fromEntries(Object.entries(c.initial_params).map(([k, t]) => [paramKey(k), t.data])));
+  trainer.params.load(
+    Object.fromEntries(Object.entries(c.initial_params).map(([k, t]) => [paramKey(k), t.data])),
+  );
   const v = new Verdict();
   const losses: number[] = [];
   for (let k = 0; k < c.steps; k++) {
@@ -155,7 +183,10 @@ export async function runTrainingCase(raw: RefCase, { backend }: FamilyContext, 
       v.fail(`final_params ${name}: missing`);
       continue;
     }
-    v.add(compareShape(`final_params ${name}`, p.shape, want.shape) ?? compareValues(`final_params ${name}`, p.data, want.data));
+    v.add(
+      compareShape(`final_params ${name}`, p.shape, want.shape) ??
+        compareValues(`final_params ${name}`, p.data, want.data),
+    );
   }
   return v.result(c.id);
 }

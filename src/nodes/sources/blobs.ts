@@ -18,7 +18,9 @@ export const GaussianBlobs = defineDataset({
   outputs: (params) => ({ x: batched('float32', params.features), y: batched('int32') }),
   async load(params) {
     const rng = dataRng(params.seed, 2);
-    const centres = Array.from({ length: params.classes }, () => Array.from({ length: params.features }, () => rng.uniform(-params.box, params.box)));
+    const centres = Array.from({ length: params.classes }, () =>
+      Array.from({ length: params.features }, () => rng.uniform(-params.box, params.box)),
+    );
     const x: number[] = [];
     const y: number[] = [];
     for (let i = 0; i < params.samples; i++) {
@@ -26,7 +28,14 @@ export const GaussianBlobs = defineDataset({
       for (const c of centres[cls]) x.push(c + params.spread * rng.normal());
       y.push(cls);
     }
-    const g = { x, xShape: [params.features], y, yShape: [], yDtype: 'int32' as const, classes: params.classes };
+    const g = {
+      x,
+      xShape: [params.features],
+      y,
+      yShape: [],
+      yDtype: 'int32' as const,
+      classes: params.classes,
+    };
     return splitGenerated(g, params.samples, params.val_fraction, params.seed);
   },
   xDoc: 'points [N, features]',

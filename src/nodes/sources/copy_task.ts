@@ -24,7 +24,15 @@ export const CopyTask = defineDataset({
       x.push(...seq);
       y.push(...(params.mode === 'reverse' ? [...seq].reverse() : seq));
     }
-    const g = { x, xShape: [params.seq_len], xDtype: 'int32' as const, y, yShape: [params.seq_len], yDtype: 'int32' as const, classes: params.vocab };
+    const g = {
+      x,
+      xShape: [params.seq_len],
+      xDtype: 'int32' as const,
+      y,
+      yShape: [params.seq_len],
+      yDtype: 'int32' as const,
+      classes: params.vocab,
+    };
     return splitGenerated(g, params.samples, params.val_fraction, params.seed);
   },
   xDoc: 'source tokens [N, T]',

@@ -49,11 +49,20 @@ export const datasetLoaders = new Map<string, DatasetLoader>();
 export const samplerParams = {
   batch_size: p.int({ default: 64, min: 1, doc: 'samples per batch: the size of the symbol N' }),
   shuffle: p.bool({ default: true, doc: 'visit the training samples in a new seeded order each epoch' }),
-  seed: p.int({ default: 0, min: 0, doc: 'seeds the data (for generated sets), the split and the shuffle order' }),
+  seed: p.int({
+    default: 0,
+    min: 0,
+    doc: 'seeds the data (for generated sets), the split and the shuffle order',
+  }),
 };
 
 /** A held-out fraction for generated and CSV data. */
-export const valFractionParam = p.float({ default: 0.2, min: 0, max: 0.9, doc: 'fraction of the samples held out for validation' });
+export const valFractionParam = p.float({
+  default: 0.2,
+  min: 0,
+  max: 0.9,
+  doc: 'fraction of the samples held out for validation',
+});
 
 type SamplerSchema = typeof samplerParams;
 
@@ -97,10 +106,17 @@ export function defineDataset<S extends ParamSchema>(decl: DatasetDecl<S>): Node
 }
 
 /** `[N, ...dims]`. */
-export const batched = (dtype: TensorType['dtype'], ...dims: Dim[]): TensorType => ({ dtype, dims: ['N', ...dims] });
+export const batched = (dtype: TensorType['dtype'], ...dims: Dim[]): TensorType => ({
+  dtype,
+  dims: ['N', ...dims],
+});
 
 /** Split sample-major arrays into train and held-out parts, by a seeded order. */
-export function splitSamples(all: DatasetSplit, order: ArrayLike<number>, trainCount: number): { train: DatasetSplit; val: DatasetSplit } {
+export function splitSamples(
+  all: DatasetSplit,
+  order: ArrayLike<number>,
+  trainCount: number,
+): { train: DatasetSplit; val: DatasetSplit } {
   const take = (a: SampleArray, from: number, to: number): SampleArray => {
     const row = a.sampleShape.reduce((x, y) => x * y, 1);
     const out = a.dtype === 'int32' ? new Int32Array((to - from) * row) : new Float32Array((to - from) * row);

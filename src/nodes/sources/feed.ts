@@ -5,8 +5,8 @@
  */
 import { ArrayFeed, type DataFeed, type SampleArray } from '../../engine/runtime/train-data.ts';
 import type { GraphDocument } from '../../graph/document.ts';
-import { defaultsOf } from '../define.ts';
 import type { Catalog } from '../catalog.ts';
+import { defaultsOf } from '../define.ts';
 import { DatasetError, type DatasetIO, datasetLoaders } from './dataset.ts';
 
 export interface DocumentData {
@@ -47,7 +47,10 @@ export async function loadDocumentData(
     const params = { ...(def ? defaultsOf(def) : {}), ...node.params };
     let data: Awaited<ReturnType<NonNullable<ReturnType<typeof datasetLoaders.get>>>>;
     try {
-      data = await (datasetLoaders.get(node.type) as NonNullable<ReturnType<typeof datasetLoaders.get>>)(params, io);
+      data = await (datasetLoaders.get(node.type) as NonNullable<ReturnType<typeof datasetLoaders.get>>)(
+        params,
+        io,
+      );
     } catch (e) {
       if (e instanceof DatasetError && e.node) throw e;
       throw new DatasetError(node.id, `${node.type} (${node.id}): ${(e as Error).message}`);
@@ -68,5 +71,10 @@ export async function loadDocumentData(
     shuffle: firstParams.shuffle !== false,
     seed: Number(firstParams.seed ?? 0),
   };
-  return { feed: new ArrayFeed(train, hasVal ? val : null), sampler, classes, datasets: datasets.map((n) => n.id) };
+  return {
+    feed: new ArrayFeed(train, hasVal ? val : null),
+    sampler,
+    classes,
+    datasets: datasets.map((n) => n.id),
+  };
 }

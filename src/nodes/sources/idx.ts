@@ -21,12 +21,12 @@ export class IdxFormatError extends Error {
 }
 
 const TYPES: Record<number, { name: string; bytes: number }> = {
-  0x08: { name: 'unsigned byte', bytes: 1 },
-  0x09: { name: 'signed byte', bytes: 1 },
-  0x0b: { name: 'short', bytes: 2 },
-  0x0c: { name: 'int', bytes: 4 },
-  0x0d: { name: 'float', bytes: 4 },
-  0x0e: { name: 'double', bytes: 8 },
+  8: { name: 'unsigned byte', bytes: 1 },
+  9: { name: 'signed byte', bytes: 1 },
+  11: { name: 'short', bytes: 2 },
+  12: { name: 'int', bytes: 4 },
+  13: { name: 'float', bytes: 4 },
+  14: { name: 'double', bytes: 8 },
 };
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -37,23 +37,41 @@ export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (e) {
-    throw new IdxFormatError(file, `looks gzipped (starts with 1f 8b) but does not decompress: ${(e as Error).message}`);
+    throw new IdxFormatError(
+      file,
+      `looks gzipped (starts with 1f 8b) but does not decompress: ${(e as Error).message}`,
+    );
   }
 }
 
 /** Parse an IDX file (gzipped or raw). */
 export function parseIdx(raw: Uint8Array, file: string): IdxArray {
   const bytes = maybeGunzip(raw, file);
-  if (bytes.length < 4) throw new IdxFormatError(file, `is ${bytes.length} bytes long, too short for an IDX header (4 bytes at least)`);
+  if (bytes.length < 4)
+    throw new IdxFormatError(
+      file,
+      `is ${bytes.length} bytes long, too short for an IDX header (4 bytes at least)`,
+    );
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new IdxFormatError(file, `is not an IDX file: it should start with 00 00 <type> <dims>, it starts with ${hex(bytes.subarray(0, 4))}`);
+    throw new IdxFormatError(
+      file,
+      `is not an IDX file: it should start with 00 00 <type> <dims>, it starts with ${hex(bytes.subarray(0, 4))}`,
+    );
   }
   const type = TYPES[bytes[2]];
-  if (!type) throw new IdxFormatError(file, `has unknown IDX type code 0x${bytes[2].toString(16).padStart(2, '0')} (expected 08, 09, 0b, 0c, 0d or 0e)`);
+  if (!type)
+    throw new IdxFormatError(
+      file,
+      `has unknown IDX type code 0x${bytes[2].toString(16).padStart(2, '0')} (expected 08, 09, 0b, 0c, 0d or 0e)`,
+    );
   const ndims = bytes[3];
   if (ndims === 0) throw new IdxFormatError(file, 'declares 0 dims');
   const headerSize = 4 + 4 * ndims;
-  if (bytes.length < headerSize) throw new IdxFormatError(file, `ends inside its header: ${ndims} dims need ${headerSize} bytes, the file has ${bytes.length}`);
+  if (bytes.length < headerSize)
+    throw new IdxFormatError(
+      file,
+      `ends inside its header: ${ndims} dims need ${headerSize} bytes, the file has ${bytes.length}`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
@@ -76,9 +94,15 @@ export function parseIdx(raw: Uint8Array, file: string): IdxArray {
     case 0x0c:
       return { dims, data: Int32Array.from({ length: count }, (_, i) => view.getInt32(body + 4 * i, false)) };
     case 0x0d:
-      return { dims, data: Float32Array.from({ length: count }, (_, i) => view.getFloat32(body + 4 * i, false)) };
+      return {
+        dims,
+        data: Float32Array.from({ length: count }, (_, i) => view.getFloat32(body + 4 * i, false)),
+      };
     default:
-      return { dims, data: Float64Array.from({ length: count }, (_, i) => view.getFloat64(body + 8 * i, false)) };
+      return {
+        dims,
+        data: Float64Array.from({ length: count }, (_, i) => view.getFloat64(body + 8 * i, false)),
+      };
   }
 }
 
@@ -90,7 +114,7 @@ export function encodeIdx(dims: number[], data: ArrayLike<number>, typeCode = 0x
   const view = new DataView(out.buffer);
   out[2] = typeCode;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   for (let i = 0; i < data.length; i++) {
     const at = header + i * type.bytes;
     if (typeCode === 0x08) out[at] = data[i];

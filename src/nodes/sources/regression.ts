@@ -40,7 +40,12 @@ export const LinearRegressionData = defineDataset({
       }
       y.push(target + noise());
     }
-    return splitGenerated({ x, xShape: [params.features], y, yShape: [1], yDtype: 'float32' }, params.samples, params.val_fraction, params.seed);
+    return splitGenerated(
+      { x, xShape: [params.features], y, yShape: [1], yDtype: 'float32' },
+      params.samples,
+      params.val_fraction,
+      params.seed,
+    );
   },
   xDoc: 'features [N, features]',
   yDoc: 'targets [N, 1]',

@@ -22,10 +22,18 @@ export const TwoSpirals = defineDataset({
       const cls = i % 2;
       const t = rng.next();
       const angle = t * params.turns * 2 * Math.PI + cls * Math.PI;
-      x.push(t * Math.cos(angle) + params.noise * rng.normal(), t * Math.sin(angle) + params.noise * rng.normal());
+      x.push(
+        t * Math.cos(angle) + params.noise * rng.normal(),
+        t * Math.sin(angle) + params.noise * rng.normal(),
+      );
       y.push(cls);
     }
-    return splitGenerated({ x, xShape: [2], y, yShape: [], yDtype: 'int32', classes: 2 }, params.samples, params.val_fraction, params.seed);
+    return splitGenerated(
+      { x, xShape: [2], y, yShape: [], yDtype: 'int32', classes: 2 },
+      params.samples,
+      params.val_fraction,
+      params.seed,
+    );
   },
   xDoc: 'points [N, 2]',
   yDoc: 'spiral index [N] (0 or 1)',

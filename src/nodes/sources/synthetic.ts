@@ -2,8 +2,9 @@
  * Shared pieces of the generated datasets: a seeded generator per dataset, and the split of
  * generated samples into train and validation.
  */
-import { permutation } from '../../engine/runtime/train-data.ts';
+
 import { Rng } from '../../engine/random.ts';
+import { permutation } from '../../engine/runtime/train-data.ts';
 import type { DType } from '../../engine/tensor.ts';
 import type { DatasetSplit, LoadedDataset } from './dataset.ts';
 import { splitSamples } from './dataset.ts';
@@ -23,10 +24,23 @@ export interface Generated {
 export const dataRng = (seed: number, salt: number) => new Rng((seed * 2654435761 + salt) >>> 0);
 
 /** Hold out `valFraction` of the generated samples (a seeded order), the rest trains. */
-export function splitGenerated(g: Generated, samples: number, valFraction: number, seed: number): LoadedDataset {
+export function splitGenerated(
+  g: Generated,
+  samples: number,
+  valFraction: number,
+  seed: number,
+): LoadedDataset {
   const all: DatasetSplit = {
-    x: { data: g.xDtype === 'int32' ? Int32Array.from(g.x) : Float32Array.from(g.x), sampleShape: g.xShape, dtype: g.xDtype ?? 'float32' },
-    y: { data: g.yDtype === 'int32' ? Int32Array.from(g.y) : Float32Array.from(g.y), sampleShape: g.yShape, dtype: g.yDtype },
+    x: {
+      data: g.xDtype === 'int32' ? Int32Array.from(g.x) : Float32Array.from(g.x),
+      sampleShape: g.xShape,
+      dtype: g.xDtype ?? 'float32',
+    },
+    y: {
+      data: g.yDtype === 'int32' ? Int32Array.from(g.y) : Float32Array.from(g.y),
+      sampleShape: g.yShape,
+      dtype: g.yDtype,
+    },
   };
   const held = Math.round(samples * valFraction);
   const { train, val } = splitSamples(all, permutation(samples, (seed ^ 0x5bd1e995) >>> 0), samples - held);
@@ -42,7 +56,7 @@ export function laplace(rng: Rng, b: number): number {
 /** Student-t with ν degrees of freedom, scaled: Z / √(χ²_ν / ν) (χ² as a sum of ν squared normals for integer ν, else a gamma draw). */
 export function studentT(rng: Rng, dof: number, scale: number): number {
   const z = rng.normal();
-  return (scale * z) / Math.sqrt(gamma(rng, dof / 2) * 2 / dof);
+  return (scale * z) / Math.sqrt((gamma(rng, dof / 2) * 2) / dof);
 }
 
 /** Gamma(k, 1) by Marsaglia–Tsang (k < 1 boosted). */

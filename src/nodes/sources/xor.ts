@@ -23,7 +23,12 @@ export const XOR = defineDataset({
       y.push(a * b < 0 ? 1 : 0);
       x.push(a + params.noise * rng.normal(), b + params.noise * rng.normal());
     }
-    return splitGenerated({ x, xShape: [2], y, yShape: [], yDtype: 'int32', classes: 2 }, params.samples, params.val_fraction, params.seed);
+    return splitGenerated(
+      { x, xShape: [2], y, yShape: [], yDtype: 'int32', classes: 2 },
+      params.samples,
+      params.val_fraction,
+      params.seed,
+    );
   },
   xDoc: 'points [N, 2]',
   yDoc: 'xor label [N] (0 or 1)',
