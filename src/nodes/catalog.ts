@@ -40,6 +40,12 @@ import { NLLLoss } from './losses/nll_loss.ts';
 import { HuberLoss, L1Loss, MSELoss, SmoothL1Loss } from './losses/pointwise.ts';
 import { Concat } from './reshape/concat.ts';
 import { Permute } from './reshape/permute.ts';
+import { Accuracy } from './evaluators/accuracy.ts';
+import { ActivationStats } from './evaluators/activation_stats.ts';
+import { ConfusionMatrix } from './evaluators/confusion_matrix.ts';
+import { GradNorm } from './evaluators/grad_norm.ts';
+import { Perplexity } from './evaluators/perplexity.ts';
+import { RunningLoss } from './evaluators/running_loss.ts';
 import { Adadelta, Adagrad, Adam, AdamW, RAdam, RMSprop, SGD, Yogi } from './optimizers/optimizers.ts';
 import {
   CosineAnnealingLR,
@@ -137,6 +143,12 @@ export const nodeDefs: AnyNodeDef[] = [
   SequentialLR,
   SquareRootScheduler,
   FactorScheduler,
+  Accuracy,
+  ConfusionMatrix,
+  Perplexity,
+  RunningLoss,
+  GradNorm,
+  ActivationStats,
   MNIST,
   TwoSpirals,
   GaussianBlobs,

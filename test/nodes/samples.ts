@@ -67,6 +67,12 @@ export const samples: Record<string, Sample> = {
   NLLLoss: { inputs: () => [logProbabilities([4, 5]), ints([4], 5), null] },
   BCELoss: { inputs: () => [probabilities([4, 3]), probabilities([4, 3], 8), null] },
   BCEWithLogitsLoss: { inputs: () => [r([4, 3]), probabilities([4, 3], 8), null, null] },
+  Accuracy: { inputs: () => [r([6, 5]), ints([6], 5)], params: { top_k: 2 } },
+  ConfusionMatrix: { inputs: () => [r([6, 4]), ints([6], 4)], params: { num_classes: 4 } },
+  Perplexity: { inputs: () => [r([2, 3, 7]), ints([2, 3], 7)] },
+  RunningLoss: { inputs: () => [r([4])] },
+  GradNorm: { inputs: () => [r([3, 4])], params: { norm_type: 3 } },
+  ActivationStats: { inputs: () => [run('relu', [r([4, 5])])] },
   Probe: { inputs: () => [r([2, 3])] },
   KLDivLoss: { inputs: () => [logProbabilities([4, 5]), run('softmax', [r([4, 5], 11)], { dim: -1 })], params: { reduction: 'batchmean' } },
 };
