@@ -67,7 +67,8 @@ export function gradToWeightRatio(weight: ArrayLike<number>, grad: ArrayLike<num
 
 /** ‖W_after − W_before‖ / ‖W_before‖: how far one optimizer step moved the weights. */
 export function updateRatio(before: ArrayLike<number>, after: ArrayLike<number>): number {
-  if (before.length !== after.length) throw new RangeError(`updateRatio: ${before.length} values before, ${after.length} after`);
+  if (before.length !== after.length)
+    throw new RangeError(`updateRatio: ${before.length} values before, ${after.length} after`);
   let sq = 0;
   for (let i = 0; i < before.length; i++) sq += (after[i] - before[i]) ** 2;
   const w = l2(before);
@@ -94,7 +95,11 @@ export function deadReluFraction(shape: readonly number[], outputs: ArrayLike<nu
 }
 
 /** Fraction of outputs in the flat tails: sigmoid near 0 or 1, tanh near ±1. */
-export function saturationFraction(kind: 'sigmoid' | 'tanh', outputs: ArrayLike<number>, margin = DEFAULT_THRESHOLDS.saturationMargin): number {
+export function saturationFraction(
+  kind: 'sigmoid' | 'tanh',
+  outputs: ArrayLike<number>,
+  margin = DEFAULT_THRESHOLDS.saturationMargin,
+): number {
   if (outputs.length === 0) return 0;
   let saturated = 0;
   for (let i = 0; i < outputs.length; i++) {
@@ -171,7 +176,14 @@ export function layerHealth(sample: LayerSample, thresholds: Partial<HealthThres
     saturation = saturationFraction(SATURATING[sample.nodeType], out.values, t.saturationMargin);
     if (saturation >= t.saturated) flags.add('saturated');
   }
-  return { nodeId: sample.nodeId, nodeType: sample.nodeType, params, deadFraction, saturation, flags: [...flags] };
+  return {
+    nodeId: sample.nodeId,
+    nodeType: sample.nodeType,
+    params,
+    deadFraction,
+    saturation,
+    flags: [...flags],
+  };
 }
 
 /** Every layer's health at one step, and the flagged nodes for the overlay. */
@@ -202,12 +214,17 @@ export function samplesFromStepper(stepper: BackwardStepper): LayerSample[] {
   };
   for (const [key, t] of stepper.forward.params) {
     const slash = key.lastIndexOf('/');
-    sampleOf(key.slice(0, slash)).params.push({ name: key.slice(slash + 1), value: t.dataSync(), grad: stepper.pass.gradOf(t)?.dataSync() ?? null });
+    sampleOf(key.slice(0, slash)).params.push({
+      name: key.slice(slash + 1),
+      value: t.dataSync(),
+      grad: stepper.pass.gradOf(t)?.dataSync() ?? null,
+    });
   }
   for (const [nodeId, outputs] of stepper.forward.values) {
     const type = nodeTypeOf(stepper, nodeId);
     const out = outputs.output;
-    if (out && (RELU_LIKE.has(type) || SATURATING[type])) sampleOf(nodeId).output = { shape: out.shape, values: out.dataSync() };
+    if (out && (RELU_LIKE.has(type) || SATURATING[type]))
+      sampleOf(nodeId).output = { shape: out.shape, values: out.dataSync() };
   }
   return [...byNode.values()];
 }

@@ -28,11 +28,19 @@ export const Probe = defineNode({
     condition: p.enum(PROBE_CONDITIONS, { default: 'non_finite' }),
     threshold: p.float({ default: 100, min: 0, doc: 'for norm_above: pause when ‖x‖ exceeds it' }),
     every: p.int({ default: 100, min: 1, doc: 'for every_k: pause every k training steps' }),
-    example: p.int({ default: null, nullable: true, min: 0, doc: 'batch index of one example to trace through every node' }),
+    example: p.int({
+      default: null,
+      nullable: true,
+      min: 0,
+      doc: 'batch index of one example to trace through every node',
+    }),
   },
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
-  infer: ([x]) => (x ? [{ dtype: x.dtype, dims: [...x.dims] }] : shapeError('missing_input', 'Probe needs an input', { port: 'input' })),
+  infer: ([x]) =>
+    x
+      ? [{ dtype: x.dtype, dims: [...x.dims] }]
+      : shapeError('missing_input', 'Probe needs an input', { port: 'input' }),
   lower: (_b, [x]) => [x!],
   paramCount: () => 0,
 });
@@ -61,12 +69,17 @@ export function checkProbe(params: ProbeParams, values: ArrayLike<number>, step:
   if (params.condition === 'norm_above' && norm > params.threshold) {
     return hit(`‖x‖ = ${norm.toPrecision(4)} > ${params.threshold} at step ${step}`);
   }
-  if (params.condition === 'every_k' && step > 0 && step % params.every === 0) return hit(`step ${step} (every ${params.every})`);
+  if (params.condition === 'every_k' && step > 0 && step % params.every === 0)
+    return hit(`step ${step} (every ${params.every})`);
   return hit(null);
 }
 
 /** One example's slice of a batch tensor (index along dim 0), to trace it through the graph. */
-export function traceExample(shape: readonly number[], values: ArrayLike<number>, example: number): { shape: number[]; values: number[] } | null {
+export function traceExample(
+  shape: readonly number[],
+  values: ArrayLike<number>,
+  example: number,
+): { shape: number[]; values: number[] } | null {
   if (shape.length === 0 || example < 0 || example >= shape[0]) return null;
   const row = shape.slice(1).reduce((a, b) => a * b, 1);
   return { shape: shape.slice(1), values: Array.from({ length: row }, (_, i) => values[example * row + i]) };
