@@ -51,6 +51,7 @@ const SHIPPED = [
   'batchnorm_vs_layernorm',
   'broadcasting_trap',
   'losses_as_likelihoods',
+  'batch_size_noise',
 ];
 
 function load(name: string): Template {

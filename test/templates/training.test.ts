@@ -45,6 +45,12 @@ describe('templates on dataset nodes train as they ship', () => {
     expect(losses[29]).toBeLessThan(losses[0] / 2);
   }, 60_000);
 
+  it('batch-size noise: SGD on batches of 8 still brings the loss down', async () => {
+    const losses = await firstLosses('batch_size_noise', 60);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(50))).toBeLessThan(mean(losses.slice(0, 10)));
+  }, 60_000);
+
   it('first-iteration loss: an untrained 10-class MLP starts near ln 10, then learns', async () => {
     const losses = await firstLosses('first_iteration_loss', 20);
     expect(Math.abs(losses[0] - Math.log(10))).toBeLessThan(0.15);
