@@ -21,6 +21,7 @@ import {
   type NodeId,
   type Position,
   portsOf,
+  type Subgraph,
 } from './document.ts';
 
 export type Edit =
@@ -411,12 +412,27 @@ function ungroup(d: Draft, id: NodeId): void {
   }
 }
 
+/** A composite's subgraph with fresh inner ids, so that two pasted copies can both be ungrouped. */
+function freshSubgraph(sub: Subgraph): Subgraph {
+  const ids = new Map<NodeId, NodeId>(sub.nodes.map((n) => [n.id, newNodeId(n.type)]));
+  const id = (old: NodeId) => ids.get(old) ?? old;
+  const port = (p: ExposedPort): ExposedPort => ({ ...p, node: id(p.node) });
+  return {
+    nodes: sub.nodes.map((n) => ({ ...n, id: id(n.id), ...(n.subgraph ? { subgraph: freshSubgraph(n.subgraph) } : {}) })),
+    edges: sub.edges.map((e) => ({ id: newEdgeId(), from: { ...e.from, node: id(e.from.node) }, to: { ...e.to, node: id(e.to.node) } })),
+    inputs: sub.inputs.map(port),
+    outputs: sub.outputs.map(port),
+  };
+}
+
 function paste(d: Draft, nodes: GraphNode[], edges: GraphEdge[], offset: Position): void {
   const fresh = new Map<NodeId, NodeId>();
   for (const n of nodes) fresh.set(n.id, newNodeId(n.type));
   for (const n of nodes) {
     const position = { x: n.position.x + offset.x, y: n.position.y + offset.y };
-    d.insertNode({ ...n, id: fresh.get(n.id) as NodeId, position });
+    const copy: GraphNode = { ...n, id: fresh.get(n.id) as NodeId, position };
+    if (n.subgraph) copy.subgraph = freshSubgraph(n.subgraph);
+    d.insertNode(copy);
   }
   for (const e of edges) {
     const from = fresh.get(e.from.node);

@@ -202,6 +202,19 @@ describe('edits', () => {
     expect(d.message).toBe('Linear (node:fc): mat1 and mat2 shapes cannot be multiplied (Nx100 and 784x32)');
   });
 
+  it('pastes a composite twice and ungroups both copies', () => {
+    const store = chain(['x', 'Input', { shape: ['N', 784] }], ['fc', 'Linear', { out_features: 32 }], ['r', 'ReLU']);
+    store.apply({ kind: 'group', ids: [id('fc'), id('r')], compositeId: id('block') });
+    const block = store.doc.nodes.find((n) => n.id === id('block'));
+    if (!block) throw new Error('no composite');
+    store.apply({ kind: 'paste', nodes: [block], edges: [] });
+    store.apply({ kind: 'paste', nodes: [block], edges: [] });
+    const copies = store.doc.nodes.filter((n) => n.type === 'Composite' && n.id !== id('block'));
+    expect(copies).toHaveLength(2);
+    for (const copy of copies) expect(store.apply({ kind: 'ungroup', id: copy.id })).not.toBeInstanceOf(Error);
+    expect(store.doc.nodes.filter((n) => n.type === 'Linear')).toHaveLength(2);
+  });
+
   it('paste copies with fresh ids and the edges among them', () => {
     const store = chain(['x', 'Input'], ['fc', 'Linear']);
     store.apply({ kind: 'paste', nodes: store.doc.nodes, edges: store.doc.edges });
