@@ -68,6 +68,39 @@ function convCase(): Case {
   };
 }
 
+/**
+ * conv2d forward and both gradients (dX and dW), as one training step of that layer needs.
+ * Smaller than the forward case: tfjs-backend-cpu's conv backprop kernels take minutes at that size.
+ */
+function convTrainCase(): Case {
+  const [N, C, O, H, W] = [2, 16, 16, 16, 16];
+  const x = ours([N, C, H, W]).requireGrad();
+  const w = ours([O, C, 3, 3], 0.1).requireGrad();
+  const dy = ours([N, O, H, W]);
+  const tx = tf.tensor4d(randoms(N * H * W * C), [N, H, W, C]);
+  const tw = tf.tensor4d(randoms(9 * C * O, 0.1), [3, 3, C, O]);
+  const tdy = tf.tensor4d(randoms(N * H * W * O), [N, H, W, O]);
+  const tfjsGrads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
+  );
+  return {
+    name: `conv2d fwd+bwd (dX, dW) N=${N} ${C}→${O} ${H}×${W} 3×3 pad 1`,
+    ours: () => {
+      x.zeroGrad();
+      w.zeroGrad();
+      backward(run('conv2d', [x, w], { padding: 1 }), dy);
+      x.grad!.dataSync();
+      w.grad!.dataSync();
+    },
+    tfjs: () => {
+      const grads = tfjsGrads([tx, tw], tdy);
+      for (const g of grads) g.dataSync();
+      tf.dispose(grads);
+    },
+    timing: { warmup: 1, runs: 5 },
+  };
+}
+
 /** One training step's gradients of the 784-128-64-10 MLP (ReLU, softmax cross-entropy), batch 64. */
 function mlpCase(): Case {
   const sizes = [784, 128, 64, 10];
@@ -164,9 +197,11 @@ export const cpuSection: BenchSection = {
       matmulCase(512, { warmup: 1, runs: 5 }),
       matmulCase(1024, { warmup: 1, runs: 3 }),
       convCase(),
+      convTrainCase(),
       mlpCase(),
     ]);
     const rows = cases.map((c) => {
+      process.stderr.write(`  ${c.name} …\n`);
       const [mine, theirs] = compareMedians([c.ours, c.tfjs], c.timing);
       return [c.name, mine.toFixed(2), theirs.toFixed(2), `${(theirs / mine).toFixed(2)}x`];
     });

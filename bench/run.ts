@@ -5,7 +5,7 @@
  * To add a section: write `bench/<name>.ts` exporting a `BenchSection` (see measure.ts: a
  * name and an async `run()` returning a table), and append it to `sections` below.
  */
-import { cpus, platform, totalmem } from 'node:os';
+import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
 import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
@@ -19,6 +19,13 @@ function machine(): string {
   return `${cores[0]?.model ?? 'unknown CPU'} × ${cores.length} logical cores, ${gib} GiB, ${platform()}, Node ${process.versions.node}`;
 }
 
+/** Other work on the machine skews wall-clock times: say how busy it was. */
+function load(): string {
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')} (1 / 5 / 15 min)`;
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !sections.some((s) => s.name === w));
@@ -29,11 +36,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  console.log(`# Shapeflow benchmarks\n\nmachine: ${machine()}\n`);
+  console.log(`# Shapeflow benchmarks\n\nmachine: ${machine()}; ${load()}\n`);
   for (const section of sections) {
     if (wanted.length && !wanted.includes(section.name)) continue;
     console.log(formatTable(await section.run()));
-    console.log();
+    console.log(`\n${section.name} done; ${load()}\n`);
   }
 }
 
