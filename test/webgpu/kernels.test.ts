@@ -189,6 +189,15 @@ describeGpu('WebGPU conv, pool, norm and loss kernels agree with the CPU referen
     });
   });
 
+  it('embedding of a large table: the scatter-add gradient path', async () => {
+    const ids = {
+      shape: [300],
+      dtype: 'int32' as const,
+      data: Array.from({ length: 300 }, (_, i) => (i * 13) % 97),
+    };
+    await expectSameAsCpu('embedding', [ids, { shape: [4000, 3], grad: true }], { padding_idx: 7 });
+  });
+
   it('embedding with a padding row and repeated indices', async () => {
     const ids = { shape: [2, 3], dtype: 'int32' as const, data: [1, 3, 1, 0, 3, 2] };
     await expectSameAsCpu('embedding', [ids, { shape: [4, 5], grad: true }], { padding_idx: 3 });

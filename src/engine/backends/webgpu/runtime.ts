@@ -87,7 +87,11 @@ export class GpuRuntime {
     this.valueErrors = device.createBuffer({ size: 16, usage, label: 'value errors' });
     const slot = Math.max(META_SLOT, device.limits.minStorageBufferOffsetAlignment);
     this.metaSlot = slot;
-    this.metaArena = device.createBuffer({ size: slot * DISPATCHES_PER_SUBMIT * 2, usage, label: 'meta arena' });
+    this.metaArena = device.createBuffer({
+      size: slot * DISPATCHES_PER_SUBMIT * 2,
+      usage,
+      label: 'meta arena',
+    });
     this.metaWords = new Uint32Array(this.metaArena.size / 4);
     device.addEventListener?.('uncapturederror', (e) => {
       this.errors.push((e as GPUUncapturedErrorEvent).error.message);
@@ -175,7 +179,8 @@ export class GpuRuntime {
   flush(): void {
     if (this.encoder) {
       this.closePass();
-      if (this.metaUsed > 0) this.device.queue.writeBuffer(this.metaArena, 0, this.metaWords.buffer, 0, this.metaUsed);
+      if (this.metaUsed > 0)
+        this.device.queue.writeBuffer(this.metaArena, 0, this.metaWords.buffer, 0, this.metaUsed);
       this.metaUsed = 0;
       this.device.queue.submit([this.encoder.finish()]);
       this.encoder = null;

@@ -5,7 +5,7 @@ import { sizeOf } from '../../../tensor.ts';
 import { f32Bits, type GpuRuntime, type GpuStorage } from '../runtime.ts';
 import { valueErrorCode } from '../value-errors.ts';
 import { binaryInto, unaryInto } from './elementwise.ts';
-import { stridedCopy } from './movement.ts';
+import { fillWords, stridedCopy } from './movement.ts';
 import { reduceInto } from './reduce.ts';
 import type { GpuKernel, GpuTensor } from './types.ts';
 
@@ -272,6 +272,13 @@ export const embeddingKernel: GpuKernel = ({ rt, op, inputs: [indices, weight], 
   return [y];
 };
 
+/** Below this many (table row, index) pairs the deterministic gather is cheap enough. */
+const GATHER_PAIRS = 2 ** 20;
+
+/**
+ * embedding's table gradient: a deterministic gather (each table entry sums the rows that
+ * picked it) for small problems, a float-atomic scatter-add for large ones.
+ */
 export const embeddingBackwardKernel: GpuKernel<{ num_weights: number; padding_idx: number | null }> = ({
   rt,
   op,
@@ -288,13 +295,28 @@ export const embeddingBackwardKernel: GpuKernel<{ num_weights: number; padding_i
         ? attrs.padding_idx + V
         : attrs.padding_idx;
   const dw = output();
+  const N = indices!.size;
+  const code = valueErrorCode('embedding_index');
+  if (V * N <= GATHER_PAIRS) {
+    rt.dispatch({
+      kernel: 'embedding_backward',
+      meta: [V * D, D, N, pad >>> 0, code],
+      reportsErrors: true,
+      inputs: [indices!.storage, grad!.storage],
+      outputs: [dw],
+      threads: V * D,
+      label: op,
+    });
+    return [dw];
+  }
+  fillWords(rt, op, dw, V * D, 0);
   rt.dispatch({
-    kernel: 'embedding_backward',
-    meta: [V * D, D, indices!.size, pad >>> 0, valueErrorCode('embedding_index')],
+    kernel: 'embedding_scatter',
+    meta: [N * D, D, V, pad >>> 0, code],
     reportsErrors: true,
     inputs: [indices!.storage, grad!.storage],
     outputs: [dw],
-    threads: V * D,
+    threads: N * D,
     label: op,
   });
   return [dw];
