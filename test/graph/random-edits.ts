@@ -12,7 +12,7 @@ export interface EditSeed {
 }
 
 export const editSeed: fc.Arbitrary<EditSeed> = fc.record({
-  op: fc.noBias(fc.nat(13)),
+  op: fc.noBias(fc.nat(15)),
   a: fc.noBias(fc.nat(1000)),
   b: fc.noBias(fc.nat(1000)),
   c: fc.noBias(fc.nat(1000)),
@@ -93,6 +93,14 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
       const composite = doc.nodes.find((n) => n.type === 'Composite');
       return composite ? { kind: 'ungroup', id: composite.id } : null;
     }
+    case 14: {
+      const picked = doc.nodes.filter((_, i) => (seed.b >> i % 10) & 1);
+      const inside = new Set(picked.map((n) => n.id));
+      const edges = doc.edges.filter((e) => inside.has(e.from.node) && inside.has(e.to.node));
+      return picked.length > 0 ? { kind: 'paste', nodes: picked, edges, offset: { x: seed.c, y: 10 } } : null;
+    }
+    case 15:
+      return { kind: 'setMeta', meta: { title: `T${seed.value}`, symbols: seed.value % 2 ? { N: seed.a + 1 } : {} } };
     default:
       return null;
   }
