@@ -18,6 +18,7 @@ const SMALL = 4096;
 // Scratch panels, grown on demand and reused: no allocation per call once warm.
 const packedA = new Float32Array(MC * KC);
 let packedB = new Float32Array(KC * 64);
+const edgeTile = new Float64Array(16);
 
 /**
  * C[M,N] += A·B where A(i,k) = a[aOff + i·aRow + k·aCol] and B(k,j) = b[bOff + k·bRow + j·bCol].
@@ -186,13 +187,13 @@ function microKernel(
     c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33;
     return;
   }
-  const rows = [
-    [c00, c01, c02, c03],
-    [c10, c11, c12, c13],
-    [c20, c21, c22, c23],
-    [c30, c31, c32, c33],
-  ];
-  for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[cAt + i * ldc + j] += rows[i][j];
+  // an edge tile: park the accumulators in scratch and store only the rows/columns inside C
+  const t = edgeTile;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[cAt + i * ldc + j] += t[i * 4 + j];
 }
 
 /** Plain triple loop for tiny products, where packing would dominate. */

@@ -21,12 +21,9 @@ export interface PoolGeometry {
   dilationW: number;
 }
 
-/** First in-range tap ≥ 0 of the dilated window starting at `start`, and the end of the range. */
-function tapRange(start: number, kernel: number, dilation: number, size: number): [number, number] {
-  const end = Math.min(start + (kernel - 1) * dilation + 1, size);
-  let first = start;
-  if (first < 0) first += Math.ceil(-first / dilation) * dilation;
-  return [first, end];
+/** First in-range tap ≥ 0 of a dilated window starting at `start` (the taps run start + i·dilation). */
+function firstTap(start: number, dilation: number): number {
+  return start < 0 ? start + Math.ceil(-start / dilation) * dilation : start;
 }
 
 /**
@@ -38,9 +35,13 @@ function forEachArgmax(x: Float32Array, g: PoolGeometry, visit: (o: number, i: n
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
     for (let oh = 0; oh < Ho; oh++) {
-      const [h0, h1] = tapRange(oh * g.strideH - g.padH, g.kernelH, dh, H);
+      const hStart = oh * g.strideH - g.padH;
+      const h0 = firstTap(hStart, dh);
+      const h1 = Math.min(hStart + (g.kernelH - 1) * dh + 1, H);
       for (let ow = 0; ow < Wo; ow++) {
-        const [w0, w1] = tapRange(ow * g.strideW - g.padW, g.kernelW, dw, W);
+        const wStart = ow * g.strideW - g.padW;
+        const w0 = firstTap(wStart, dw);
+        const w1 = Math.min(wStart + (g.kernelW - 1) * dw + 1, W);
         let best = plane + h0 * W + w0;
         let max = Number.NEGATIVE_INFINITY;
         for (let ih = h0; ih < h1; ih += dh) {
@@ -137,9 +138,8 @@ export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, options: Av
 }
 
 /** Adaptive bins: bin i of n over a size-`size` axis spans [⌊i·size/n⌋, ⌈(i+1)·size/n⌉). */
-export function adaptiveBin(i: number, n: number, size: number): [number, number] {
-  return [Math.floor((i * size) / n), Math.ceil(((i + 1) * size) / n)];
-}
+export const binStart = (i: number, n: number, size: number): number => Math.floor((i * size) / n);
+export const binEnd = (i: number, n: number, size: number): number => Math.ceil(((i + 1) * size) / n);
 
 export interface AdaptiveGeometry {
   planes: number;
@@ -154,10 +154,11 @@ function forEachBin(
   visit: (o: number, h0: number, h1: number, w0: number, w1: number) => void,
 ) {
   for (let oh = 0; oh < g.outHeight; oh++) {
-    const [h0, h1] = adaptiveBin(oh, g.outHeight, g.height);
+    const h0 = binStart(oh, g.outHeight, g.height);
+    const h1 = binEnd(oh, g.outHeight, g.height);
     for (let ow = 0; ow < g.outWidth; ow++) {
-      const [w0, w1] = adaptiveBin(ow, g.outWidth, g.width);
-      visit(oh * g.outWidth + ow, h0, h1, w0, w1);
+      const w0 = binStart(ow, g.outWidth, g.width);
+      visit(oh * g.outWidth + ow, h0, h1, w0, binEnd(ow, g.outWidth, g.width));
     }
   }
 }
