@@ -109,6 +109,20 @@ describeGpu('the WebGPU backend', () => {
     expect(losses.every(Number.isFinite)).toBe(true);
   });
 
+  it('disposes what a scope created when it throws, and refuses an async scope', () => {
+    const backend = webgpu!;
+    const before = backend.memory().liveTensors;
+    expect(() =>
+      backend.scope(() => {
+        run('neg', [on([1, 2], [2])]);
+        throw new Error('step failed');
+      }),
+    ).toThrow('step failed');
+    expect(backend.memory().liveTensors).toBe(before);
+    expect(() => backend.scope(async () => on([1], [1]))).toThrow(/scopes are synchronous/);
+    expect(backend.memory().liveTensors).toBe(before);
+  });
+
   it('reports memory: live bytes grow with tensors and return to the pool on dispose', () => {
     const backend = webgpu!;
     const start = backend.memory();

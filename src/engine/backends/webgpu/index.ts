@@ -136,8 +136,20 @@ export class WebGPUBackend implements Backend {
     let result: T;
     try {
       result = fn();
+    } catch (e) {
+      // a failed step leaks nothing either
+      for (const t of created) t.dispose();
+      throw e;
     } finally {
       this.scopes.pop();
+    }
+    if (result instanceof Promise) {
+      for (const t of created) t.dispose();
+      throw new OpError(
+        'backend',
+        'scope',
+        'scope: fn returned a Promise; scopes are synchronous (await outside them)',
+      );
     }
     const kept = new Set<Tensor>();
     collectTensors(result, kept);
