@@ -436,6 +436,9 @@ export const NODE_RULES: Record<string, string> = {
   Probe: 'dx = δ (a probe passes gradients through)',
 };
 
+/** Op input names in the notes' notation: dW, db, dx. */
+const NOTATION: Record<string, string> = { weight: 'W', bias: 'b' };
+
 export function ruleFor(nodeType: string, opFormula: string): string {
   return NODE_RULES[nodeType] ?? opFormula;
 }
@@ -597,7 +600,7 @@ export class BackwardStepper {
       return {
         name: p.name,
         target,
-        label: `d${p.name} → ${targetLabel(target, this.doc)}`,
+        label: `d${NOTATION[p.name] ?? p.name} → ${targetLabel(target, this.doc)}`,
         grad: summarize(p.grad),
       };
     });

@@ -123,6 +123,12 @@ describe('backward mode in the browser', () => {
       await screenshot(page, `stepper-${i}-${seen[i].op}-${seen[i].node.replace('node:', '')}`);
     }
     expect(seen.map((s) => s.node)).toEqual(['node:loss', 'node:loss', 'node:fc2', 'node:relu', 'node:fc1']);
+    // at the last step, each layer's gradient health
+    const healthRows = await page
+      .getByTestId('stepper-health')
+      .locator('[data-node]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')));
+    expect(healthRows.sort()).toEqual(['node:fc1', 'node:fc2', 'node:relu']);
     expect(seen.map((s) => s.ringed)).toEqual(seen.map((s) => s.node));
     expect(seen.map((s) => s.position)).toEqual(['start / 4', '1 / 4', '2 / 4', '3 / 4', '4 / 4']);
     const [start, loss, fc2, relu, fc1] = seen;

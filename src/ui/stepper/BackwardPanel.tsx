@@ -7,6 +7,7 @@
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { Portal } from 'solid-js/web';
 import type { GradcheckReport } from '../../graph/gradcheck.ts';
+import type { LayerHealth } from '../../graph/health.ts';
 import type { NodeId } from '../../graph/index.ts';
 import { formatNumber, type StepView } from '../../graph/stepper.ts';
 import { NODE_WIDTH } from '../canvas/geometry.ts';
@@ -103,10 +104,11 @@ export function BackwardPanel(props: { editor: Editor }) {
           <Show when={mode.view()} fallback={<Intro />}>
             {(v) => <StepCard editor={editor} view={v()} />}
           </Show>
+          <Show when={mode.health()}>{(h) => <HealthTable editor={editor} layers={h()} />}</Show>
         </section>
         <Show when={world() && mode.view()}>
           <Portal mount={world()!}>
-            <GradientOverlay editor={editor} view={mode.view()!} />
+            <GradientOverlay editor={editor} view={mode.view()!} health={mode.health()} />
           </Portal>
         </Show>
       </Show>
@@ -125,6 +127,37 @@ function revealNode(editor: Editor, at: { x: number; y: number }, canvas: DOMRec
   if (right > visibleRight) dx = visibleRight - right;
   if (left + dx < canvas.left + margin) dx = canvas.left + margin - left;
   if (dx !== 0) editor.setViewport({ ...v, x: v.x + dx });
+}
+
+/** Per layer: ‖∇W‖/‖W‖ for each parameter, dead ReLUs, saturation, and the flags raised. */
+function HealthTable(props: { editor: Editor; layers: LayerHealth[] }) {
+  const title = (id: string) => {
+    const n = props.editor.node(id as NodeId);
+    return n ? titleOf(n) : id.replace(/^node:/, '');
+  };
+  const measures = (l: LayerHealth) => [
+    ...l.params.map(
+      (p) => `‖∇${p.name}‖/‖${p.name}‖ ${p.gradToWeight === null ? '—' : p.gradToWeight.toExponential(1)}`,
+    ),
+    ...(l.deadFraction === null ? [] : [`dead ${(100 * l.deadFraction).toFixed(0)} %`]),
+    ...(l.saturation === null ? [] : [`saturated ${(100 * l.saturation).toFixed(0)} %`]),
+  ];
+  return (
+    <section class="stepper-health" data-testid="stepper-health">
+      <h4>Gradient health</h4>
+      <For each={props.layers}>
+        {(l) => (
+          <div class="stepper-health-row" classList={{ flagged: l.flags.length > 0 }} data-node={l.nodeId}>
+            <span class="stepper-health-node">{title(l.nodeId)}</span>
+            <span class="muted">{measures(l).join(' · ')}</span>
+            <Show when={l.flags.length > 0}>
+              <span class="stepper-health-flags">⚠ {l.flags.join(', ').replaceAll('_', ' ')}</span>
+            </Show>
+          </div>
+        )}
+      </For>
+    </section>
+  );
 }
 
 /** Finite differences vs autograd, one row per parameter (and sample input) tensor. */

@@ -5,6 +5,7 @@
  * zooms with the graph; it takes no pointer events.
  */
 import { createMemo, For, Show } from 'solid-js';
+import type { LayerHealth } from '../../graph/health.ts';
 import type { EdgeId, NodeId } from '../../graph/index.ts';
 import { formatNumber, type StepView } from '../../graph/stepper.ts';
 import { edgeShape } from '../canvas/EdgeView.tsx';
@@ -19,7 +20,7 @@ export function magnitudeColor(norm: number, largest: number): string {
   return `hsl(${hue.toFixed(0)}, 85%, 58%)`;
 }
 
-export function GradientOverlay(props: { editor: Editor; view: StepView }) {
+export function GradientOverlay(props: { editor: Editor; view: StepView; health?: LayerHealth[] | null }) {
   const { editor } = props;
   const edges = createMemo(() => {
     const entries = Object.entries(props.view.edgeNorms) as [EdgeId, number][];
@@ -47,8 +48,31 @@ export function GradientOverlay(props: { editor: Editor; view: StepView }) {
       ? { x: node.position.x, y: node.position.y, height: nodeHeight(editor.ports(node.id)) }
       : null;
   };
+  // vanishing / exploding / dead / saturated flags, above the flagged nodes
+  const flagged = createMemo(() =>
+    (props.health ?? []).flatMap((l) => {
+      const node = l.flags.length ? editor.node(l.nodeId as NodeId) : undefined;
+      return node
+        ? [
+            {
+              id: l.nodeId,
+              x: node.position.x,
+              y: node.position.y,
+              text: `⚠ ${l.flags.join(', ').replaceAll('_', ' ')}`,
+            },
+          ]
+        : [];
+    }),
+  );
   return (
     <svg class="stepper-overlay" width="1" height="1" aria-hidden="true">
+      <For each={flagged()}>
+        {(f) => (
+          <text class="stepper-flag" data-stepper-flag={f.id} x={f.x} y={f.y - 10}>
+            {f.text}
+          </text>
+        )}
+      </For>
       <For each={edges()}>
         {(e) => (
           <g class="stepper-edge" data-stepper-edge={e.id} data-norm={String(e.norm)}>

@@ -4,6 +4,7 @@
  */
 import { type Accessor, createSignal } from 'solid-js';
 import { type GradcheckReport, gradcheckGraph } from '../../graph/gradcheck.ts';
+import { healthReport, type LayerHealth, samplesFromStepper } from '../../graph/health.ts';
 import type { GraphDocument, NodeId } from '../../graph/index.ts';
 import { type BackwardStepper, createStepper, StepperError, type StepView } from '../../graph/stepper.ts';
 import type { Editor } from '../state/editor.ts';
@@ -20,6 +21,8 @@ export interface BackwardMode {
   /** the last gradient check of the whole graph (finite differences vs autograd) */
   gradcheck: Accessor<GradcheckReport | null>;
   checkGradients(): void;
+  /** gradient health of every layer, once the pass has reached its last step */
+  health: Accessor<LayerHealth[] | null>;
   toggle(): void;
   close(): void;
   /** run the forward pass on a sample batch and stand at the loss */
@@ -48,6 +51,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
   const [stale, setStale] = createSignal(false);
   const [batch, setBatchSignal] = createSignal(4);
   const [gradcheck, setGradcheck] = createSignal<GradcheckReport | null>(null);
+  const [health, setHealth] = createSignal<LayerHealth[] | null>(null);
   let stepper: BackwardStepper | null = null;
 
   editor.store.doc$.subscribe((doc) => {
@@ -55,7 +59,11 @@ export function createBackwardMode(editor: Editor): BackwardMode {
   });
 
   const move = (f: (s: BackwardStepper) => StepView) => {
-    if (stepper) setView(f(stepper));
+    if (!stepper) return;
+    const view = f(stepper);
+    setView(view);
+    if (view.index === view.total - 1 && !health())
+      setHealth(healthReport(samplesFromStepper(stepper)).layers);
   };
 
   const sampleOptions = (doc: GraphDocument) => ({
@@ -85,6 +93,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
       return;
     }
     stepper = made;
+    setHealth(null);
     setError(null);
     setStale(false);
     setView(made.view());
@@ -100,6 +109,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
     lossValue: () => stepper?.lossValue ?? null,
     gradcheck,
     checkGradients,
+    health,
     toggle: () => setOpen((o) => !o),
     close: () => setOpen(false),
     start,
