@@ -38,10 +38,13 @@ export class BufferPool {
     private readonly usage: GPUBufferUsageFlags,
     /** pooled bytes beyond this are destroyed instead of kept */
     private readonly maxPooledBytes = 512 * 2 ** 20,
+    /** the largest buffer the device binds: a size class is never rounded past it */
+    private readonly maxBufferBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   acquire(bytes: number, label?: string): GPUBuffer {
-    const size = sizeClass(bytes);
+    const rounded = sizeClass(bytes);
+    const size = rounded <= this.maxBufferBytes ? rounded : Math.ceil(bytes / 4) * 4;
     const reuse = this.free.get(size)?.pop();
     this.live += size;
     this.liveCount++;

@@ -82,7 +82,8 @@ export class GpuRuntime {
     private readonly sources: ShaderSources,
   ) {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.storagePool = new BufferPool(device, usage);
+    const largest = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.storagePool = new BufferPool(device, usage, undefined, largest);
     this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 2 ** 20);
     this.valueErrors = device.createBuffer({ size: 16, usage, label: 'value errors' });
     const slot = Math.max(META_SLOT, device.limits.minStorageBufferOffsetAlignment);
