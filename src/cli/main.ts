@@ -1,4 +1,5 @@
 import { conformanceCommand, conformanceHelp } from './conformance.ts';
+import { exportCommand, exportHelp } from './export.ts';
 import { summaryCommand, summaryHelp } from './summary.ts';
 import { trainCommand, trainHelp } from './train.ts';
 
@@ -20,6 +21,11 @@ const commands: Record<string, Command> = {
     run: summaryCommand,
   },
   // @group commands
+  export: {
+    summary: 'export a graph to PyTorch: model.py and its initial weights (safetensors)',
+    help: exportHelp,
+    run: exportCommand,
+  },
   train: {
     summary: 'train a graph on its dataset node, printing metrics per epoch',
     help: trainHelp,

@@ -1,0 +1,229 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileGraph } from '../../src/engine/compile/compile.ts';
+import { executePlan } from '../../src/engine/compile/execute.ts';
+import { ParamStore } from '../../src/engine/compile/params.ts';
+import { outputKey } from '../../src/engine/compile/plan.ts';
+import { cpuBackend, tensor } from '../../src/engine/index.ts';
+import { ExportError, exportPyTorch, type PyTorchExport } from '../../src/export/pytorch.ts';
+import { decodeSafetensors } from '../../src/export/safetensors.ts';
+import type { GraphDocument } from '../../src/graph/document.ts';
+import { loadDocument } from '../../src/graph/schema.ts';
+import { catalog } from '../../src/nodes/index.ts';
+import { doc } from '../training/helpers.ts';
+
+/** Debian's python3 (python3-torch); the `python3` on PATH may be a pyenv without torch. */
+const PYTHON = '/usr/bin/python3';
+const root = new URL('../../', import.meta.url).pathname;
+
+function template(name: string): GraphDocument {
+  const loaded = loadDocument(readFileSync(join(root, 'templates', name), 'utf8'), catalog);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  return loaded.doc;
+}
+
+/** A fixed, non-trivial input: a smooth pattern of values in [−1, 1]. */
+const fixedInput = (count: number) => Array.from({ length: count }, (_, i) => Math.sin(0.37 * i + 0.1));
+
+/** Loads model.py with its weights in PyTorch and runs forward on JSON inputs from stdin. */
+const RUNNER = `
+import importlib.util, json, sys
+import torch
+spec = importlib.util.spec_from_file_location('model', sys.argv[1] + '/model.py')
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+model = module.build_model(sys.argv[1] + '/weights.safetensors').eval()
+args = [torch.tensor(a['data'], dtype=torch.float32).reshape(a['shape']) for a in json.load(sys.stdin)]
+with torch.no_grad():
+    out = model(*args)
+outs = out if isinstance(out, tuple) else (out,)
+print(json.dumps([{'shape': list(o.shape), 'data': o.flatten().tolist()} for o in outs]))
+`;
+
+interface Output {
+  shape: number[];
+  data: number[];
+}
+
+function writeExport(result: PyTorchExport): string {
+  const dir = mkdtempSync(join(tmpdir(), 'shapeflow-export-'));
+  writeFileSync(join(dir, 'model.py'), result.modelPy);
+  writeFileSync(join(dir, 'weights.safetensors'), result.weights);
+  return dir;
+}
+
+function runInPyTorch(dir: string, inputs: Output[]): Output[] {
+  const runner = join(dir, 'run_model.py');
+  writeFileSync(runner, RUNNER);
+  return JSON.parse(execFileSync(PYTHON, [runner, dir], { input: JSON.stringify(inputs), encoding: 'utf8' }));
+}
+
+/** Shapeflow's own forward: the compiled plan on the CPU backend, weights drawn from the seed. */
+function runInShapeflow(d: GraphDocument, result: PyTorchExport, batch: number, seed: number): Output[] {
+  const compiled = compileGraph(d, { catalog, symbols: { N: batch } });
+  if (!compiled.ok) throw compiled.errors[0];
+  const { plan } = compiled;
+  const store = new ParamStore();
+  store.sync(plan, seed);
+  const params = new Map([...store.params].map(([k, p]) => [k, tensor(p.data, p.shape, 'float32')]));
+  const feeds = new Map(
+    plan.sources.map((s) => {
+      const input = result.inputs.find((i) => i.node === s.node && i.port === s.port);
+      const size = s.shape.reduce((n, d) => n * d, 1);
+      // inputs forward does not take (the labels) get zeros: they only feed the loss
+      const data = input ? fixedInput(size) : new Array(size).fill(0);
+      return [s.key, tensor(data, s.shape, s.dtype)];
+    }),
+  );
+  const values = executePlan(plan, { backend: cpuBackend, params, feeds, mode: 'eval' });
+  return result.outputs.map((o) => {
+    const v = values[plan.outputs.get(outputKey(o.node, o.port)) as number];
+    return { shape: [...v.shape], data: Array.from(v.dataSync()) };
+  });
+}
+
+function expectSameForward(d: GraphDocument, seed: number): PyTorchExport {
+  const batch = 2;
+  const result = exportPyTorch(d, catalog, { seed });
+  const dir = writeExport(result);
+  const inputs = result.inputs.map((i) => {
+    const shape = i.dims.map((dim) => (dim === 'N' ? batch : (dim as number)));
+    return { shape, data: fixedInput(shape.reduce((n, x) => n * x, 1)) };
+  });
+  const theirs = runInPyTorch(dir, inputs);
+  const ours = runInShapeflow(d, result, batch, seed);
+  expect(theirs.map((o) => o.shape)).toEqual(ours.map((o) => o.shape));
+  ours.forEach((o, k) => {
+    const diff = Math.max(...o.data.map((v, i) => Math.abs(v - theirs[k].data[i])));
+    expect(diff).toBeLessThanOrEqual(1e-4);
+  });
+  return result;
+}
+
+describe('export to PyTorch', () => {
+  beforeAll(() => {
+    try {
+      execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'pipe' });
+    } catch {
+      throw new Error(`${PYTHON} cannot import torch; run: sudo bash scripts/install-system-deps.sh`);
+    }
+  });
+
+  it('gives the MNIST MLP’s outputs in PyTorch, from the weights Shapeflow starts training with', () => {
+    const result = expectSameForward(template('mnist_mlp.json'), 7);
+    expect(result.modelPy).toContain('self.fc1 = nn.Linear(784, 128)');
+    expect(result.stateDict.map((t) => t.name)).toEqual([
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
+      'fc3.weight',
+      'fc3.bias',
+    ]);
+    expect(result.inputs.map((i) => i.arg)).toEqual(['images']);
+  });
+
+  it('gives LeNet’s outputs in PyTorch (Conv2d, Sigmoid, AvgPool2d, Flatten, Linear)', () => {
+    const result = expectSameForward(template('lenet.json'), 3);
+    expect(result.modelPy).toContain('nn.Conv2d(1, 6, 5, padding=2)');
+    expect(result.modelPy).toContain('nn.AvgPool2d(2, stride=2)');
+  });
+
+  it('gives a Conv2d → Tanh → MaxPool2d model with two heads (two outputs) the same outputs', () => {
+    const d = doc(
+      [
+        ['pixels', 'Input', { shape: ['N', 2, 8, 8], dtype: 'float32' }],
+        ['y', 'Input', { shape: ['N'], dtype: 'int32' }],
+        ['conv', 'Conv2d', { in_channels: 2, out_channels: 3, kernel_size: 3, padding: 1, bias: false }],
+        ['tanh', 'Tanh'],
+        ['pool', 'MaxPool2d', { kernel_size: 2 }],
+        ['flat', 'Flatten'],
+        ['head_a', 'Linear', { in_features: 48, out_features: 4 }],
+        ['head_b', 'Linear', { in_features: 48, out_features: 5 }],
+        ['loss_a', 'CrossEntropyLoss'],
+        ['loss_b', 'CrossEntropyLoss'],
+      ],
+      [
+        'pixels.output -> conv.input',
+        'conv.output -> tanh.input',
+        'tanh.output -> pool.input',
+        'pool.output -> flat.input',
+        'flat.output -> head_a.input',
+        'flat.output -> head_b.input',
+        'head_a.output -> loss_a.input',
+        'y.output -> loss_a.target',
+        'head_b.output -> loss_b.input',
+        'y.output -> loss_b.target',
+      ],
+    );
+    const result = expectSameForward(d, 11);
+    expect(result.outputs.map((o) => o.node)).toEqual(['node:head_a', 'node:head_b']);
+    expect(result.modelPy).toContain('nn.Conv2d(2, 3, 3, padding=1, bias=False)');
+    expect(result.modelPy).toContain('return head_a, head_b');
+  });
+
+  it('writes the weights as safetensors that read back to the seed’s initial values', () => {
+    const d = template('mnist_mlp.json');
+    const result = exportPyTorch(d, catalog, { seed: 5 });
+    const bytes = result.weights;
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    expect((8 + headerLength) % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    expect(header['fc1.weight']).toEqual({
+      dtype: 'F32',
+      shape: [128, 784],
+      data_offsets: [0, 128 * 784 * 4],
+    });
+    const compiled = compileGraph(d, { catalog, symbols: { N: 1 } });
+    if (!compiled.ok) throw compiled.errors[0];
+    const store = new ParamStore();
+    store.sync(compiled.plan, 5);
+    const read = decodeSafetensors(bytes);
+    expect(read.tensors.find((t) => t.name === 'fc2.bias')?.data).toEqual(store.get('node:fc2/bias').data);
+    expect(exportPyTorch(d, catalog, { seed: 6 }).stateDict[0].data).not.toEqual(read.tensors[0].data);
+  });
+
+  it('names the node types it cannot export, with their counts', () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 4], dtype: 'float32' }],
+        ['y', 'Input', { shape: ['N'], dtype: 'int32' }],
+        ['fc', 'Linear', { in_features: 4, out_features: 3 }],
+        ['drop1', 'Dropout', { p: 0.1 }],
+        ['drop2', 'Dropout', { p: 0.1 }],
+        ['gelu', 'GELU'],
+        ['loss', 'CrossEntropyLoss'],
+      ],
+      [
+        'x.output -> fc.input',
+        'fc.output -> drop1.input',
+        'drop1.output -> gelu.input',
+        'gelu.output -> drop2.input',
+        'drop2.output -> loss.input',
+        'y.output -> loss.target',
+      ],
+    );
+    expect(() => exportPyTorch(d, catalog)).toThrow(ExportError);
+    expect(() => exportPyTorch(d, catalog)).toThrow(/unsupported node types Dropout ×2, GELU ×1/);
+  });
+
+  it('is what `shapeflow export --to pytorch` writes', () => {
+    const out = mkdtempSync(join(tmpdir(), 'shapeflow-export-cli-'));
+    const bin = join(root, 'bin/shapeflow.js');
+    const doc = join(root, 'templates/mnist_mlp.json');
+    const log = execFileSync(
+      process.execPath,
+      [bin, 'export', doc, '--to', 'pytorch', '--out', out, '--seed', '7'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(log).toMatch(/109,386 parameters/);
+    const expected = exportPyTorch(template('mnist_mlp.json'), catalog, { seed: 7 });
+    expect(readFileSync(join(out, 'model.py'), 'utf8')).toBe(expected.modelPy);
+    expect(new Uint8Array(readFileSync(join(out, 'weights.safetensors')))).toEqual(expected.weights);
+  });
+});
