@@ -9,9 +9,10 @@ import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
 import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
+import { uiSection } from './ui.ts';
 import { webgpuSection } from './webgpu.ts';
 
-export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection];
+export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection, uiSection];
 
 function machine(): string {
   const cores = cpus();

@@ -40,7 +40,11 @@ async function boot(root: HTMLElement): Promise<void> {
 
   render(() => {
     const editor = createEditor(store);
-    const autosave = startAutosave(editor, () => ({ doc: saveDocument(store.doc), history: exportHistory(store), savedAt: Date.now() }));
+    const autosave = startAutosave(editor, () => ({
+      doc: saveDocument(store.doc),
+      history: exportHistory(store),
+      savedAt: Date.now(),
+    }));
     // hooks for the end-to-end tests and the UI benchmark
     (window as unknown as { shapeflow: unknown }).shapeflow = { editor, store, autosave };
     if (restored) editor.notify('info', 'Restored your last session.');

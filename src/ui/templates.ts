@@ -1,5 +1,9 @@
 /** The template documents in templates/, as text (read at build time; each is still validated on load). */
-const files = import.meta.glob('../../templates/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const files = import.meta.glob('../../templates/*.json', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 /** template name (the file name without .json) → document text */
 export const templates: Record<string, string> = Object.fromEntries(

@@ -96,7 +96,9 @@ describe('the editor in Chromium', () => {
     await setParam(labels, 'shape', 'N');
     await page.locator(`[id="param-${labels}-dtype"]`).selectOption('int32');
     expect(await page.locator('.node').count()).toBe(7);
-    expect(await page.locator(`[data-node-id="${loss}"]`).getAttribute('data-node-type')).toBe('CrossEntropyLoss');
+    expect(await page.locator(`[data-node-id="${loss}"]`).getAttribute('data-node-type')).toBe(
+      'CrossEntropyLoss',
+    );
     expect(await page.locator(`[data-node-id="${fc1}"]`).getAttribute('data-node-type')).toBe('Linear');
 
     await setParam(fc1, 'out_features', '128');
@@ -141,7 +143,11 @@ describe('the editor in Chromium', () => {
 
   it('restores the document and its undo history after a reload', async () => {
     const before = (await edgeLabels()).sort();
-    await page.evaluate(() => (window as unknown as { shapeflow: { autosave: { flush(): Promise<void> } } }).shapeflow.autosave.flush());
+    await page.evaluate(() =>
+      (
+        window as unknown as { shapeflow: { autosave: { flush(): Promise<void> } } }
+      ).shapeflow.autosave.flush(),
+    );
     await page.reload();
     await page.waitForSelector('.node');
     expect(await page.locator('.node').count()).toBe(7);
@@ -157,9 +163,21 @@ describe('the editor in Chromium', () => {
     const before = (await edgeLabels()).sort();
     await page.evaluate(() => {
       const data = new DataTransfer();
-      data.items.add(new File(['{"format": "shapeflow.graph", "nodes": [oops'], 'broken.json', { type: 'application/json' }));
+      data.items.add(
+        new File(['{"format": "shapeflow.graph", "nodes": [oops'], 'broken.json', {
+          type: 'application/json',
+        }),
+      );
       const canvas = document.querySelector('.canvas') as HTMLElement;
-      canvas.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, clientX: 600, clientY: 300 }));
+      canvas.dispatchEvent(
+        new DragEvent('drop', {
+          dataTransfer: data,
+          bubbles: true,
+          cancelable: true,
+          clientX: 600,
+          clientY: 300,
+        }),
+      );
     });
     const alert = page.locator('.message-error');
     await alert.waitFor();

@@ -34,8 +34,9 @@ export async function startApp(): Promise<{ server: ViteDevServer; url: string }
   return { server, url: `http://127.0.0.1:${port}/` };
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error('Chromium is missing: run: sudo bash scripts/install-system-deps.sh');
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error('Chromium is missing: run: sudo bash scripts/install-system-deps.sh');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -46,6 +47,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -6,7 +6,15 @@ import { createDrag } from '../../src/ui/controllers/drag.ts';
 import { createPanZoom, type Viewport, zoomAbout } from '../../src/ui/controllers/panzoom.ts';
 
 const pointer = (type: string, x: number, y: number, extra: PointerEventInit = {}) =>
-  new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, button: 0, bubbles: true, cancelable: true, ...extra });
+  new PointerEvent(type, {
+    clientX: x,
+    clientY: y,
+    pointerId: 1,
+    button: 0,
+    bubbles: true,
+    cancelable: true,
+    ...extra,
+  });
 
 function element(): HTMLDivElement {
   const el = document.createElement('div');
@@ -37,7 +45,11 @@ describe('createPanZoom', () => {
     const el = element();
     let v: Viewport = { x: 0, y: 0, k: 1 };
     const panMode = vi.fn();
-    const pz = createPanZoom(el, { getViewport: () => v, onChange: (next) => (v = next), onPanMode: panMode });
+    const pz = createPanZoom(el, {
+      getViewport: () => v,
+      onChange: (next) => (v = next),
+      onPanMode: panMode,
+    });
     el.dispatchEvent(new WheelEvent('wheel', { deltaY: -100, clientX: 0, clientY: 0, cancelable: true }));
     expect(v.k).toBeGreaterThan(1);
     const k = v.k;
@@ -74,7 +86,12 @@ describe('createDrag', () => {
     const el = element();
     const moves: [number, number][] = [];
     const end = vi.fn();
-    createDrag<string>(el, { start: () => 'node', move: (_s, m) => moves.push([m.dx, m.dy]), end, threshold: 5 });
+    createDrag<string>(el, {
+      start: () => 'node',
+      move: (_s, m) => moves.push([m.dx, m.dy]),
+      end,
+      threshold: 5,
+    });
     el.dispatchEvent(pointer('pointerdown', 10, 10));
     window.dispatchEvent(pointer('pointermove', 12, 11));
     window.dispatchEvent(pointer('pointermove', 30, 40));
@@ -122,7 +139,11 @@ describe('createConnect', () => {
     });
     out.dispatchEvent(pointer('pointerdown', 0, 0));
     window.dispatchEvent(pointer('pointermove', 50, 0));
-    expect(preview).toHaveBeenLastCalledWith(expect.objectContaining({ node: 'node:a' }), { x: 50, y: 0 }, { node: 'node:b', port: 'input', side: 'in' });
+    expect(preview).toHaveBeenLastCalledWith(
+      expect.objectContaining({ node: 'node:a' }),
+      { x: 50, y: 0 },
+      { node: 'node:b', port: 'input', side: 'in' },
+    );
     window.dispatchEvent(pointer('pointerup', 50, 0));
     const from: PortHandle = { node: 'node:a', port: 'output', side: 'out' };
     expect(connect).toHaveBeenCalledWith(from, { node: 'node:b', port: 'input', side: 'in' });
@@ -132,7 +153,14 @@ describe('createConnect', () => {
     const { el, out, inC } = ports();
     const connect = vi.fn();
     const cancel = vi.fn();
-    createConnect(el, { begin: () => true, preview: () => {}, canConnect: () => false, connect, cancel, hitTest: () => inC });
+    createConnect(el, {
+      begin: () => true,
+      preview: () => {},
+      canConnect: () => false,
+      connect,
+      cancel,
+      hitTest: () => inC,
+    });
     out.dispatchEvent(pointer('pointerdown', 0, 0));
     window.dispatchEvent(pointer('pointerup', 9, 9));
     expect(connect).not.toHaveBeenCalled();
@@ -142,7 +170,13 @@ describe('createConnect', () => {
   it('ignores presses that are not on a port', () => {
     const { el } = ports();
     const begin = vi.fn(() => true);
-    createConnect(el, { begin, preview: () => {}, canConnect: () => true, connect: () => {}, cancel: () => {} });
+    createConnect(el, {
+      begin,
+      preview: () => {},
+      canConnect: () => true,
+      connect: () => {},
+      cancel: () => {},
+    });
     el.dispatchEvent(pointer('pointerdown', 0, 0));
     expect(begin).not.toHaveBeenCalled();
   });

@@ -8,7 +8,14 @@ import { computeLayout } from '../../src/ui/layout/elk.ts';
 import { layoutRequest, needsLayout } from '../../src/ui/layout/tidy.ts';
 import { searchCatalog } from '../../src/ui/palette/search.ts';
 import { exportHistory, importHistory } from '../../src/ui/persist/history.ts';
-import { addNode, connectPorts, copySelection, deleteSelection, groupSelection, pasteText } from '../../src/ui/state/actions.ts';
+import {
+  addNode,
+  connectPorts,
+  copySelection,
+  deleteSelection,
+  groupSelection,
+  pasteText,
+} from '../../src/ui/state/actions.ts';
 import { acceptingPorts, canConnect } from '../../src/ui/state/compat.ts';
 import { createEditor, type Editor } from '../../src/ui/state/editor.ts';
 import { templates } from '../../src/ui/templates.ts';
@@ -60,7 +67,11 @@ describe('actions', () => {
   it('add a node with its defaults and select it; delete removes it with its edges', () => {
     withEditor((editor, store) => {
       const id = addNode(editor, 'Linear', { x: 10, y: 20 }) as NodeId;
-      expect(store.doc.nodes.find((n) => n.id === id)?.params).toEqual({ in_features: 784, out_features: 10, bias: true });
+      expect(store.doc.nodes.find((n) => n.id === id)?.params).toEqual({
+        in_features: 784,
+        out_features: 10,
+        bias: true,
+      });
       expect([...editor.selection()]).toEqual([id]);
       editor.setSelection(['node:fc1']);
       deleteSelection(editor);
@@ -84,10 +95,19 @@ describe('actions', () => {
     withEditor((editor, store) => {
       const before = store.doc;
       expect(pasteText(editor, 'not json')).toBe(false);
-      const hostile = JSON.stringify({ format: 'shapeflow.clipboard', nodes: [{ id: 'node:x', type: 'Eval', params: {} }], edges: [] });
+      const hostile = JSON.stringify({
+        format: 'shapeflow.clipboard',
+        nodes: [{ id: 'node:x', type: 'Eval', params: {} }],
+        edges: [],
+      });
       expect(pasteText(editor, hostile)).toBe(false);
       expect(store.doc).toBe(before);
-      expect(editor.messages().map((m) => m.details?.join(' ') ?? m.text).join(' ')).toContain("unknown node type 'Eval'");
+      expect(
+        editor
+          .messages()
+          .map((m) => m.details?.join(' ') ?? m.text)
+          .join(' '),
+      ).toContain("unknown node type 'Eval'");
     });
   });
 
@@ -111,7 +131,18 @@ describe('palette search', () => {
 
   it('ranks an exact alias above a longer name that merely contains the letters', () => {
     const stub = (type: string, aliases: string[]) =>
-      defineNode({ type, group: 'test', aliases, doc: '', params: {}, inputs: [tensorPort('input')], outputs: [tensorPort('output')], infer: ([x]) => (x ? [x] : []), lower: (_b, [x]) => [x as never], paramCount: () => 0 });
+      defineNode({
+        type,
+        group: 'test',
+        aliases,
+        doc: '',
+        params: {},
+        inputs: [tensorPort('input')],
+        outputs: [tensorPort('output')],
+        infer: ([x]) => (x ? [x] : []),
+        lower: (_b, [x]) => [x as never],
+        paramCount: () => 0,
+      });
     const small = createCatalog([stub('Subnet', ['abnormal']), stub('BatchNorm2d', ['bn', 'batchnorm'])]);
     expect(searchCatalog(small, 'bn').map((d) => d.type)).toEqual(['BatchNorm2d', 'Subnet']);
   });

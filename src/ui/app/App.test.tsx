@@ -3,7 +3,14 @@
 import { render } from 'solid-js/web';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphStore } from '../../graph/index.ts';
-import { type AnyNodeDef, catalog, createCatalog, defineNode, nodeDefs, tensorPort } from '../../nodes/index.ts';
+import {
+  type AnyNodeDef,
+  catalog,
+  createCatalog,
+  defineNode,
+  nodeDefs,
+  tensorPort,
+} from '../../nodes/index.ts';
 import { createEditor, type Editor } from '../state/editor.ts';
 import { templates } from '../templates.ts';
 import { App } from './App.tsx';
@@ -40,7 +47,9 @@ describe('the editor components', () => {
   it('label every edge of the template with its shape, symbols marked apart from numbers', () => {
     const { root } = mount(mnist());
     expect(root.querySelectorAll('.node')).toHaveLength(9);
-    expect(labels(root)).toEqual(expect.arrayContaining(['N×1×28×28', 'N×784', 'N×128', 'N×64', 'N×10', 'N']));
+    expect(labels(root)).toEqual(
+      expect.arrayContaining(['N×1×28×28', 'N×784', 'N×128', 'N×64', 'N×10', 'N']),
+    );
     const first = root.querySelector('[data-edge-label="edge:image_flatten"]') as HTMLElement;
     expect([...first.querySelectorAll('.sym')].map((s) => s.textContent)).toEqual(['N']);
     expect([...first.querySelectorAll('.num')].map((s) => s.textContent)).toEqual(['1', '28', '28']);
@@ -61,7 +70,9 @@ describe('the editor components', () => {
     expect(popover.querySelector('[data-testid="diagnostic-message"]')?.textContent).toBe(
       'mat1 and mat2 shapes cannot be multiplied (Nx128 and 100x64)',
     );
-    const fix = [...popover.querySelectorAll('button.fix')].find((b) => b.textContent === 'Set in_features to 128') as HTMLElement;
+    const fix = [...popover.querySelectorAll('button.fix')].find(
+      (b) => b.textContent === 'Set in_features to 128',
+    ) as HTMLElement;
     fix.click();
     expect(store.doc.nodes.find((n) => n.id === 'node:fc2')?.params.in_features).toBe(128);
     expect(root.querySelector('.edge-error')).toBeNull();
@@ -115,12 +126,18 @@ describe('the editor components', () => {
     });
     const store = new GraphStore({ catalog: createCatalog([...nodeDefs, Fragile as AnyNodeDef]) });
     store.load(templates.mnist_mlp);
-    store.apply({ kind: 'addNode', node: { id: 'node:fragile', type: 'Fragile', params: {}, position: { x: 0, y: 600 } } });
+    store.apply({
+      kind: 'addNode',
+      node: { id: 'node:fragile', type: 'Fragile', params: {}, position: { x: 0, y: 600 } },
+    });
     const before = store.doc;
     const { editor, root } = mount(store);
     editor.setSelection(['node:fragile']);
     const fallbacks = [...root.querySelectorAll('.panel-error')].map((p) => p.textContent);
-    expect(fallbacks).toEqual([expect.stringContaining('The palette hit a problem'), expect.stringContaining('The inspector hit a problem')]);
+    expect(fallbacks).toEqual([
+      expect.stringContaining('The palette hit a problem'),
+      expect.stringContaining('The inspector hit a problem'),
+    ]);
     expect(fallbacks[1]).toContain('doc exploded');
     expect(store.doc).toBe(before);
     expect(root.querySelectorAll('.node')).toHaveLength(10);

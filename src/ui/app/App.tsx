@@ -33,14 +33,26 @@ import { openText } from './open.ts';
 export type Theme = 'dark' | 'light';
 
 function Guarded(props: { name: string; children: JSX.Element }) {
-  return <ErrorBoundary fallback={(error, reset) => <PanelError name={props.name} error={error} reset={reset} />}>{props.children}</ErrorBoundary>;
+  return (
+    <ErrorBoundary fallback={(error, reset) => <PanelError name={props.name} error={error} reset={reset} />}>
+      {props.children}
+    </ErrorBoundary>
+  );
 }
 
 export function fitView(editor: Editor, size: { width: number; height: number }): void {
-  const bounds = boundsOf(editor.doc().nodes.map((n) => ({ position: n.position, height: nodeHeight(editor.ports(n.id)) })));
+  const bounds = boundsOf(
+    editor.doc().nodes.map((n) => ({ position: n.position, height: nodeHeight(editor.ports(n.id)) })),
+  );
   if (!bounds || size.width === 0) return;
   const margin = 48;
-  const k = Math.min(1.25, Math.max(0.1, Math.min((size.width - 2 * margin) / bounds.width, (size.height - 2 * margin) / bounds.height)));
+  const k = Math.min(
+    1.25,
+    Math.max(
+      0.1,
+      Math.min((size.width - 2 * margin) / bounds.width, (size.height - 2 * margin) / bounds.height),
+    ),
+  );
   editor.setViewport({
     k,
     x: (size.width - bounds.width * k) / 2 - bounds.x * k,
@@ -54,7 +66,10 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
   let searchInput: HTMLInputElement | undefined;
   let fileInput!: HTMLInputElement;
   const [help, setHelp] = createSignal(false);
-  const [quick, setQuick] = createSignal<{ screen: { x: number; y: number }; world: { x: number; y: number } } | null>(null);
+  const [quick, setQuick] = createSignal<{
+    screen: { x: number; y: number };
+    world: { x: number; y: number };
+  } | null>(null);
   const [tidying, setTidying] = createSignal(false);
 
   const add = (type: string) => {
@@ -154,13 +169,30 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
           class="doc-title"
           aria-label="Document title"
           value={editor.doc().meta.title}
-          onChange={(e) => editor.apply({ kind: 'setMeta', meta: { title: e.currentTarget.value.slice(0, 500) } }, { label: 'Rename document' })}
+          onChange={(e) =>
+            editor.apply(
+              { kind: 'setMeta', meta: { title: e.currentTarget.value.slice(0, 500) } },
+              { label: 'Rename document' },
+            )
+          }
         />
         <div class="toolbar-group">
-          <button type="button" onClick={editor.undo} disabled={!editor.history().canUndo} aria-label="Undo" title={editor.history().undoLabel ? `Undo ${editor.history().undoLabel}` : 'Undo'}>
+          <button
+            type="button"
+            onClick={editor.undo}
+            disabled={!editor.history().canUndo}
+            aria-label="Undo"
+            title={editor.history().undoLabel ? `Undo ${editor.history().undoLabel}` : 'Undo'}
+          >
             ↶ Undo
           </button>
-          <button type="button" onClick={editor.redo} disabled={!editor.history().canRedo} aria-label="Redo" title={editor.history().redoLabel ? `Redo ${editor.history().redoLabel}` : 'Redo'}>
+          <button
+            type="button"
+            onClick={editor.redo}
+            disabled={!editor.history().canRedo}
+            aria-label="Redo"
+            title={editor.history().redoLabel ? `Redo ${editor.history().redoLabel}` : 'Redo'}
+          >
             ↷ Redo
           </button>
         </div>
@@ -168,7 +200,11 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
           <button type="button" onClick={() => void doTidy()} disabled={tidying()} aria-label="Tidy layout">
             ⇶ Tidy
           </button>
-          <button type="button" onClick={() => canvas && fitView(editor, canvas.size())} aria-label="Fit graph in view">
+          <button
+            type="button"
+            onClick={() => canvas && fitView(editor, canvas.size())}
+            aria-label="Fit graph in view"
+          >
             ⤢ Fit
           </button>
         </div>
@@ -189,11 +225,16 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
             onChange={(e) => {
               const text = templates[e.currentTarget.value];
               e.currentTarget.value = '';
-              if (text) void openText(editor, text, 'the template').then((ok) => ok && canvas && fitView(editor, canvas.size()));
+              if (text)
+                void openText(editor, text, 'the template').then(
+                  (ok) => ok && canvas && fitView(editor, canvas.size()),
+                );
             }}
           >
             <option value="">Templates…</option>
-            <For each={Object.keys(templates)}>{(name) => <option value={name}>{name.replace(/_/g, ' ')}</option>}</For>
+            <For each={Object.keys(templates)}>
+              {(name) => <option value={name}>{name.replace(/_/g, ' ')}</option>}
+            </For>
           </select>
           <button type="button" onClick={() => fileInput.click()} aria-label="Open a graph file">
             Open…
@@ -223,7 +264,12 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
         >
           {props.theme() === 'dark' ? '☀' : '☾'}
         </button>
-        <button type="button" class="icon-button" aria-label="Keyboard shortcuts" onClick={() => setHelp(true)}>
+        <button
+          type="button"
+          class="icon-button"
+          aria-label="Keyboard shortcuts"
+          onClick={() => setHelp(true)}
+        >
           ?
         </button>
       </header>
@@ -280,10 +326,14 @@ function StatusSummary(props: { editor: Editor }) {
     <div class="graph-status" role="status" aria-label="Graph status" data-testid="graph-status">
       <Show when={count('error') + count('warning') > 0} fallback={<span class="ok">✓ shapes check</span>}>
         <Show when={count('error')}>
-          <span class="err">{count('error')} error{count('error') > 1 ? 's' : ''}</span>
+          <span class="err">
+            {count('error')} error{count('error') > 1 ? 's' : ''}
+          </span>
         </Show>
         <Show when={count('warning')}>
-          <span class="warn">{count('warning')} warning{count('warning') > 1 ? 's' : ''}</span>
+          <span class="warn">
+            {count('warning')} warning{count('warning') > 1 ? 's' : ''}
+          </span>
         </Show>
       </Show>
     </div>

@@ -16,7 +16,12 @@ export function Messages(props: { editor: Editor }) {
                 <For each={m.details?.slice(0, 6)}>{(d) => <li>{d}</li>}</For>
               </ul>
             </Show>
-            <button type="button" class="icon" aria-label="Dismiss message" onClick={() => props.editor.dismiss(m.id)}>
+            <button
+              type="button"
+              class="icon"
+              aria-label="Dismiss message"
+              onClick={() => props.editor.dismiss(m.id)}
+            >
               ×
             </button>
           </div>
@@ -69,14 +74,24 @@ export function ShortcutSheet(props: { shortcuts: Shortcut[]; onClose: () => voi
   );
 }
 
-export function QuickAdd(props: { editor: Editor; at: { x: number; y: number }; onPick: (type: string) => void; onClose: () => void }) {
+export function QuickAdd(props: {
+  editor: Editor;
+  at: { x: number; y: number };
+  onPick: (type: string) => void;
+  onClose: () => void;
+}) {
   const [query, setQuery] = createSignal('');
   const [active, setActive] = createSignal(0);
   const results = createMemo(() => searchCatalog(props.editor.catalog, query()).slice(0, 8));
   let input!: HTMLInputElement;
   onMount(() => input.focus());
   return (
-    <div class="quick-add" style={{ left: `${props.at.x}px`, top: `${props.at.y}px` }} role="dialog" aria-label="Quick add">
+    <div
+      class="quick-add"
+      style={{ left: `${props.at.x}px`, top: `${props.at.y}px` }}
+      role="dialog"
+      aria-label="Quick add"
+    >
       <input
         ref={input}
         type="search"
@@ -102,10 +117,15 @@ export function QuickAdd(props: { editor: Editor; at: { x: number; y: number }; 
       <ul role="listbox" aria-label="Matching node types">
         <For each={results()}>
           {(def, i) => (
-            <li role="option" aria-selected={i() === active()} classList={{ active: i() === active() }} onMouseDown={(e) => {
-              e.preventDefault();
-              props.onPick(def.type);
-            }}>
+            <li
+              role="option"
+              aria-selected={i() === active()}
+              classList={{ active: i() === active() }}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                props.onPick(def.type);
+              }}
+            >
               <span>{def.type}</span>
               <span class="muted">{def.group}</span>
             </li>

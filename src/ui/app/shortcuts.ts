@@ -38,32 +38,114 @@ export interface ShortcutActions {
 }
 
 export function shortcutList(a: ShortcutActions): Shortcut[] {
-  const arrows: Record<string, [number, number]> = { arrowleft: [-1, 0], arrowright: [1, 0], arrowup: [0, -1], arrowdown: [0, 1] };
+  const arrows: Record<string, [number, number]> = {
+    arrowleft: [-1, 0],
+    arrowright: [1, 0],
+    arrowup: [0, -1],
+    arrowdown: [0, 1],
+  };
   return [
     { keys: 'mod+Z', description: 'Undo', matches: (e) => mod(e) && !e.shiftKey && key(e, 'z'), run: a.undo },
-    { keys: 'mod+Shift+Z / mod+Y', description: 'Redo', matches: (e) => mod(e) && ((e.shiftKey && key(e, 'z')) || key(e, 'y')), run: a.redo },
-    { keys: 'mod+C', description: 'Copy the selection (as JSON)', matches: (e) => mod(e) && key(e, 'c'), run: a.copy, native: true },
+    {
+      keys: 'mod+Shift+Z / mod+Y',
+      description: 'Redo',
+      matches: (e) => mod(e) && ((e.shiftKey && key(e, 'z')) || key(e, 'y')),
+      run: a.redo,
+    },
+    {
+      keys: 'mod+C',
+      description: 'Copy the selection (as JSON)',
+      matches: (e) => mod(e) && key(e, 'c'),
+      run: a.copy,
+      native: true,
+    },
     { keys: 'mod+X', description: 'Cut', matches: (e) => mod(e) && key(e, 'x'), run: a.cut, native: true },
-    { keys: 'mod+V', description: 'Paste', matches: (e) => mod(e) && key(e, 'v'), run: a.paste, native: true },
+    {
+      keys: 'mod+V',
+      description: 'Paste',
+      matches: (e) => mod(e) && key(e, 'v'),
+      run: a.paste,
+      native: true,
+    },
     { keys: 'mod+D', description: 'Duplicate', matches: (e) => mod(e) && key(e, 'd'), run: a.duplicate },
     { keys: 'mod+A', description: 'Select all', matches: (e) => mod(e) && key(e, 'a'), run: a.selectAll },
-    { keys: 'mod+G', description: 'Group into a composite', matches: (e) => mod(e) && !e.shiftKey && key(e, 'g'), run: a.group },
-    { keys: 'mod+Shift+G', description: 'Ungroup', matches: (e) => mod(e) && e.shiftKey && key(e, 'g'), run: a.ungroup },
-    { keys: 'Delete / Backspace', description: 'Delete the selection', matches: (e) => !mod(e) && (e.key === 'Delete' || e.key === 'Backspace'), run: a.remove },
-    { keys: '/', description: 'Quick-add a node at the cursor', matches: (e) => e.key === '/' && !mod(e), run: a.quickAdd },
-    { keys: 'mod+K', description: 'Search the palette', matches: (e) => mod(e) && key(e, 'k'), run: a.focusSearch },
-    { keys: 'Shift+L', description: 'Tidy (auto layout)', matches: (e) => e.shiftKey && !mod(e) && key(e, 'l'), run: a.tidy },
-    { keys: 'Shift+1', description: 'Fit the graph in view', matches: (e) => e.shiftKey && e.code === 'Digit1', run: a.fit },
-    { keys: 'Arrows (Shift: ×10)', description: 'Move the selected nodes', matches: (e) => !mod(e) && e.key.toLowerCase() in arrows, run: (e) => {
-      const [dx, dy] = arrows[e.key.toLowerCase()];
-      const step = e.shiftKey ? 40 : 4;
-      a.nudge(dx * step, dy * step);
-    } },
-    { keys: 'Space + drag', description: 'Pan (also middle-drag; wheel or pinch zooms)', matches: () => false, run: () => {} },
-    { keys: 'Shift + click / drag', description: 'Add to the selection / box-select', matches: () => false, run: () => {} },
-    { keys: 'Enter on a port', description: 'Pick it, then Enter on another port to connect', matches: () => false, run: () => {} },
+    {
+      keys: 'mod+G',
+      description: 'Group into a composite',
+      matches: (e) => mod(e) && !e.shiftKey && key(e, 'g'),
+      run: a.group,
+    },
+    {
+      keys: 'mod+Shift+G',
+      description: 'Ungroup',
+      matches: (e) => mod(e) && e.shiftKey && key(e, 'g'),
+      run: a.ungroup,
+    },
+    {
+      keys: 'Delete / Backspace',
+      description: 'Delete the selection',
+      matches: (e) => !mod(e) && (e.key === 'Delete' || e.key === 'Backspace'),
+      run: a.remove,
+    },
+    {
+      keys: '/',
+      description: 'Quick-add a node at the cursor',
+      matches: (e) => e.key === '/' && !mod(e),
+      run: a.quickAdd,
+    },
+    {
+      keys: 'mod+K',
+      description: 'Search the palette',
+      matches: (e) => mod(e) && key(e, 'k'),
+      run: a.focusSearch,
+    },
+    {
+      keys: 'Shift+L',
+      description: 'Tidy (auto layout)',
+      matches: (e) => e.shiftKey && !mod(e) && key(e, 'l'),
+      run: a.tidy,
+    },
+    {
+      keys: 'Shift+1',
+      description: 'Fit the graph in view',
+      matches: (e) => e.shiftKey && e.code === 'Digit1',
+      run: a.fit,
+    },
+    {
+      keys: 'Arrows (Shift: ×10)',
+      description: 'Move the selected nodes',
+      matches: (e) => !mod(e) && e.key.toLowerCase() in arrows,
+      run: (e) => {
+        const [dx, dy] = arrows[e.key.toLowerCase()];
+        const step = e.shiftKey ? 40 : 4;
+        a.nudge(dx * step, dy * step);
+      },
+    },
+    {
+      keys: 'Space + drag',
+      description: 'Pan (also middle-drag; wheel or pinch zooms)',
+      matches: () => false,
+      run: () => {},
+    },
+    {
+      keys: 'Shift + click / drag',
+      description: 'Add to the selection / box-select',
+      matches: () => false,
+      run: () => {},
+    },
+    {
+      keys: 'Enter on a port',
+      description: 'Pick it, then Enter on another port to connect',
+      matches: () => false,
+      run: () => {},
+    },
     { keys: '?', description: 'Show this sheet', matches: (e) => e.key === '?', run: a.help },
-    { keys: 'Escape', description: 'Close, clear the selection', matches: (e) => e.key === 'Escape', run: a.escape },
+    {
+      keys: 'Escape',
+      description: 'Close, clear the selection',
+      matches: (e) => e.key === 'Escape',
+      run: a.escape,
+    },
   ];
 }
 

@@ -13,9 +13,20 @@ import { connectPorts } from '../state/actions.ts';
 import { acceptingPorts, canConnect, handleKey } from '../state/compat.ts';
 import type { Editor } from '../state/editor.ts';
 import { EdgeLabels, EdgePaths } from './EdgeView.tsx';
-import { edgePath, intersects, NODE_WIDTH, nodeHeight, portPosition, type Rect, rectFromPoints } from './geometry.ts';
+import {
+  edgePath,
+  intersects,
+  NODE_WIDTH,
+  nodeHeight,
+  portPosition,
+  type Rect,
+  rectFromPoints,
+} from './geometry.ts';
 import { IssuePopover } from './IssuePopover.tsx';
 import { NodeView, type Wiring } from './NodeView.tsx';
+
+/** world px between grid dots */
+const GRID = 24;
 
 export interface CanvasApi {
   /** screen px (relative to the canvas) → world coordinates */
@@ -56,7 +67,14 @@ export function Canvas(props: {
     const ports = editor.ports(h.node as NodeId);
     if (!node || !ports) return null;
     const list = h.side === 'in' ? ports.inputs : ports.outputs;
-    return portPosition(node, h.side, Math.max(0, list.findIndex((p) => p.name === h.port)));
+    return portPosition(
+      node,
+      h.side,
+      Math.max(
+        0,
+        list.findIndex((p) => p.name === h.port),
+      ),
+    );
   };
 
   const wiring: Wiring = {
@@ -97,7 +115,12 @@ export function Canvas(props: {
     // drag nodes (all selected ones move together; one undo step per drag)
     let dragCount = 0;
     let frame = 0;
-    const nodeDrag = createDrag<{ start: Map<NodeId, Position>; key: string; clicked: NodeId; toggle: boolean }>(worldEl, {
+    const nodeDrag = createDrag<{
+      start: Map<NodeId, Position>;
+      key: string;
+      clicked: NodeId;
+      toggle: boolean;
+    }>(worldEl, {
       start(e) {
         const el = (e.target as Element).closest('[data-node-id]');
         if (!el || (e.target as Element).closest('button, input, select')) return null;
@@ -126,11 +149,15 @@ export function Canvas(props: {
             id,
             position: { x: Math.round(p.x + m.dx / k), y: Math.round(p.y + m.dy / k) },
           }));
-          editor.apply(edits, { label: edits.length > 1 ? `Move ${edits.length} nodes` : 'Move', coalesce: state.key });
+          editor.apply(edits, {
+            label: edits.length > 1 ? `Move ${edits.length} nodes` : 'Move',
+            coalesce: state.key,
+          });
         });
       },
       end(state, moved) {
-        if (!moved && state.toggle) editor.setSelection([...editor.selection()].filter((id) => id !== state.clicked));
+        if (!moved && state.toggle)
+          editor.setSelection([...editor.selection()].filter((id) => id !== state.clicked));
         if (moved) {
           // let the last frame's move land in the same undo step
           requestAnimationFrame(() => requestAnimationFrame(() => editor.store.endGesture()));
@@ -143,7 +170,11 @@ export function Canvas(props: {
       start(e) {
         const t = e.target as Element;
         if (t.closest('[data-node-id], .edge-label, .popover, button, input')) return null;
-        return { origin: local(e.clientX, e.clientY), additive: e.shiftKey, before: new Set(editor.selection()) };
+        return {
+          origin: local(e.clientX, e.clientY),
+          additive: e.shiftKey,
+          before: new Set(editor.selection()),
+        };
       },
       move(state, m) {
         const rect = rectFromPoints(state.origin, local(m.event.clientX, m.event.clientY));
@@ -153,7 +184,15 @@ export function Canvas(props: {
         const world = rectFromPoints(a, b);
         const hit = editor.nodeIds().filter((id) => {
           const n = editor.node(id);
-          return n && intersects(world, { x: n.position.x, y: n.position.y, width: NODE_WIDTH, height: nodeHeight(editor.ports(id)) });
+          return (
+            n &&
+            intersects(world, {
+              x: n.position.x,
+              y: n.position.y,
+              width: NODE_WIDTH,
+              height: nodeHeight(editor.ports(id)),
+            })
+          );
         });
         editor.setSelection(state.additive ? [...state.before, ...hit] : hit);
       },
@@ -233,6 +272,14 @@ export function Canvas(props: {
     if (file) props.onDropFile?.(file);
   };
 
+  // the dot grid is its own layer, moved by a transform: panning repaints nothing
+  const gridStyle = () => {
+    const v = editor.viewport();
+    const step = GRID * v.k;
+    const mod = (a: number) => ((a % step) + step) % step;
+    return { transform: `translate(${mod(v.x)}px, ${mod(v.y)}px)`, 'background-size': `${step}px ${step}px` };
+  };
+
   const transform = () => {
     const v = editor.viewport();
     return `translate(${v.x}px, ${v.y}px) scale(${v.k})`;
@@ -252,11 +299,8 @@ export function Canvas(props: {
       }}
       onDragLeave={() => setDropping(false)}
       onDrop={onDrop}
-      style={{
-        'background-position': `${editor.viewport().x}px ${editor.viewport().y}px`,
-        'background-size': `${24 * editor.viewport().k}px ${24 * editor.viewport().k}px`,
-      }}
     >
+      <div class="grid" style={gridStyle()} aria-hidden="true" />
       <div ref={worldEl} class="world" style={{ transform: transform() }}>
         <svg class="edges" width="1" height="1" aria-hidden="true">
           <EdgePaths editor={editor} />
@@ -269,7 +313,15 @@ export function Canvas(props: {
       </div>
       <Show when={box()}>
         {(b) => (
-          <div class="box-select" style={{ left: `${b().x}px`, top: `${b().y}px`, width: `${b().width}px`, height: `${b().height}px` }} />
+          <div
+            class="box-select"
+            style={{
+              left: `${b().x}px`,
+              top: `${b().y}px`,
+              width: `${b().width}px`,
+              height: `${b().height}px`,
+            }}
+          />
         )}
       </Show>
       <IssuePopover editor={editor} />

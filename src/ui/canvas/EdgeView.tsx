@@ -29,7 +29,10 @@ export function edgeShape(editor: Editor, id: EdgeId): EdgeShape | null {
   if (!from || !to || !fromPorts || !toPorts) return null;
   const oi = fromPorts.outputs.findIndex((p) => p.name === e.from.port);
   const ii = toPorts.inputs.findIndex((p) => p.name === e.to.port);
-  const { d, mid } = edgePath(portPosition(from, 'out', Math.max(0, oi)), portPosition(to, 'in', Math.max(0, ii)));
+  const { d, mid } = edgePath(
+    portPosition(from, 'out', Math.max(0, oi)),
+    portPosition(to, 'in', Math.max(0, ii)),
+  );
   const kind = fromPorts.outputs[oi]?.kind ?? 'tensor';
   const type = editor.info(e.from.node)?.outputs[e.from.port] ?? null;
   return { d, mid, kind, type, issue: editor.edgeIssues().get(id), unknown: kind === 'tensor' && !type };
@@ -67,7 +70,10 @@ export function EdgePaths(props: { editor: Editor }) {
 /** The shape as a row of dims; symbols in their own style so `N` never reads as a number. */
 export function ShapeText(props: { type: TensorType | null }) {
   return (
-    <Show when={props.type && props.type.dims.length > 0} fallback={<span class="dim">{shapeText(props.type)}</span>}>
+    <Show
+      when={props.type && props.type.dims.length > 0}
+      fallback={<span class="dim">{shapeText(props.type)}</span>}
+    >
       <For each={dimParts(props.type?.dims ?? [])}>
         {(part, i) => (
           <>

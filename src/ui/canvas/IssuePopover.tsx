@@ -27,7 +27,9 @@ export function BroadcastTable(props: { explanation: BroadcastExplanation }) {
               <th scope="row">{row.label}</th>
               <For each={row.dims}>
                 {(d, i) => (
-                  <td classList={{ offending: i() === e().column, pad: d === null, sym: typeof d === 'string' }}>
+                  <td
+                    classList={{ offending: i() === e().column, pad: d === null, sym: typeof d === 'string' }}
+                  >
                     {d === null ? '' : String(d)}
                   </td>
                 )}
@@ -123,7 +125,14 @@ export function IssuePopover(props: { editor: Editor }) {
   return (
     <Show when={node()}>
       {(n) => (
-        <div ref={el} class="popover" role="dialog" aria-label={`Problems of ${titleOf(n())}`} style={place()} onPointerDown={(e) => e.stopPropagation()}>
+        <div
+          ref={el}
+          class="popover"
+          role="dialog"
+          aria-label={`Problems of ${titleOf(n())}`}
+          style={place()}
+          onPointerDown={(e) => e.stopPropagation()}
+        >
           <div class="popover-head">
             <strong>{titleOf(n())}</strong>
             <button type="button" class="icon" aria-label="Close" onClick={() => editor.setOpenIssue(null)}>
@@ -138,4 +147,3 @@ export function IssuePopover(props: { editor: Editor }) {
     </Show>
   );
 }
-

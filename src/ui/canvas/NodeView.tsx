@@ -43,12 +43,15 @@ const statusWords: Record<string, string> = {
 
 export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) {
   const { editor } = props;
-  const node = () => editor.node(props.id);
+  // the record only changes when this node does: other nodes' moves leave this view alone
+  const node = createMemo(() => editor.node(props.id));
   const info = () => editor.info(props.id);
   const ports = () => editor.ports(props.id);
   const status = () => info()?.status ?? 'ok';
   const selected = () => editor.selection().has(props.id);
-  const problem = createMemo(() => info()?.diagnostics.find((d) => d.severity === 'error' || d.severity === 'warning'));
+  const problem = createMemo(() =>
+    info()?.diagnostics.find((d) => d.severity === 'error' || d.severity === 'warning'),
+  );
   const transform = () => {
     const p = node()?.position ?? { x: 0, y: 0 };
     return `translate(${p.x}px, ${p.y}px)`;

@@ -46,7 +46,12 @@ export interface Rect {
 }
 
 export function rectFromPoints(a: Position, b: Position): Rect {
-  return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), width: Math.abs(a.x - b.x), height: Math.abs(a.y - b.y) };
+  return {
+    x: Math.min(a.x, b.x),
+    y: Math.min(a.y, b.y),
+    width: Math.abs(a.x - b.x),
+    height: Math.abs(a.y - b.y),
+  };
 }
 
 export function intersects(a: Rect, b: Rect): boolean {

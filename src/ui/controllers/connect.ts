@@ -36,7 +36,10 @@ export function portHandleOf(el: Element | null): PortHandle | null {
   return { node, port: name, side };
 }
 
-export function createConnect(element: HTMLElement, init: Omit<ConnectOptions, 'hitTest'> & Partial<Pick<ConnectOptions, 'hitTest'>>): Controller<ConnectOptions> {
+export function createConnect(
+  element: HTMLElement,
+  init: Omit<ConnectOptions, 'hitTest'> & Partial<Pick<ConnectOptions, 'hitTest'>>,
+): Controller<ConnectOptions> {
   const o: ConnectOptions = { hitTest: (x, y) => document.elementFromPoint(x, y), ...init };
   let stopFollow: (() => void) | null = null;
 

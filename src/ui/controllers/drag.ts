@@ -21,7 +21,10 @@ export interface DragOptions<T> {
   threshold: number;
 }
 
-export function createDrag<T>(element: HTMLElement, init: Omit<DragOptions<T>, 'threshold'> & { threshold?: number }): Controller<DragOptions<T>> {
+export function createDrag<T>(
+  element: HTMLElement,
+  init: Omit<DragOptions<T>, 'threshold'> & { threshold?: number },
+): Controller<DragOptions<T>> {
   const o: DragOptions<T> = { threshold: 3, ...init };
   let stopFollow: (() => void) | null = null;
 

@@ -27,14 +27,24 @@ export function clampZoom(k: number, min: number, max: number): number {
 }
 
 /** The viewport after zooming by `factor` about a screen point (which stays put). */
-export function zoomAbout(v: Viewport, factor: number, sx: number, sy: number, min: number, max: number): Viewport {
+export function zoomAbout(
+  v: Viewport,
+  factor: number,
+  sx: number,
+  sy: number,
+  min: number,
+  max: number,
+): Viewport {
   const k = clampZoom(v.k * factor, min, max);
   const wx = (sx - v.x) / v.k;
   const wy = (sy - v.y) / v.k;
   return { x: sx - wx * k, y: sy - wy * k, k };
 }
 
-export function createPanZoom(element: HTMLElement, init: Partial<PanZoomOptions> & Pick<PanZoomOptions, 'getViewport' | 'onChange'>): Controller<PanZoomOptions> & { isPanning(): boolean } {
+export function createPanZoom(
+  element: HTMLElement,
+  init: Partial<PanZoomOptions> & Pick<PanZoomOptions, 'getViewport' | 'onChange'>,
+): Controller<PanZoomOptions> & { isPanning(): boolean } {
   const o: PanZoomOptions = { minZoom: 0.1, maxZoom: 3, ...init };
   let spaceHeld = false;
   let panning = false;
@@ -94,11 +104,19 @@ export function createPanZoom(element: HTMLElement, init: Partial<PanZoomOptions
     const [a0, b0] = [...touches.values()];
     touches.set(e.pointerId, local(e));
     const [a1, b1] = [...touches.values()];
-    const spread = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y) || 1;
+    const spread = (a: { x: number; y: number }, b: { x: number; y: number }) =>
+      Math.hypot(a.x - b.x, a.y - b.y) || 1;
     const c0 = { x: (a0.x + b0.x) / 2, y: (a0.y + b0.y) / 2 };
     const c1 = { x: (a1.x + b1.x) / 2, y: (a1.y + b1.y) / 2 };
     const v = o.getViewport();
-    const zoomed = zoomAbout({ ...v, x: v.x + c1.x - c0.x, y: v.y + c1.y - c0.y }, spread(a1, b1) / spread(a0, b0), c1.x, c1.y, o.minZoom, o.maxZoom);
+    const zoomed = zoomAbout(
+      { ...v, x: v.x + c1.x - c0.x, y: v.y + c1.y - c0.y },
+      spread(a1, b1) / spread(a0, b0),
+      c1.x,
+      c1.y,
+      o.minZoom,
+      o.maxZoom,
+    );
     o.onChange(zoomed);
   };
   const onTouchEnd = (e: PointerEvent) => {

@@ -21,7 +21,13 @@ function LrCurve(props: { values: number[] }) {
   const max = () => Math.max(...props.values);
   return (
     <figure class="lr-curve">
-      <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={`learning rate over ${props.values.length} steps, peak ${max().toPrecision(3)}`}>
+      <svg
+        viewBox={`0 0 ${w} ${h}`}
+        width={w}
+        height={h}
+        role="img"
+        aria-label={`learning rate over ${props.values.length} steps, peak ${max().toPrecision(3)}`}
+      >
         <polyline points={curvePoints(props.values, w, h)} />
       </svg>
       <figcaption>
@@ -40,7 +46,8 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
   };
   const info = () => editor.info(props.id);
   const ports = () => editor.ports(props.id);
-  const inputTypes = (): (TensorType | null)[] => (ports()?.inputs ?? []).map((p) => info()?.inputs[p.name] ?? null);
+  const inputTypes = (): (TensorType | null)[] =>
+    (ports()?.inputs ?? []).map((p) => info()?.inputs[p.name] ?? null);
   const flops = createMemo(() => {
     const d = def();
     const n = node();
@@ -77,7 +84,10 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
               placeholder={n().type}
               onChange={(e) => {
                 const label = e.currentTarget.value.trim();
-                editor.apply({ kind: 'rename', id: props.id, label: label || undefined }, { label: 'Rename' });
+                editor.apply(
+                  { kind: 'rename', id: props.id, label: label || undefined },
+                  { label: 'Rename' },
+                );
               }}
             />
           </div>
@@ -97,7 +107,15 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
             <section class="params" aria-label="Parameters">
               <h3>Params</h3>
               <For each={Object.entries(def()?.params ?? {})}>
-                {([name, spec]) => <ParamField editor={editor} nodeId={props.id} name={name} spec={spec} value={n().params[name] as ParamValue} />}
+                {([name, spec]) => (
+                  <ParamField
+                    editor={editor}
+                    nodeId={props.id}
+                    name={name}
+                    spec={spec}
+                    value={n().params[name] as ParamValue}
+                  />
+                )}
               </For>
             </section>
           </Show>
@@ -108,7 +126,9 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
                 {(p) => (
                   <>
                     <dt>in · {p.name}</dt>
-                    <dd class="shape">{p.kind === 'tensor' ? <ShapeText type={info()?.inputs[p.name] ?? null} /> : p.kind}</dd>
+                    <dd class="shape">
+                      {p.kind === 'tensor' ? <ShapeText type={info()?.inputs[p.name] ?? null} /> : p.kind}
+                    </dd>
                   </>
                 )}
               </For>
@@ -116,7 +136,9 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
                 {(p) => (
                   <>
                     <dt>out · {p.name}</dt>
-                    <dd class="shape">{p.kind === 'tensor' ? <ShapeText type={info()?.outputs[p.name] ?? null} /> : p.kind}</dd>
+                    <dd class="shape">
+                      {p.kind === 'tensor' ? <ShapeText type={info()?.outputs[p.name] ?? null} /> : p.kind}
+                    </dd>
                   </>
                 )}
               </For>
@@ -124,7 +146,9 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
           </section>
           <section class="stats" aria-label="Size">
             <div>
-              <span class="stat-value" data-testid="param-count">{formatCount(info()?.paramCount ?? 0)}</span>
+              <span class="stat-value" data-testid="param-count">
+                {formatCount(info()?.paramCount ?? 0)}
+              </span>
               <span class="stat-label">parameters</span>
             </div>
             <Show when={flops() !== null}>

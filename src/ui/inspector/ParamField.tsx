@@ -7,7 +7,13 @@ import { toText, validate } from './paramText.ts';
 
 let scrubCount = 0;
 
-export function ParamField(props: { editor: Editor; nodeId: NodeId; name: string; spec: ParamSpec; value: ParamValue }) {
+export function ParamField(props: {
+  editor: Editor;
+  nodeId: NodeId;
+  name: string;
+  spec: ParamSpec;
+  value: ParamValue;
+}) {
   const [text, setText] = createSignal(toText(props.value));
   const [error, setError] = createSignal<string | null>(null);
   // the document changed under us (undo, a fix): show its value
@@ -17,14 +23,20 @@ export function ParamField(props: { editor: Editor; nodeId: NodeId; name: string
   });
   const id = () => `param-${props.nodeId}-${props.name}`;
   const set = (value: ParamValue, coalesce?: string) =>
-    props.editor.apply({ kind: 'setParam', id: props.nodeId, name: props.name, value }, { label: `Set ${props.name}`, coalesce });
+    props.editor.apply(
+      { kind: 'setParam', id: props.nodeId, name: props.name, value },
+      { label: `Set ${props.name}`, coalesce },
+    );
 
   const commit = () => {
     const { value, error: problem } = validate(props.spec, text());
     setError(problem);
     if (!problem && JSON.stringify(value) !== JSON.stringify(props.value)) set(value);
   };
-  const ranged = () => props.spec.min !== undefined && props.spec.max !== undefined && (props.spec.kind === 'float' || props.spec.kind === 'int');
+  const ranged = () =>
+    props.spec.min !== undefined &&
+    props.spec.max !== undefined &&
+    (props.spec.kind === 'float' || props.spec.kind === 'int');
   let scrubKey = '';
 
   return (
@@ -61,7 +73,12 @@ export function ParamField(props: { editor: Editor; nodeId: NodeId; name: string
         }
       >
         <Match when={props.spec.kind === 'bool'}>
-          <input id={id()} type="checkbox" checked={props.value === true} onChange={(e) => set(e.currentTarget.checked)} />
+          <input
+            id={id()}
+            type="checkbox"
+            checked={props.value === true}
+            onChange={(e) => set(e.currentTarget.checked)}
+          />
         </Match>
         <Match when={props.spec.kind === 'enum'}>
           <select id={id()} value={String(props.value)} onChange={(e) => set(e.currentTarget.value)}>

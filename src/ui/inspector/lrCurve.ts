@@ -4,14 +4,22 @@
  */
 import type { AnyNodeDef } from '../../nodes/index.ts';
 
-type WithCurve = AnyNodeDef & { lrCurve?: (params: Record<string, unknown>, steps?: number) => readonly number[] };
+type WithCurve = AnyNodeDef & {
+  lrCurve?: (params: Record<string, unknown>, steps?: number) => readonly number[];
+};
 
-export function plannedLr(def: AnyNodeDef | undefined, params: Record<string, unknown>, steps = 100): number[] | null {
+export function plannedLr(
+  def: AnyNodeDef | undefined,
+  params: Record<string, unknown>,
+  steps = 100,
+): number[] | null {
   const curve = (def as WithCurve | undefined)?.lrCurve;
   if (typeof curve !== 'function') return null;
   try {
     const values = curve.call(def, params, steps);
-    return Array.isArray(values) && values.every((v) => typeof v === 'number' && Number.isFinite(v)) ? [...values] : null;
+    return Array.isArray(values) && values.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ? [...values]
+      : null;
   } catch {
     // a bad param combination: the inspector shows the params' own errors instead
     return null;
@@ -25,5 +33,7 @@ export function curvePoints(values: readonly number[], width: number, height: nu
   const min = Math.min(0, ...values);
   const span = max - min || 1;
   const dx = values.length > 1 ? width / (values.length - 1) : 0;
-  return values.map((v, i) => `${(i * dx).toFixed(1)},${(height - ((v - min) / span) * height).toFixed(1)}`).join(' ');
+  return values
+    .map((v, i) => `${(i * dx).toFixed(1)},${(height - ((v - min) / span) * height).toFixed(1)}`)
+    .join(' ');
 }

@@ -45,8 +45,14 @@ export async function computeLayout(req: LayoutRequest): Promise<LayoutResult> {
       height: n.height,
       layoutOptions: { 'elk.portConstraints': 'FIXED_ORDER' },
       ports: [
-        ...n.inputs.map((p, i) => ({ id: portId(n.id, 'in', p), layoutOptions: { 'elk.port.side': 'WEST', 'elk.port.index': String(i) } })),
-        ...n.outputs.map((p, i) => ({ id: portId(n.id, 'out', p), layoutOptions: { 'elk.port.side': 'EAST', 'elk.port.index': String(i) } })),
+        ...n.inputs.map((p, i) => ({
+          id: portId(n.id, 'in', p),
+          layoutOptions: { 'elk.port.side': 'WEST', 'elk.port.index': String(i) },
+        })),
+        ...n.outputs.map((p, i) => ({
+          id: portId(n.id, 'out', p),
+          layoutOptions: { 'elk.port.side': 'EAST', 'elk.port.index': String(i) },
+        })),
       ],
     })),
     edges: req.edges.map((e) => ({

@@ -64,7 +64,11 @@ export async function tidy(editor: Editor): Promise<boolean> {
   if (editor.doc() !== docBefore) return false;
   const edits: Edit[] = Object.entries(result)
     .filter(([id]) => editor.node(id as NodeId))
-    .map(([id, position]) => ({ kind: 'move', id: id as NodeId, position: { x: position.x + 40, y: position.y + 40 } }));
+    .map(([id, position]) => ({
+      kind: 'move',
+      id: id as NodeId,
+      position: { x: position.x + 40, y: position.y + 40 },
+    }));
   return edits.length > 0 && editor.apply(edits, { label: 'Tidy' });
 }
 

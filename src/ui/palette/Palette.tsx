@@ -9,7 +9,11 @@ import { groupTitle, matchedAlias, searchCatalog } from './search.ts';
 
 export const NODE_DRAG_TYPE = 'application/x-shapeflow-node';
 
-export function Palette(props: { editor: Editor; onAdd: (type: string) => void; ref?: (input: HTMLInputElement) => void }) {
+export function Palette(props: {
+  editor: Editor;
+  onAdd: (type: string) => void;
+  ref?: (input: HTMLInputElement) => void;
+}) {
   const [query, setQuery] = createSignal('');
   const [active, setActive] = createSignal(0);
   const results = createMemo(() => searchCatalog(props.editor.catalog, query()));
@@ -81,7 +85,9 @@ export function Palette(props: { editor: Editor; onAdd: (type: string) => void; 
                     onClick={() => add(def)}
                   >
                     <span class="palette-name">{def.type}</span>
-                    <Show when={matchedAlias(def, query())}>{(alias) => <span class="palette-alias">{alias()}</span>}</Show>
+                    <Show when={matchedAlias(def, query())}>
+                      {(alias) => <span class="palette-alias">{alias()}</span>}
+                    </Show>
                     <Show when={query().trim()}>
                       <span class="palette-group-tag">{def.group}</span>
                     </Show>

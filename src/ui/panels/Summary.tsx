@@ -1,5 +1,5 @@
 /** Model summary, torchinfo-style: each layer in run order, its output shape, params, FLOPs, then totals. */
-import { createMemo, For, Show } from 'solid-js';
+import { createMemo, For, Show, untrack } from 'solid-js';
 import { evaluateDim, type NodeId } from '../../graph/index.ts';
 import type { TensorType } from '../../nodes/index.ts';
 import { ShapeText } from '../canvas/EdgeView.tsx';
@@ -9,8 +9,11 @@ import { formatCompact, formatCount } from '../state/format.ts';
 
 /** Types with every symbol sized 1, so FLOPs read per sample ('N*28' → 28). */
 export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
-  const ones = (d: string) => Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
-  return types.map((t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) });
+  const ones = (d: string) =>
+    Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
+  return types.map(
+    (t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) },
+  );
 }
 
 interface Row {
@@ -23,37 +26,62 @@ interface Row {
   status: string;
 }
 
-export function summaryRows(editor: Editor): Row[] {
-  editor.doc();
-  return editor.store.topologicalOrder.map((id) => {
-    const node = editor.node(id);
-    const info = editor.info(id);
-    const ports = editor.ports(id);
-    const def = node && editor.catalog.get(node.type);
-    const first = ports?.outputs[0];
-    let flops: number | null = null;
-    if (def?.flops && node && info && info.status !== 'error' && info.status !== 'blocked') {
-      try {
-        flops = def.flops(perSample((ports?.inputs ?? []).map((p) => info.inputs[p.name] ?? null)), node.params as never);
-      } catch {
-        flops = null;
-      }
+/** One node's summary row (reads only that node's record and inference). */
+export function summaryRow(editor: Editor, id: NodeId): Row {
+  const node = editor.node(id);
+  const info = editor.info(id);
+  const ports = editor.ports(id);
+  const def = node && editor.catalog.get(node.type);
+  const first = ports?.outputs[0];
+  let flops: number | null = null;
+  if (def?.flops && node && info && info.status !== 'error' && info.status !== 'blocked') {
+    try {
+      flops = def.flops(
+        perSample((ports?.inputs ?? []).map((p) => info.inputs[p.name] ?? null)),
+        node.params as never,
+      );
+    } catch {
+      flops = null;
     }
-    return {
-      id,
-      layer: node ? titleOf(node) : id,
-      type: node?.type ?? '',
-      output: first ? (info?.outputs[first.name] ?? null) : null,
-      params: info?.paramCount ?? 0,
-      flops,
-      status: info?.status ?? 'ok',
-    };
-  });
+  }
+  return {
+    id,
+    layer: node ? titleOf(node) : id,
+    type: node?.type ?? '',
+    output: first ? (info?.outputs[first.name] ?? null) : null,
+    params: info?.paramCount ?? 0,
+    flops,
+    status: info?.status ?? 'ok',
+  };
 }
+
+const sameRow = (a: Row, b: Row) =>
+  a.layer === b.layer &&
+  a.type === b.type &&
+  a.output === b.output &&
+  a.params === b.params &&
+  a.flops === b.flops &&
+  a.status === b.status;
 
 export function Summary(props: { editor: Editor }) {
   const { editor } = props;
-  const rows = createMemo(() => summaryRows(editor));
+  // run order changes only when nodes or edges come and go; rows update in place otherwise
+  const order = createMemo(
+    () => {
+      editor.doc();
+      return [...editor.store.topologicalOrder];
+    },
+    [],
+    { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) },
+  );
+  // totals depend on params and inference, not positions: a drag does not recount them
+  const inputs = createMemo(() => order().flatMap((id) => [editor.node(id)?.params, editor.info(id)]), [], {
+    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
+  });
+  const rows = createMemo(() => {
+    inputs();
+    return untrack(() => order().map((id) => summaryRow(editor, id)));
+  });
   const totalParams = () => rows().reduce((s, r) => s + r.params, 0);
   const totalFlops = () => rows().reduce((s, r) => s + (r.flops ?? 0), 0);
   const select = (id: NodeId) => editor.setSelection([id]);
@@ -71,27 +99,37 @@ export function Summary(props: { editor: Editor }) {
             <tr>
               <th scope="col">Layer (type)</th>
               <th scope="col">Output shape</th>
-              <th scope="col" class="num">Params</th>
-              <th scope="col" class="num">Mult-adds / sample</th>
+              <th scope="col" class="num">
+                Params
+              </th>
+              <th scope="col" class="num">
+                Mult-adds / sample
+              </th>
             </tr>
           </thead>
           <tbody>
-            <For each={rows()}>
-              {(r) => (
-                <tr classList={{ selected: editor.selection().has(r.id), [`status-${r.status}`]: true }} onClick={() => select(r.id)}>
-                  <td>
-                    {r.layer}
-                    <Show when={r.layer !== r.type}>
-                      <span class="muted"> ({r.type})</span>
-                    </Show>
-                  </td>
-                  <td class="shape">
-                    <ShapeText type={r.output} />
-                  </td>
-                  <td class="num">{r.params ? formatCount(r.params) : '—'}</td>
-                  <td class="num">{r.flops ? formatCompact(r.flops) : '—'}</td>
-                </tr>
-              )}
+            <For each={order()}>
+              {(id) => {
+                const row = createMemo(() => summaryRow(editor, id), undefined, { equals: sameRow });
+                return (
+                  <tr
+                    classList={{ selected: editor.selection().has(id), [`status-${row().status}`]: true }}
+                    onClick={() => select(id)}
+                  >
+                    <td>
+                      {row().layer}
+                      <Show when={row().layer !== row().type}>
+                        <span class="muted"> ({row().type})</span>
+                      </Show>
+                    </td>
+                    <td class="shape">
+                      <ShapeText type={row().output} />
+                    </td>
+                    <td class="num">{row().params ? formatCount(row().params) : '—'}</td>
+                    <td class="num">{row().flops ? formatCompact(row().flops ?? 0) : '—'}</td>
+                  </tr>
+                );
+              }}
             </For>
           </tbody>
           <tfoot>

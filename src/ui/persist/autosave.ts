@@ -65,7 +65,10 @@ export async function clearSnapshot(): Promise<void> {
  * (so a burst of transactions writes the latest state once). Returns the stopper, and a
  * promise-returning `flush` (tests, page hide).
  */
-export function startAutosave(editor: Editor, snapshot: () => Snapshot): { stop(): void; flush(): Promise<void> } {
+export function startAutosave(
+  editor: Editor,
+  snapshot: () => Snapshot,
+): { stop(): void; flush(): Promise<void> } {
   let scheduled: Promise<void> | null = null;
   let failedOnce = false;
   const write = async () => {
@@ -73,7 +76,8 @@ export function startAutosave(editor: Editor, snapshot: () => Snapshot): { stop(
     try {
       await writeSnapshot(snapshot());
     } catch (e) {
-      if (!failedOnce) editor.notify('error', `Autosave failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!failedOnce)
+        editor.notify('error', `Autosave failed: ${e instanceof Error ? e.message : String(e)}`);
       failedOnce = true;
     }
   };

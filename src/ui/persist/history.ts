@@ -3,7 +3,14 @@
  * before they are used: every undo step must find the records it would change where it
  * expects them, else the history is dropped (the document itself is never at risk).
  */
-import { applyOps, type GraphDocument, type GraphStore, type HistoryEntry, invertOps, type RecordOp } from '../../graph/index.ts';
+import {
+  applyOps,
+  type GraphDocument,
+  type GraphStore,
+  type HistoryEntry,
+  invertOps,
+  type RecordOp,
+} from '../../graph/index.ts';
 
 interface Stacks {
   undo: HistoryEntry[];
@@ -20,7 +27,13 @@ function isStacks(x: unknown): x is Stacks {
   const s = x as Stacks | null;
   const entries = (list: unknown) =>
     Array.isArray(list) &&
-    list.every((e) => e && typeof e.label === 'string' && Array.isArray(e.ops) && e.ops.every((o: RecordOp) => o && OPS.has(o.op)));
+    list.every(
+      (e) =>
+        e &&
+        typeof e.label === 'string' &&
+        Array.isArray(e.ops) &&
+        e.ops.every((o: RecordOp) => o && OPS.has(o.op)),
+    );
   return !!s && typeof s === 'object' && entries(s.undo) && entries(s.redo);
 }
 
@@ -29,12 +42,17 @@ function fits(doc: GraphDocument, ops: readonly RecordOp[]): GraphDocument | nul
   let at = doc;
   for (const o of ops) {
     const ok =
-      o.op === 'insertNode' ? o.index <= at.nodes.length && !at.nodes.some((n) => n.id === o.node.id)
-      : o.op === 'insertEdge' ? o.index <= at.edges.length && !at.edges.some((e) => e.id === o.edge.id)
-      : o.op === 'deleteNode' ? at.nodes[o.index]?.id === o.node.id
-      : o.op === 'replaceNode' ? at.nodes[o.index]?.id === o.before.id
-      : o.op === 'deleteEdge' ? at.edges[o.index]?.id === o.edge.id
-      : true;
+      o.op === 'insertNode'
+        ? o.index <= at.nodes.length && !at.nodes.some((n) => n.id === o.node.id)
+        : o.op === 'insertEdge'
+          ? o.index <= at.edges.length && !at.edges.some((e) => e.id === o.edge.id)
+          : o.op === 'deleteNode'
+            ? at.nodes[o.index]?.id === o.node.id
+            : o.op === 'replaceNode'
+              ? at.nodes[o.index]?.id === o.before.id
+              : o.op === 'deleteEdge'
+                ? at.edges[o.index]?.id === o.edge.id
+                : true;
     if (!ok) return null;
     at = applyOps(at, [o]);
   }

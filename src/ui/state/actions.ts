@@ -28,7 +28,9 @@ export function addNode(editor: Editor, type: string, position: Position): NodeI
     editor.notify('error', `unknown node type '${type}'`);
     return null;
   }
-  const node = createNode(editor.catalog, type, { position: { x: Math.round(position.x), y: Math.round(position.y) } });
+  const node = createNode(editor.catalog, type, {
+    position: { x: Math.round(position.x), y: Math.round(position.y) },
+  });
   if (!editor.apply({ kind: 'addNode', node }, { label: `Add ${type}` })) return null;
   editor.setSelection([node.id]);
   return node.id;
@@ -42,7 +44,10 @@ export function freeSpot(editor: Editor, at: Position, height = 80): Position {
       const n = editor.node(id);
       if (!n) return false;
       const h = nodeHeight(editor.ports(id));
-      return intersects({ x: spot.x, y: spot.y, width: NODE_WIDTH, height }, { x: n.position.x, y: n.position.y, width: NODE_WIDTH, height: h });
+      return intersects(
+        { x: spot.x, y: spot.y, width: NODE_WIDTH, height },
+        { x: n.position.x, y: n.position.y, width: NODE_WIDTH, height: h },
+      );
     });
   for (let i = 0; i < 50 && overlaps(); i++) spot.y += 40;
   return spot;
@@ -54,7 +59,10 @@ export function placementFor(editor: Editor, viewSize: { width: number; height: 
   const anchor = editor.selection().size === 1 && only ? editor.node(only) : undefined;
   if (anchor) return freeSpot(editor, { x: anchor.position.x + NODE_WIDTH + 64, y: anchor.position.y });
   const v = editor.viewport();
-  return freeSpot(editor, { x: (viewSize.width / 2 - v.x) / v.k - NODE_WIDTH / 2, y: (viewSize.height / 2 - v.y) / v.k - 40 });
+  return freeSpot(editor, {
+    x: (viewSize.width / 2 - v.x) / v.k - NODE_WIDTH / 2,
+    y: (viewSize.height / 2 - v.y) / v.k - 40,
+  });
 }
 
 export function connectPorts(editor: Editor, a: PortHandle, b: PortHandle): boolean {
@@ -74,7 +82,9 @@ export function deleteSelection(editor: Editor): void {
   const edits: Edit[] = ids.map((id) => ({ kind: 'removeNode', id }));
   if (edge && !ids.length) edits.push({ kind: 'disconnect', id: edge });
   if (!edits.length) return;
-  editor.apply(edits, { label: ids.length ? `Delete ${ids.length} node${ids.length > 1 ? 's' : ''}` : 'Delete edge' });
+  editor.apply(edits, {
+    label: ids.length ? `Delete ${ids.length} node${ids.length > 1 ? 's' : ''}` : 'Delete edge',
+  });
 }
 
 export function selectAll(editor: Editor): void {
@@ -103,15 +113,28 @@ export function pasteText(editor: Editor, text: string, offset: Position = { x: 
     return false;
   }
   const raw = (value ?? {}) as { format?: unknown; nodes?: unknown; edges?: unknown };
-  const asDoc = raw.format === CLIPBOARD_FORMAT ? { format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, nodes: raw.nodes, edges: raw.edges } : value;
+  const asDoc =
+    raw.format === CLIPBOARD_FORMAT
+      ? { format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, nodes: raw.nodes, edges: raw.edges }
+      : value;
   const parsed = parseDocument(asDoc, editor.catalog);
   if (!parsed.ok) {
-    editor.notify('error', 'The clipboard does not hold valid Shapeflow nodes.', parsed.errors.map((e) => `${e.path}: ${e.message}`));
+    editor.notify(
+      'error',
+      'The clipboard does not hold valid Shapeflow nodes.',
+      parsed.errors.map((e) => `${e.path}: ${e.message}`),
+    );
     return false;
   }
   if (!parsed.doc.nodes.length) return false;
   const before = new Set(editor.nodeIds());
-  if (!editor.apply({ kind: 'paste', nodes: parsed.doc.nodes, edges: parsed.doc.edges, offset }, { label: 'Paste' })) return false;
+  if (
+    !editor.apply(
+      { kind: 'paste', nodes: parsed.doc.nodes, edges: parsed.doc.edges, offset },
+      { label: 'Paste' },
+    )
+  )
+    return false;
   editor.setSelection(editor.nodeIds().filter((id) => !before.has(id)));
   return true;
 }
@@ -125,7 +148,9 @@ export function groupSelection(editor: Editor): void {
   const ids = [...editor.selection()];
   if (ids.length < 1) return editor.notify('info', 'Select the nodes to group first.');
   const compositeId = newNodeId('group');
-  if (editor.apply({ kind: 'group', ids, compositeId, label: 'Group' }, { label: `Group ${ids.length} nodes` })) {
+  if (
+    editor.apply({ kind: 'group', ids, compositeId, label: 'Group' }, { label: `Group ${ids.length} nodes` })
+  ) {
     editor.setSelection([compositeId]);
   }
 }
@@ -134,7 +159,13 @@ export function ungroupSelection(editor: Editor): void {
   const composites = [...editor.selection()].filter((id) => editor.node(id)?.subgraph);
   if (!composites.length) return editor.notify('info', 'Select a group to ungroup.');
   const inner = composites.flatMap((id) => (editor.node(id)?.subgraph?.nodes ?? []).map((n) => n.id));
-  if (editor.apply(composites.map((id) => ({ kind: 'ungroup', id })), { label: 'Ungroup' })) editor.setSelection(inner);
+  if (
+    editor.apply(
+      composites.map((id) => ({ kind: 'ungroup', id })),
+      { label: 'Ungroup' },
+    )
+  )
+    editor.setSelection(inner);
 }
 
 /** Moves the selected nodes by a world offset (arrow keys). */

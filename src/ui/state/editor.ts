@@ -17,6 +17,7 @@ import {
   type NodeId,
   type NodeInference,
   portsOf,
+  type RecordOp,
 } from '../../graph/index.ts';
 import type { Catalog, PortDef } from '../../nodes/index.ts';
 import type { Viewport } from '../controllers/panzoom.ts';
@@ -69,7 +70,25 @@ export interface Editor {
   redo(): void;
 }
 
-const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+type Signal<T> = [Accessor<T>, (value: T) => void];
+
+/** The signal of one record, made on first read from the current document. */
+function recordSignal<K, T>(
+  signals: Map<K, Signal<T | undefined>>,
+  key: K,
+  current: () => T | undefined,
+): Accessor<T | undefined> {
+  let signal = signals.get(key);
+  if (!signal) {
+    const [get, set] = createSignal(current());
+    signal = [get, (v) => set(() => v)];
+    signals.set(key, signal);
+  }
+  return signal[0];
+}
+
+const sameList = <T>(a: readonly T[], b: readonly T[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function createEditor(store: GraphStore): Editor {
   const [doc, setDoc] = createSignal(store.doc, { equals: false });
@@ -81,6 +100,15 @@ export function createEditor(store: GraphStore): Editor {
   const [openIssue, setOpenIssue] = createSignal<OpenIssue | null>(null);
   const [messages, setMessages] = createSignal<Message[]>([]);
 
+  // A transaction emits doc$, then each changed node's type$, then diagnostics$, history$ and
+  // transactions$. Updates wait for transactions$ and land in one Solid batch, so a view never
+  // recomputes once per node of a transaction (that would be quadratic on load).
+  let pending: (() => void)[] | null = null;
+  const later = (update: () => void) => {
+    if (pending) pending.push(update);
+    else update();
+  };
+
   // one signal per node's type$, made on first read, dropped when the stream completes
   const infoSignals = new Map<NodeId, Accessor<NodeInference | undefined>>();
   const info = (id: NodeId) => {
@@ -90,26 +118,56 @@ export function createEditor(store: GraphStore): Editor {
       const [get, set] = createSignal<NodeInference | undefined>(store.typeOf(id), { equals: false });
       signal = get;
       infoSignals.set(id, get);
-      store.type$(id).subscribe({ next: (v) => set(v), complete: () => infoSignals.delete(id) });
+      store.type$(id).subscribe({ next: (v) => later(() => set(v)), complete: () => infoSignals.delete(id) });
     }
     return signal();
   };
 
+  // one signal per node and edge record, set only when a transaction touches that record:
+  // moving one node re-renders that node and its edges, not the other 299
+  const nodeSignals = new Map<NodeId, Signal<GraphNode | undefined>>();
+  const edgeSignals = new Map<EdgeId, Signal<GraphEdge | undefined>>();
+  const touched = (ops: readonly RecordOp[]) => {
+    for (const o of ops) {
+      if (o.op === 'setMeta') continue;
+      if (o.op === 'insertEdge' || o.op === 'deleteEdge') {
+        edgeSignals.get(o.edge.id)?.[1](store.documentIndex.edges.get(o.edge.id));
+        continue;
+      }
+      const id = o.op === 'replaceNode' ? o.after.id : o.node.id;
+      nodeSignals.get(id)?.[1](store.documentIndex.nodes.get(id));
+    }
+  };
+
+  let subscribed = false;
   store.doc$.subscribe((d) => {
-    batch(() => {
+    // the current document (replayed on subscribe) is already the signal's value
+    if (!subscribed) return;
+    pending ??= [];
+    pending.push(() => {
       setDoc(d);
       // drop selections of nodes that went away (undo of an add, a delete)
       const ids = store.documentIndex.nodes;
       const sel = selection();
-      if ([...sel].some((id) => !ids.has(id))) setSelectionSignal(new Set([...sel].filter((id) => ids.has(id))));
+      if ([...sel].some((id) => !ids.has(id)))
+        setSelectionSignal(new Set([...sel].filter((id) => ids.has(id))));
       const edge = selectedEdge();
       if (edge && !store.documentIndex.edges.has(edge)) setSelectedEdge(null);
       const issue = openIssue();
       if (issue && !ids.has(issue.nodeId)) setOpenIssue(null);
     });
   });
-  store.diagnostics$.subscribe(setDiagnostics);
-  store.history$.subscribe(setHistory);
+  subscribed = true;
+  store.diagnostics$.subscribe((d) => later(() => setDiagnostics(d)));
+  store.history$.subscribe((h) => later(() => setHistory(h)));
+  store.transactions$.subscribe((tx) => {
+    const updates = pending ?? [];
+    pending = null;
+    batch(() => {
+      touched(tx.ops);
+      for (const update of updates) update();
+    });
+  });
 
   const nodeIds = createMemo(() => doc().nodes.map((n) => n.id), [], { equals: sameList });
   const edgeIds = createMemo(() => doc().edges.map((e) => e.id), [], { equals: sameList });
@@ -128,17 +186,12 @@ export function createEditor(store: GraphStore): Editor {
   const ports = (id: NodeId): Ports | null => {
     const n = node(id);
     if (!n) return null;
-    if (!portCache.has(n)) portCache.set(n, portsOf(n, store.catalog) as { inputs: PortDef[]; outputs: PortDef[] } | null);
+    if (!portCache.has(n))
+      portCache.set(n, portsOf(n, store.catalog) as { inputs: PortDef[]; outputs: PortDef[] } | null);
     return portCache.get(n) ?? null;
   };
-  const node = (id: NodeId) => {
-    doc();
-    return store.documentIndex.nodes.get(id);
-  };
-  const edge = (id: EdgeId) => {
-    doc();
-    return store.documentIndex.edges.get(id);
-  };
+  const node = (id: NodeId) => recordSignal(nodeSignals, id, () => store.documentIndex.nodes.get(id))();
+  const edge = (id: EdgeId) => recordSignal(edgeSignals, id, () => store.documentIndex.edges.get(id))();
 
   let messageId = 0;
   const notify = (kind: Message['kind'], text: string, details?: string[]) => {

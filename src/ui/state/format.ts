@@ -12,7 +12,11 @@ export interface DimPart {
 
 /** `['N', 1, 28, 28]` → parts N, 1, 28, 28 (N symbolic); a product `N*28` reads `N·28`. */
 export function dimParts(dims: readonly Dim[]): DimPart[] {
-  return dims.map((d) => (typeof d === 'number' ? { text: String(d), symbolic: false } : { text: d.replace(/\*/g, '·'), symbolic: true }));
+  return dims.map((d) =>
+    typeof d === 'number'
+      ? { text: String(d), symbolic: false }
+      : { text: d.replace(/\*/g, '·'), symbolic: true },
+  );
 }
 
 /** Plain text of a shape, as the edge label reads: `N×1×28×28`; a scalar reads `scalar`. */

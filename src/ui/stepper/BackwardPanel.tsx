@@ -9,7 +9,7 @@ import { Portal } from 'solid-js/web';
 import type { GradcheckReport } from '../../graph/gradcheck.ts';
 import type { LayerHealth } from '../../graph/health.ts';
 import type { NodeId } from '../../graph/index.ts';
-import { formatNumber, type StepView } from '../../graph/stepper.ts';
+import { formatNumber, type StepView, type TensorSummary } from '../../graph/stepper.ts';
 import { NODE_WIDTH } from '../canvas/geometry.ts';
 import { isTyping } from '../controllers/pointer.ts';
 import { titleOf } from '../state/actions.ts';
@@ -303,6 +303,20 @@ function Controls(props: { mode: BackwardMode }) {
   );
 }
 
+/** Contributions drawn as grids at most (an RNN weight collects one per time step). */
+const SHOWN_PATHS = 6;
+
+/** `3 + 4 = 7` for scalars, norms for tensors; long sums keep their first and last terms. */
+function pathSum(contributions: TensorSummary[], total: TensorSummary): string {
+  const term = (c: TensorSummary) =>
+    c.size === 1 ? formatNumber(c.values[0]) : `‖${formatNumber(c.stats.norm)}‖`;
+  const terms =
+    contributions.length <= SHOWN_PATHS
+      ? contributions.map(term)
+      : [...contributions.slice(0, 2).map(term), '…', ...contributions.slice(-2).map(term)];
+  return `${terms.join(' + ')} = ${term(total)}`;
+}
+
 function StepCard(props: { editor: Editor; view: StepView }) {
   const v = () => props.view;
   const title = (id: NodeId) => {
@@ -375,25 +389,26 @@ function StepCard(props: { editor: Editor; view: StepView }) {
                   >
                     <span class="stepper-sum">
                       {' '}
-                      · {a.contributions.length} paths:{' '}
-                      {a.contributions
-                        .map((c) =>
-                          c.size === 1 ? formatNumber(c.values[0]) : `‖${formatNumber(c.stats.norm)}‖`,
-                        )
-                        .join(' + ')}{' '}
-                      ={' '}
-                      {a.total.size === 1
-                        ? formatNumber(a.total.values[0])
-                        : `‖${formatNumber(a.total.stats.norm)}‖`}
+                      · {a.contributions.length} paths: {pathSum(a.contributions, a.total)}
                     </span>
                   </Show>
                 </div>
                 <Show when={a.contributions.length > 1}>
                   <div class="stepper-contributions">
-                    <For each={a.contributions}>
-                      {(c, k) => <TensorGrid value={c} testid={`stepper-accum-${i()}-path-${k()}`} />}
+                    <For each={a.contributions.slice(-SHOWN_PATHS)}>
+                      {(c, k) => (
+                        <TensorGrid
+                          value={c}
+                          testid={`stepper-accum-${i()}-path-${k() + Math.max(0, a.contributions.length - SHOWN_PATHS)}`}
+                        />
+                      )}
                     </For>
                   </div>
+                  <Show when={a.contributions.length > SHOWN_PATHS}>
+                    <div class="muted">
+                      the last {SHOWN_PATHS} of {a.contributions.length} paths
+                    </div>
+                  </Show>
                   <div class="stepper-item-label">sum</div>
                   <TensorGrid value={a.total} testid={`stepper-accum-${i()}-total`} />
                 </Show>
