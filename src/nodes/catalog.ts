@@ -40,6 +40,12 @@ import { NLLLoss } from './losses/nll_loss.ts';
 import { HuberLoss, L1Loss, MSELoss, SmoothL1Loss } from './losses/pointwise.ts';
 import { Concat } from './reshape/concat.ts';
 import { Permute } from './reshape/permute.ts';
+import { DenseBlock } from './composites/dense_block.ts';
+import { InceptionBlock } from './composites/inception_block.ts';
+import { MLPBlock } from './composites/mlp_block.ts';
+import { ResNetBasicBlock, ResNetBottleneckBlock } from './composites/resnet_blocks.ts';
+import { TransformerDecoderBlock, TransformerEncoderBlock } from './composites/transformer_blocks.ts';
+import { Identity } from './layers/identity.ts';
 import { Accuracy } from './evaluators/accuracy.ts';
 import { ActivationStats } from './evaluators/activation_stats.ts';
 import { ConfusionMatrix } from './evaluators/confusion_matrix.ts';
@@ -149,6 +155,14 @@ export const nodeDefs: AnyNodeDef[] = [
   RunningLoss,
   GradNorm,
   ActivationStats,
+  Identity,
+  MLPBlock,
+  ResNetBasicBlock,
+  ResNetBottleneckBlock,
+  InceptionBlock,
+  DenseBlock,
+  TransformerEncoderBlock,
+  TransformerDecoderBlock,
   MNIST,
   TwoSpirals,
   GaussianBlobs,
