@@ -1,3 +1,18 @@
+/**
+ * The WebGPU backend. Seen from outside, a GPU tensor behaves like a CPU one (int32 stays
+ * int32), except that values are read with `await t.data()`.
+ *
+ * - Kernels: one GpuKernel per op in kernels/ (WGSL in gpu/); composite ops need none, and
+ *   gradients come from the registry's vjps, so backward runs here too.
+ * - Dispatch (runtime.ts): pipelines cached by kernel + specialisation; launches recorded
+ *   into one compute pass and submitted in batches, or when a read needs them.
+ * - Memory: buffers come from a pool with size classes and return to it on dispose (or when
+ *   a forgotten tensor is garbage collected); `scope(fn)` disposes what a step created;
+ *   `memory()` reports live and pooled bytes.
+ * - Errors: a buffer past the device's limits is refused naming the tensor; value errors
+ *   found by kernels (a class index out of range) are raised at the next read; a lost device
+ *   is reported, re-created, and the caller retries with fresh tensors.
+ */
 import type { Backend } from '../../backend.ts';
 import { OpError } from '../../errors.ts';
 import type { OpDef } from '../../op.ts';
