@@ -101,6 +101,8 @@ const LAYERS: Record<string, LayerSpec> = {
     params: ['weight', 'bias'],
   },
   Flatten: { cls: 'Flatten', args: [kw('start_dim', 1), kw('end_dim', -1)], params: [] },
+  // Shapeflow's eval mode turns Dropout off, as model.eval() does
+  Dropout: { cls: 'Dropout', args: [kw('p', 0.5)], params: [] },
   ReLU: { cls: 'ReLU', args: [], params: [] },
   Sigmoid: { cls: 'Sigmoid', args: [], params: [] },
   Tanh: { cls: 'Tanh', args: [], params: [] },

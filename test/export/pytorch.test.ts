@@ -132,7 +132,7 @@ describe('export to PyTorch', () => {
     expect(result.modelPy).toContain('nn.AvgPool2d(2, stride=2)');
   });
 
-  it('gives a Conv2d → Tanh → MaxPool2d model with two heads (two outputs) the same outputs', () => {
+  it('gives a Conv2d → Tanh → MaxPool2d model with Dropout and two heads (two outputs) the same outputs in eval mode', () => {
     const d = doc(
       [
         ['pixels', 'Input', { shape: ['N', 2, 8, 8], dtype: 'float32' }],
@@ -141,6 +141,7 @@ describe('export to PyTorch', () => {
         ['tanh', 'Tanh'],
         ['pool', 'MaxPool2d', { kernel_size: 2 }],
         ['flat', 'Flatten'],
+        ['drop', 'Dropout', { p: 0.25 }],
         ['head_a', 'Linear', { in_features: 48, out_features: 4 }],
         ['head_b', 'Linear', { in_features: 48, out_features: 5 }],
         ['loss_a', 'CrossEntropyLoss'],
@@ -151,8 +152,9 @@ describe('export to PyTorch', () => {
         'conv.output -> tanh.input',
         'tanh.output -> pool.input',
         'pool.output -> flat.input',
-        'flat.output -> head_a.input',
-        'flat.output -> head_b.input',
+        'flat.output -> drop.input',
+        'drop.output -> head_a.input',
+        'drop.output -> head_b.input',
         'head_a.output -> loss_a.input',
         'y.output -> loss_a.target',
         'head_b.output -> loss_b.input',
@@ -162,6 +164,7 @@ describe('export to PyTorch', () => {
     const result = expectSameForward(d, 11);
     expect(result.outputs.map((o) => o.node)).toEqual(['node:head_a', 'node:head_b']);
     expect(result.modelPy).toContain('nn.Conv2d(2, 3, 3, padding=1, bias=False)');
+    expect(result.modelPy).toContain('nn.Dropout(p=0.25)');
     expect(result.modelPy).toContain('return head_a, head_b');
   });
 
@@ -192,22 +195,22 @@ describe('export to PyTorch', () => {
         ['x', 'Input', { shape: ['N', 4], dtype: 'float32' }],
         ['y', 'Input', { shape: ['N'], dtype: 'int32' }],
         ['fc', 'Linear', { in_features: 4, out_features: 3 }],
-        ['drop1', 'Dropout', { p: 0.1 }],
-        ['drop2', 'Dropout', { p: 0.1 }],
+        ['norm1', 'LayerNorm', { normalized_shape: [3] }],
+        ['norm2', 'LayerNorm', { normalized_shape: [3] }],
         ['gelu', 'GELU'],
         ['loss', 'CrossEntropyLoss'],
       ],
       [
         'x.output -> fc.input',
-        'fc.output -> drop1.input',
-        'drop1.output -> gelu.input',
-        'gelu.output -> drop2.input',
-        'drop2.output -> loss.input',
+        'fc.output -> norm1.input',
+        'norm1.output -> gelu.input',
+        'gelu.output -> norm2.input',
+        'norm2.output -> loss.input',
         'y.output -> loss.target',
       ],
     );
     expect(() => exportPyTorch(d, catalog)).toThrow(ExportError);
-    expect(() => exportPyTorch(d, catalog)).toThrow(/unsupported node types Dropout ×2, GELU ×1/);
+    expect(() => exportPyTorch(d, catalog)).toThrow(/unsupported node types LayerNorm ×2, GELU ×1/);
   });
 
   it('is what `shapeflow export --to pytorch` writes', () => {
