@@ -33,26 +33,36 @@ describe('compiling a graph to a plan', () => {
     expect(plan.symbols.N).toBe(16);
   });
 
-  it('binds an optimizer node to the loss wired into it, with its hyperparameters', () => {
-    if (!catalog.has('SGD')) return; // the optimizer node types come with the catalog
-    const d = mlpDoc(8, { nodes: [['opt', 'SGD', { lr: 0.05, momentum: 0.5 }]], edges: [] });
-    const opt = catalog.get('SGD')!;
-    const port = opt.inputs.find((p) => p.kind === 'tensor')!.name;
-    d.edges.push({
-      id: 'edge:opt',
-      from: { node: 'node:loss', port: 'output' },
-      to: { node: 'node:opt', port },
+  it('binds an optimizer node to the loss wired into it, with its hyperparameters, clipping and schedule', () => {
+    const d = mlpDoc(8, {
+      nodes: [
+        ['opt', 'Adam', { lr: 0.05, beta1: 0.8, clip: 'norm', max_norm: 2 }],
+        ['sched', 'StepLR', { step_size: 3, gamma: 0.5 }],
+      ],
+      edges: ['loss.output -> opt.loss', 'sched.lr -> opt.lr'],
     });
     const r = compileGraph(d, { catalog, symbols: { N: 4 } });
     if (!r.ok) throw r.errors[0];
     expect(r.plan.optimizers).toHaveLength(1);
     expect(r.plan.optimizers[0]).toMatchObject({
       node: 'node:opt',
-      name: 'SGD',
+      name: 'Adam',
       lossNode: 'node:loss',
-      hyperparams: { lr: 0.05, momentum: 0.5 },
+      hyperparams: { lr: 0.05, betas: [0.8, 0.999] },
+      clip: { maxNorm: 2, normType: 2 },
+      scheduler: { node: 'node:sched', name: 'StepLR', params: { step_size: 3, gamma: 0.5 } },
     });
     expect(r.plan.optimizers[0].params).toHaveLength(4);
+  });
+
+  it('an optimizer with a parameter group updates only the layers it names', () => {
+    const d = mlpDoc(8, {
+      nodes: [['opt', 'SGD', { lr: 0.1, param_group: 'node:fc2' }]],
+      edges: ['loss.output -> opt.loss'],
+    });
+    const r = compileGraph(d, { catalog, symbols: { N: 4 } });
+    if (!r.ok) throw r.errors[0];
+    expect(r.plan.optimizers[0].params).toEqual(['node:fc2/weight', 'node:fc2/bias']);
   });
 
   it('pins a shape error upstream of the loss to its node, with PyTorch’s message', () => {

@@ -22,6 +22,8 @@ import { inferShapes } from '../../graph/infer.ts';
 import { evaluateDim } from '../../graph/live.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
 import { type AnyNodeDef, defaultsOf, type OpBuilder } from '../../nodes/define.ts';
+import { isOptimizerNode } from '../../nodes/optimizers/optimizers.ts';
+import { isSchedulerNode } from '../../nodes/schedulers/schedulers.ts';
 import type { Dim, PortDef, TensorType } from '../../nodes/types.ts';
 import { getOp, inferOp, withDefaults } from '../dispatch.ts';
 import { isOptimizerName, optimizerDefs } from '../runtime/optimizers/index.ts';
@@ -397,6 +399,25 @@ export function compileGraph(
   return errors.length ? { ok: false, errors } : { ok: true, plan };
 }
 
+/** A scheduler node as the runtime's scheduler name and constructor arguments (a SequentialLR with its chain). */
+function scheduleOf(node: GraphNode, index: DocumentIndex, catalog: Catalog): PlanScheduler {
+  const def = catalog.get(node.type);
+  if (isSchedulerNode(def)) {
+    const chained = def.inputs
+      .map((port) => index.edgeInto(node.id, port.name))
+      .filter((e) => e !== undefined)
+      .map((e) => {
+        const inner = scheduleOf(index.nodes.get(e.from.node) as GraphNode, index, catalog);
+        return { scheduler: inner.name, params: inner.params };
+      });
+    const config = def.schedule.config(node.params, chained);
+    return { node: node.id, name: config.scheduler, params: config.params };
+  }
+  const name = schedulerNameOf(node.type, def?.group, node.params) as string;
+  const schema = schedulerDefs[name as keyof typeof schedulerDefs].params as Record<string, unknown>;
+  return { node: node.id, name, params: pick(node.params, Object.keys(schema)) };
+}
+
 /** Documents from the store carry every param; hand-built ones may leave PyTorch's defaults out. */
 function withParamDefaults<D extends Pick<GraphDocument, 'nodes'>>(doc: D, catalog: Catalog): D {
   const nodes = doc.nodes.map((n) => {
@@ -474,43 +495,45 @@ function bindOptimizer(
     );
   }
   const reaching = paramsReaching(plan, loss).filter((k) => plan.params.find((p) => p.key === k)?.trainable);
+  const def = catalog.get(node.type);
+  const runtime = isOptimizerNode(def) ? def.optimizer : null;
   const groupNodes = incoming
     .filter((e) => kindOf(e.to.port) === 'parameters')
     .map((e) => e.from.node as string);
-  const chosen = groupNodes.length
-    ? reaching.filter((k) => groupNodes.some((g) => k.startsWith(`${g}/`)))
-    : reaching;
-  const schedulerNode = [
-    ...incoming.map((e) => e.from.node),
-    ...(index.outgoing.get(node.id) ?? []).map((e) => e.to.node),
-  ]
-    .map((id) => index.nodes.get(id) as GraphNode)
-    .find((n) => roles.get(n.id) === 'scheduler');
-  let scheduler: PlanScheduler | null = null;
-  if (schedulerNode) {
-    const sname = schedulerNameOf(
-      schedulerNode.type,
-      catalog.get(schedulerNode.type)?.group,
-      schedulerNode.params,
-    ) as string;
-    const schema = schedulerDefs[sname as keyof typeof schedulerDefs].params as Record<string, unknown>;
-    scheduler = {
-      node: schedulerNode.id,
-      name: sname,
-      params: pick(schedulerNode.params, Object.keys(schema)),
-    };
+  const inGroup = (key: string) => {
+    if (groupNodes.length && !groupNodes.some((g) => key.startsWith(`${g}/`))) return false;
+    if (!runtime) return true;
+    // the node's param_group names layers by id or label: try both spellings of the key
+    const p = plan.params.find((x) => x.key === key);
+    const label = p && index.nodes.get(p.node as GraphNode['id'])?.label;
+    return runtime.selects(key, params) || (!!label && runtime.selects(`${label}.${p.name}`, params));
+  };
+  const chosen = reaching.filter(inGroup);
+  const lrEdge = incoming.find(
+    (e) => kindOf(e.to.port) === 'schedule' && roles.get(e.from.node) === 'scheduler',
+  );
+  const schedulerNode = lrEdge
+    ? (index.nodes.get(lrEdge.from.node) as GraphNode)
+    : [...incoming.map((e) => e.from.node), ...(index.outgoing.get(node.id) ?? []).map((e) => e.to.node)]
+        .map((id) => index.nodes.get(id) as GraphNode)
+        .find((n) => roles.get(n.id) === 'scheduler');
+  const scheduler = schedulerNode ? scheduleOf(schedulerNode, index, catalog) : null;
+  let clip: PlanOptimizer['clip'] = null;
+  if (params.clip === 'norm')
+    clip = { maxNorm: params.max_norm as number, normType: params.norm_type as number };
+  else if (params.clip === 'value') clip = { value: params.clip_value as number };
+  else {
+    const maxNorm = firstNumber(params, ['clip_grad_norm', 'clip_norm']);
+    const clipValue = firstNumber(params, ['clip_grad_value']);
+    if (maxNorm !== undefined || clipValue !== undefined)
+      clip = { maxNorm, value: clipValue, normType: firstNumber(params, ['norm_type']) };
   }
-  const maxNorm = firstNumber(params, ['clip_grad_norm', 'max_norm', 'clip_norm']);
-  const clipValue = firstNumber(params, ['clip_grad_value', 'clip_value']);
-  const clip =
-    maxNorm !== undefined || clipValue !== undefined
-      ? { maxNorm, value: clipValue, normType: firstNumber(params, ['norm_type']) }
-      : null;
   const schema = optimizerDefs[name as keyof typeof optimizerDefs].hyperparams as Record<string, unknown>;
+  const hyperparams = runtime ? runtime.hyperparams(params) : pick(params, Object.keys(schema));
   return {
     node: node.id,
     name,
-    hyperparams: pick(params, Object.keys(schema)),
+    hyperparams,
     lossNode: lossEdge.from.node,
     loss,
     params: chosen,

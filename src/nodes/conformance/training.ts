@@ -14,6 +14,7 @@ import { Trainer } from '../../engine/runtime/train.ts';
 import { ArrayFeed } from '../../engine/runtime/train-data.ts';
 import type { GraphDocument, GraphEdge, GraphNode, NodeId } from '../../graph/document.ts';
 import { type Catalog, catalog as defaultCatalog } from '../catalog.ts';
+import { isOptimizerNode } from '../optimizers/optimizers.ts';
 
 interface TrainingCase extends RefCase {
   model: ({ type: string } & Record<string, unknown>)[];
@@ -105,7 +106,11 @@ export function trainingCaseDocument(c: TrainingCase, catalog: Catalog): GraphDo
   wire('node:y', 'output', 'node:loss', 'target');
   const optimizer = catalog.get(c.optimizer.name);
   if (optimizer) {
-    add('node:optimizer', c.optimizer.name, c.optimizer.hyperparams);
+    // the node's own param names (Adam's betas are beta1, beta2 on the node)
+    const params = isOptimizerNode(optimizer)
+      ? optimizer.optimizer.paramsFrom(c.optimizer.hyperparams)
+      : c.optimizer.hyperparams;
+    add('node:optimizer', c.optimizer.name, params);
     const lossPort = optimizer.inputs.find((p) => p.kind === 'tensor');
     if (lossPort) wire('node:loss', 'output', 'node:optimizer', lossPort.name);
   }
