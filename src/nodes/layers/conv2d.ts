@@ -1,18 +1,14 @@
 import { defineNode, sizeOrZero, tensorPort } from '../define.ts';
 import { p, tuple } from '../params.ts';
+import { slidingOut } from '../kit/dims.ts';
 import { formatDims } from '../shapes.ts';
 import type { Dim, ShapeIssue } from '../types.ts';
 
 /**
- * One spatial output size: ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1. A symbolic H gives a symbolic
- * result, named after the formula so equal sizes stay equal.
+ * One spatial output size: ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1. A symbolic H gives the same formula
+ * as text (kit/dims.ts), so equal sizes stay equal and live mode can evaluate it.
  */
-function convOut(h: Dim, k: number, s: number, pad: number, d: number): Dim {
-  const shrink = d * (k - 1) + 1 - 2 * pad;
-  if (typeof h === 'number') return Math.floor((h - shrink) / s) + 1;
-  if (s === 1) return shrink === 1 ? h : `${h}${shrink > 1 ? '-' : '+'}${Math.abs(shrink - 1)}`;
-  return `(${h}${shrink - 1 >= 0 ? '-' : '+'}${Math.abs(shrink - 1)})/${s}`;
-}
+const convOut = (h: Dim, k: number, s: number, pad: number, d: number): Dim => slidingOut(h, k, s, pad, d);
 
 /** nn.Conv2d over NCHW (or unbatched CHW) input. */
 export const Conv2d = defineNode({
