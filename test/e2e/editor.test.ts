@@ -139,6 +139,13 @@ describe('the editor in Chromium', () => {
     await page.keyboard.press('Control+Shift+z');
     await expect.poll(() => page.locator('.edge-label.edge-error').count()).toBe(0);
     await screenshot(page, 'fixed');
+
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(await sheet.textContent()).toContain('Quick-add a node at the cursor');
+    await screenshot(page, 'shortcuts');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => sheet.count()).toBe(0);
   });
 
   it('restores the document and its undo history after a reload', async () => {

@@ -4,7 +4,7 @@
  * editor's actions and render.
  */
 import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
-import type { NodeId, Position } from '../../graph/index.ts';
+import type { EdgeId, NodeId, Position } from '../../graph/index.ts';
 import type { PortDef } from '../../nodes/index.ts';
 import { createConnect, type PortHandle } from '../controllers/connect.ts';
 import { createDrag } from '../controllers/drag.ts';
@@ -301,7 +301,22 @@ export function Canvas(props: {
       onDrop={onDrop}
     >
       <div class="grid" style={gridStyle()} aria-hidden="true" />
-      <div ref={worldEl} class="world" style={{ transform: transform() }}>
+      <div
+        ref={worldEl}
+        class="world"
+        style={{ transform: transform() }}
+        onClick={(e) => {
+          // a click on an edge's curve selects it (and opens its problem, if it has one)
+          const id = (e.target as Element)
+            .closest('[data-edge-id]')
+            ?.getAttribute('data-edge-id') as EdgeId | null;
+          if (!id) return;
+          editor.setSelection([]);
+          editor.setSelectedEdge(id);
+          const issue = editor.edgeIssues().get(id);
+          if (issue) editor.setOpenIssue({ nodeId: issue.nodeId, edgeId: id });
+        }}
+      >
         <svg class="edges" width="1" height="1" aria-hidden="true">
           <EdgePaths editor={editor} />
           <Show when={wirePath()}>{(d) => <path class="wire" d={d()} />}</Show>
@@ -324,7 +339,10 @@ export function Canvas(props: {
           />
         )}
       </Show>
-      <IssuePopover editor={editor} />
+      <IssuePopover
+        editor={editor}
+        bounds={() => ({ width: viewportEl.clientWidth, height: viewportEl.clientHeight })}
+      />
       <Show when={editor.nodeIds().length === 0}>
         <div class="empty-hint">
           <p>An empty graph.</p>

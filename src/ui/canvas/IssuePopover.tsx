@@ -96,7 +96,7 @@ export function DiagnosticView(props: { editor: Editor; diagnostic: Diagnostic }
   );
 }
 
-export function IssuePopover(props: { editor: Editor }) {
+export function IssuePopover(props: { editor: Editor; bounds: () => { width: number; height: number } }) {
   const { editor } = props;
   const issue = () => editor.openIssue();
   const node = () => {
@@ -108,25 +108,23 @@ export function IssuePopover(props: { editor: Editor }) {
     if (!i) return [];
     return (editor.info(i.nodeId)?.diagnostics ?? []).filter((d) => d.severity !== 'info');
   });
-  let el: HTMLDivElement | undefined;
   // right of the node when it fits in the canvas, else left of it; never above or below the canvas
   const place = () => {
     const n = node();
     const v = editor.viewport();
     if (!n) return {};
     const width = 360;
-    const bounds = el?.parentElement;
-    const room = bounds?.clientWidth || Number.POSITIVE_INFINITY;
+    const bounds = props.bounds();
+    const room = bounds.width || Number.POSITIVE_INFINITY;
     const right = (n.position.x + NODE_WIDTH) * v.k + v.x + 16;
     const left = right + width > room ? Math.max(8, n.position.x * v.k + v.x - width - 16) : right;
-    const top = Math.max(8, Math.min(n.position.y * v.k + v.y, (bounds?.clientHeight ?? 1e9) - 260));
+    const top = Math.max(8, Math.min(n.position.y * v.k + v.y, (bounds.height || 1e9) - 260));
     return { left: `${left}px`, top: `${top}px` };
   };
   return (
     <Show when={node()}>
       {(n) => (
         <div
-          ref={el}
           class="popover"
           role="dialog"
           aria-label={`Problems of ${titleOf(n())}`}
