@@ -14,7 +14,8 @@ interface LayerRow {
 }
 
 const file = new URL('../reference/cases/architectures.json', import.meta.url);
-const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases: { id: string; layers: LayerRow[] }[] }).cases;
+const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases: { id: string; layers: LayerRow[] }[] })
+  .cases;
 
 /** PyTorch class names that the catalog spells otherwise (found by alias). */
 const nodeTypeOf = (pytorchType: string) =>
@@ -34,11 +35,18 @@ describe('layer rows of the reference architectures, built from their attrs', ()
       if (!def) return;
       const unknown = Object.keys(row.attrs).filter((a) => !(a in def.params));
       expect(unknown, `attrs ${row.type} has no param for`).toEqual([]);
-      const params = { ...defaultParams(def.params), ...row.attrs, ...(def.params.mode ? { mode: 'eval' } : {}) } as never;
+      const params = {
+        ...defaultParams(def.params),
+        ...row.attrs,
+        ...(def.params.mode ? { mode: 'eval' } : {}),
+      } as never;
       const input = { dtype: 'float32' as const, dims: row.input_shape };
       const inputs = def.inputs.map((port, i) => (i === 0 ? input : port.optional ? null : input));
       const result = def.infer(inputs, params, concrete);
-      expect(result.every((r) => 'dims' in r), JSON.stringify(result)).toBe(true);
+      expect(
+        result.every((r) => 'dims' in r),
+        JSON.stringify(result),
+      ).toBe(true);
       expect('dims' in result[0] && result[0].dims).toEqual(row.output_shape);
       expect(def.paramCount(inputs, params)).toBe(row.params);
     });

@@ -40,14 +40,22 @@ describe('every node type in the catalog', () => {
         expect(sample, `add a sample for ${def.type} to test/nodes/samples.ts`).toBeDefined();
         const inputs = sample.inputs();
         const params = { ...defaultParams(def.params), ...sample.params } as never;
-        const types = inputs.map((t): TensorType | null => (t ? { dtype: t.dtype, dims: [...t.shape] } : null));
+        const types = inputs.map((t): TensorType | null =>
+          t ? { dtype: t.dtype, dims: [...t.shape] } : null,
+        );
         const inferred = def.infer(types, params, concrete);
-        expect(inferred.every((r) => 'dims' in r), JSON.stringify(inferred)).toBe(true);
+        expect(
+          inferred.every((r) => 'dims' in r),
+          JSON.stringify(inferred),
+        ).toBe(true);
         const lowered = lowerNode(def, inputs, sample.params);
-        expect(lowered.outputs.map((t) => [...t.shape])).toEqual(inferred.map((r) => ('dims' in r ? r.dims : null)));
+        expect(lowered.outputs.map((t) => [...t.shape])).toEqual(
+          inferred.map((r) => ('dims' in r ? r.dims : null)),
+        );
         const created = [...lowered.params.values()].reduce((n, t) => n + t.size, 0);
         expect(def.paramCount(types, params)).toBe(created);
-        if (ARITHMETIC.has(def.group) && def.flops) expect(def.flops(types, params)).toBeGreaterThanOrEqual(0);
+        if (ARITHMETIC.has(def.group) && def.flops)
+          expect(def.flops(types, params)).toBeGreaterThanOrEqual(0);
       });
     });
   }

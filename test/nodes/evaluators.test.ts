@@ -33,7 +33,10 @@ describe('evaluators', () => {
   });
 
   it('Perplexity: exp of the mean cross-entropy; uniform logits give the vocabulary size', async () => {
-    const uniform = lowerNode(evaluator('Perplexity'), [tensor(new Array(2 * 3 * 5).fill(0.7), [2, 3, 5]), tensor([0, 1, 2, 3, 4, 0], [2, 3], 'int32')]);
+    const uniform = lowerNode(evaluator('Perplexity'), [
+      tensor(new Array(2 * 3 * 5).fill(0.7), [2, 3, 5]),
+      tensor([0, 1, 2, 3, 4, 0], [2, 3], 'int32'),
+    ]);
     expect((await values(uniform.outputs[0]))[0]).toBeCloseTo(5, 5);
     const ppl = lowerNode(evaluator('Perplexity'), [logits, targets]);
     const ce = await values(run('cross_entropy', [logits, targets]));
@@ -43,7 +46,10 @@ describe('evaluators', () => {
   it('GradNorm: the p-norm of what it is given (the runtime gives it the edge’s gradient)', async () => {
     const g = tensor([3, -4], [2]);
     expect((await values(lowerNode(evaluator('GradNorm'), [g]).outputs[0]))[0]).toBeCloseTo(5, 5);
-    expect((await values(lowerNode(evaluator('GradNorm'), [g], { norm_type: 1 }).outputs[0]))[0]).toBeCloseTo(7, 5);
+    expect((await values(lowerNode(evaluator('GradNorm'), [g], { norm_type: 1 }).outputs[0]))[0]).toBeCloseTo(
+      7,
+      5,
+    );
     expect(evaluator('GradNorm').metric.reads).toBe('gradient');
   });
 
@@ -61,9 +67,13 @@ describe('evaluators', () => {
     state = acc.update(state, [0.5], 6, {});
     expect(acc.read(state)).toEqual([0.625]);
     const cm = evaluator('ConfusionMatrix').metric;
-    expect(cm.read(cm.update(cm.update(null, [1, 0, 0, 1], 2, {}), [0, 1, 0, 1], 2, {}))).toEqual([1, 1, 0, 2]);
+    expect(cm.read(cm.update(cm.update(null, [1, 0, 0, 1], 2, {}), [0, 1, 0, 1], 2, {}))).toEqual([
+      1, 1, 0, 2,
+    ]);
     const loss = evaluator('RunningLoss').metric;
-    expect(loss.read(loss.update(loss.update(null, [2], 1, {}), [1], 1, { smoothing: 0.75 }))).toEqual([1.75]);
+    expect(loss.read(loss.update(loss.update(null, [2], 1, {}), [1], 1, { smoothing: 0.75 }))).toEqual([
+      1.75,
+    ]);
     const ppl = evaluator('Perplexity').metric;
     expect(ppl.read(ppl.update(ppl.update(null, [2], 1, {}), [8], 1, {}))[0]).toBeCloseTo(4, 10);
   });
@@ -75,16 +85,44 @@ describe('evaluators', () => {
       { kind: 'addNode', node: createNode(catalog, 'ReLU', { id: 'node:relu' }) },
       { kind: 'addNode', node: createNode(catalog, 'ActivationStats', { id: 'node:stats' }) },
       { kind: 'addNode', node: createNode(catalog, 'GradNorm', { id: 'node:grad' }) },
-      { kind: 'connect', edge: { id: 'edge:1', from: { node: 'node:x', port: 'output' }, to: { node: 'node:relu', port: 'input' } } },
-      { kind: 'connect', edge: { id: 'edge:2', from: { node: 'node:relu', port: 'output' }, to: { node: 'node:stats', port: 'input' } } },
-      { kind: 'connect', edge: { id: 'edge:3', from: { node: 'node:relu', port: 'output' }, to: { node: 'node:grad', port: 'input' } } },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:1',
+          from: { node: 'node:x', port: 'output' },
+          to: { node: 'node:relu', port: 'input' },
+        },
+      },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:2',
+          from: { node: 'node:relu', port: 'output' },
+          to: { node: 'node:stats', port: 'input' },
+        },
+      },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:3',
+          from: { node: 'node:relu', port: 'output' },
+          to: { node: 'node:grad', port: 'input' },
+        },
+      },
     ]);
     expect(tx).not.toBeInstanceOf(Error);
     expect(store.typeOf('node:stats' as NodeId)?.status).toBe('ok');
     expect(store.typeOf('node:grad' as NodeId)?.outputs.norm).toEqual({ dtype: 'float32', dims: [] });
     const refused = store.apply([
       { kind: 'addNode', node: createNode(catalog, 'ReLU', { id: 'node:relu2' }) },
-      { kind: 'connect', edge: { id: 'edge:4', from: { node: 'node:stats', port: 'mean' }, to: { node: 'node:relu2', port: 'input' } } },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:4',
+          from: { node: 'node:stats', port: 'mean' },
+          to: { node: 'node:relu2', port: 'input' },
+        },
+      },
     ]);
     expect(refused).toBeInstanceOf(Error);
   });

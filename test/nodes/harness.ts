@@ -13,7 +13,8 @@ export const concrete = { unify: (a: Dim, b: Dim) => a === b, resolve: (d: Dim) 
 
 export function sampleInit(init: ParamInit, shape: number[], rng: Rng): Float32Array {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  if (init.kind === 'uniform_fan_in') rng.fillUniform(data, -1 / Math.sqrt(init.fanIn), 1 / Math.sqrt(init.fanIn));
+  if (init.kind === 'uniform_fan_in')
+    rng.fillUniform(data, -1 / Math.sqrt(init.fanIn), 1 / Math.sqrt(init.fanIn));
   else if (init.kind === 'uniform') rng.fillUniform(data, -init.bound, init.bound);
   else if (init.kind === 'normal') rng.fillNormal(data, 0, init.std);
   else if (init.kind === 'ones') data.fill(1);
@@ -50,7 +51,11 @@ export function lowerNode(
     op: (name, ins, attrs) => applyOp(getOp(name), ins, attrs),
     param(name, shape, init) {
       inits.set(name, init);
-      const t = given.get(name) ?? tensor(sampleInit(init, shape, rng), shape).named(name).requireGrad();
+      const t =
+        given.get(name) ??
+        tensor(sampleInit(init, shape, rng), shape)
+          .named(name)
+          .requireGrad();
       made.set(name, t);
       return t;
     },
@@ -63,12 +68,20 @@ export function lowerNode(
       buffers.set(name, value);
     },
   };
-  const outputs = def.lower(builder, inputs, full, { inputs: inputs.map((t) => (t ? [...t.shape] : null)), outputs: outs });
+  const outputs = def.lower(builder, inputs, full, {
+    inputs: inputs.map((t) => (t ? [...t.shape] : null)),
+    outputs: outs,
+  });
   return { outputs, params: made, inits, buffers };
 }
 
 /** Seeded normal values of a shape. */
-export function randomTensor(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32', high = 4): Tensor {
+export function randomTensor(
+  shape: number[],
+  seed: number,
+  dtype: 'float32' | 'int32' = 'float32',
+  high = 4,
+): Tensor {
   const rng = new Rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = Array.from({ length: n }, () => (dtype === 'int32' ? rng.int(high) : rng.normal()));
@@ -81,6 +94,8 @@ export async function expectClose(got: Tensor, want: Tensor, tol = 1e-5): Promis
   const a = await got.data();
   const b = await want.data();
   for (let i = 0; i < b.length; i++) {
-    expect(Math.abs(a[i] - b[i]), `[${i}] got ${a[i]}, want ${b[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i])));
+    expect(Math.abs(a[i] - b[i]), `[${i}] got ${a[i]}, want ${b[i]}`).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(b[i])),
+    );
   }
 }

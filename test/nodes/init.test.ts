@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { xavierNormalSpec, xavierUniformSpec, kaimingNormalSpec } from '../../src/engine/init.ts';
+import { kaimingNormalSpec, xavierNormalSpec, xavierUniformSpec } from '../../src/engine/init.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { lowerNode } from './harness.ts';
 import { samples } from './samples.ts';
@@ -31,11 +31,23 @@ describe('parameter initialisers', () => {
 
   it('offer Xavier, Kaiming, zeros and normal(σ) as choices, from the engine’s formulas', () => {
     const shape = [4, 2, 3];
-    expect(initsOf('Conv1d', { init: 'xavier_uniform' }).get('weight')).toEqual({ kind: 'uniform', bound: xavierUniformSpec(shape).bound });
-    expect(initsOf('Conv1d', { init: 'xavier_normal' }).get('weight')).toEqual({ kind: 'normal', std: xavierNormalSpec(shape).std });
-    expect(initsOf('Conv1d', { init: 'kaiming_normal' }).get('weight')).toEqual({ kind: 'normal', std: Math.SQRT2 / Math.sqrt(6) });
+    expect(initsOf('Conv1d', { init: 'xavier_uniform' }).get('weight')).toEqual({
+      kind: 'uniform',
+      bound: xavierUniformSpec(shape).bound,
+    });
+    expect(initsOf('Conv1d', { init: 'xavier_normal' }).get('weight')).toEqual({
+      kind: 'normal',
+      std: xavierNormalSpec(shape).std,
+    });
+    expect(initsOf('Conv1d', { init: 'kaiming_normal' }).get('weight')).toEqual({
+      kind: 'normal',
+      std: Math.SQRT2 / Math.sqrt(6),
+    });
     expect(kaimingNormalSpec(shape).std).toBeCloseTo(Math.SQRT2 / Math.sqrt(6), 12);
-    expect(initsOf('Conv1d', { init: 'normal', init_std: 0.01 }).get('weight')).toEqual({ kind: 'normal', std: 0.01 });
+    expect(initsOf('Conv1d', { init: 'normal', init_std: 0.01 }).get('weight')).toEqual({
+      kind: 'normal',
+      std: 0.01,
+    });
     expect(initsOf('PatchEmbedding', { init: 'zeros' }).get('conv.weight')).toEqual({ kind: 'zeros' });
     // the bias keeps PyTorch's default whatever the weight's init
     expect(initsOf('Conv1d', { init: 'zeros' }).get('bias')).toEqual({ kind: 'uniform_fan_in', fanIn: 6 });

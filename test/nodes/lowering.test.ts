@@ -15,11 +15,24 @@ const def = (type: string) => {
 type Direct = (inputs: (Tensor | null)[], w: Map<string, Tensor>) => Tensor;
 
 const direct: Record<string, Direct> = {
-  Conv1d: ([x], w) => run('conv1d', [x, w.get('weight')!, w.get('bias')!], { stride: [2], padding: [1], dilation: [1], groups: 1 }),
+  Conv1d: ([x], w) =>
+    run('conv1d', [x, w.get('weight')!, w.get('bias')!], {
+      stride: [2],
+      padding: [1],
+      dilation: [1],
+      groups: 1,
+    }),
   ConvTranspose2d: ([x], w) =>
-    run('conv_transpose2d', [x, w.get('weight')!, w.get('bias')!], { stride: [2, 2], padding: [1, 1], output_padding: [1, 1], dilation: [1, 1], groups: 1 }),
+    run('conv_transpose2d', [x, w.get('weight')!, w.get('bias')!], {
+      stride: [2, 2],
+      padding: [1, 1],
+      output_padding: [1, 1],
+      dilation: [1, 1],
+      groups: 1,
+    }),
   MaxPool2d: ([x]) => run('max_pool2d', [x], { kernel_size: [3, 3], stride: [2, 2], padding: [1, 1] }),
-  AvgPool2d: ([x]) => run('avg_pool2d', [x], { kernel_size: [3, 3], stride: [2, 2], padding: [1, 1], ceil_mode: true }),
+  AvgPool2d: ([x]) =>
+    run('avg_pool2d', [x], { kernel_size: [3, 3], stride: [2, 2], padding: [1, 1], ceil_mode: true }),
   AdaptiveAvgPool2d: ([x]) => run('adaptive_avg_pool2d', [x], { output_size: [2, 3] }),
   LayerNorm: ([x]) => run('layer_norm', [x, null, null], { normalized_shape: [8] }),
   GroupNorm: ([x]) => run('group_norm', [x, null, null], { num_groups: 3 }),
@@ -27,7 +40,12 @@ const direct: Record<string, Direct> = {
   Embedding: ([x], w) => run('embedding', [x, w.get('weight')!], { padding_idx: 0 }),
   Permute: ([x]) => run('permute', [x], { dims: [2, 0, 1] }),
   Concat: ([a, b]) => run('concat', [a, b], { dim: 1 }),
-  RNN: ([x], w) => run('rnn', [x, null, ...['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'].map((n) => w.get(n)!)], { batch_first: false }),
+  RNN: ([x], w) =>
+    run(
+      'rnn',
+      [x, null, ...['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'].map((n) => w.get(n)!)],
+      { batch_first: false },
+    ),
   ScaledDotProductAttention: ([q, k, v]) => run('scaled_dot_product_attention', [q, k, v]),
   PatchEmbedding: ([x], w) => {
     const grid = run('conv2d', [x, w.get('conv.weight')!, w.get('conv.bias')!], { stride: [4, 4] });
@@ -70,14 +88,20 @@ describe('batch norm nodes', () => {
     const l = lowerNode(def('BatchNorm1d'), [x], { num_features: 3, momentum: 0.2 });
     const zeros = tensor([0, 0, 0], [3]);
     const ones = tensor([1, 1, 1], [3]);
-    const [y, mean, variance] = runAll('batch_norm', [x, w(l, 'weight'), w(l, 'bias'), zeros, ones], { training: true, momentum: 0.2 });
+    const [y, mean, variance] = runAll('batch_norm', [x, w(l, 'weight'), w(l, 'bias'), zeros, ones], {
+      training: true,
+      momentum: 0.2,
+    });
     await expectClose(l.outputs[0], y);
     await expectClose(l.buffers.get('running_mean')!, mean);
     await expectClose(l.buffers.get('running_var')!, variance);
   });
 
   it('eval mode normalises by the running statistics and leaves them alone', async () => {
-    const l = lowerNode(def('BatchNorm2d'), [randomTensor([2, 3, 2, 2], 4)], { num_features: 3, mode: 'eval' });
+    const l = lowerNode(def('BatchNorm2d'), [randomTensor([2, 3, 2, 2], 4)], {
+      num_features: 3,
+      mode: 'eval',
+    });
     const data = await randomTensor([2, 3, 2, 2], 4).data();
     const got = await l.outputs[0].data();
     // running mean 0, var 1, γ 1, β 0: y = x/√(1 + ε)
@@ -91,34 +115,68 @@ async function reverseTime(t: Tensor): Promise<Tensor> {
   const [B, T, F] = t.shape;
   const data = await t.data();
   const out = new Float32Array(data.length);
-  for (let b = 0; b < B; b++) for (let s = 0; s < T; s++) for (let f = 0; f < F; f++) out[(b * T + s) * F + f] = data[(b * T + (T - 1 - s)) * F + f];
+  for (let b = 0; b < B; b++)
+    for (let s = 0; s < T; s++)
+      for (let f = 0; f < F; f++) out[(b * T + s) * F + f] = data[(b * T + (T - 1 - s)) * F + f];
   return tensor(out, [B, T, F]);
 }
 
-const halves = (t: Tensor, size: number) => [0, 1].map((i) => run('narrow', [t], { dim: 2, start: i * size, length: size }));
+const halves = (t: Tensor, size: number) =>
+  [0, 1].map((i) => run('narrow', [t], { dim: 2, start: i * size, length: size }));
 
 describe('recurrent nodes', () => {
   const x = randomTensor([2, 5, 3], 6);
 
   for (const kind of ['RNN', 'LSTM', 'GRU']) {
     it(`${kind}: the reverse direction is the forward pass over the reversed sequence`, async () => {
-      const both = lowerNode(def(kind), [x], { input_size: 3, hidden_size: 4, batch_first: true, bidirectional: true });
+      const both = lowerNode(def(kind), [x], {
+        input_size: 3,
+        hidden_size: 4,
+        batch_first: true,
+        bidirectional: true,
+      });
       const reversed = new Map<string, Tensor>();
-      for (const [name, t] of both.params) if (name.endsWith('_reverse')) reversed.set(name.replace('_reverse', ''), t);
-      const single = lowerNode(def(kind), [await reverseTime(x)], { input_size: 3, hidden_size: 4, batch_first: true }, reversed);
+      for (const [name, t] of both.params)
+        if (name.endsWith('_reverse')) reversed.set(name.replace('_reverse', ''), t);
+      const single = lowerNode(
+        def(kind),
+        [await reverseTime(x)],
+        { input_size: 3, hidden_size: 4, batch_first: true },
+        reversed,
+      );
       const [forward, backward] = halves(both.outputs[0], 4);
       await expectClose(backward, await reverseTime(single.outputs[0]));
-      const onlyForward = lowerNode(def(kind), [x], { input_size: 3, hidden_size: 4, batch_first: true }, both.params);
+      const onlyForward = lowerNode(
+        def(kind),
+        [x],
+        { input_size: 3, hidden_size: 4, batch_first: true },
+        both.params,
+      );
       await expectClose(forward, onlyForward.outputs[0]);
       // h_n: [forward last, backward last]
       await expectClose(run('narrow', [both.outputs[1]], { dim: 0, start: 1, length: 1 }), single.outputs[1]);
     });
 
     it(`${kind}: two layers are one layer fed by another`, async () => {
-      const deep = lowerNode(def(kind), [x], { input_size: 3, hidden_size: 4, num_layers: 2, batch_first: true });
-      const layer = (l: number) => new Map([...deep.params].filter(([n]) => n.endsWith(`_l${l}`)).map(([n, t]) => [n.replace(`_l${l}`, '_l0'), t]));
+      const deep = lowerNode(def(kind), [x], {
+        input_size: 3,
+        hidden_size: 4,
+        num_layers: 2,
+        batch_first: true,
+      });
+      const layer = (l: number) =>
+        new Map(
+          [...deep.params]
+            .filter(([n]) => n.endsWith(`_l${l}`))
+            .map(([n, t]) => [n.replace(`_l${l}`, '_l0'), t]),
+        );
       const first = lowerNode(def(kind), [x], { input_size: 3, hidden_size: 4, batch_first: true }, layer(0));
-      const second = lowerNode(def(kind), [first.outputs[0]], { input_size: 4, hidden_size: 4, batch_first: true }, layer(1));
+      const second = lowerNode(
+        def(kind),
+        [first.outputs[0]],
+        { input_size: 4, hidden_size: 4, batch_first: true },
+        layer(1),
+      );
       await expectClose(deep.outputs[0], second.outputs[0]);
       await expectClose(deep.outputs[1], run('concat', [first.outputs[1], second.outputs[1]], { dim: 0 }));
     });
@@ -161,24 +219,54 @@ describe('attention nodes', () => {
     const query = randomTensor([2, 3, 8], 15);
     const keys = randomTensor([2, 5, 8], 16);
     const t = (x: Tensor) => run('transpose', [x], { dim0: 0, dim1: 1 });
-    const first = lowerNode(def('MultiHeadAttention'), [query, keys, keys, mask], { embed_dim: 8, num_heads: 2, batch_first: true, mask: 'padding' });
-    const cut = lowerNode(def('MultiHeadAttention'), [query, firstKeys(keys), firstKeys(keys), null], { embed_dim: 8, num_heads: 2, batch_first: true }, first.params);
+    const first = lowerNode(def('MultiHeadAttention'), [query, keys, keys, mask], {
+      embed_dim: 8,
+      num_heads: 2,
+      batch_first: true,
+      mask: 'padding',
+    });
+    const cut = lowerNode(
+      def('MultiHeadAttention'),
+      [query, firstKeys(keys), firstKeys(keys), null],
+      { embed_dim: 8, num_heads: 2, batch_first: true },
+      first.params,
+    );
     await expectClose(first.outputs[0], cut.outputs[0]);
-    const seqFirst = lowerNode(def('MultiHeadAttention'), [t(query), t(firstKeys(keys)), null, null], { embed_dim: 8, num_heads: 2 }, first.params);
+    const seqFirst = lowerNode(
+      def('MultiHeadAttention'),
+      [t(query), t(firstKeys(keys)), null, null],
+      { embed_dim: 8, num_heads: 2 },
+      first.params,
+    );
     await expectClose(t(seqFirst.outputs[0]), cut.outputs[0]);
-    const w = ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'].map((n) => first.params.get(n)!);
-    const [y] = runAll('multi_head_attention', [query, firstKeys(keys), firstKeys(keys), ...w], { num_heads: 2 });
+    const w = ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'].map(
+      (n) => first.params.get(n)!,
+    );
+    const [y] = runAll('multi_head_attention', [query, firstKeys(keys), firstKeys(keys), ...w], {
+      num_heads: 2,
+    });
     await expectClose(cut.outputs[0], y);
   });
 
   it('AdditiveAttention: D2L’s scoring, by hand, and padding is truncation', async () => {
     const queries = randomTensor([2, 3, 5], 17);
     const keys = randomTensor([2, 5, 3], 18);
-    const l = lowerNode(def('AdditiveAttention'), [queries, keys, v, mask], { query_size: 5, key_size: 3, num_hiddens: 7 });
-    const cut = lowerNode(def('AdditiveAttention'), [queries, firstKeys(keys), firstKeys(v), null], { query_size: 5, key_size: 3, num_hiddens: 7 }, l.params);
+    const l = lowerNode(def('AdditiveAttention'), [queries, keys, v, mask], {
+      query_size: 5,
+      key_size: 3,
+      num_hiddens: 7,
+    });
+    const cut = lowerNode(
+      def('AdditiveAttention'),
+      [queries, firstKeys(keys), firstKeys(v), null],
+      { query_size: 5, key_size: 3, num_hiddens: 7 },
+      l.params,
+    );
     await expectClose(l.outputs[0], cut.outputs[0]);
     // score of query 0, key 0 of batch 0 from the formula w_vᵀ·tanh(W_q q + W_k k)
-    const [wq, wk, wv] = await Promise.all(['W_q.weight', 'W_k.weight', 'w_v.weight'].map((n) => l.params.get(n)!.data()));
+    const [wq, wk, wv] = await Promise.all(
+      ['W_q.weight', 'W_k.weight', 'w_v.weight'].map((n) => l.params.get(n)!.data()),
+    );
     const [qd, kd] = await Promise.all([queries.data(), keys.data()]);
     const scores = [0, 1, 2].map((key) => {
       let s = 0;
@@ -193,7 +281,7 @@ describe('attention nodes', () => {
     const max = Math.max(...scores);
     const total = scores.reduce((n, s) => n + Math.exp(s - max), 0);
     const weights = await cut.outputs[1].data();
-    scores.forEach((s, key) => expect(weights[key]).toBeCloseTo(Math.exp(s - max) / total, 5));
+    for (const [key, s] of scores.entries()) expect(weights[key]).toBeCloseTo(Math.exp(s - max) / total, 5);
   });
 });
 

@@ -5,15 +5,19 @@ import { createNode, EditError, GraphStore, type NodeId } from '../../src/graph/
 import { runOptimizerCaseThroughNodes } from '../../src/nodes/conformance/optimizers.ts';
 import { runSchedulerCaseThroughNodes } from '../../src/nodes/conformance/schedulers.ts';
 import { catalog } from '../../src/nodes/index.ts';
-import { parameterGroup } from '../../src/nodes/optimizers/param_group.ts';
 import { isOptimizerNode } from '../../src/nodes/optimizers/optimizers.ts';
-import { isSchedulerNode } from '../../src/nodes/schedulers/schedulers.ts';
+import { parameterGroup } from '../../src/nodes/optimizers/param_group.ts';
 import { defaultParams } from '../../src/nodes/params.ts';
+import { isSchedulerNode } from '../../src/nodes/schedulers/schedulers.ts';
 import { concrete } from './harness.ts';
 
 const edge = (id: string, from: string, fromPort: string, to: string, toPort: string) => ({
   kind: 'connect' as const,
-  edge: { id: `edge:${id}` as const, from: { node: from as NodeId, port: fromPort }, to: { node: to as NodeId, port: toPort } },
+  edge: {
+    id: `edge:${id}` as const,
+    from: { node: from as NodeId, port: fromPort },
+    to: { node: to as NodeId, port: toPort },
+  },
 });
 
 const optimizer = (type: string) => {
@@ -39,13 +43,18 @@ describe('optimizer and scheduler node types', () => {
         Object.fromEntries(Object.entries(table.hyperparams).map(([k, s]) => [k, s.default])),
       );
     }
-    for (const name of Object.keys(schedulerDefs)) expect(isSchedulerNode(catalog.get(name)), name).toBe(true);
+    for (const name of Object.keys(schedulerDefs))
+      expect(isSchedulerNode(catalog.get(name)), name).toBe(true);
   });
 
   it('check params against the runtime’s ranges and rules, naming the param', () => {
     expect(optimizer('Adam').params.beta2.check(1)).toBe('expected a number in [0, 1), got 1');
     expect(optimizer('SGD').params.lr.check(-0.1)).toBe('expected a number ≥ 0, got -0.1');
-    const nesterov = optimizer('SGD').infer([{ dtype: 'float32', dims: [] }, null], { ...defaultParams(optimizer('SGD').params), nesterov: true } as never, concrete);
+    const nesterov = optimizer('SGD').infer(
+      [{ dtype: 'float32', dims: [] }, null],
+      { ...defaultParams(optimizer('SGD').params), nesterov: true } as never,
+      concrete,
+    );
     expect(nesterov[0]).toMatchObject({ severity: 'error', code: 'invalid_param' });
     expect('message' in nesterov[0] && nesterov[0].message).toMatch(/nesterov/);
   });
@@ -55,9 +64,15 @@ describe('optimizer and scheduler node types', () => {
     const tx = store.apply([
       { kind: 'addNode', node: createNode(catalog, 'Input', { id: 'node:x', params: { shape: ['N', 4] } }) },
       { kind: 'addNode', node: createNode(catalog, 'Input', { id: 'node:y', params: { shape: ['N', 2] } }) },
-      { kind: 'addNode', node: createNode(catalog, 'Linear', { id: 'node:fc', params: { in_features: 4, out_features: 2 } }) },
+      {
+        kind: 'addNode',
+        node: createNode(catalog, 'Linear', { id: 'node:fc', params: { in_features: 4, out_features: 2 } }),
+      },
       { kind: 'addNode', node: createNode(catalog, 'MSELoss', { id: 'node:loss' }) },
-      { kind: 'addNode', node: createNode(catalog, 'AdamW', { id: 'node:opt', params: { clip: 'norm', param_group: 'fc' } }) },
+      {
+        kind: 'addNode',
+        node: createNode(catalog, 'AdamW', { id: 'node:opt', params: { clip: 'norm', param_group: 'fc' } }),
+      },
       { kind: 'addNode', node: createNode(catalog, 'LinearLR', { id: 'node:warmup' }) },
       { kind: 'addNode', node: createNode(catalog, 'CosineAnnealingLR', { id: 'node:cos' }) },
       { kind: 'addNode', node: createNode(catalog, 'SequentialLR', { id: 'node:seq' }) },
@@ -70,14 +85,19 @@ describe('optimizer and scheduler node types', () => {
       edge('7', 'node:seq', 'lr', 'node:opt', 'lr'),
     ]);
     expect(tx).not.toBeInstanceOf(Error);
-    for (const id of ['node:loss', 'node:opt', 'node:seq']) expect(store.typeOf(id as NodeId)?.status, id).toBe('ok');
+    for (const id of ['node:loss', 'node:opt', 'node:seq'])
+      expect(store.typeOf(id as NodeId)?.status, id).toBe('ok');
     const wrong = store.apply([edge('8', 'node:cos', 'lr', 'node:fc', 'input')]);
     expect(wrong).toBeInstanceOf(EditError);
     expect((wrong as EditError).code).toBe('port_kind');
   });
 
   it('refuse a loss that is not a scalar', () => {
-    const result = optimizer('SGD').infer([{ dtype: 'float32', dims: ['N'] }, null], defaultParams(optimizer('SGD').params) as never, concrete);
+    const result = optimizer('SGD').infer(
+      [{ dtype: 'float32', dims: ['N'] }, null],
+      defaultParams(optimizer('SGD').params) as never,
+      concrete,
+    );
     expect(result[0]).toMatchObject({ severity: 'error', code: 'loss_shape', port: 'loss' });
   });
 
@@ -101,7 +121,9 @@ describe('optimizer and scheduler node types', () => {
 
   it('plan the lr curve the editor plots, to the end of a one-cycle schedule', () => {
     const step = scheduler('StepLR');
-    const plan = step.schedule.plan({ ...defaultParams(step.params), step_size: 2, gamma: 0.5 }, 5, { lr: 1 });
+    const plan = step.schedule.plan({ ...defaultParams(step.params), step_size: 2, gamma: 0.5 }, 5, {
+      lr: 1,
+    });
     expect(plan.lrs).toEqual([1, 1, 0.5, 0.5, 0.25]);
     const cycle = scheduler('OneCycleLR');
     const q = defaultParams(cycle.params);
@@ -114,18 +136,34 @@ describe('optimizer and scheduler node types', () => {
       scheduler('LinearLR').schedule.config({ start_factor: 0.5, end_factor: 1, total_iters: 2 }),
       scheduler('ExponentialLR').schedule.config({ gamma: 0.5 }),
     ];
-    expect(seq.schedule.plan({ milestones: [2] }, 5, { lr: 1 }, chained).lrs).toEqual([0.5, 0.75, 1, 0.5, 0.25]);
+    expect(seq.schedule.plan({ milestones: [2] }, 5, { lr: 1 }, chained).lrs).toEqual([
+      0.5, 0.75, 1, 0.5, 0.25,
+    ]);
   });
 
   it('SequentialLR names milestones when they do not fit the chained schedulers', () => {
     const seq = scheduler('SequentialLR');
-    const issues = seq.infer([{ dtype: 'float32', dims: [] }, { dtype: 'float32', dims: [] }, { dtype: 'float32', dims: [] }, null], { milestones: [5] } as never, concrete);
-    expect('message' in issues[0] && issues[0].message).toBe('SequentialLR: milestones must be a list of 2 step(s), one fewer than the 3 chained schedulers, got [5]');
+    const issues = seq.infer(
+      [{ dtype: 'float32', dims: [] }, { dtype: 'float32', dims: [] }, { dtype: 'float32', dims: [] }, null],
+      { milestones: [5] } as never,
+      concrete,
+    );
+    expect('message' in issues[0] && issues[0].message).toBe(
+      'SequentialLR: milestones must be a list of 2 step(s), one fewer than the 3 chained schedulers, got [5]',
+    );
   });
 
   it('run the optimizers and schedulers reference families (conformance goes through these nodes)', () => {
     expect(allFamilies.optimizers).toBe(runOptimizerCaseThroughNodes);
     expect(allFamilies.schedulers).not.toBe(undefined);
-    expect(runSchedulerCaseThroughNodes({ id: 'x', scheduler: 'NoSuchLR', params: {}, optimizer: { name: 'SGD' }, lrs: [] })).toMatchObject({ ok: false, unsupported: true });
+    expect(
+      runSchedulerCaseThroughNodes({
+        id: 'x',
+        scheduler: 'NoSuchLR',
+        params: {},
+        optimizer: { name: 'SGD' },
+        lrs: [],
+      }),
+    ).toMatchObject({ ok: false, unsupported: true });
   });
 });

@@ -18,7 +18,10 @@ function activation<S extends ParamSchema>(
     params: o.params,
     inputs: [tensorPort('input')],
     outputs: [tensorPort('output')],
-    infer: ([x]) => (x ? [{ dtype: 'float32', dims: [...x.dims] }] : fail('missing_input', `${type} needs an input`, { port: 'input' })),
+    infer: ([x]) =>
+      x
+        ? [{ dtype: 'float32', dims: [...x.dims] }]
+        : fail('missing_input', `${type} needs an input`, { port: 'input' }),
     lower: (b, [x], params) => b.op(op, [x], params as Record<string, unknown>),
     paramCount: () => 0,
     flops: ([x]) => (x ? (o.cost ?? 1) * numel(x.dims) : 0),

@@ -7,14 +7,26 @@ import { normalizeDimIndex } from '../shapes.ts';
 /** PyTorch's implicit dim when nn.Softmax() is given none: 0 for 0-, 1- and 3-D inputs, else 1 (a legacy rule). */
 const implicitDim = (rank: number) => (rank === 0 || rank === 1 || rank === 3 ? 0 : 1);
 
-function softmaxNode(type: 'Softmax' | 'LogSoftmax', op: string, formula: string, doc: string, aliases: string[]): AnyNodeDef {
+function softmaxNode(
+  type: 'Softmax' | 'LogSoftmax',
+  op: string,
+  formula: string,
+  doc: string,
+  aliases: string[],
+): AnyNodeDef {
   return declareNode({
     type,
     group: 'activations',
     aliases: [...aliases, `nn.${type}`],
     doc,
     formula,
-    params: { dim: p.int({ default: null, nullable: true, doc: 'the dim that sums to one; null is PyTorch’s implicit choice (avoid it)' }) },
+    params: {
+      dim: p.int({
+        default: null,
+        nullable: true,
+        doc: 'the dim that sums to one; null is PyTorch’s implicit choice (avoid it)',
+      }),
+    },
     inputs: [tensorPort('input')],
     outputs: [tensorPort('output')],
     infer([x], params, ctx) {
@@ -28,7 +40,12 @@ function softmaxNode(type: 'Softmax' | 'LogSoftmax', op: string, formula: string
           port: 'input',
           message: `Implicit dimension choice for ${type.toLowerCase()} has been deprecated. Change the call to include dim=X as an argument.`,
           explanation: `With no dim, PyTorch normalises over dim ${dim} of this ${rank}-D input${rank === 3 ? ' — for [N, T, C] that is the batch, not the classes' : ''}.`,
-          fixes: [{ label: 'Set dim to -1 (the last dim)', intents: [{ kind: 'setParam', param: 'dim', value: -1 }] }],
+          fixes: [
+            {
+              label: 'Set dim to -1 (the last dim)',
+              intents: [{ kind: 'setParam', param: 'dim', value: -1 }],
+            },
+          ],
         });
       } else {
         const dim = normalizeDimIndex(params.dim, rank);
@@ -36,7 +53,8 @@ function softmaxNode(type: 'Softmax' | 'LogSoftmax', op: string, formula: string
       }
       return [{ dtype: 'float32', dims: [...x.dims] }];
     },
-    lower: (b, [x], params, shapes) => b.op(op, [x], { dim: params.dim ?? implicitDim((shapes.inputs[0] ?? []).length) }),
+    lower: (b, [x], params, shapes) =>
+      b.op(op, [x], { dim: params.dim ?? implicitDim((shapes.inputs[0] ?? []).length) }),
     paramCount: () => 0,
     flops: ([x]) => (x ? 3 * numel(x.dims) : 0),
   });

@@ -70,9 +70,18 @@ export class SubgraphBuilder {
   add(name: string, def: AnyNodeDef, params: Record<string, ParamValue>, from: Record<string, Ref>): Ref {
     const id = `node:${name}` as NodeId;
     this.defs.set(def.type, def);
-    this.nodes.push({ id, type: def.type, params: { ...(defaultParams(def.params) as Record<string, ParamValue>), ...params }, position: { x: 0, y: 0 } });
+    this.nodes.push({
+      id,
+      type: def.type,
+      params: { ...(defaultParams(def.params) as Record<string, ParamValue>), ...params },
+      position: { x: 0, y: 0 },
+    });
     for (const [port, ref] of Object.entries(from)) {
-      this.edges.push({ id: `edge:${ref.node.slice(5)}.${ref.port}-${name}.${port}`, from: ref, to: { node: id, port } });
+      this.edges.push({
+        id: `edge:${ref.node.slice(5)}.${ref.port}-${name}.${port}`,
+        from: ref,
+        to: { node: id, port },
+      });
     }
     this.nodes[this.nodes.length - 1].position = { x: 160 * (this.nodes.length - 1), y: 0 };
     return { node: id, port: def.outputs[0].name };
@@ -108,10 +117,19 @@ function walk(b: SubgraphBuilder, types: (TensorType | null)[], ctx: InferContex
       return values.get(edge.from.node)?.[from.outputs.findIndex((o) => o.name === edge.from.port)] ?? null;
     });
     const missing = def.inputs.find((port, i) => !port.optional && ins[i] === null);
-    if (missing) return fail('missing_input', `${node.id.slice(5)} (${node.type}): input '${missing.name}' has no value`);
+    if (missing)
+      return fail(
+        'missing_input',
+        `${node.id.slice(5)} (${node.type}): input '${missing.name}' has no value`,
+      );
     const result = def.infer(ins, node.params as never, ctx);
     const issues = result.filter((r): r is ShapeIssue => 'severity' in r);
-    if (issues.length > 0) return issues.map((i) => ({ ...i, port: undefined, message: `${node.id.slice(5)} (${node.type}): ${i.message}` }));
+    if (issues.length > 0)
+      return issues.map((i) => ({
+        ...i,
+        port: undefined,
+        message: `${node.id.slice(5)} (${node.type}): ${i.message}`,
+      }));
     inputs.set(node.id, ins);
     values.set(node.id, result as TensorType[]);
   }
@@ -129,8 +147,15 @@ function prefixed<V>(b: OpBuilder<V>, inner: string): OpBuilder<V> {
     param: (name, shape, init) => b.param(`${inner}.${name}`, shape, init),
     constant: (data, shape, dtype) => b.constant(data, shape, dtype),
     source: (shape, dtype) => b.source(shape, dtype),
-    ...(b.buffer ? { buffer: (name: string, shape: number[], init: Parameters<NonNullable<OpBuilder<V>['buffer']>>[2]) => b.buffer!(`${inner}.${name}`, shape, init) } : {}),
-    ...(b.setBuffer ? { setBuffer: (name: string, value: V) => b.setBuffer!(`${inner}.${name}`, value) } : {}),
+    ...(b.buffer
+      ? {
+          buffer: (name: string, shape: number[], init: Parameters<NonNullable<OpBuilder<V>['buffer']>>[2]) =>
+            b.buffer!(`${inner}.${name}`, shape, init),
+        }
+      : {}),
+    ...(b.setBuffer
+      ? { setBuffer: (name: string, value: V) => b.setBuffer!(`${inner}.${name}`, value) }
+      : {}),
   };
 }
 
@@ -138,9 +163,14 @@ const concrete: InferContext = { unify: (a: Dim, c: Dim) => a === c, resolve: (d
 const lenient: InferContext = { unify: () => true, resolve: (d) => d, warn: () => {} };
 
 /** Lower the inner nodes in order, on numeric shapes. */
-function lowerInner<V>(sub: SubgraphBuilder, b: OpBuilder<V>, inputs: (V | null)[], shapes: (number[] | null)[]): V[] {
+function lowerInner<V>(
+  sub: SubgraphBuilder,
+  b: OpBuilder<V>,
+  inputs: (V | null)[],
+  shapes: (number[] | null)[],
+): V[] {
   const values = new Map<NodeId, { v: V[]; shapes: number[][] }>();
-  const valueOf = (ref: { node: NodeId; port: string }) => {
+  const producedBy = (ref: { node: NodeId; port: string }) => {
     const def = sub.defs.get(sub.nodes.find((n) => n.id === ref.node)?.type ?? '') as AnyNodeDef;
     const at = def.outputs.findIndex((o) => o.name === ref.port);
     const got = values.get(ref.node);
@@ -150,19 +180,29 @@ function lowerInner<V>(sub: SubgraphBuilder, b: OpBuilder<V>, inputs: (V | null)
     const def = sub.defs.get(node.type) as AnyNodeDef;
     const ins = def.inputs.map((port) => {
       const exposed = sub.inputs.findIndex((x) => x.node === node.id && x.port === port.name);
-      if (exposed >= 0) return inputs[exposed] === null ? null : { v: inputs[exposed] as V, shape: shapes[exposed] as number[] };
+      if (exposed >= 0)
+        return inputs[exposed] === null
+          ? null
+          : { v: inputs[exposed] as V, shape: shapes[exposed] as number[] };
       const edge = sub.edges.find((e) => e.to.node === node.id && e.to.port === port.name);
-      return edge ? valueOf(edge.from) : null;
+      return edge ? producedBy(edge.from) : null;
     });
     const types = ins.map((x): TensorType | null => (x ? { dtype: 'float32', dims: x.shape } : null));
-    const out = def.infer(types, node.params as never, concrete).map((r) => ('dims' in r ? (r.dims as number[]) : []));
-    const v = def.lower(prefixed(b, node.id.slice(5)), ins.map((x) => x?.v ?? null), node.params as never, {
-      inputs: ins.map((x) => x?.shape ?? null),
-      outputs: out,
-    });
+    const out = def
+      .infer(types, node.params as never, concrete)
+      .map((r) => ('dims' in r ? (r.dims as number[]) : []));
+    const v = def.lower(
+      prefixed(b, node.id.slice(5)),
+      ins.map((x) => x?.v ?? null),
+      node.params as never,
+      {
+        inputs: ins.map((x) => x?.shape ?? null),
+        outputs: out,
+      },
+    );
     values.set(node.id, { v, shapes: out });
   }
-  return sub.outputs.map((x) => valueOf(x)?.v as V);
+  return sub.outputs.map((x) => producedBy(x)?.v as V);
 }
 
 export type CompositeNodeDef<S extends ParamSchema = ParamSchema> = NodeDef<S> & {

@@ -27,7 +27,12 @@ export const DenseBlock = defineComposite({
       const channels = q.in_channels + i * q.num_channels;
       const bn = g.add(`net.${i}.0`, BatchNorm2d, { num_features: channels }, { input: x });
       const relu = g.add(`net.${i}.1`, ReLU, {}, { input: bn });
-      const conv = g.add(`net.${i}.2`, Conv2d, { in_channels: channels, out_channels: q.num_channels, kernel_size: 3, padding: 1 }, { input: relu });
+      const conv = g.add(
+        `net.${i}.2`,
+        Conv2d,
+        { in_channels: channels, out_channels: q.num_channels, kernel_size: 3, padding: 1 },
+        { input: relu },
+      );
       x = g.add(`cat${i}`, Concat, { dim: 1 }, { x0: x, x1: conv });
     }
     g.output('output', x);

@@ -26,7 +26,12 @@ export const InceptionBlock = defineComposite({
     const g = new SubgraphBuilder();
     const x = g.input('input', Identity);
     const conv = (name: string, from: Ref, cin: number, cout: number, k: number): Ref => {
-      const c = g.add(name, Conv2d, { in_channels: cin, out_channels: cout, kernel_size: k, padding: (k - 1) / 2 }, { input: from });
+      const c = g.add(
+        name,
+        Conv2d,
+        { in_channels: cin, out_channels: cout, kernel_size: k, padding: (k - 1) / 2 },
+        { input: from },
+      );
       return g.add(`${name}.relu`, ReLU, {}, { input: c });
     };
     const [c2a, c2b] = tuple(q.c2, 2);

@@ -1,10 +1,10 @@
 import { GELU, Sigmoid, Tanh } from '../activations/pointwise.ts';
 import { ReLU } from '../activations/relu.ts';
+import { tensorPort } from '../define.ts';
 import { Dropout } from '../layers/dropout.ts';
 import { Identity } from '../layers/identity.ts';
 import { Linear } from '../layers/linear.ts';
 import { p } from '../params.ts';
-import { tensorPort } from '../define.ts';
 import { defineComposite, SubgraphBuilder } from './composite.ts';
 
 export const ACTIVATIONS = { relu: ReLU, gelu: GELU, tanh: Tanh, sigmoid: Sigmoid };
@@ -26,7 +26,12 @@ export const MLPBlock = defineComposite({
   build(q) {
     const g = new SubgraphBuilder();
     const x = g.input('input', Identity);
-    const fc = g.add('linear', Linear, { in_features: q.in_features, out_features: q.out_features }, { input: x });
+    const fc = g.add(
+      'linear',
+      Linear,
+      { in_features: q.in_features, out_features: q.out_features },
+      { input: x },
+    );
     const act = g.add('activation', ACTIVATIONS[q.activation], {}, { input: fc });
     g.output('output', q.dropout > 0 ? g.add('dropout', Dropout, { p: q.dropout }, { input: act }) : act);
     return g;

@@ -8,7 +8,14 @@ import { p } from '../params.ts';
 import { defineComposite, type Ref, SubgraphBuilder } from './composite.ts';
 
 /** conv → batch norm, named as PyTorch's modules are (conv1/bn1, …). */
-function convBn(g: SubgraphBuilder, i: number, input: Ref, conv: Record<string, number | boolean>, channels: number, bn = `bn${i}`): Ref {
+function convBn(
+  g: SubgraphBuilder,
+  i: number,
+  input: Ref,
+  conv: Record<string, number | boolean>,
+  channels: number,
+  bn = `bn${i}`,
+): Ref {
   const c = g.add(`conv${i}`, Conv2d, conv, { input });
   return g.add(bn, BatchNorm2d, { num_features: channels }, { input: c });
 }
@@ -22,7 +29,10 @@ export const ResNetBasicBlock = defineComposite({
   params: {
     in_channels: p.int({ default: 64, min: 1 }),
     num_channels: p.int({ default: 64, min: 1, doc: 'output channels' }),
-    use_1x1conv: p.bool({ default: false, doc: 'a 1×1 conv on the skip path (needed when channels or stride change)' }),
+    use_1x1conv: p.bool({
+      default: false,
+      doc: 'a 1×1 conv on the skip path (needed when channels or stride change)',
+    }),
     strides: p.int({ default: 1, min: 1 }),
   },
   inputs: [tensorPort('input', { doc: '[N, in_channels, H, W]' })],
@@ -31,10 +41,23 @@ export const ResNetBasicBlock = defineComposite({
     const g = new SubgraphBuilder();
     const x = g.input('input', Identity);
     const c = q.num_channels;
-    const y1 = convBn(g, 1, x, { in_channels: q.in_channels, out_channels: c, kernel_size: 3, padding: 1, stride: q.strides }, c);
+    const y1 = convBn(
+      g,
+      1,
+      x,
+      { in_channels: q.in_channels, out_channels: c, kernel_size: 3, padding: 1, stride: q.strides },
+      c,
+    );
     const r1 = g.add('relu1', ReLU, {}, { input: y1 });
     const y2 = convBn(g, 2, r1, { in_channels: c, out_channels: c, kernel_size: 3, padding: 1 }, c);
-    const skip = q.use_1x1conv ? g.add('conv3', Conv2d, { in_channels: q.in_channels, out_channels: c, kernel_size: 1, stride: q.strides }, { input: x }) : x;
+    const skip = q.use_1x1conv
+      ? g.add(
+          'conv3',
+          Conv2d,
+          { in_channels: q.in_channels, out_channels: c, kernel_size: 1, stride: q.strides },
+          { input: x },
+        )
+      : x;
     const sum = g.add('add', Add, {}, { a: y2, b: skip });
     g.output('output', g.add('relu', ReLU, {}, { input: sum }));
     return g;
@@ -59,12 +82,43 @@ export const ResNetBottleneckBlock = defineComposite({
     const x = g.input('input', Identity);
     const w = q.width;
     const out = 4 * w;
-    const y1 = g.add('relu1', ReLU, {}, { input: convBn(g, 1, x, { in_channels: q.in_channels, out_channels: w, kernel_size: 1, bias: false }, w) });
-    const y2 = g.add('relu2', ReLU, {}, { input: convBn(g, 2, y1, { in_channels: w, out_channels: w, kernel_size: 3, padding: 1, stride: q.stride, bias: false }, w) });
+    const y1 = g.add(
+      'relu1',
+      ReLU,
+      {},
+      {
+        input: convBn(
+          g,
+          1,
+          x,
+          { in_channels: q.in_channels, out_channels: w, kernel_size: 1, bias: false },
+          w,
+        ),
+      },
+    );
+    const y2 = g.add(
+      'relu2',
+      ReLU,
+      {},
+      {
+        input: convBn(
+          g,
+          2,
+          y1,
+          { in_channels: w, out_channels: w, kernel_size: 3, padding: 1, stride: q.stride, bias: false },
+          w,
+        ),
+      },
+    );
     const y3 = convBn(g, 3, y2, { in_channels: w, out_channels: out, kernel_size: 1, bias: false }, out);
     let skip = x;
     if (q.stride !== 1 || q.in_channels !== out) {
-      const proj = g.add('downsample.0', Conv2d, { in_channels: q.in_channels, out_channels: out, kernel_size: 1, stride: q.stride, bias: false }, { input: x });
+      const proj = g.add(
+        'downsample.0',
+        Conv2d,
+        { in_channels: q.in_channels, out_channels: out, kernel_size: 1, stride: q.stride, bias: false },
+        { input: x },
+      );
       skip = g.add('downsample.1', BatchNorm2d, { num_features: out }, { input: proj });
     }
     const sum = g.add('add', Add, {}, { a: y3, b: skip });

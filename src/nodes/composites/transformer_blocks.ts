@@ -19,20 +19,41 @@ const blockParams = () => ({
   activation: p.enum(['relu', 'gelu'], { default: 'relu' }),
   layer_norm_eps: p.float({ default: 1e-5, min: 0, exclusiveMin: true }),
   batch_first: p.bool({ default: false, doc: 'tensors as [B, L, d_model] instead of [L, B, d_model]' }),
-  norm_first: p.bool({ default: false, doc: 'pre-norm (norm inside each residual branch) instead of post-norm' }),
+  norm_first: p.bool({
+    default: false,
+    doc: 'pre-norm (norm inside each residual branch) instead of post-norm',
+  }),
 });
 
-type BlockParams = { d_model: number; nhead: number; dim_feedforward: number; dropout: number; activation: 'relu' | 'gelu'; layer_norm_eps: number; batch_first: boolean; norm_first: boolean };
+type BlockParams = {
+  d_model: number;
+  nhead: number;
+  dim_feedforward: number;
+  dropout: number;
+  activation: 'relu' | 'gelu';
+  layer_norm_eps: number;
+  batch_first: boolean;
+  norm_first: boolean;
+};
 
 const headsIssue = (q: BlockParams) =>
-  q.d_model % q.nhead === 0 ? [] : rangeIssue('Transformer block', 'nhead', `a divisor of d_model=${q.d_model}`, q.nhead, 'embed_dim must be divisible by num_heads');
+  q.d_model % q.nhead === 0
+    ? []
+    : rangeIssue(
+        'Transformer block',
+        'nhead',
+        `a divisor of d_model=${q.d_model}`,
+        q.nhead,
+        'embed_dim must be divisible by num_heads',
+      );
 
 /**
  * One residual sub-layer: post-norm x = norm(x + drop(f(x))), pre-norm x = x + drop(f(norm(x))).
  * `f` receives the tensor to transform and returns its output.
  */
 function residual(g: SubgraphBuilder, q: BlockParams, x: Ref, i: number, f: (input: Ref) => Ref): Ref {
-  const norm = (input: Ref) => g.add(`norm${i}`, LayerNorm, { normalized_shape: [q.d_model], eps: q.layer_norm_eps }, { input });
+  const norm = (input: Ref) =>
+    g.add(`norm${i}`, LayerNorm, { normalized_shape: [q.d_model], eps: q.layer_norm_eps }, { input });
   const branch = (input: Ref) => g.add(`dropout${i}`, Dropout, { p: q.dropout }, { input: f(input) });
   if (q.norm_first) return g.add(`add${i}`, Add, {}, { a: x, b: branch(norm(x)) });
   return norm(g.add(`add${i}`, Add, {}, { a: x, b: branch(x) }));
@@ -42,10 +63,20 @@ function feedForward(g: SubgraphBuilder, q: BlockParams, input: Ref): Ref {
   const up = g.add('linear1', Linear, { in_features: q.d_model, out_features: q.dim_feedforward }, { input });
   const act = g.add('activation', ACTIVATIONS[q.activation], {}, { input: up });
   const drop = g.add('dropout', Dropout, { p: q.dropout }, { input: act });
-  return g.add('linear2', Linear, { in_features: q.dim_feedforward, out_features: q.d_model }, { input: drop });
+  return g.add(
+    'linear2',
+    Linear,
+    { in_features: q.dim_feedforward, out_features: q.d_model },
+    { input: drop },
+  );
 }
 
-const attention = (q: BlockParams, mask: 'none' | 'causal') => ({ embed_dim: q.d_model, num_heads: q.nhead, batch_first: q.batch_first, mask });
+const attention = (q: BlockParams, mask: 'none' | 'causal') => ({
+  embed_dim: q.d_model,
+  num_heads: q.nhead,
+  batch_first: q.batch_first,
+  mask,
+});
 
 /** nn.TransformerEncoderLayer: self-attention and a feed-forward network, each a residual sub-layer. */
 export const TransformerEncoderBlock = defineComposite({
@@ -61,8 +92,13 @@ export const TransformerEncoderBlock = defineComposite({
     const q = params as BlockParams;
     const g = new SubgraphBuilder();
     const x = g.input('input', Identity);
-    const attended = residual(g, q, x, 1, (input) => g.add('self_attn', MultiHeadAttention, attention(q, 'none'), { query: input }));
-    g.output('output', residual(g, q, attended, 2, (input) => feedForward(g, q, input)));
+    const attended = residual(g, q, x, 1, (input) =>
+      g.add('self_attn', MultiHeadAttention, attention(q, 'none'), { query: input }),
+    );
+    g.output(
+      'output',
+      residual(g, q, attended, 2, (input) => feedForward(g, q, input)),
+    );
     return g;
   },
 });
@@ -74,7 +110,10 @@ export const TransformerDecoderBlock = defineComposite({
   doc: 'Causal multi-head self-attention over the target, multi-head attention from the target to the encoder’s memory, then a feed-forward network; each a residual sub-layer with layer norm (post- or pre-norm).',
   formula: 'x = LN(x + SA_causal(x)); x = LN(x + MHA(x, memory, memory)); x = LN(x + FFN(x))  (post-norm)',
   params: blockParams(),
-  inputs: [tensorPort('input', { doc: 'the target sequence [L, B, d_model]' }), tensorPort('memory', { doc: 'the encoder output [S, B, d_model]' })],
+  inputs: [
+    tensorPort('input', { doc: 'the target sequence [L, B, d_model]' }),
+    tensorPort('memory', { doc: 'the encoder output [S, B, d_model]' }),
+  ],
   outputs: [tensorPort('output')],
   check: (q) => headsIssue(q as BlockParams),
   build(params) {
@@ -82,11 +121,20 @@ export const TransformerDecoderBlock = defineComposite({
     const g = new SubgraphBuilder();
     const x = g.input('input', Identity);
     const memory = g.input('memory', Identity);
-    const own = residual(g, q, x, 1, (input) => g.add('self_attn', MultiHeadAttention, attention(q, 'causal'), { query: input }));
-    const cross = residual(g, q, own, 2, (input) =>
-      g.add('multihead_attn', MultiHeadAttention, attention(q, 'none'), { query: input, key: memory, value: memory }),
+    const own = residual(g, q, x, 1, (input) =>
+      g.add('self_attn', MultiHeadAttention, attention(q, 'causal'), { query: input }),
     );
-    g.output('output', residual(g, q, cross, 3, (input) => feedForward(g, q, input)));
+    const cross = residual(g, q, own, 2, (input) =>
+      g.add('multihead_attn', MultiHeadAttention, attention(q, 'none'), {
+        query: input,
+        key: memory,
+        value: memory,
+      }),
+    );
+    g.output(
+      'output',
+      residual(g, q, cross, 3, (input) => feedForward(g, q, input)),
+    );
     return g;
   },
 });

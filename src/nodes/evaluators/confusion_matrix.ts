@@ -13,19 +13,39 @@ const node = declareNode({
   doc: 'Counts, for each true class (row) and predicted class (column, the arg-max score), how many samples fell there; summed over batches.',
   formula: 'M[i, j] = #{n : y_n = i, argmax_c x[n,c] = j}',
   params: { num_classes: p.int({ default: 10, min: 2 }) },
-  inputs: [tensorPort('input', { doc: 'scores or logits [N, C]' }), tensorPort('target', { dtype: 'int32', doc: 'class indices [N]' })],
+  inputs: [
+    tensorPort('input', { doc: 'scores or logits [N, C]' }),
+    tensorPort('target', { dtype: 'int32', doc: 'class indices [N]' }),
+  ],
   outputs: [metricPort('matrix', '[C, C]: rows are true classes, columns predictions')],
   infer([x, y], params, ctx) {
-    if (!x || !y) return fail('missing_input', 'ConfusionMatrix needs scores and targets', { port: x ? 'target' : 'input' });
-    if (x.dims.length !== 2) return fail('rank', `ConfusionMatrix expects scores [N, C], got ${formatDims(x.dims)}`, { port: 'input' });
-    if (!ctx.unify(x.dims[1], params.num_classes)) {
-      return fail('num_classes', `ConfusionMatrix(num_classes=${params.num_classes}) got scores for ${x.dims[1]} classes`, {
-        port: 'input',
-        fixes: [{ label: `Set num_classes to ${x.dims[1]}`, intents: [{ kind: 'setParam', param: 'num_classes', value: x.dims[1] }] }],
+    if (!x || !y)
+      return fail('missing_input', 'ConfusionMatrix needs scores and targets', {
+        port: x ? 'target' : 'input',
       });
+    if (x.dims.length !== 2)
+      return fail('rank', `ConfusionMatrix expects scores [N, C], got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
+    if (!ctx.unify(x.dims[1], params.num_classes)) {
+      return fail(
+        'num_classes',
+        `ConfusionMatrix(num_classes=${params.num_classes}) got scores for ${x.dims[1]} classes`,
+        {
+          port: 'input',
+          fixes: [
+            {
+              label: `Set num_classes to ${x.dims[1]}`,
+              intents: [{ kind: 'setParam', param: 'num_classes', value: x.dims[1] }],
+            },
+          ],
+        },
+      );
     }
     if (y.dims.length !== 1 || !ctx.unify(y.dims[0], x.dims[0])) {
-      return fail('target_shape', `Expected targets of shape [${x.dims[0]}], got ${formatDims(y.dims)}`, { port: 'target' });
+      return fail('target_shape', `Expected targets of shape [${x.dims[0]}], got ${formatDims(y.dims)}`, {
+        port: 'target',
+      });
     }
     return [{ dtype: 'float32', dims: [params.num_classes, params.num_classes] }];
   },

@@ -14,7 +14,10 @@ const node = declareNode({
   params: { norm_type: p.float({ default: 2, min: 0, exclusiveMin: true, doc: 'p of the p-norm' }) },
   inputs: [tensorPort('input', { doc: 'any tensor; its gradient is measured' })],
   outputs: [metricPort('norm', '≥ 0')],
-  infer: ([x]) => (x ? [{ dtype: 'float32', dims: [] }] : fail('missing_input', 'GradNorm needs an edge to probe', { port: 'input' })),
+  infer: ([x]) =>
+    x
+      ? [{ dtype: 'float32', dims: [] }]
+      : fail('missing_input', 'GradNorm needs an edge to probe', { port: 'input' }),
   lower(b, [g], params) {
     const q = params.norm_type;
     const [powered] = q === 2 ? b.op('mul', [g, g]) : b.op('pow', b.op('abs', [g]), { exponent: q });

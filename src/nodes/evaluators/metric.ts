@@ -24,7 +24,12 @@ export interface MetricRuntime {
   reads: 'value' | 'gradient';
   accumulation: Accumulation;
   /** fold one batch's metric values (flattened) into the state; `batch` is the batch size */
-  update(state: MetricState | null, values: ArrayLike<number>, batch: number, params: Record<string, unknown>): MetricState;
+  update(
+    state: MetricState | null,
+    values: ArrayLike<number>,
+    batch: number,
+    params: Record<string, unknown>,
+  ): MetricState;
   read(state: MetricState): number[];
 }
 
@@ -34,14 +39,18 @@ export function isEvaluatorNode(def: AnyNodeDef | undefined): def is EvaluatorNo
   return !!def && 'metric' in def;
 }
 
-export function metricRuntime(accumulation: Accumulation, reads: 'value' | 'gradient' = 'value'): MetricRuntime {
+export function metricRuntime(
+  accumulation: Accumulation,
+  reads: 'value' | 'gradient' = 'value',
+): MetricRuntime {
   return {
     reads,
     accumulation,
     update(state, values, batch, params) {
       const next = Array.from(values, (v) => (accumulation === 'geometric' ? Math.log(v) : v));
       if (!state) return { values: next, weight: accumulation === 'ema' ? 1 : batch };
-      if (accumulation === 'sum') return { values: state.values.map((v, i) => v + next[i]), weight: state.weight + batch };
+      if (accumulation === 'sum')
+        return { values: state.values.map((v, i) => v + next[i]), weight: state.weight + batch };
       if (accumulation === 'ema') {
         const beta = Number(params.smoothing ?? 0.9);
         return { values: state.values.map((v, i) => beta * v + (1 - beta) * next[i]), weight: 1 };

@@ -12,14 +12,25 @@ const node = declareNode({
   doc: 'exp of the mean cross-entropy per token: 1 is a perfect model, the vocabulary size is uniform guessing. Batches combine by averaging the log.',
   formula: 'PPL = exp(−(1/N)·Σ_n log softmax(x_n)[y_n])',
   params: {},
-  inputs: [tensorPort('input', { doc: 'logits [N, V] or [N, T, V]' }), tensorPort('target', { dtype: 'int32', doc: 'token ids [N] or [N, T]' })],
+  inputs: [
+    tensorPort('input', { doc: 'logits [N, V] or [N, T, V]' }),
+    tensorPort('target', { dtype: 'int32', doc: 'token ids [N] or [N, T]' }),
+  ],
   outputs: [metricPort('perplexity', '≥ 1')],
   infer([x, y], _params, ctx) {
-    if (!x || !y) return fail('missing_input', 'Perplexity needs logits and targets', { port: x ? 'target' : 'input' });
-    if (x.dims.length < 2 || x.dims.length > 3) return fail('rank', `Perplexity expects logits [N, V] or [N, T, V], got ${formatDims(x.dims)}`, { port: 'input' });
+    if (!x || !y)
+      return fail('missing_input', 'Perplexity needs logits and targets', { port: x ? 'target' : 'input' });
+    if (x.dims.length < 2 || x.dims.length > 3)
+      return fail('rank', `Perplexity expects logits [N, V] or [N, T, V], got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
     const rows = x.dims.slice(0, -1);
     if (y.dims.length !== rows.length || !rows.every((d, i) => ctx.unify(d, y.dims[i]))) {
-      return fail('target_shape', `Expected targets of shape ${formatDims(rows)}, got ${formatDims(y.dims)}`, { port: 'target' });
+      return fail(
+        'target_shape',
+        `Expected targets of shape ${formatDims(rows)}, got ${formatDims(y.dims)}`,
+        { port: 'target' },
+      );
     }
     return [{ dtype: 'float32', dims: [] }];
   },

@@ -17,13 +17,19 @@ export function paddingMaskIssue(
   unify: (a: Dim, b: Dim) => boolean,
 ): ShapeIssue[] {
   if (!mask) {
-    return fail('missing_input', "mask 'padding' needs a key_padding_mask input (1 where a key is padding)", { port: 'key_padding_mask' });
+    return fail('missing_input', "mask 'padding' needs a key_padding_mask input (1 where a key is padding)", {
+      port: 'key_padding_mask',
+    });
   }
   const want = batch === null ? [keys] : [batch, keys];
   if (mask.dims.length === want.length && mask.dims.every((d, i) => unify(d, want[i]))) return [];
-  return fail('key_padding_mask', `Expected key_padding_mask of shape ${formatDims(want)}, got ${formatDims(mask.dims)}`, {
-    port: 'key_padding_mask',
-  });
+  return fail(
+    'key_padding_mask',
+    `Expected key_padding_mask of shape ${formatDims(want)}, got ${formatDims(mask.dims)}`,
+    {
+      port: 'key_padding_mask',
+    },
+  );
 }
 
 /** The padding mask as additive scores shaped to broadcast over `shape` (…, 1 row, S keys). */

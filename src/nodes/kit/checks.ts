@@ -18,16 +18,31 @@ export function fail(code: string, message: string, extra: Partial<ShapeIssue> =
 }
 
 /** A param outside its valid range: names the node, the param, the range and the value. */
-export function rangeIssue(node: string, param: string, range: string, got: unknown, explanation?: string): ShapeIssue[] {
-  return fail('param_range', `${node}: ${param} must be ${range}, got ${describeValue(got)}`, explanation ? { explanation } : {});
+export function rangeIssue(
+  node: string,
+  param: string,
+  range: string,
+  got: unknown,
+  explanation?: string,
+): ShapeIssue[] {
+  return fail(
+    'param_range',
+    `${node}: ${param} must be ${range}, got ${describeValue(got)}`,
+    explanation ? { explanation } : {},
+  );
 }
 
 /** Every param against its own spec: "Conv1d: stride: expected a positive integer, got 0". */
-export function checkParams(node: string, schema: ParamSchema, params: Record<string, unknown>): ShapeIssue[] {
+export function checkParams(
+  node: string,
+  schema: ParamSchema,
+  params: Record<string, unknown>,
+): ShapeIssue[] {
   const issues: ShapeIssue[] = [];
   for (const [name, spec] of Object.entries(schema)) {
     const problem = spec.check(params[name]);
-    if (problem) issues.push({ severity: 'error', code: 'invalid_param', message: `${node}: ${name}: ${problem}` });
+    if (problem)
+      issues.push({ severity: 'error', code: 'invalid_param', message: `${node}: ${name}: ${problem}` });
   }
   return issues;
 }
@@ -73,10 +88,18 @@ export const isIssues = <T>(x: T[] | ShapeIssue[] | null): x is ShapeIssue[] =>
   Array.isArray(x) && x.length > 0 && typeof x[0] === 'object' && x[0] !== null && 'severity' in x[0];
 
 /** A context that unifies nothing: for working out shapes once more (FLOPs) without binding symbols. */
-export const quietContext: InferContext = { unify: (a, b) => a === b || typeof a === 'string' || typeof b === 'string', resolve: (d) => d, warn: () => {} };
+export const quietContext: InferContext = {
+  unify: (a, b) => a === b || typeof a === 'string' || typeof b === 'string',
+  resolve: (d) => d,
+  warn: () => {},
+};
 
 /** The output types a declaration infers for `inputs`, or null when it reports errors. */
-export function outputsOf<S extends ParamSchema>(def: NodeDef<S>, inputs: (TensorType | null)[], params: ParamsOf<S>): TensorType[] | null {
+export function outputsOf<S extends ParamSchema>(
+  def: NodeDef<S>,
+  inputs: (TensorType | null)[],
+  params: ParamsOf<S>,
+): TensorType[] | null {
   const result = def.infer(inputs, params, quietContext);
   return result.every((r) => 'dims' in r) ? (result as TensorType[]) : null;
 }

@@ -4,23 +4,47 @@ import type { Dim, FixSuggestion, ShapeIssue } from '../types.ts';
 import { fail } from './checks.ts';
 
 /** in/out channels must split evenly into groups (PyTorch's ValueError texts). */
-export function groupIssues(node: string, inChannels: number, outChannels: number, groups: number): ShapeIssue[] {
+export function groupIssues(
+  node: string,
+  inChannels: number,
+  outChannels: number,
+  groups: number,
+): ShapeIssue[] {
   if (inChannels % groups !== 0) {
-    return fail('groups', `${node}: in_channels must be divisible by groups (in_channels=${inChannels}, groups=${groups})`);
+    return fail(
+      'groups',
+      `${node}: in_channels must be divisible by groups (in_channels=${inChannels}, groups=${groups})`,
+    );
   }
   if (outChannels % groups !== 0) {
-    return fail('groups', `${node}: out_channels must be divisible by groups (out_channels=${outChannels}, groups=${groups})`);
+    return fail(
+      'groups',
+      `${node}: out_channels must be divisible by groups (out_channels=${outChannels}, groups=${groups})`,
+    );
   }
   return [];
 }
 
 /** The input's channel dim disagrees with in_channels: PyTorch's message and a fix. */
-export function channelIssue(weight: Dim[], groups: number, dims: Dim[], expected: number, got: Dim, param = 'in_channels'): ShapeIssue[] {
-  const fixes: FixSuggestion[] = [{ label: `Set ${param} to ${got}`, intents: [{ kind: 'setParam', param, value: got }] }];
+export function channelIssue(
+  weight: Dim[],
+  groups: number,
+  dims: Dim[],
+  expected: number,
+  got: Dim,
+  param = 'in_channels',
+): ShapeIssue[] {
+  const fixes: FixSuggestion[] = [
+    { label: `Set ${param} to ${got}`, intents: [{ kind: 'setParam', param, value: got }] },
+  ];
   return fail(
     param,
     `Given groups=${groups}, weight of size ${formatDims(weight)}, expected input${formatDims(dims)} to have ${expected} channels, but got ${got} channels instead`,
-    { port: 'input', fixes, explanation: `${param}=${expected} must equal the input's channel dim, which is ${got}.` },
+    {
+      port: 'input',
+      fixes,
+      explanation: `${param}=${expected} must equal the input's channel dim, which is ${got}.`,
+    },
   );
 }
 

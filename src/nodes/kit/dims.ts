@@ -43,7 +43,8 @@ export function slidingOut(h: Dim, k: number, s: number, p: number, d: number, c
   const extra = ceil ? s - 1 : 0;
   const offset = -shrink + extra;
   const shifted = offset === 0 ? operand(h) : `${operand(h)}${offset > 0 ? '+' : '-'}${Math.abs(offset)}`;
-  if (s === 1) return offset + 1 === 0 ? h : `${operand(h)}${offset + 1 > 0 ? '+' : '-'}${Math.abs(offset + 1)}`;
+  if (s === 1)
+    return offset + 1 === 0 ? h : `${operand(h)}${offset + 1 > 0 ? '+' : '-'}${Math.abs(offset + 1)}`;
   return `(${shifted})/${s}+1`;
 }
 

@@ -24,17 +24,43 @@ const numberCheck = (r: Range, integer: boolean, nullable: boolean) => (v: unkno
 const bounds = (r: Range) => ({ min: r.min, max: r.max });
 
 /** The node params of one hyperparameter (none for nested schedule lists: those arrive on ports). */
-export function paramsOfHyper(name: string, spec: HyperSpec, fallback?: unknown): Record<string, ParamSpec<any>> {
+export function paramsOfHyper(
+  name: string,
+  spec: HyperSpec,
+  fallback?: unknown,
+): Record<string, ParamSpec<any>> {
   const doc = spec.doc;
   switch (spec.kind) {
     case 'number':
-      return { [name]: { kind: 'float', default: fallback ?? spec.default, doc, ...bounds(spec), check: numberCheck(spec, false, false) } };
+      return {
+        [name]: {
+          kind: 'float',
+          default: fallback ?? spec.default,
+          doc,
+          ...bounds(spec),
+          check: numberCheck(spec, false, false),
+        },
+      };
     case 'integer':
       return {
-        [name]: { kind: 'int', default: fallback ?? spec.default, doc, nullable: spec.nullable, ...bounds(spec), check: numberCheck(spec, true, !!spec.nullable) },
+        [name]: {
+          kind: 'int',
+          default: fallback ?? spec.default,
+          doc,
+          nullable: spec.nullable,
+          ...bounds(spec),
+          check: numberCheck(spec, true, !!spec.nullable),
+        },
       };
     case 'boolean':
-      return { [name]: { kind: 'bool', default: spec.default, doc, check: (v) => (typeof v === 'boolean' ? null : `expected true or false, got ${describeValue(v)}`) } };
+      return {
+        [name]: {
+          kind: 'bool',
+          default: spec.default,
+          doc,
+          check: (v) => (typeof v === 'boolean' ? null : `expected true or false, got ${describeValue(v)}`),
+        },
+      };
     case 'choice':
       return {
         [name]: {
@@ -42,7 +68,10 @@ export function paramsOfHyper(name: string, spec: HyperSpec, fallback?: unknown)
           default: spec.default,
           options: spec.options,
           doc,
-          check: (v) => (typeof v === 'string' && spec.options.includes(v) ? null : `expected one of ${spec.options.map((o) => `'${o}'`).join(', ')}, got ${describeValue(v)}`),
+          check: (v) =>
+            typeof v === 'string' && spec.options.includes(v)
+              ? null
+              : `expected one of ${spec.options.map((o) => `'${o}'`).join(', ')}, got ${describeValue(v)}`,
         },
       };
     case 'tuple': {
@@ -50,7 +79,13 @@ export function paramsOfHyper(name: string, spec: HyperSpec, fallback?: unknown)
       return Object.fromEntries(
         names.map((entry, i) => [
           entry,
-          { kind: 'float', default: spec.default[i], doc: `${doc} (entry ${i + 1})`, ...bounds(spec.ranges[i]), check: numberCheck(spec.ranges[i], false, false) },
+          {
+            kind: 'float',
+            default: spec.default[i],
+            doc: `${doc} (entry ${i + 1})`,
+            ...bounds(spec.ranges[i]),
+            check: numberCheck(spec.ranges[i], false, false),
+          },
         ]),
       );
     }
@@ -62,10 +97,13 @@ export function paramsOfHyper(name: string, spec: HyperSpec, fallback?: unknown)
           doc,
           min: spec.min,
           check: (v) => {
-            if (!Array.isArray(v) || v.length > 64) return `expected a list of integers ${rangeText(spec)}, got ${describeValue(v)}`;
+            if (!Array.isArray(v) || v.length > 64)
+              return `expected a list of integers ${rangeText(spec)}, got ${describeValue(v)}`;
             const bad = v.find((x) => numberCheck(spec, true, false)(x) !== null);
-            if (bad !== undefined) return `expected a list of integers ${rangeText(spec)}, got ${describeValue(v)}`;
-            if (spec.ascending && v.some((x, i) => i > 0 && x < v[i - 1])) return `expected an increasing list, got ${describeValue(v)}`;
+            if (bad !== undefined)
+              return `expected a list of integers ${rangeText(spec)}, got ${describeValue(v)}`;
+            if (spec.ascending && v.some((x, i) => i > 0 && x < v[i - 1]))
+              return `expected an increasing list, got ${describeValue(v)}`;
             return null;
           },
         },
@@ -76,12 +114,21 @@ export function paramsOfHyper(name: string, spec: HyperSpec, fallback?: unknown)
 }
 
 /** Every param of a hyperparameter table; `defaults` overrides a table default for the node (e.g. a plot-ready total_steps). */
-export function paramsOfTable(table: Record<string, HyperSpec>, defaults: Record<string, unknown> = {}): ParamSchema {
-  return Object.assign({}, ...Object.entries(table).map(([name, spec]) => paramsOfHyper(name, spec, defaults[name])));
+export function paramsOfTable(
+  table: Record<string, HyperSpec>,
+  defaults: Record<string, unknown> = {},
+): ParamSchema {
+  return Object.assign(
+    {},
+    ...Object.entries(table).map(([name, spec]) => paramsOfHyper(name, spec, defaults[name])),
+  );
 }
 
 /** Node params back to the runtime's hyperparameters (PyTorch's names; tuples joined). */
-export function toHyperparams(table: Record<string, HyperSpec>, params: Record<string, unknown>): Record<string, unknown> {
+export function toHyperparams(
+  table: Record<string, HyperSpec>,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
     if (spec.kind === 'schedule-list') continue;
@@ -92,7 +139,10 @@ export function toHyperparams(table: Record<string, HyperSpec>, params: Record<s
 }
 
 /** The runtime's hyperparameters (e.g. a PyTorch config) as node params: tuples split. */
-export function fromHyperparams(table: Record<string, HyperSpec>, hyper: Record<string, unknown>): Record<string, unknown> {
+export function fromHyperparams(
+  table: Record<string, HyperSpec>,
+  hyper: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(hyper)) {
     const spec = table[name];

@@ -3,7 +3,12 @@
  * on construction; the others are torch.nn.init's, their bounds and stds worked out by the
  * engine's formulas (src/engine/init.ts) from the weight's shape.
  */
-import { kaimingNormalSpec, kaimingUniformSpec, xavierNormalSpec, xavierUniformSpec } from '../../engine/init.ts';
+import {
+  kaimingNormalSpec,
+  kaimingUniformSpec,
+  xavierNormalSpec,
+  xavierUniformSpec,
+} from '../../engine/init.ts';
 import type { ParamInit } from '../define.ts';
 import { p } from '../params.ts';
 
@@ -27,7 +32,8 @@ export const initParam = () =>
   });
 
 /** σ for `init: 'normal'` (D2L's classics use 0.01). */
-export const initStdParam = () => p.float({ default: 0.01, min: 0, exclusiveMin: true, doc: 'σ of the normal init' });
+export const initStdParam = () =>
+  p.float({ default: 0.01, min: 0, exclusiveMin: true, doc: 'σ of the normal init' });
 
 /** The ParamInit for a weight of `shape` under the chosen initialiser; `pytorch` is the layer's own default. */
 export function weightInit(choice: InitChoice, shape: number[], std: number, pytorch: ParamInit): ParamInit {

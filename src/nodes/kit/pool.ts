@@ -1,23 +1,33 @@
 /** Shared by the pooling layers: a nullable kernel-size-like param, and the window checks. */
-import { describeValue, type ParamSpec } from '../params.ts';
-import { p } from '../params.ts';
+import { describeValue, type ParamSpec, p } from '../params.ts';
 import type { ShapeIssue } from '../types.ts';
 import { rangeIssue } from './checks.ts';
 
 /** `stride` of a pool: null (PyTorch's None) means the kernel size. */
-export function nullableTuple(o: { default: null; length: number; min: number; doc?: string }): ParamSpec<number | number[] | null> {
+export function nullableTuple(o: {
+  default: null;
+  length: number;
+  min: number;
+  doc?: string;
+}): ParamSpec<number | number[] | null> {
   const inner = p.intTuple({ default: 1, length: o.length, min: o.min });
   return {
     ...inner,
     default: null,
     doc: o.doc,
     nullable: true,
-    check: (v) => (v === null ? null : inner.check(v)?.replace(/^expected /, 'expected null or ') ?? null),
+    check: (v) => (v === null ? null : (inner.check(v)?.replace(/^expected /, 'expected null or ') ?? null)),
   };
 }
 
 /** PyTorch: "pad should be at most half of effective kernel size" — names padding and its range. */
-export function poolPaddingIssue(node: string, padding: number[], kernel: number[], dilation: number[], given: unknown): ShapeIssue[] {
+export function poolPaddingIssue(
+  node: string,
+  padding: number[],
+  kernel: number[],
+  dilation: number[],
+  given: unknown,
+): ShapeIssue[] {
   const limit = kernel.map((k, i) => Math.floor((dilation[i] * (k - 1) + 1) / 2));
   if (padding.every((pd, i) => pd <= limit[i])) return [];
   return rangeIssue(

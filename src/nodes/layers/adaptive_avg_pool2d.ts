@@ -18,7 +18,9 @@ export const AdaptiveAvgPool2d = declareNode({
     if (!x) return fail('missing_input', 'AdaptiveAvgPool2d needs an input', { port: 'input' });
     const rank = x.dims.length;
     if (rank !== 3 && rank !== 4) {
-      return fail('rank', `adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ${formatDims(x.dims)}`, { port: 'input' });
+      return fail('rank', `adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
     }
     return [{ dtype: 'float32', dims: [...x.dims.slice(0, rank - 2), ...tuple(params.output_size, 2)] }];
   },

@@ -25,26 +25,59 @@ export const AdditiveAttention = declareNode({
     tensorPort('values', { doc: '[B, K, dv]' }),
     tensorPort('key_padding_mask', { optional: true, doc: '[B, K]: 1 where a key is padding' }),
   ],
-  outputs: [tensorPort('output', { doc: '[B, Q, dv]' }), tensorPort('attention_weights', { doc: '[B, Q, K]' })],
+  outputs: [
+    tensorPort('output', { doc: '[B, Q, dv]' }),
+    tensorPort('attention_weights', { doc: '[B, Q, K]' }),
+  ],
   infer([q, k, v, mask], params, ctx) {
-    if (!q || !k || !v) return fail('missing_input', 'AdditiveAttention needs queries, keys and values', { port: !q ? 'queries' : !k ? 'keys' : 'values' });
-    for (const [name, t] of [['queries', q], ['keys', k], ['values', v]] as [string, TensorType][]) {
-      if (t.dims.length !== 3) return fail('rank', `AdditiveAttention expects 3-D ${name} [B, L, features], got ${formatDims(t.dims)}`, { port: name });
+    if (!q || !k || !v)
+      return fail('missing_input', 'AdditiveAttention needs queries, keys and values', {
+        port: !q ? 'queries' : !k ? 'keys' : 'values',
+      });
+    for (const [name, t] of [
+      ['queries', q],
+      ['keys', k],
+      ['values', v],
+    ] as [string, TensorType][]) {
+      if (t.dims.length !== 3)
+        return fail(
+          'rank',
+          `AdditiveAttention expects 3-D ${name} [B, L, features], got ${formatDims(t.dims)}`,
+          { port: name },
+        );
     }
     const sizeIssue = (t: TensorType, want: number, param: string, port: string) =>
       ctx.unify(t.dims[2], want)
         ? []
-        : fail(param, `mat1 and mat2 shapes cannot be multiplied (${t.dims[0]}x${t.dims[2]} and ${want}x${params.num_hiddens})`, {
-            port,
-            fixes: [{ label: `Set ${param} to ${t.dims[2]}`, intents: [{ kind: 'setParam', param, value: t.dims[2] }] }],
-          });
-    const bad = [...sizeIssue(q, params.query_size, 'query_size', 'queries'), ...sizeIssue(k, params.key_size, 'key_size', 'keys')];
+        : fail(
+            param,
+            `mat1 and mat2 shapes cannot be multiplied (${t.dims[0]}x${t.dims[2]} and ${want}x${params.num_hiddens})`,
+            {
+              port,
+              fixes: [
+                {
+                  label: `Set ${param} to ${t.dims[2]}`,
+                  intents: [{ kind: 'setParam', param, value: t.dims[2] }],
+                },
+              ],
+            },
+          );
+    const bad = [
+      ...sizeIssue(q, params.query_size, 'query_size', 'queries'),
+      ...sizeIssue(k, params.key_size, 'key_size', 'keys'),
+    ];
     if (bad.length) return bad;
     if (!ctx.unify(q.dims[0], k.dims[0]) || !ctx.unify(k.dims[0], v.dims[0])) {
-      return fail('batch', `queries, keys and values must share the batch size, got ${formatDims(q.dims)}, ${formatDims(k.dims)}, ${formatDims(v.dims)}`, { port: 'keys' });
+      return fail(
+        'batch',
+        `queries, keys and values must share the batch size, got ${formatDims(q.dims)}, ${formatDims(k.dims)}, ${formatDims(v.dims)}`,
+        { port: 'keys' },
+      );
     }
     if (!ctx.unify(k.dims[1], v.dims[1])) {
-      return fail('keys', `keys and values must pair up, got ${k.dims[1]} keys and ${v.dims[1]} values`, { port: 'values' });
+      return fail('keys', `keys and values must pair up, got ${k.dims[1]} keys and ${v.dims[1]} values`, {
+        port: 'values',
+      });
     }
     if (mask) {
       const issue = paddingMaskIssue(mask, q.dims[0], k.dims[1], ctx.unify);
@@ -75,6 +108,11 @@ export const AdditiveAttention = declareNode({
   flops([q, k, v], params) {
     if (!q || !k || !v) return 0;
     const pairs = numel([q.dims[0], q.dims[1], k.dims[1]]);
-    return numel(q.dims) * params.num_hiddens + numel(k.dims) * params.num_hiddens + pairs * params.num_hiddens + pairs * numel(v.dims.slice(2));
+    return (
+      numel(q.dims) * params.num_hiddens +
+      numel(k.dims) * params.num_hiddens +
+      pairs * params.num_hiddens +
+      pairs * numel(v.dims.slice(2))
+    );
   },
 });

@@ -18,7 +18,12 @@ export const AvgPool2d = declareNode({
     padding: p.intTuple({ default: 0, length: 2, min: 0 }),
     ceil_mode: p.bool({ default: false }),
     count_include_pad: p.bool({ default: true, doc: 'padding zeros count in the divisor' }),
-    divisor_override: p.int({ default: null, min: 1, nullable: true, doc: 'divide by this instead of the window size' }),
+    divisor_override: p.int({
+      default: null,
+      min: 1,
+      nullable: true,
+      doc: 'divide by this instead of the window size',
+    }),
   },
   inputs: [tensorPort('input', { doc: '[N, C, H, W] or [C, H, W]' })],
   outputs: [tensorPort('output')],
@@ -31,7 +36,11 @@ export const AvgPool2d = declareNode({
     if (padIssue.length) return padIssue;
     const rank = x.dims.length;
     if (rank !== 3 && rank !== 4) {
-      return fail('rank', `Expected 3D or 4D (batch mode) tensor for input with non-zero batch dim, but got: ${formatDims(x.dims)}`, { port: 'input' });
+      return fail(
+        'rank',
+        `Expected 3D or 4D (batch mode) tensor for input with non-zero batch dim, but got: ${formatDims(x.dims)}`,
+        { port: 'input' },
+      );
     }
     const hw = x.dims.slice(rank - 2);
     const out = hw.map((h, i) => slidingOut(h, k[i], s[i], pad[i], 1, params.ceil_mode));

@@ -6,7 +6,12 @@ import { formatDims } from '../shapes.ts';
 import type { TensorType } from '../types.ts';
 
 /** A running-statistics buffer: kept by the builder when it keeps state, else a constant. */
-function runningStat<V>(b: OpBuilder<V>, name: string, size: number, init: ParamInit & { kind: 'zeros' | 'ones' }): V {
+function runningStat<V>(
+  b: OpBuilder<V>,
+  name: string,
+  size: number,
+  init: ParamInit & { kind: 'zeros' | 'ones' },
+): V {
   if (b.buffer) return b.buffer(name, [size], init);
   return b.constant(new Array<number>(size).fill(init.kind === 'ones' ? 1 : 0), [size]);
 }
@@ -21,14 +26,23 @@ function batchNorm(type: string, ranks: number[], rankText: string): AnyNodeDef 
     group: 'layers',
     aliases: ['batchnorm', 'bn', 'batch normalization', `nn.${type}`],
     doc: `Normalises each channel of ${rankText} by its mean and variance over the batch${ranks.includes(4) ? ' and space' : ''}, then scales by γ and shifts by β. Running statistics are used in eval mode.`,
-    formula: 'y = γ·(x − μ)/√(σ² + ε) + β;  train: μ, σ² of the batch, running ← (1 − m)·running + m·batch stat',
+    formula:
+      'y = γ·(x − μ)/√(σ² + ε) + β;  train: μ, σ² of the batch, running ← (1 − m)·running + m·batch stat',
     params: {
       num_features: p.int({ default: 16, min: 1, doc: 'C, the channel dim (dim 1)' }),
       eps: p.float({ default: 1e-5, min: 0, exclusiveMin: true }),
-      momentum: p.float({ default: 0.1, min: 0, max: 1, doc: 'weight of the batch statistic in the running average' }),
+      momentum: p.float({
+        default: 0.1,
+        min: 0,
+        max: 1,
+        doc: 'weight of the batch statistic in the running average',
+      }),
       affine: p.bool({ default: true, doc: 'learn γ and β' }),
       track_running_stats: p.bool({ default: true }),
-      mode: p.enum(['train', 'eval'], { default: 'train', doc: 'train: batch statistics; eval: running statistics' }),
+      mode: p.enum(['train', 'eval'], {
+        default: 'train',
+        doc: 'train: batch statistics; eval: running statistics',
+      }),
     },
     inputs: [tensorPort('input', { doc: rankText })],
     outputs: [tensorPort('output')],
@@ -43,7 +57,12 @@ function batchNorm(type: string, ranks: number[], rankText: string): AnyNodeDef 
         return fail('num_features', `running_mean should contain ${c} elements not ${params.num_features}`, {
           port: 'input',
           explanation: `${type}(num_features=${params.num_features}) normalises dim 1 of its input, which holds ${c} channels.`,
-          fixes: [{ label: `Set num_features to ${c}`, intents: [{ kind: 'setParam', param: 'num_features', value: c }] }],
+          fixes: [
+            {
+              label: `Set num_features to ${c}`,
+              intents: [{ kind: 'setParam', param: 'num_features', value: c }],
+            },
+          ],
         });
       }
       const perChannel = [x.dims[0], ...x.dims.slice(2)];
@@ -51,7 +70,10 @@ function batchNorm(type: string, ranks: number[], rankText: string): AnyNodeDef 
         return fail(
           'batch_size',
           `Expected more than 1 value per channel when training, got input size torch.Size(${formatDims(x.dims)})`,
-          { port: 'input', explanation: 'A batch of one has no variance per channel: use a larger batch or eval mode.' },
+          {
+            port: 'input',
+            explanation: 'A batch of one has no variance per channel: use a larger batch or eval mode.',
+          },
         );
       }
       return [{ dtype: 'float32', dims: [...x.dims] }];

@@ -34,7 +34,11 @@ export const Conv1d = declareNode({
     if (grouping.length) return grouping;
     const rank = x.dims.length;
     if (rank !== 2 && rank !== 3) {
-      return fail('rank', `Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${formatDims(x.dims)}`, { port: 'input' });
+      return fail(
+        'rank',
+        `Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: ${formatDims(x.dims)}`,
+        { port: 'input' },
+      );
     }
     const c = x.dims[rank - 2];
     if (!ctx.unify(c, cin)) return channelIssue([cout, cin / groups, k], groups, x.dims, cin, c);
@@ -59,11 +63,24 @@ export const Conv1d = declareNode({
     });
   },
   paramCount: (_inputs, params) =>
-    params.out_channels * (params.in_channels / params.groups) * params.kernel_size + (params.bias ? params.out_channels : 0),
+    params.out_channels * (params.in_channels / params.groups) * params.kernel_size +
+    (params.bias ? params.out_channels : 0),
   flops([x], params) {
     if (!x || x.dims.length < 2) return 0;
-    const length = slidingOut(x.dims[x.dims.length - 1], params.kernel_size, params.stride, params.padding, params.dilation);
+    const length = slidingOut(
+      x.dims[x.dims.length - 1],
+      params.kernel_size,
+      params.stride,
+      params.padding,
+      params.dilation,
+    );
     const batch = numel(x.dims.slice(0, -2));
-    return batch * sizeOrZero(length) * params.out_channels * (params.in_channels / params.groups) * params.kernel_size;
+    return (
+      batch *
+      sizeOrZero(length) *
+      params.out_channels *
+      (params.in_channels / params.groups) *
+      params.kernel_size
+    );
   },
 });

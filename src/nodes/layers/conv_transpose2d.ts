@@ -49,14 +49,24 @@ export const ConvTranspose2d = declareNode({
     }
     const rank = x.dims.length;
     if (rank !== 3 && rank !== 4) {
-      return fail('rank', `Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: ${formatDims(x.dims)}`, { port: 'input' });
+      return fail(
+        'rank',
+        `Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: ${formatDims(x.dims)}`,
+        { port: 'input' },
+      );
     }
     const c = x.dims[rank - 3];
     if (!ctx.unify(c, cin)) return channelIssue([cin, cout / groups, kh, kw], groups, x.dims, cin, c);
     const h = transposedOut(x.dims[rank - 2], kh, sh, ph, dh, oh);
     const w = transposedOut(x.dims[rank - 1], kw, sw, pw, dw, ow);
     if ((typeof h === 'number' && h <= 0) || (typeof w === 'number' && w <= 0)) {
-      return rangeIssue('ConvTranspose2d', 'padding', 'small enough to leave an output of at least 1x1', params.padding, `the output would be ${h}x${w}`);
+      return rangeIssue(
+        'ConvTranspose2d',
+        'padding',
+        'small enough to leave an output of at least 1x1',
+        params.padding,
+        `the output would be ${h}x${w}`,
+      );
     }
     return [{ dtype: 'float32', dims: [...x.dims.slice(0, rank - 3), cout, h, w] }];
   },
@@ -77,7 +87,10 @@ export const ConvTranspose2d = declareNode({
   },
   paramCount(_inputs, params) {
     const [kh, kw] = tuple(params.kernel_size, 2);
-    return params.in_channels * (params.out_channels / params.groups) * kh * kw + (params.bias ? params.out_channels : 0);
+    return (
+      params.in_channels * (params.out_channels / params.groups) * kh * kw +
+      (params.bias ? params.out_channels : 0)
+    );
   },
   flops([x], params) {
     if (!x) return 0;

@@ -24,16 +24,28 @@ export const Embedding = declareNode({
     if (!x) return fail('missing_input', 'Embedding needs token ids', { port: 'input' });
     const { padding_idx: pad, num_embeddings: v } = params;
     if (pad !== null && (pad >= v || pad < -v)) {
-      return rangeIssue('Embedding', 'padding_idx', `in [${-v}, ${v - 1}] (within num_embeddings)`, pad, 'Padding_idx must be within num_embeddings');
+      return rangeIssue(
+        'Embedding',
+        'padding_idx',
+        `in [${-v}, ${v - 1}] (within num_embeddings)`,
+        pad,
+        'Padding_idx must be within num_embeddings',
+      );
     }
     return [{ dtype: 'float32', dims: [...x.dims, params.embedding_dim] }];
   },
   lower(b, [x], params) {
     const shape = [params.num_embeddings, params.embedding_dim];
     // PyTorch draws the table from N(0, 1)
-    const weight = b.param('weight', shape, weightInit(params.init, shape, params.init_std, { kind: 'normal', std: 1 }));
+    const weight = b.param(
+      'weight',
+      shape,
+      weightInit(params.init, shape, params.init_std, { kind: 'normal', std: 1 }),
+    );
     const pad = params.padding_idx;
-    return b.op('embedding', [x, weight], { padding_idx: pad === null || pad >= 0 ? pad : pad + params.num_embeddings });
+    return b.op('embedding', [x, weight], {
+      padding_idx: pad === null || pad >= 0 ? pad : pad + params.num_embeddings,
+    });
   },
   paramCount: (_inputs, params) => params.num_embeddings * params.embedding_dim,
   flops: ([x], params) => (x ? numel(x.dims) * params.embedding_dim : 0),

@@ -21,16 +21,32 @@ export const GroupNorm = declareNode({
   infer([x], params, ctx) {
     if (!x) return fail('missing_input', 'GroupNorm needs an input', { port: 'input' });
     if (params.num_channels % params.num_groups !== 0) {
-      return rangeIssue('GroupNorm', 'num_groups', `a divisor of num_channels=${params.num_channels}`, params.num_groups, 'num_channels must be divisible by num_groups');
+      return rangeIssue(
+        'GroupNorm',
+        'num_groups',
+        `a divisor of num_channels=${params.num_channels}`,
+        params.num_groups,
+        'num_channels must be divisible by num_groups',
+      );
     }
-    if (x.dims.length < 2) return fail('rank', `GroupNorm expects an input [N, C, *], got ${x.dims.length}D`, { port: 'input' });
+    if (x.dims.length < 2)
+      return fail('rank', `GroupNorm expects an input [N, C, *], got ${x.dims.length}D`, { port: 'input' });
     const c = x.dims[1];
     if (!ctx.unify(c, params.num_channels)) {
-      return fail('num_channels', `Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [${params.num_channels}] and input of shape [${x.dims.join(', ')}]`, {
-        port: 'input',
-        explanation: `GroupNorm(num_channels=${params.num_channels}) normalises dim 1, which holds ${c} channels.`,
-        fixes: [{ label: `Set num_channels to ${c}`, intents: [{ kind: 'setParam', param: 'num_channels', value: c }] }],
-      });
+      return fail(
+        'num_channels',
+        `Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [${params.num_channels}] and input of shape [${x.dims.join(', ')}]`,
+        {
+          port: 'input',
+          explanation: `GroupNorm(num_channels=${params.num_channels}) normalises dim 1, which holds ${c} channels.`,
+          fixes: [
+            {
+              label: `Set num_channels to ${c}`,
+              intents: [{ kind: 'setParam', param: 'num_channels', value: c }],
+            },
+          ],
+        },
+      );
     }
     return [{ dtype: 'float32', dims: [...x.dims] }];
   },

@@ -11,7 +11,10 @@ export const Identity = declareNode({
   params: {},
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
-  infer: ([x]) => (x ? [{ dtype: x.dtype, dims: [...x.dims] }] : fail('missing_input', 'Identity needs an input', { port: 'input' })),
+  infer: ([x]) =>
+    x
+      ? [{ dtype: x.dtype, dims: [...x.dims] }]
+      : fail('missing_input', 'Identity needs an input', { port: 'input' }),
   // a reshape to its own shape: the same values, and one recorded step for the backward stepper
   lower: (b, [x], _params, shapes) => b.op('reshape', [x], { shape: shapes.outputs[0] }),
   paramCount: () => 0,

@@ -12,7 +12,10 @@ export const LayerNorm = declareNode({
   doc: 'Normalises each sample over its last dims (normalized_shape) to zero mean and unit variance, then scales by γ and shifts by β.',
   formula: 'y = γ·(x − mean)/√(var + ε) + β  over the last len(normalized_shape) dims',
   params: {
-    normalized_shape: p.dims({ default: [32], doc: 'the trailing dims to normalise over (sizes or symbols)' }),
+    normalized_shape: p.dims({
+      default: [32],
+      doc: 'the trailing dims to normalise over (sizes or symbols)',
+    }),
     eps: p.float({ default: 1e-5, min: 0, exclusiveMin: true }),
     elementwise_affine: p.bool({ default: true, doc: 'learn γ and β of normalized_shape' }),
   },
@@ -21,7 +24,8 @@ export const LayerNorm = declareNode({
   infer([x], params, ctx) {
     if (!x) return fail('missing_input', 'LayerNorm needs an input', { port: 'input' });
     const shape = params.normalized_shape.map((d) => ctx.resolve(d));
-    if (shape.length === 0) return fail('invalid_param', 'LayerNorm: normalized_shape must name at least 1 dim, got []');
+    if (shape.length === 0)
+      return fail('invalid_param', 'LayerNorm: normalized_shape must name at least 1 dim, got []');
     const tail = x.dims.slice(x.dims.length - shape.length);
     if (x.dims.length < shape.length || !shape.every((d, i) => ctx.unify(tail[i], d))) {
       const given = formatDims(shape);
@@ -32,7 +36,12 @@ export const LayerNorm = declareNode({
           port: 'input',
           fixes:
             x.dims.length >= shape.length
-              ? [{ label: `Set normalized_shape to ${formatDims(tail)}`, intents: [{ kind: 'setParam', param: 'normalized_shape', value: tail }] }]
+              ? [
+                  {
+                    label: `Set normalized_shape to ${formatDims(tail)}`,
+                    intents: [{ kind: 'setParam', param: 'normalized_shape', value: tail }],
+                  },
+                ]
               : [],
         },
       );

@@ -31,7 +31,11 @@ export const MaxPool2d = declareNode({
     if (padIssue.length) return padIssue;
     const rank = x.dims.length;
     if (rank !== 3 && rank !== 4) {
-      return fail('rank', `Expected 3D or 4D (batch mode) tensor for input with non-zero batch dim, but got: ${formatDims(x.dims)}`, { port: 'input' });
+      return fail(
+        'rank',
+        `Expected 3D or 4D (batch mode) tensor for input with non-zero batch dim, but got: ${formatDims(x.dims)}`,
+        { port: 'input' },
+      );
     }
     const hw = x.dims.slice(rank - 2);
     const out = hw.map((h, i) => slidingOut(h, k[i], s[i], pad[i], d[i], params.ceil_mode));

@@ -7,7 +7,8 @@ import { p } from '../params.ts';
 import { formatDims } from '../shapes.ts';
 import type { Dim } from '../types.ts';
 
-const patches = (h: Dim, k: number): Dim => (typeof h === 'number' ? Math.floor(h / k) : `${operand(h)}/${k}`);
+const patches = (h: Dim, k: number): Dim =>
+  typeof h === 'number' ? Math.floor(h / k) : `${operand(h)}/${k}`;
 
 /** D2L's ViT PatchEmbedding: a conv with kernel = stride = patch_size, flattened into a sequence of patch tokens. */
 export const PatchEmbedding = declareNode({
@@ -27,16 +28,22 @@ export const PatchEmbedding = declareNode({
   outputs: [tensorPort('output', { doc: '[N, num_patches, num_hiddens]' })],
   infer([x], params, ctx) {
     if (!x) return fail('missing_input', 'PatchEmbedding needs an input', { port: 'input' });
-    if (x.dims.length !== 4) return fail('rank', `PatchEmbedding expects images [N, C, H, W], got ${formatDims(x.dims)}`, { port: 'input' });
+    if (x.dims.length !== 4)
+      return fail('rank', `PatchEmbedding expects images [N, C, H, W], got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
     const [n, c, h, w] = x.dims;
     const k = params.patch_size;
-    if (!ctx.unify(c, params.in_channels)) return channelIssue([params.num_hiddens, params.in_channels, k, k], 1, x.dims, params.in_channels, c);
+    if (!ctx.unify(c, params.in_channels))
+      return channelIssue([params.num_hiddens, params.in_channels, k, k], 1, x.dims, params.in_channels, c);
     for (const side of [h, w]) {
-      if (typeof side === 'number' && side < k) return rangeIssue('PatchEmbedding', 'patch_size', `at most the image size ${side}`, k);
+      if (typeof side === 'number' && side < k)
+        return rangeIssue('PatchEmbedding', 'patch_size', `at most the image size ${side}`, k);
     }
     const ph = patches(h, k);
     const pw = patches(w, k);
-    const count = typeof ph === 'number' && typeof pw === 'number' ? ph * pw : `${operand(ph)}*${operand(pw)}`;
+    const count =
+      typeof ph === 'number' && typeof pw === 'number' ? ph * pw : `${operand(ph)}*${operand(pw)}`;
     return [{ dtype: 'float32', dims: [n, count, params.num_hiddens] }];
   },
   lower(b, [x], params, shapes) {
@@ -45,7 +52,12 @@ export const PatchEmbedding = declareNode({
     const fanIn = fanInUniform(params.in_channels * k * k);
     const weight = b.param('conv.weight', shape, weightInit(params.init, shape, params.init_std, fanIn));
     const bias = b.param('conv.bias', [params.num_hiddens], fanIn);
-    const [grid] = b.op('conv2d', [x, weight, bias], { stride: [k, k], padding: [0, 0], dilation: [1, 1], groups: 1 });
+    const [grid] = b.op('conv2d', [x, weight, bias], {
+      stride: [k, k],
+      padding: [0, 0],
+      dilation: [1, 1],
+      groups: 1,
+    });
     const [n, count, hidden] = shapes.outputs[0];
     const [flat] = b.op('reshape', [grid], { shape: [n, hidden, count] });
     return b.op('transpose', [flat], { dim0: 1, dim1: 2 });

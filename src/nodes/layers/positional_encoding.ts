@@ -24,7 +24,8 @@ export const PositionalEncoding = declareNode({
   group: 'layers',
   aliases: ['position embedding', 'sinusoidal encoding', 'pos_embedding'],
   doc: 'Adds a position vector to each time step of [N, T, d]: sinusoids of geometrically spaced frequencies (fixed), or a learned [1, max_len, d] table.',
-  formula: 'y[n,t] = x[n,t] + P[t];  sinusoidal: P[t,2i] = sin(t/10000^{2i/d}), P[t,2i+1] = cos(t/10000^{2i/d})',
+  formula:
+    'y[n,t] = x[n,t] + P[t];  sinusoidal: P[t,2i] = sin(t/10000^{2i/d}), P[t,2i+1] = cos(t/10000^{2i/d})',
   params: {
     kind: p.enum(['sinusoidal', 'learned'], { default: 'sinusoidal' }),
     num_hiddens: p.int({ default: 32, min: 1, doc: 'd, the feature size' }),
@@ -35,13 +36,25 @@ export const PositionalEncoding = declareNode({
   outputs: [tensorPort('output')],
   infer([x], params, ctx) {
     if (!x) return fail('missing_input', 'PositionalEncoding needs an input', { port: 'input' });
-    if (x.dims.length !== 3) return fail('rank', `PositionalEncoding expects [N, T, d], got ${formatDims(x.dims)}`, { port: 'input' });
+    if (x.dims.length !== 3)
+      return fail('rank', `PositionalEncoding expects [N, T, d], got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
     const [, T, d] = x.dims;
     if (!ctx.unify(d, params.num_hiddens)) {
-      return fail('num_hiddens', `PositionalEncoding(num_hiddens=${params.num_hiddens}) got features of size ${d}`, {
-        port: 'input',
-        fixes: [{ label: `Set num_hiddens to ${d}`, intents: [{ kind: 'setParam', param: 'num_hiddens', value: d }] }],
-      });
+      return fail(
+        'num_hiddens',
+        `PositionalEncoding(num_hiddens=${params.num_hiddens}) got features of size ${d}`,
+        {
+          port: 'input',
+          fixes: [
+            {
+              label: `Set num_hiddens to ${d}`,
+              intents: [{ kind: 'setParam', param: 'num_hiddens', value: d }],
+            },
+          ],
+        },
+      );
     }
     if (typeof T === 'number' && T > params.max_len) {
       return rangeIssue('PositionalEncoding', 'max_len', `at least the sequence length ${T}`, params.max_len);

@@ -53,10 +53,17 @@ function parameterCount(kind: Kind, q: RecurrentParams): number {
 }
 
 /** A state input (h0, c0) must be [D·num_layers, B, H]. */
-function stateIssue(name: string, t: TensorType | null, want: Dim[], unify: (a: Dim, b: Dim) => boolean): ShapeIssue[] {
+function stateIssue(
+  name: string,
+  t: TensorType | null,
+  want: Dim[],
+  unify: (a: Dim, b: Dim) => boolean,
+): ShapeIssue[] {
   if (!t) return [];
   if (t.dims.length === want.length && t.dims.every((d, i) => unify(d, want[i]))) return [];
-  return fail('hidden_size', `Expected hidden size (${want.join(', ')}), got ${formatDims(t.dims)}`, { port: name });
+  return fail('hidden_size', `Expected hidden size (${want.join(', ')}), got ${formatDims(t.dims)}`, {
+    port: name,
+  });
 }
 
 /** One direction of one layer, unrolled with cell ops: returns every h_t ([B, T, H]) and the last h (and c). */
@@ -75,7 +82,9 @@ function unroll<V>(
   const outs: V[] = new Array(T);
   for (let i = 0; i < T; i++) {
     const t = reverse ? T - 1 - i : i;
-    const [xt] = b.op('reshape', b.op('narrow', [seq], { dim: 1, start: t, length: 1 }), { shape: [B, inSize] });
+    const [xt] = b.op('reshape', b.op('narrow', [seq], { dim: 1, start: t, length: 1 }), {
+      shape: [B, inSize],
+    });
     if (kind === 'LSTM') [h, c] = b.op('lstm_cell', [xt, h, c, ...w], { bias: q.bias });
     else if (kind === 'GRU') [h] = b.op('gru_cell', [xt, h, ...w], { bias: q.bias });
     else {
@@ -90,7 +99,13 @@ function unroll<V>(
 }
 
 /** Lowers a stacked, maybe bidirectional recurrent layer; forward RNN layers use the rnn op, the rest unroll cells. */
-function lowerRecurrent<V>(b: OpBuilder<V>, kind: Kind, inputs: (V | null)[], q: RecurrentParams, shapes: LowerShapes): V[] {
+function lowerRecurrent<V>(
+  b: OpBuilder<V>,
+  kind: Kind,
+  inputs: (V | null)[],
+  q: RecurrentParams,
+  shapes: LowerShapes,
+): V[] {
   const isLstm = kind === 'LSTM';
   const [x, h0, c0] = inputs;
   const input = shapes.inputs[0] ?? [];
@@ -121,7 +136,11 @@ function lowerRecurrent<V>(b: OpBuilder<V>, kind: Kind, inputs: (V | null)[], q:
       if (kind === 'RNN' && d === 0) {
         // forward pass of a plain RNN: the engine's rnn op
         const h = h0 ? b.op('narrow', [h0], { dim: 0, start: k, length: 1 })[0] : null;
-        const [out, last] = b.op('rnn', [seq, h, ...w], { nonlinearity: q.nonlinearity, batch_first: true, bias: q.bias });
+        const [out, last] = b.op('rnn', [seq, h, ...w], {
+          nonlinearity: q.nonlinearity,
+          batch_first: true,
+          bias: q.bias,
+        });
         outs.push(out);
         hN.push(last);
         continue;
@@ -133,7 +152,8 @@ function lowerRecurrent<V>(b: OpBuilder<V>, kind: Kind, inputs: (V | null)[], q:
       if (r.c) cN.push(b.op('reshape', [r.c], { shape: [1, B, H] })[0]);
     }
     [seq] = outs.length === 1 ? outs : b.op('concat', outs, { dim: 2 });
-    if (q.dropout > 0 && l < q.num_layers - 1) [seq] = b.op('dropout', [seq], { p: q.dropout, training: true, seed: l });
+    if (q.dropout > 0 && l < q.num_layers - 1)
+      [seq] = b.op('dropout', [seq], { p: q.dropout, training: true, seed: l });
   }
   const [output] = q.batch_first ? [seq] : b.op('transpose', [seq], { dim0: 0, dim1: 1 });
   const join = (xs: V[]) => (xs.length === 1 ? xs[0] : b.op('concat', xs, { dim: 0 })[0]);
@@ -155,7 +175,12 @@ function recurrentNode(kind: Kind): AnyNodeDef {
       ...(kind === 'RNN' ? { nonlinearity: p.enum(['tanh', 'relu'], { default: 'tanh' }) } : {}),
       bias: p.bool({ default: true }),
       batch_first: p.bool({ default: false, doc: 'input and output as [B, T, *] instead of [T, B, *]' }),
-      dropout: p.float({ default: 0, min: 0, max: 1, doc: 'dropout on the outputs of every layer but the last' }),
+      dropout: p.float({
+        default: 0,
+        min: 0,
+        max: 1,
+        doc: 'dropout on the outputs of every layer but the last',
+      }),
       bidirectional: p.bool({ default: false }),
     },
     inputs: [
@@ -172,19 +197,33 @@ function recurrentNode(kind: Kind): AnyNodeDef {
       const q = params as RecurrentParams;
       if (!x) return fail('missing_input', `${kind} needs an input`, { port: 'input' });
       if (x.dims.length !== 3) {
-        return fail('rank', `${kind}: Expected input to be 3D, got ${x.dims.length}D instead`, { port: 'input' });
+        return fail('rank', `${kind}: Expected input to be 3D, got ${x.dims.length}D instead`, {
+          port: 'input',
+        });
       }
       const last = x.dims[2];
       if (!ctx.unify(last, q.input_size)) {
-        return fail('input_size', `input.size(-1) must be equal to input_size. Expected ${q.input_size}, got ${last}`, {
-          port: 'input',
-          fixes: [{ label: `Set input_size to ${last}`, intents: [{ kind: 'setParam', param: 'input_size', value: last }] }],
-        });
+        return fail(
+          'input_size',
+          `input.size(-1) must be equal to input_size. Expected ${q.input_size}, got ${last}`,
+          {
+            port: 'input',
+            fixes: [
+              {
+                label: `Set input_size to ${last}`,
+                intents: [{ kind: 'setParam', param: 'input_size', value: last }],
+              },
+            ],
+          },
+        );
       }
       const [T, B] = q.batch_first ? [x.dims[1], x.dims[0]] : [x.dims[0], x.dims[1]];
       const dirs = q.bidirectional ? 2 : 1;
       const state = [dirs * q.num_layers, B, q.hidden_size];
-      const bad = [...stateIssue('h0', h0, state, ctx.unify), ...(isLstm ? stateIssue('c0', c0, state, ctx.unify) : [])];
+      const bad = [
+        ...stateIssue('h0', h0, state, ctx.unify),
+        ...(isLstm ? stateIssue('c0', c0, state, ctx.unify) : []),
+      ];
       if (bad.length) return bad;
       if (q.dropout > 0 && q.num_layers === 1) {
         ctx.warn({
@@ -194,16 +233,19 @@ function recurrentNode(kind: Kind): AnyNodeDef {
         });
       }
       const output = q.batch_first ? [B, T, dirs * q.hidden_size] : [T, B, dirs * q.hidden_size];
-      const types: TensorType[] = [{ dtype: 'float32', dims: output }, { dtype: 'float32', dims: state }];
+      const types: TensorType[] = [
+        { dtype: 'float32', dims: output },
+        { dtype: 'float32', dims: state },
+      ];
       return isLstm ? [...types, { dtype: 'float32', dims: state }] : types;
     },
     lower: (b, inputs, params, shapes) => lowerRecurrent(b, kind, inputs, params as RecurrentParams, shapes),
     paramCount: (_inputs, params) => parameterCount(kind, params as RecurrentParams),
     flops([x], params) {
-      if (!x || x.dims.length !== 3) return 0;
+      if (x?.dims.length !== 3) return 0;
       const steps = sizeOrZero(x.dims[0]) * sizeOrZero(x.dims[1]);
       const q = params as RecurrentParams;
-      return steps * (parameterCount(kind, { ...q, bias: false }));
+      return steps * parameterCount(kind, { ...q, bias: false });
     },
   });
 }

@@ -22,7 +22,11 @@ export const BCELoss = declareNode({
     const missing = needBoth('BCELoss', x, y);
     if (missing.length || !x || !y) return missing;
     if (x.dims.length !== y.dims.length || !x.dims.every((d, i) => ctx.unify(d, y.dims[i]))) {
-      return fail('target_shape', `Using a target size (torch.Size(${formatDims(y.dims)})) that is different to the input size (torch.Size(${formatDims(x.dims)})) is deprecated. Please ensure they have the same size.`, { port: 'target' });
+      return fail(
+        'target_shape',
+        `Using a target size (torch.Size(${formatDims(y.dims)})) that is different to the input size (torch.Size(${formatDims(x.dims)})) is deprecated. Please ensure they have the same size.`,
+        { port: 'target' },
+      );
     }
     if (w) {
       const fits = broadcastDims(x.dims, w.dims, ctx);
@@ -54,16 +58,24 @@ export const BCEWithLogitsLoss = declareNode({
     const missing = needBoth('BCEWithLogitsLoss', x, y);
     if (missing.length || !x || !y) return missing;
     if (x.dims.length !== y.dims.length || !x.dims.every((d, i) => ctx.unify(d, y.dims[i]))) {
-      return fail('target_shape', `Target size (torch.Size(${formatDims(y.dims)})) must be the same as input size (torch.Size(${formatDims(x.dims)}))`, { port: 'target' });
+      return fail(
+        'target_shape',
+        `Target size (torch.Size(${formatDims(y.dims)})) must be the same as input size (torch.Size(${formatDims(x.dims)}))`,
+        { port: 'target' },
+      );
     }
-    for (const [port, t] of [['weight', w], ['pos_weight', pw]] as const) {
+    for (const [port, t] of [
+      ['weight', w],
+      ['pos_weight', pw],
+    ] as const) {
       if (!t) continue;
       const fits = pairShape(x, t, { ...ctx, warn: () => {} });
       if (isIssues(fits)) return [{ ...fits[0], port }];
     }
     return lossOutput(params.reduction, [...x.dims]);
   },
-  lower: (b, [x, y, w, pw], params) => b.op('binary_cross_entropy_with_logits', [x, y, w, pw], { reduction: params.reduction }),
+  lower: (b, [x, y, w, pw], params) =>
+    b.op('binary_cross_entropy_with_logits', [x, y, w, pw], { reduction: params.reduction }),
   paramCount: () => 0,
   flops: ([x]) => (x ? 6 * numel(x.dims) : 0),
 });

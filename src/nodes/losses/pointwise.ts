@@ -17,7 +17,10 @@ function regressionLoss<S extends ParamSchema>(
     doc: o.doc,
     formula: o.formula,
     params: { ...o.params, reduction: reductionParam() },
-    inputs: [tensorPort('input', { doc: 'predictions' }), tensorPort('target', { doc: 'the same shape as input' })],
+    inputs: [
+      tensorPort('input', { doc: 'predictions' }),
+      tensorPort('target', { doc: 'the same shape as input' }),
+    ],
     outputs: [tensorPort('output')],
     infer([x, y], params, ctx) {
       const missing = needBoth(type, x, y);

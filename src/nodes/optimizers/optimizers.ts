@@ -34,7 +34,12 @@ export interface OptimizerRuntime {
   /** clip the gradients in place as the params ask; returns the total norm before clipping (norm mode) */
   clip(grads: readonly (Float32Array | null)[], params: Record<string, unknown>): number | null;
   /** clip, then one optimizer step */
-  step(optimizer: Optimizer, parameters: readonly Param[], grads: readonly (Float32Array | null)[], params: Record<string, unknown>): void;
+  step(
+    optimizer: Optimizer,
+    parameters: readonly Param[],
+    grads: readonly (Float32Array | null)[],
+    params: Record<string, unknown>,
+  ): void;
 }
 
 export type OptimizerNodeDef = AnyNodeDef & { optimizer: OptimizerRuntime };
@@ -44,11 +49,25 @@ export function isOptimizerNode(def: AnyNodeDef | undefined): def is OptimizerNo
 }
 
 const clipParams = {
-  clip: p.enum(['none', 'norm', 'value'], { default: 'none', doc: 'gradient clipping before each step: clip_grad_norm_ or clip_grad_value_' }),
-  max_norm: p.float({ default: 1, min: 0, doc: 'norm: scale all gradients so their total norm is at most this' }),
+  clip: p.enum(['none', 'norm', 'value'], {
+    default: 'none',
+    doc: 'gradient clipping before each step: clip_grad_norm_ or clip_grad_value_',
+  }),
+  max_norm: p.float({
+    default: 1,
+    min: 0,
+    doc: 'norm: scale all gradients so their total norm is at most this',
+  }),
   norm_type: p.float({ default: 2, min: 0, exclusiveMin: true, doc: 'norm: the p of the p-norm' }),
-  clip_value: p.float({ default: 1, min: 0, doc: 'value: clamp every gradient entry to [−clip_value, clip_value]' }),
-  param_group: p.string({ default: '', doc: 'layers whose parameters this optimizer updates (comma-separated names, * wildcards); empty: all' }),
+  clip_value: p.float({
+    default: 1,
+    min: 0,
+    doc: 'value: clamp every gradient entry to [−clip_value, clip_value]',
+  }),
+  param_group: p.string({
+    default: '',
+    doc: 'layers whose parameters this optimizer updates (comma-separated names, * wildcards); empty: all',
+  }),
 };
 
 function optimizerNode(name: OptimizerName): OptimizerNodeDef {
@@ -61,7 +80,8 @@ function optimizerNode(name: OptimizerName): OptimizerNodeDef {
     create: (parameters, q) => createOptimizer(name, parameters, toHyperparams(table.hyperparams, q)),
     selects: (paramName, q) => parameterGroup(String(q.param_group ?? ''))(paramName),
     clip(grads, q) {
-      if (q.clip === 'norm') return clipGradNorm(grads, q.max_norm as number, { normType: q.norm_type as number });
+      if (q.clip === 'norm')
+        return clipGradNorm(grads, q.max_norm as number, { normType: q.norm_type as number });
       if (q.clip === 'value') clipGradValue(grads, q.clip_value as number);
       return null;
     },
@@ -79,16 +99,25 @@ function optimizerNode(name: OptimizerName): OptimizerNodeDef {
     params,
     inputs: [
       tensorPort('loss', { doc: 'the scalar loss to minimise' }),
-      { name: 'lr', kind: 'schedule', optional: true, doc: 'a learning-rate schedule; unconnected: the constant lr param' },
+      {
+        name: 'lr',
+        kind: 'schedule',
+        optional: true,
+        doc: 'a learning-rate schedule; unconnected: the constant lr param',
+      },
     ],
     outputs: [{ name: 'optimizer', kind: 'optimizer', doc: 'the loss it minimises, for training panels' }],
     infer([loss], q) {
       if (!loss) return fail('missing_input', `${name} needs the loss it minimises`, { port: 'loss' });
       if (loss.dims.length !== 0) {
-        return fail('loss_shape', `${name} minimises a scalar loss, got a tensor of shape ${formatDims(loss.dims)}`, {
-          port: 'loss',
-          explanation: "Set the loss's reduction to 'mean' (or 'sum'): gradients are taken of one number.",
-        });
+        return fail(
+          'loss_shape',
+          `${name} minimises a scalar loss, got a tensor of shape ${formatDims(loss.dims)}`,
+          {
+            port: 'loss',
+            explanation: "Set the loss's reduction to 'mean' (or 'sum'): gradients are taken of one number.",
+          },
+        );
       }
       try {
         createOptimizer(name, [], toHyperparams(table.hyperparams, q));

@@ -18,17 +18,22 @@ export const Concat = declareNode({
   inputs: PORTS.map((name, i) => tensorPort(name, { optional: i >= 2 })),
   outputs: [tensorPort('output')],
   infer(inputs, params, ctx) {
-    const given = inputs.map((t, i) => ({ t, i })).filter((x): x is { t: TensorType; i: number } => x.t !== null);
+    const given = inputs
+      .map((t, i) => ({ t, i }))
+      .filter((x): x is { t: TensorType; i: number } => x.t !== null);
     if (given.length < 2) return fail('missing_input', 'Concat needs at least two inputs', { port: 'x1' });
     const first = given[0].t;
     const rank = first.dims.length;
-    if (rank === 0) return fail('rank', 'zero-dimensional tensor (at position 0) cannot be concatenated', { port: 'x0' });
+    if (rank === 0)
+      return fail('rank', 'zero-dimensional tensor (at position 0) cannot be concatenated', { port: 'x0' });
     const dim = normalizeDimIndex(params.dim, rank);
     if (typeof dim !== 'number') return [{ ...dim, port: 'x0' }];
     let joined: Dim = 0;
     for (const [n, { t, i }] of given.entries()) {
       if (t.dims.length !== rank) {
-        return fail('rank', `Tensors must have same number of dimensions: got ${rank} and ${t.dims.length}`, { port: PORTS[i] });
+        return fail('rank', `Tensors must have same number of dimensions: got ${rank} and ${t.dims.length}`, {
+          port: PORTS[i],
+        });
       }
       for (let d = 0; d < rank; d++) {
         if (d !== dim && !ctx.unify(first.dims[d], t.dims[d])) {
@@ -44,7 +49,12 @@ export const Concat = declareNode({
     const dtype = given.every((g) => g.t.dtype === 'int32') ? 'int32' : 'float32';
     return [{ dtype, dims: first.dims.map((d, i) => (i === dim ? joined : d)) }];
   },
-  lower: (b, inputs, params) => b.op('concat', inputs.filter((x) => x !== null), { dim: params.dim }),
+  lower: (b, inputs, params) =>
+    b.op(
+      'concat',
+      inputs.filter((x) => x !== null),
+      { dim: params.dim },
+    ),
   paramCount: () => 0,
   flops: () => 0,
 });

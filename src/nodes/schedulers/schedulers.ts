@@ -36,7 +36,12 @@ export interface ScheduleRuntime {
   /** the scheduler for an optimizer whose initial lr (and momentum) is `init` */
   create(params: Record<string, unknown>, init: ScheduleStart, chained?: ScheduleConfig[]): LrScheduler;
   /** the planned lr (and momentum) of the first `steps` optimizer steps: the curve the node plots */
-  plan(params: Record<string, unknown>, steps: number, init?: ScheduleStart, chained?: ScheduleConfig[]): SchedulePlan;
+  plan(
+    params: Record<string, unknown>,
+    steps: number,
+    init?: ScheduleStart,
+    chained?: ScheduleConfig[],
+  ): SchedulePlan;
   /** where the schedule ends (OneCycleLR), so a plot can stop there; undefined: it runs forever */
   lastStep(params: Record<string, unknown>, chained?: ScheduleConfig[]): number | undefined;
 }
@@ -75,11 +80,17 @@ function schedulerNode(name: SchedulerName): SchedulerNodeDef {
       return { ...defaultParams(params), ...rest };
     },
     create: (q, init, chained) => createScheduler(name, config(q, chained).params, init),
-    plan: (q, steps, init = PLOT_START, chained) => createScheduler(name, config(q, chained).params, init).plan(steps),
+    plan: (q, steps, init = PLOT_START, chained) =>
+      createScheduler(name, config(q, chained).params, init).plan(steps),
     lastStep: (q, chained) => createScheduler(name, config(q, chained).params, PLOT_START).lastStep,
   };
   const inputs: PortDef[] = sequential
-    ? CHAIN_PORTS.map((port, i) => ({ name: port, kind: 'schedule', optional: i >= 2, doc: `the ${port} scheduler of the chain` }))
+    ? CHAIN_PORTS.map((port, i) => ({
+        name: port,
+        kind: 'schedule',
+        optional: i >= 2,
+        doc: `the ${port} scheduler of the chain`,
+      }))
     : [];
   const node = declareNode({
     type: name,
@@ -95,7 +106,12 @@ function schedulerNode(name: SchedulerName): SchedulerNodeDef {
         const count = chain.filter((t) => t !== null).length;
         const milestones = q.milestones as number[];
         if (milestones.length !== count - 1) {
-          return rangeIssue(name, 'milestones', `a list of ${count - 1} step(s), one fewer than the ${count} chained schedulers`, milestones);
+          return rangeIssue(
+            name,
+            'milestones',
+            `a list of ${count - 1} step(s), one fewer than the ${count} chained schedulers`,
+            milestones,
+          );
         }
         return [{ dtype: 'float32', dims: [] }];
       }
