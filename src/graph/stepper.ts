@@ -406,7 +406,7 @@ export interface StepView {
   mask?: TensorSummary;
   /** ‖gradient‖ on every edge traversed so far (this step included) */
   edgeNorms: Record<EdgeId, number>;
-  /** engine steps of the same top-level node: [first, last] (step over jumps past `last`) */
+  /** engine steps of the same top-level node: [first, last built so far] (step over runs to its end) */
   group: { first: number; last: number };
 }
 
@@ -460,6 +460,8 @@ export class BackwardStepper {
   /** accumulated gradient per edge, as of the newest built view */
   private readonly edgeGrads = new Map<EdgeId, Float64Array>();
   private readonly tapeInputs: Map<number, (Tensor | null)[]>;
+  private readonly summaries = new WeakMap<Tensor, TensorSummary>();
+  private readonly forwardShown = new Map<NodeId, { name: string; value: TensorSummary }[]>();
   private cursor = -1;
 
   constructor(
@@ -528,7 +530,9 @@ export class BackwardStepper {
   /** Step over: past every op of the current top-level node (a composite counts as one). */
   nextOver(): StepView {
     if (this.cursor < 0) return this.next();
-    return this.goTo(this.build(this.cursor).group.last + 1);
+    const view = this.build(this.cursor);
+    this.completeGroup(view);
+    return this.goTo(view.group.last + 1);
   }
 
   /** Back to the first op of the previous top-level node. */
@@ -551,24 +555,19 @@ export class BackwardStepper {
       if (!step) break;
       this.views.push(this.stepView(step));
     }
-    const view = this.views[i];
-    // the group's end is known only once the next node's first step exists
-    if (view.group.last === view.index && view.index + 1 < this.total) this.extendGroup(view);
-    return view;
+    return this.views[i];
   }
 
-  private extendGroup(view: StepView): void {
-    let last = view.group.last;
-    while (last + 1 < this.total) {
-      if (this.views.length <= last + 1) {
-        const step = this.pass.next();
-        if (!step) break;
-        this.views.push(this.stepView(step));
-      }
-      if (this.views[last + 1].node !== view.node) break;
-      last++;
+  /**
+   * Run the pass to the end of a view's group: its node's last step is known only once the
+   * next node's first step exists (an RNN node has hundreds of steps; plain stepping never waits for them).
+   */
+  private completeGroup(view: StepView): void {
+    while (view.group.last + 1 < this.total && view.group.last + 1 >= this.views.length) {
+      const step = this.pass.next();
+      if (!step) break;
+      this.views.push(this.stepView(step));
     }
-    for (let j = view.group.first; j <= last; j++) this.views[j].group.last = last;
   }
 
   private pathOf(source: string | undefined): NodeId[] {
@@ -589,10 +588,10 @@ export class BackwardStepper {
     const node = this.nodeOf(inner);
     const nodeType = node?.type ?? '(no node)';
     const previous = this.views[this.views.length - 1];
+    // the steps of one node share one group record, whose end grows as their steps are built
     const group =
-      previous && previous.node === top
-        ? { first: previous.group.first, last: step.index }
-        : { first: step.index, last: step.index };
+      previous && previous.node === top ? previous.group : { first: step.index, last: step.index };
+    group.last = step.index;
     const op = getOp(step.op);
     const tape = this.tapeInputs.get(step.tapeNodeId) ?? [];
     const produced: ProducedGrad[] = step.produced.map((p) => {
@@ -611,7 +610,7 @@ export class BackwardStepper {
       return {
         target,
         label: targetLabel(target, this.doc),
-        contributions: a.contributions.map(summarize),
+        contributions: a.contributions.map((c) => this.summaryOf(c)),
         total: summarize(a.total),
       };
     });
@@ -637,9 +636,23 @@ export class BackwardStepper {
     return view;
   }
 
+  /** Contributions recur at every later step into the same tensor (an RNN weight): summarize each once. */
+  private summaryOf(t: Tensor): TensorSummary {
+    let summary = this.summaries.get(t);
+    if (!summary) {
+      summary = summarize(t);
+      this.summaries.set(t, summary);
+    }
+    return summary;
+  }
+
   private forwardOf(id: NodeId | undefined): { name: string; value: TensorSummary }[] {
     if (!id) return [];
+    // one node's forward values are the same at each of its steps (an RNN has hundreds): summarize once
+    const cached = this.forwardShown.get(id);
+    if (cached) return cached;
     const shown: { name: string; value: TensorSummary }[] = [];
+    this.forwardShown.set(id, shown);
     for (const [port, t] of Object.entries(this.forward.inputs.get(id) ?? {}))
       if (t) shown.push({ name: port, value: summarize(t) });
     for (const [key, t] of this.forward.params)
