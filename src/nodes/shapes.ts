@@ -181,6 +181,8 @@ export function normalizeDimIndex(dim: number, rank: number): number | ShapeIssu
 /** Checks shapes without binding anything; a symbol is taken to fit any size. */
 const optimistic: Unifier = { unify: (a, b) => a === b || typeof a === 'string' || typeof b === 'string' };
 
+const sameDims = (x: readonly Dim[], y: readonly Dim[]) => x.length === y.length && x.every((d, i) => d === y[i]);
+
 const withTrailingOne = (d: readonly Dim[]): Dim[] => [...d, 1];
 const swapLastTwo = (d: readonly Dim[]): Dim[] => [...d.slice(0, -2), d[d.length - 1], d[d.length - 2]];
 
@@ -188,14 +190,17 @@ const swapLastTwo = (d: readonly Dim[]): Dim[] => [...d.slice(0, -2), d[d.length
  * Edits that make two operands broadcast: a size-1 dim appended to one side (Unsqueeze), or
  * its last two dims swapped (Transpose). Only those that would work are offered.
  */
-export function broadcastFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[] {
+export function broadcastFixes(a: readonly Dim[], b: readonly Dim[], u: Unifier = optimistic): FixSuggestion[] {
   const fixes: FixSuggestion[] = [];
   for (const [port, mine, other] of [
     ['b', b, a],
     ['a', a, b],
   ] as const) {
-    const fits = (d: Dim[]) =>
-      Array.isArray(port === 'b' ? broadcastDims(other, d, optimistic) : broadcastDims(d, other, optimistic));
+    // a fix must fit without growing anything: the result is one of the operands' own shapes
+    const fits = (d: Dim[]) => {
+      const result = port === 'b' ? broadcastDims(other, d, u) : broadcastDims(d, other, u);
+      return Array.isArray(result) && (sameDims(result, other) || sameDims(result, mine));
+    };
     const unsqueezed = withTrailingOne(mine);
     if (fits(unsqueezed)) {
       fixes.push({
@@ -230,4 +235,32 @@ export function trapFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[]
     });
   }
   return fixes;
+}
+
+/** Symbols only match themselves: what would fit if no symbol were bound. */
+const strict: Unifier = { unify: (a, b) => a === b };
+
+/**
+ * Broadcasting that only works by binding a symbol (`[N, 10]` with `[N]` makes N = 10): valid,
+ * but it silently fixes a size the user left free, so it is a warning with the fixes that
+ * avoid it. Null when no column needs a symbol bound.
+ */
+export function broadcastBindingWarning(a: readonly Dim[], b: readonly Dim[], result: Dim[]): ShapeIssue | null {
+  const rank = Math.max(a.length, b.length);
+  for (let i = rank - 1; i >= 0; i--) {
+    const da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
+    const db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
+    if (da === db || da === 1 || db === 1 || (typeof da === 'number' && typeof db === 'number')) continue;
+    const what =
+      typeof da === 'string' && typeof db === 'string' ? `makes ${da} and ${db} the same size` : `binds ${typeof da === 'string' ? da : db} to ${typeof da === 'string' ? db : da}`;
+    const sentence = `At dim ${i} the sizes ${da} and ${db} only match if they are equal, so inference takes them to be; if one is a batch size, that is almost never meant.`;
+    return {
+      severity: 'warning',
+      code: 'broadcast_binds_symbol',
+      message: `broadcasting ${formatDims(a)} with ${formatDims(b)} ${what}`,
+      explanation: explainBroadcast(a, b, i, result, sentence),
+      fixes: broadcastFixes(a, b, strict),
+    };
+  }
+  return null;
 }

@@ -80,6 +80,17 @@ describe('fixes are real undoable edits', () => {
     expect(store.typeOf(id('op'))?.outputs.output?.dims).toEqual([2, 3]);
   });
 
+  it('warns when broadcasting only works by binding a symbol, and offers the unsqueeze', () => {
+    const store = binary('Sub', ['N', 10], ['N']);
+    const [d] = store.typeOf(id('op'))?.diagnostics ?? [];
+    expect(d).toMatchObject({ severity: 'warning', code: 'broadcast_binds_symbol', edgeId: 'edge:b' });
+    expect(d.message).toBe('broadcasting [N, 10] with [N] binds N to 10');
+    expect(d.fixes.map((f) => f.label)).toEqual(['Unsqueeze b to [N, 1]']);
+    applyFix(store, 'op', 'Unsqueeze b to [N, 1]');
+    expect(store.typeOf(id('op'))).toMatchObject({ status: 'ok', outputs: { output: { dims: ['N', 10] } } });
+    expect(store.bindings.has('N')).toBe(false);
+  });
+
   it('offers to undo the (N) − (N,1) trap by unsqueezing the vector or reshaping the column', () => {
     const unsqueeze = binary('Sub', [3], [3, 1]);
     const labels = unsqueeze.typeOf(id('op'))?.diagnostics[0].fixes.map((f) => f.label);

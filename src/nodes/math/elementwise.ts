@@ -1,5 +1,5 @@
 import { type AnyNodeDef, defineNode, tensorPort } from '../define.ts';
-import { broadcastDims, broadcastFixes, broadcastTrap, trapFixes } from '../shapes.ts';
+import { broadcastBindingWarning, broadcastDims, broadcastFixes, broadcastTrap, trapFixes } from '../shapes.ts';
 import type { DType } from '../types.ts';
 
 /** int with int stays int; anything with a float is float (PyTorch's type promotion). */
@@ -20,6 +20,8 @@ function binaryNode(type: string, op: string, formula: string, aliases: string[]
       if (!a || !b) return [{ severity: 'error', code: 'missing_input', port: a ? 'b' : 'a', message: `${type} needs two inputs` }];
       const dims = broadcastDims(a.dims, b.dims, ctx);
       if (!Array.isArray(dims)) return [{ ...dims, port: 'b', fixes: broadcastFixes(a.dims, b.dims) }];
+      const binding = broadcastBindingWarning(a.dims, b.dims, dims);
+      if (binding) ctx.warn({ ...binding, port: 'b' });
       const trap = broadcastTrap(a.dims, b.dims, dims);
       if (trap) ctx.warn({ ...trap, port: a.dims.length === 1 ? 'a' : 'b', fixes: trapFixes(a.dims, b.dims) });
       return [{ dtype: type === 'Div' ? 'float32' : promote(a.dtype, b.dtype), dims }];
