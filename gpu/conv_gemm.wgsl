@@ -8,7 +8,8 @@
 // k (or col) = (c, ki, kj) over Cg·kh·kw; p = (oh, ow). The batch grid z is n·groups + g
 // (modes 0, 1) or g (mode 2).
 
-// [M, N, K, groups, Cg, Og, C, H, W, O, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, has_bias, batch]
+// [M, N, K, groups, Cg, Og, C, H, W, O, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, has_bias, batch,
+//  first z (grids taller than one dispatch go in several)]
 // (C, H, W): the image read by im2col (mode 1: the transposed conv's input); (O, OH, OW):
 // the output channels and window grid (mode 1: the transposed conv's output).
 @group(0) @binding(0) var<storage, read> params: array<u32>;
@@ -111,7 +112,7 @@ fn store4(z: u32, row: u32, col: u32, v: vec4<f32>) {
 @compute @workgroup_size(TS, TS)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let K = params[2];
-  let z = wid.z;
+  let z = wid.z + params[22];
   let tx = lid.x;
   let ty = lid.y;
   let t = ty * TS + tx;

@@ -6,7 +6,8 @@
 // weight gradient dYᵀ·X), both without a transpose copy.
 // A bias (BIAS_DECL, BIAS_READ) adds bias[col] (binding 3; the output moves to binding 4).
 
-// [M, N, K, batch_rank, batch_shape[r], a_batch_strides[r], b_batch_strides[r]] (strides in matrices)
+// [M, N, K, batch_rank, batch_shape[r], a_batch_strides[r], b_batch_strides[r], first batch]
+// (strides in matrices; more batches than one dispatch can hold go in several, each from its first)
 @group(0) @binding(0) var<storage, read> params: array<u32>;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -51,7 +52,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let N = params[1];
   let K = params[2];
   let rank = params[3];
-  var rest = wid.z;
+  let z = wid.z + params[4u + 3u * rank];
+  var rest = z;
   var oa = 0u;
   var ob = 0u;
   for (var d = i32(rank) - 1; d >= 0; d--) {
@@ -63,7 +65,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   }
   oa *= M * K;
   ob *= K * N;
-  let oc = wid.z * M * N;
+  let oc = z * M * N;
 
   let tx = lid.x;
   let ty = lid.y;

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { describeGpu, expectSameAsCpu } from './gpu.ts';
+import { describeGpu, expectSameAsCpu, webgpu } from './gpu.ts';
 
 describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () => {
   describe('elementwise binary ops with broadcasting', () => {
@@ -46,6 +46,29 @@ describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () =
       { shape: [4, 6, 7], grad: true },
       { shape: [7, 9], grad: true },
     ]);
+  });
+
+  it('matmul: products large enough for 64×64 tiles, with ragged edges', async () => {
+    await expectSameAsCpu('linear', [{ shape: [530, 8] }, { shape: [520, 8] }, { shape: [520] }]);
+  });
+
+  it('splits grids past the workgroup limit: 1-D launches over 2-D grids, batches over dispatches', async () => {
+    const rt = webgpu!.runtime;
+    const limit = rt.gridLimit;
+    rt.gridLimit = 3;
+    try {
+      await expectSameAsCpu('matmul', [
+        { shape: [7, 5, 2], grad: true },
+        { shape: [7, 2, 3], grad: true },
+      ]);
+      await expectSameAsCpu('conv2d', [
+        { shape: [5, 2, 4, 4], grad: true },
+        { shape: [3, 2, 3, 3], grad: true },
+      ]);
+      await expectSameAsCpu('add', [{ shape: [1000] }, { shape: [1] }]);
+    } finally {
+      rt.gridLimit = limit;
+    }
   });
 
   it('movement: permute, transpose, reshape, expand', async () => {

@@ -86,6 +86,7 @@ export class GpuRuntime {
     this.storagePool = new BufferPool(device, usage, undefined, largest);
     this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 2 ** 20);
     this.valueErrors = device.createBuffer({ size: 16, usage, label: 'value errors' });
+    this.gridLimit = device.limits.maxComputeWorkgroupsPerDimension;
     const slot = Math.max(META_SLOT, device.limits.minStorageBufferOffsetAlignment);
     this.metaSlot = slot;
     this.metaArena = device.createBuffer({
@@ -98,6 +99,18 @@ export class GpuRuntime {
       this.errors.push((e as GPUUncapturedErrorEvent).error.message);
     });
   }
+
+  /**
+   * Run `launch(first, count)` over [0, total) in pieces of at most the adapter's workgroup
+   * limit per dimension: for kernels whose grid z counts batches.
+   */
+  inSlices(total: number, launch: (first: number, count: number) => void): void {
+    const max = this.gridLimit;
+    for (let first = 0; first < total; first += max) launch(first, Math.min(max, total - first));
+  }
+
+  /** Workgroups per grid dimension: the adapter's limit (tests lower it to exercise splitting). */
+  gridLimit: number;
 
   get limits(): GPUSupportedLimits {
     return this.device.limits;
@@ -275,7 +288,7 @@ export class GpuRuntime {
   }
 
   private grid(spec: DispatchSpec): [number, number, number] {
-    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    const max = this.gridLimit;
     let grid: [number, number, number];
     if (spec.workgroups) {
       grid = [spec.workgroups[0], spec.workgroups[1] ?? 1, spec.workgroups[2] ?? 1];
@@ -287,7 +300,7 @@ export class GpuRuntime {
       throw new OpError(
         'backend',
         spec.label,
-        `${spec.label}: needs a grid of ${grid.join('×')} workgroups, past this GPU's maxComputeWorkgroupsPerDimension (${max}); the tensor is too large for one dispatch`,
+        `${spec.label}: needs a grid of ${grid.join('×')} workgroups, past this GPU's maxComputeWorkgroupsPerDimension (${this.limits.maxComputeWorkgroupsPerDimension}); the tensor is too large for one dispatch`,
       );
     }
     return grid;

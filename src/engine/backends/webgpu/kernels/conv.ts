@@ -82,34 +82,37 @@ function convGemm(
   const [, C, H, W] = s.image;
   const [, O, OH, OW] = s.out;
   const ts = tileThreads(s.M, s.N, s.batches);
-  rt.dispatch({
-    kernel: 'conv_gemm',
-    defines: { MODE: s.mode, TS: ts },
-    meta: [
-      s.M,
-      s.N,
-      s.K,
-      s.groups,
-      s.cg,
-      s.og,
-      C,
-      H,
-      W,
-      O,
-      OH,
-      OW,
-      ...s.kernel,
-      ...s.stride,
-      ...s.padding,
-      ...s.dilation,
-      bias ? 1 : 0,
-      s.image[0],
-    ],
-    inputs: [a, b, bias?.storage ?? rt.constant(0)],
-    outputs: [out],
-    workgroups: [Math.ceil(s.N / (4 * ts)), Math.ceil(s.M / (4 * ts)), s.batches],
-    label,
-  });
+  rt.inSlices(s.batches, (first, count) =>
+    rt.dispatch({
+      kernel: 'conv_gemm',
+      defines: { MODE: s.mode, TS: ts },
+      meta: [
+        s.M,
+        s.N,
+        s.K,
+        s.groups,
+        s.cg,
+        s.og,
+        C,
+        H,
+        W,
+        O,
+        OH,
+        OW,
+        ...s.kernel,
+        ...s.stride,
+        ...s.padding,
+        ...s.dilation,
+        bias ? 1 : 0,
+        s.image[0],
+        first,
+      ],
+      inputs: [a, b, bias?.storage ?? rt.constant(0)],
+      outputs: [out],
+      workgroups: [Math.ceil(s.N / (4 * ts)), Math.ceil(s.M / (4 * ts)), count],
+      label,
+    }),
+  );
 }
 
 export const conv2dKernel: GpuKernel<ConvAttrs> = ({ rt, op, inputs: [x, w, b], attrs, output }) => {

@@ -41,22 +41,24 @@ export function gemm(
   const hasBias = spec.bias !== undefined;
   const ts = tileThreads(M, N, sizeOf(batch));
   const tile = 4 * ts;
-  rt.dispatch({
-    kernel: 'matmul',
-    defines: {
-      TS: ts,
-      TRANS_A: spec.transA ? 1 : 0,
-      TRANS_B: spec.transB ? 1 : 0,
-      BIAS_DECL: hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
-      BIAS_READ: hasBias ? (spec.biasBroadcast ? 'return bias[0];' : 'return bias[col];') : 'return 0.0;',
-      OUT_BINDING: hasBias ? 4 : 3,
-    },
-    meta: [M, N, K, batch.length, ...batch, ...spec.aBatchStrides, ...spec.bBatchStrides],
-    inputs: hasBias ? [a, b, spec.bias!] : [a, b],
-    outputs: [c],
-    workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), sizeOf(batch)],
-    label,
-  });
+  rt.inSlices(sizeOf(batch), (first, count) =>
+    rt.dispatch({
+      kernel: 'matmul',
+      defines: {
+        TS: ts,
+        TRANS_A: spec.transA ? 1 : 0,
+        TRANS_B: spec.transB ? 1 : 0,
+        BIAS_DECL: hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
+        BIAS_READ: hasBias ? (spec.biasBroadcast ? 'return bias[0];' : 'return bias[col];') : 'return 0.0;',
+        OUT_BINDING: hasBias ? 4 : 3,
+      },
+      meta: [M, N, K, batch.length, ...batch, ...spec.aBatchStrides, ...spec.bBatchStrides, first],
+      inputs: hasBias ? [a, b, spec.bias!] : [a, b],
+      outputs: [c],
+      workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), count],
+      label,
+    }),
+  );
 }
 
 /** torch.matmul: 1-D operands promoted, batch dims broadcast, or folded into M when B is 2-D. */
