@@ -4,14 +4,13 @@
  */
 import { createSignal, ErrorBoundary, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { emptyDocument, saveDocument } from '../../graph/index.ts';
-import { templates } from '../templates.ts';
 import { Canvas, type CanvasApi } from '../canvas/Canvas.tsx';
 import { boundsOf, nodeHeight } from '../canvas/geometry.ts';
+import { isTyping } from '../controllers/pointer.ts';
 import { Inspector } from '../inspector/Inspector.tsx';
 import { tidy } from '../layout/tidy.ts';
 import { Palette } from '../palette/Palette.tsx';
 import { Summary } from '../panels/Summary.tsx';
-import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
 import {
   addNode,
   copySelection,
@@ -25,10 +24,11 @@ import {
   ungroupSelection,
 } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
-import { isTyping } from '../controllers/pointer.ts';
+import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
+import { templates } from '../templates.ts';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
-import { handleShortcut, shortcutList } from './shortcuts.ts';
 import { openText } from './open.ts';
+import { handleShortcut, shortcutList } from './shortcuts.ts';
 
 export type Theme = 'dark' | 'light';
 

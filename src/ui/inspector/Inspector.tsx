@@ -6,14 +6,14 @@
 import { createMemo, For, Show } from 'solid-js';
 import type { NodeId } from '../../graph/index.ts';
 import type { ParamValue, TensorType } from '../../nodes/index.ts';
-import { DiagnosticView } from '../canvas/IssuePopover.tsx';
 import { ShapeText } from '../canvas/EdgeView.tsx';
+import { DiagnosticView } from '../canvas/IssuePopover.tsx';
+import { perSample } from '../panels/Summary.tsx';
 import { groupSelection, titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { formatCompact, formatCount } from '../state/format.ts';
 import { curvePoints, plannedLr } from './lrCurve.ts';
 import { ParamField } from './ParamField.tsx';
-import { perSample } from '../panels/Summary.tsx';
 
 function LrCurve(props: { values: number[] }) {
   const w = 240;

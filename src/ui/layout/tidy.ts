@@ -3,7 +3,7 @@
  * Loaded documents whose nodes carry no positions (all at the same spot) are tidied too.
  */
 import type { Edit, GraphDocument, NodeId } from '../../graph/index.ts';
-import { nodeHeight, NODE_WIDTH } from '../canvas/geometry.ts';
+import { NODE_WIDTH, nodeHeight } from '../canvas/geometry.ts';
 import type { Editor } from '../state/editor.ts';
 import type { LayoutRequest, LayoutResult } from './elk.ts';
 

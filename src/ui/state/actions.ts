@@ -4,19 +4,19 @@
  */
 import {
   createNode,
+  DOCUMENT_FORMAT,
+  DOCUMENT_VERSION,
   type Edit,
   type GraphEdge,
   type GraphNode,
+  type NodeId,
   newEdgeId,
   newNodeId,
-  type NodeId,
-  parseDocument,
   type Position,
-  DOCUMENT_FORMAT,
-  DOCUMENT_VERSION,
+  parseDocument,
 } from '../../graph/index.ts';
-import type { PortHandle } from '../controllers/connect.ts';
 import { intersects, NODE_WIDTH, nodeHeight } from '../canvas/geometry.ts';
+import type { PortHandle } from '../controllers/connect.ts';
 import { orient } from './compat.ts';
 import type { Editor } from './editor.ts';
 
@@ -146,7 +146,10 @@ export function duplicateSelection(editor: Editor): void {
 
 export function groupSelection(editor: Editor): void {
   const ids = [...editor.selection()];
-  if (ids.length < 1) return editor.notify('info', 'Select the nodes to group first.');
+  if (ids.length < 1) {
+    editor.notify('info', 'Select the nodes to group first.');
+    return;
+  }
   const compositeId = newNodeId('group');
   if (
     editor.apply({ kind: 'group', ids, compositeId, label: 'Group' }, { label: `Group ${ids.length} nodes` })
@@ -157,7 +160,10 @@ export function groupSelection(editor: Editor): void {
 
 export function ungroupSelection(editor: Editor): void {
   const composites = [...editor.selection()].filter((id) => editor.node(id)?.subgraph);
-  if (!composites.length) return editor.notify('info', 'Select a group to ungroup.');
+  if (!composites.length) {
+    editor.notify('info', 'Select a group to ungroup.');
+    return;
+  }
   const inner = composites.flatMap((id) => (editor.node(id)?.subgraph?.nodes ?? []).map((n) => n.id));
   if (
     editor.apply(

@@ -6,9 +6,9 @@
 import { type Accessor, batch, createMemo, createSignal, type Setter } from 'solid-js';
 import {
   type Diagnostic,
+  type EdgeId,
   type Edit,
   EditError,
-  type EdgeId,
   type GraphDocument,
   type GraphEdge,
   type GraphNode,
@@ -20,8 +20,8 @@ import {
   type RecordOp,
 } from '../../graph/index.ts';
 import type { Catalog, PortDef } from '../../nodes/index.ts';
-import type { Viewport } from '../controllers/panzoom.ts';
 import type { Ports } from '../canvas/geometry.ts';
+import type { Viewport } from '../controllers/panzoom.ts';
 
 export interface Message {
   id: number;
