@@ -135,8 +135,19 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.stderr.write('\nstopping after this step (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onInt);
+  // in a log (no terminal) a plain progress line every 30 s instead of a redrawn bar
+  let lastLogged = performance.now();
   trainer.on((e) => {
     if (e.type === 'step' && tty) process.stderr.write(progressLine(e.metrics, epochs));
+    if (e.type === 'step' && !tty && !values.quiet && performance.now() - lastLogged > 30_000) {
+      lastLogged = performance.now();
+      console.error(
+        progressLine(e.metrics, epochs)
+          .slice(1)
+          .replace(/\[=* *\] /, '')
+          .trimEnd(),
+      );
+    }
     if (e.type === 'epoch') {
       if (tty) process.stderr.write('\r\x1b[K');
       console.log(formatEpoch(e.metrics, epochs));

@@ -427,7 +427,7 @@ function withParamDefaults<D extends Pick<GraphDocument, 'nodes'>>(doc: D, catal
   return { ...doc, nodes };
 }
 
-/** Nodes a loss, metric or optimizer depends on: these must compile. */
+/** Nodes a loss or optimizer depends on: these must compile. */
 function neededNodes(
   doc: Pick<GraphDocument, 'nodes'>,
   index: DocumentIndex,
@@ -436,7 +436,8 @@ function neededNodes(
 ): Set<string> {
   const roots = doc.nodes.filter((n) => {
     const group = catalog.get(n.type)?.group;
-    return roles.has(n.id) || group === 'losses' || group === 'evaluators';
+    // evaluators are probes: one that cannot run is left out rather than blocking training
+    return roles.has(n.id) || group === 'losses';
   });
   const seen = new Set<string>();
   const stack = roots.map((n) => n.id);

@@ -79,6 +79,8 @@ export interface EvalMetrics {
   loss: number;
   accuracy?: number;
   samples: number;
+  /** evaluator nodes' outputs by `<node id>:<port>` (scalars averaged over samples, others summed) */
+  metrics?: Record<string, number | number[]>;
 }
 
 export interface EpochMetrics {
@@ -215,13 +217,29 @@ export class Trainer {
     let sum = 0;
     let correct = 0;
     let counted = 0;
+    const metrics: Record<string, number[]> = {};
     for (const indices of epochBatches(n, size, false, 0, 0)) {
       const r = await this.forwardOnly(split, indices);
       sum += r.loss * indices.length;
       correct += r.correct;
       counted += r.counted;
+      // evaluator outputs: scalars average over samples, larger ones (confusion matrices) add up
+      for (const [key, values] of Object.entries(r.metrics)) {
+        const acc = (metrics[key] ??= new Array(values.length).fill(0));
+        const w = values.length === 1 ? indices.length / n : 1;
+        for (let i = 0; i < values.length; i++) acc[i] += values[i] * w;
+      }
     }
-    return { loss: sum / n, accuracy: counted ? correct / counted : undefined, samples: n };
+    const result: EvalMetrics = {
+      loss: sum / n,
+      accuracy: counted ? correct / counted : undefined,
+      samples: n,
+    };
+    if (Object.keys(metrics).length)
+      result.metrics = Object.fromEntries(
+        Object.entries(metrics).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+      );
+    return result;
   }
 
   /** Start over from the seed: weights, optimizer state, schedules, data order. */
@@ -522,7 +540,7 @@ export class Trainer {
     split: Split,
     indices: Int32Array,
     mode: Mode = 'eval',
-  ): Promise<{ loss: number; correct: number; counted: number }> {
+  ): Promise<{ loss: number; correct: number; counted: number; metrics: Record<string, ArrayLike<number>> }> {
     const plan = this.planFor(indices.length);
     prepareConstants(plan, this.backend);
     const lossId = plan.optimizers[0].loss;
@@ -533,12 +551,19 @@ export class Trainer {
         feeds: this.upload(plan, split, indices),
         mode,
       });
-      return { loss: values[lossId], accuracy: accuracyInputs(plan, values, lossId) };
+      const metrics = plan.metrics.map((m) => ({ key: `${m.node}:${m.port}`, value: values[m.value] }));
+      return { loss: values[lossId], accuracy: accuracyInputs(plan, values, lossId), metrics };
     });
+    const metrics: Record<string, ArrayLike<number>> = {};
+    for (const m of out.metrics) metrics[m.key] = await m.value.data();
     const loss = (await out.loss.data())[0];
     const a = out.accuracy ? await countCorrect(out.accuracy) : { correct: 0, counted: 0 };
-    disposeAll([out.loss, ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : [])]);
-    return { loss, ...a };
+    disposeAll([
+      out.loss,
+      ...out.metrics.map((m) => m.value),
+      ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
+    ]);
+    return { loss, ...a, metrics };
   }
 
   /** Re-run the failing micro-batch (same weights, data and dropout seed) keeping every value, and find the first non-finite node. */
