@@ -8,6 +8,7 @@ import { GraphStore, saveDocument } from '../graph/index.ts';
 import { App, type Theme } from './app/App.tsx';
 import { readSnapshot, startAutosave } from './persist/autosave.ts';
 import { exportHistory, importHistory } from './persist/history.ts';
+import { openLinkInAddress } from './gallery/share-actions.ts';
 import { createEditor } from './state/editor.ts';
 import { templates } from './templates.ts';
 import './theme.css';
@@ -47,7 +48,8 @@ async function boot(root: HTMLElement): Promise<void> {
     }));
     // hooks for the end-to-end tests and the UI benchmark
     (window as unknown as { shapeflow: unknown }).shapeflow = { editor, store, autosave };
-    if (restored) editor.notify('info', 'Restored your last session.');
+    // a shared link in the address opens as a fork; a bad one leaves the document and says why
+    if (!openLinkInAddress(editor) && restored) editor.notify('info', 'Restored your last session.');
     return <App editor={editor} theme={theme} setTheme={setTheme} />;
   }, root);
 }

@@ -2,7 +2,7 @@
  * The editor's frame: top bar, palette, canvas, inspector, model summary. Each panel sits in
  * an error boundary, so an exception in one never takes the document with it.
  */
-import { createSignal, ErrorBoundary, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import { createSignal, ErrorBoundary, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { emptyDocument, saveDocument } from '../../graph/index.ts';
 import { Canvas, type CanvasApi } from '../canvas/Canvas.tsx';
 import { boundsOf, nodeHeight } from '../canvas/geometry.ts';
@@ -24,8 +24,8 @@ import {
   ungroupSelection,
 } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
+import { GalleryButton } from '../gallery/GalleryButton.tsx';
 import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
-import { templates } from '../templates.ts';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
 import { openText } from './open.ts';
 import { handleShortcut, shortcutList } from './shortcuts.ts';
@@ -219,29 +219,13 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
           >
             New
           </button>
-          <select
-            aria-label="Open a template"
-            value=""
-            onChange={(e) => {
-              const text = templates[e.currentTarget.value];
-              e.currentTarget.value = '';
-              if (text)
-                void openText(editor, text, 'the template').then(
-                  (ok) => ok && canvas && fitView(editor, canvas.size()),
-                );
-            }}
-          >
-            <option value="">Templates…</option>
-            <For each={Object.keys(templates)}>
-              {(name) => <option value={name}>{name.replace(/_/g, ' ')}</option>}
-            </For>
-          </select>
           <button type="button" onClick={() => fileInput.click()} aria-label="Open a graph file">
             Open…
           </button>
           <button type="button" onClick={saveFile} aria-label="Save the graph as a file">
             Save
           </button>
+          <GalleryButton editor={editor} />
           <input
             ref={fileInput}
             type="file"

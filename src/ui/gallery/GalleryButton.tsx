@@ -1,13 +1,13 @@
 /**
  * What the editor mounts: a "Templates" button that opens the gallery over the canvas, and
- * "Copy link" / "Download" buttons. Opening a template loads a fork of it.
+ * a "Copy link" button (Save in the top bar downloads the file). Opening a template loads a fork of it.
  */
 import { createSignal, Show } from 'solid-js';
 import { loadBundledTemplates } from '../../templates/browser-loader.ts';
 import type { Template } from '../../templates/template.ts';
 import type { Editor } from '../state/editor.ts';
 import { Gallery } from './Gallery.tsx';
-import { copyShareLink, downloadDocument, openDocument } from './share-actions.ts';
+import { copyShareLink, openDocument } from './share-actions.ts';
 
 export function GalleryButton(props: { editor: Editor }) {
   const [open, setOpen] = createSignal(false);
@@ -26,13 +26,6 @@ export function GalleryButton(props: { editor: Editor }) {
         title="Copy a link that holds this graph"
       >
         Copy link
-      </button>
-      <button
-        type="button"
-        onClick={() => downloadDocument(props.editor)}
-        title="Download as .shapeflow.json"
-      >
-        Download
       </button>
       <Show when={open()}>
         <div class="gallery-overlay" role="dialog" aria-label="Templates">
