@@ -4,7 +4,7 @@ import type { FamilyRunner } from '../engine/conformance/types.ts';
 import { runOptimizerCaseThroughNodes } from '../nodes/conformance/optimizers.ts';
 import { runSchedulerCaseThroughNodes } from '../nodes/conformance/schedulers.ts';
 import { runArchitectureCase } from '../templates/conformance.ts';
-import { runTrainingCase } from '../nodes/conformance/training.ts';
+import { runTrainingCase } from '../training/conformance.ts';
 
 /** Every family a conformance run can check: the engine's, plus those run through node declarations. */
 export const allFamilies: Record<string, FamilyRunner> = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openTrainingSession, withDatasetForInputs } from '../engine/compile/session.ts';
+import { openTrainingSession, withDatasetForInputs } from '../training/session.ts';
 import type { EpochMetrics, StepMetrics, TrainConfig } from '../engine/runtime/train.ts';
 import type { NonFiniteReport } from '../engine/runtime/train-guard.ts';
 import { loadDocument } from '../graph/schema.ts';

@@ -9,7 +9,7 @@
  * the seed, exactly as the trainer does, so the two start from the same numbers.
  */
 
-import { compileGraph, optimizerNameOf, schedulerNameOf } from '../engine/compile/compile.ts';
+import { compileGraph, optimizerNameOf, schedulerNameOf } from '../training/compile.ts';
 import { initialValues } from '../engine/compile/params.ts';
 import type { Plan } from '../engine/compile/plan.ts';
 import {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src/engine/compile/compile.ts';
+import { compileGraph } from '../../src/training/compile.ts';
 import { executePlan } from '../../src/engine/compile/execute.ts';
 import { ParamStore } from '../../src/engine/compile/params.ts';
 import { outputKey } from '../../src/engine/compile/plan.ts';

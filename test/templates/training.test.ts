@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src/engine/compile/compile.ts';
+import { compileGraph } from '../../src/training/compile.ts';
 import type { Plan } from '../../src/engine/compile/plan.ts';
 import { cpuBackend } from '../../src/engine/index.ts';
 import { Trainer } from '../../src/engine/runtime/train.ts';
 import type { GraphDocument } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
-import { loadDocumentData } from '../../src/nodes/sources/feed.ts';
+import { loadDocumentData } from '../../src/training/feed.ts';
 import { loadTemplateFile } from '../../src/templates/node-loader.ts';
 
 /** The first losses of a template trained as it ships (its dataset node, its optimizer), on the CPU. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDataFlag, trainCommand } from '../../src/cli/train.ts';
-import { withDatasetForInputs } from '../../src/engine/compile/session.ts';
+import { withDatasetForInputs } from '../../src/training/session.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { doc, mlpDoc } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src/engine/compile/compile.ts';
+import { compileGraph } from '../../src/training/compile.ts';
 import { executePlan } from '../../src/engine/compile/execute.ts';
 import { ParamStore } from '../../src/engine/compile/params.ts';
 import { cpuBackend, tensor } from '../../src/engine/index.ts';

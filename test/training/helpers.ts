@@ -1,6 +1,6 @@
 /** Small documents and feeds for the compiler and train-loop tests. */
 
-import { compileGraph } from '../../src/engine/compile/compile.ts';
+import { compileGraph } from '../../src/training/compile.ts';
 import type { Plan } from '../../src/engine/compile/plan.ts';
 import { cpuBackend } from '../../src/engine/index.ts';
 import { Rng } from '../../src/engine/random.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openTrainingSession } from '../../src/engine/compile/session.ts';
+import { openTrainingSession } from '../../src/training/session.ts';
 import { cpuBackend } from '../../src/engine/index.ts';
 import { loadDocument } from '../../src/graph/schema.ts';
 import { catalog } from '../../src/nodes/index.ts';

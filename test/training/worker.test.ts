@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/engine/runtime/train-host.ts';
-import { TrainingClient, type WorkerLike } from '../../src/engine/runtime/worker-client.ts';
+import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/training/train-host.ts';
+import { TrainingClient, type WorkerLike } from '../../src/training/worker-client.ts';
 import { doc } from './helpers.ts';
 
 /** x from the XOR dataset → Linear → Tanh → Linear → CE. */

@@ -6,15 +6,15 @@
  * final weights.
  */
 
-import { CompileError, compileGraph } from '../../engine/compile/compile.ts';
-import type { Plan } from '../../engine/compile/plan.ts';
-import { compareShape, compareValues, Verdict } from '../../engine/conformance/compare.ts';
-import type { CaseResult, FamilyContext, RefCase, RefTensor } from '../../engine/conformance/types.ts';
-import { Trainer } from '../../engine/runtime/train.ts';
-import { ArrayFeed } from '../../engine/runtime/train-data.ts';
-import type { GraphDocument, GraphEdge, GraphNode, NodeId } from '../../graph/document.ts';
-import { type Catalog, catalog as defaultCatalog } from '../catalog.ts';
-import { isOptimizerNode } from '../optimizers/optimizers.ts';
+import { CompileError, compileGraph } from './compile.ts';
+import type { Plan } from '../engine/compile/plan.ts';
+import { compareShape, compareValues, Verdict } from '../engine/conformance/compare.ts';
+import type { CaseResult, FamilyContext, RefCase, RefTensor } from '../engine/conformance/types.ts';
+import { Trainer } from '../engine/runtime/train.ts';
+import { ArrayFeed } from '../engine/runtime/train-data.ts';
+import type { GraphDocument, GraphEdge, GraphNode, NodeId } from '../graph/document.ts';
+import { type Catalog, catalog as defaultCatalog } from '../nodes/catalog.ts';
+import { isOptimizerNode } from '../nodes/optimizers/optimizers.ts';
 
 interface TrainingCase extends RefCase {
   model: ({ type: string } & Record<string, unknown>)[];

@@ -13,8 +13,8 @@
  * client.recompile(store.doc);  // after an edit: 'recompiled' says which layers kept their weights
  * ```
  */
-import type { GraphDocument } from '../../graph/document.ts';
-import type { TrainConfig } from './train.ts';
+import type { GraphDocument } from '../graph/document.ts';
+import type { TrainConfig } from '../engine/runtime/train.ts';
 import type { SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
 
 export type { RunState, SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';

@@ -3,11 +3,11 @@
  * batches of it by sample index. The batch sampler's params come from the dataset node
  * (batch_size binds N, shuffle, seed).
  */
-import { ArrayFeed, type DataFeed, type SampleArray } from '../../engine/runtime/train-data.ts';
-import type { GraphDocument } from '../../graph/document.ts';
-import type { Catalog } from '../catalog.ts';
-import { defaultsOf } from '../define.ts';
-import { DatasetError, type DatasetIO, datasetLoaders } from './dataset.ts';
+import { ArrayFeed, type DataFeed, type SampleArray } from '../engine/runtime/train-data.ts';
+import type { GraphDocument } from '../graph/document.ts';
+import type { Catalog } from '../nodes/catalog.ts';
+import { defaultsOf } from '../nodes/define.ts';
+import { DatasetError, type DatasetIO, datasetLoaders } from '../nodes/sources/dataset.ts';
 
 export interface DocumentData {
   feed: DataFeed;

@@ -17,18 +17,18 @@ import {
   type GraphNode,
   portsOf,
   topologicalOrder,
-} from '../../graph/document.ts';
-import { inferShapes } from '../../graph/infer.ts';
-import { evaluateDim } from '../../graph/live.ts';
-import type { Catalog } from '../../nodes/catalog.ts';
-import { type AnyNodeDef, defaultsOf, type OpBuilder } from '../../nodes/define.ts';
-import { isOptimizerNode } from '../../nodes/optimizers/optimizers.ts';
-import { isSchedulerNode } from '../../nodes/schedulers/schedulers.ts';
-import type { Dim, PortDef, TensorType } from '../../nodes/types.ts';
-import { getOp, inferOp, withDefaults } from '../dispatch.ts';
-import { isOptimizerName, optimizerDefs } from '../runtime/optimizers/index.ts';
-import { isSchedulerName, schedulerDefs } from '../runtime/schedulers/index.ts';
-import type { DType } from '../tensor.ts';
+} from '../graph/document.ts';
+import { inferShapes } from '../graph/infer.ts';
+import { evaluateDim } from '../graph/live.ts';
+import type { Catalog } from '../nodes/catalog.ts';
+import { type AnyNodeDef, defaultsOf, type OpBuilder } from '../nodes/define.ts';
+import { isOptimizerNode } from '../nodes/optimizers/optimizers.ts';
+import { isSchedulerNode } from '../nodes/schedulers/schedulers.ts';
+import type { Dim, PortDef, TensorType } from '../nodes/types.ts';
+import { getOp, inferOp, withDefaults } from '../engine/dispatch.ts';
+import { isOptimizerName, optimizerDefs } from '../engine/runtime/optimizers/index.ts';
+import { isSchedulerName, schedulerDefs } from '../engine/runtime/schedulers/index.ts';
+import type { DType } from '../engine/tensor.ts';
 import {
   outputKey,
   type Plan,
@@ -37,7 +37,7 @@ import {
   type PlanScheduler,
   type PlanStep,
   paramsReaching,
-} from './plan.ts';
+} from '../engine/compile/plan.ts';
 
 /** Why a graph does not compile, pinned to a node. */
 export class CompileError extends Error {

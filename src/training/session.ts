@@ -2,14 +2,14 @@
  * A document ready to train: its data loaded (dataset nodes), compiled for the batch size the
  * dataset's sampler binds N to, and a Trainer over it. What the CLI and the worker both open.
  */
-import type { GraphDocument, GraphNode, NodeId } from '../../graph/document.ts';
-import { inferShapes } from '../../graph/infer.ts';
-import type { Catalog } from '../../nodes/catalog.ts';
-import { defaultsOf } from '../../nodes/define.ts';
-import type { DatasetIO } from '../../nodes/sources/dataset.ts';
-import { loadDocumentData } from '../../nodes/sources/feed.ts';
-import type { Backend } from '../backend.ts';
-import { type CompileFn, type TrainConfig, Trainer } from '../runtime/train.ts';
+import type { GraphDocument, GraphNode, NodeId } from '../graph/document.ts';
+import { inferShapes } from '../graph/infer.ts';
+import type { Catalog } from '../nodes/catalog.ts';
+import { defaultsOf } from '../nodes/define.ts';
+import type { DatasetIO } from '../nodes/sources/dataset.ts';
+import { loadDocumentData } from './feed.ts';
+import type { Backend } from '../engine/backend.ts';
+import { type CompileFn, type TrainConfig, Trainer } from '../engine/runtime/train.ts';
 import { compileGraph } from './compile.ts';
 
 export interface SessionOptions {

@@ -5,16 +5,16 @@
  * commands — run, pause, step one batch, step one epoch, reset, stop, recompile — yielding to
  * its message queue between steps so a pause lands within one step.
  */
-import '../index.ts';
-import type { GraphDocument } from '../../graph/document.ts';
-import { catalog } from '../../nodes/index.ts';
-import type { DatasetIO } from '../../nodes/sources/dataset.ts';
-import type { Backend } from '../backend.ts';
-import { cpuBackend } from '../backends/cpu/index.ts';
-import type { ParamSyncReport } from '../compile/params.ts';
-import { compilerFor, openTrainingSession } from '../compile/session.ts';
-import type { EpochMetrics, StepMetrics, TrainConfig, Trainer } from './train.ts';
-import type { NonFiniteReport } from './train-guard.ts';
+import '../engine/index.ts';
+import type { GraphDocument } from '../graph/document.ts';
+import { catalog } from '../nodes/index.ts';
+import type { DatasetIO } from '../nodes/sources/dataset.ts';
+import type { Backend } from '../engine/backend.ts';
+import { cpuBackend } from '../engine/backends/cpu/index.ts';
+import type { ParamSyncReport } from '../engine/compile/params.ts';
+import { compilerFor, openTrainingSession } from './session.ts';
+import type { EpochMetrics, StepMetrics, TrainConfig, Trainer } from '../engine/runtime/train.ts';
+import type { NonFiniteReport } from '../engine/runtime/train-guard.ts';
 
 export type TrainCommand =
   /** load the document's data, compile it and get ready (files: picked dataset files by name) */
@@ -70,7 +70,7 @@ async function createBackend(
   post: (m: TrainMessage) => void,
 ): Promise<Backend> {
   if (name !== 'webgpu') return cpuBackend;
-  const { createWebGPUBackend } = await import('../backends/webgpu/index.ts');
+  const { createWebGPUBackend } = await import('../engine/backends/webgpu/index.ts');
   const gpu = await createWebGPUBackend().catch(() => null);
   if (gpu) return gpu;
   post({ type: 'notice', message: 'WebGPU is not available here; training on the CPU backend instead' });
