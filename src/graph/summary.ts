@@ -1,7 +1,8 @@
-import type { Catalog } from '../nodes/index.ts';
+import type { AnyNodeDef, Catalog } from '../nodes/index.ts';
 import type { Dim, TensorType } from '../nodes/types.ts';
 import type { GraphDocument, GraphNode, NodeId } from './document.ts';
 import { inferShapes } from './infer.ts';
+import { evaluateDim } from './live.ts';
 
 /** One row of a torchinfo-style summary: a node, its output shape, parameters and FLOPs. */
 export interface SummaryRow {
@@ -81,9 +82,28 @@ function rowsHaveChildren(rows: SummaryRow[], row: SummaryRow): boolean {
 
 function flopsOf(node: GraphNode, inputs: (TensorType | null)[], catalog: Catalog): number | null {
   const def = catalog.get(node.type);
-  if (!def?.flops) return null;
-  const f = def.flops(inputs, node.params as never);
-  return Number.isFinite(f) ? f : null;
+  return def ? flopsPerSample(def, node.params, inputs) : null;
+}
+
+/** Types with every symbol sized 1, so FLOPs read per sample ('N*28' → 28). */
+export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
+  const ones = (d: string) => Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
+  return types.map((t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) });
+}
+
+/**
+ * A node's multiply-adds for one sample, as torchinfo reports them; null where the node type
+ * does not say or its rule cannot size these inputs. Shared by the summary panel, the
+ * inspector and `shapeflow summary`, so they always agree.
+ */
+export function flopsPerSample(def: AnyNodeDef, params: unknown, inputs: (TensorType | null)[]): number | null {
+  if (!def.flops) return null;
+  try {
+    const f = def.flops(perSample(inputs), params as never);
+    return Number.isFinite(f) ? f : null;
+  } catch {
+    return null;
+  }
 }
 
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -97,7 +117,7 @@ function compact(n: number): string {
 
 /** The summary as torchinfo prints it: a ruled table, then totals. */
 export function formatSummary(s: ModelSummary): string {
-  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds'];
+  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Mult-Adds/sample'];
   const body = s.rows.map((r) => [
     `${'  '.repeat(r.depth)}${r.name === r.type ? r.type : `${r.name} (${r.type})`}`,
     r.output ? formatShapeLabel(r.output.dims) : '?',
@@ -110,7 +130,7 @@ export function formatSummary(s: ModelSummary): string {
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
   const out = [rule('='), line(header), rule('='), ...body.map(line), rule('=')];
   out.push(`Total params: ${thousands(s.totalParams)}`);
-  out.push(`Total mult-adds: ${compact(s.totalFlops)}`);
+  out.push(`Total mult-adds per sample: ${compact(s.totalFlops)}`);
   if (s.errors || s.warnings) out.push(`Shape check: ${s.errors} error(s), ${s.warnings} warning(s)`);
   out.push(rule('='));
   return out.join('\n');

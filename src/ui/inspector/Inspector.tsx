@@ -8,7 +8,7 @@ import type { NodeId } from '../../graph/index.ts';
 import type { ParamValue, TensorType } from '../../nodes/index.ts';
 import { ShapeText } from '../canvas/EdgeView.tsx';
 import { DiagnosticView } from '../canvas/IssuePopover.tsx';
-import { perSample } from '../panels/Summary.tsx';
+import { flopsPerSample } from '../../graph/summary.ts';
 import { groupSelection, titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { formatCompact, formatCount } from '../state/format.ts';
@@ -51,12 +51,8 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
   const flops = createMemo(() => {
     const d = def();
     const n = node();
-    if (!d?.flops || !n || info()?.status === 'error') return null;
-    try {
-      return d.flops(perSample(inputTypes()), n.params as never);
-    } catch {
-      return null;
-    }
+    if (!d || !n || info()?.status === 'error') return null;
+    return flopsPerSample(d, n.params, inputTypes());
   });
   const lr = createMemo(() => {
     const n = node();

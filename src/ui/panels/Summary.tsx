@@ -1,20 +1,12 @@
 /** Model summary, torchinfo-style: each layer in run order, its output shape, params, FLOPs, then totals. */
 import { createMemo, For, Show, untrack } from 'solid-js';
-import { evaluateDim, type NodeId } from '../../graph/index.ts';
+import type { NodeId } from '../../graph/index.ts';
+import { flopsPerSample } from '../../graph/summary.ts';
 import type { TensorType } from '../../nodes/index.ts';
 import { ShapeText } from '../canvas/EdgeView.tsx';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { formatCompact, formatCount } from '../state/format.ts';
-
-/** Types with every symbol sized 1, so FLOPs read per sample ('N*28' → 28). */
-export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
-  const ones = (d: string) =>
-    Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
-  return types.map(
-    (t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) },
-  );
-}
 
 interface Row {
   id: NodeId;
@@ -33,17 +25,11 @@ export function summaryRow(editor: Editor, id: NodeId): Row {
   const ports = editor.ports(id);
   const def = node && editor.catalog.get(node.type);
   const first = ports?.outputs[0];
-  let flops: number | null = null;
-  if (def?.flops && node && info && info.status !== 'error' && info.status !== 'blocked') {
-    try {
-      flops = def.flops(
-        perSample((ports?.inputs ?? []).map((p) => info.inputs[p.name] ?? null)),
-        node.params as never,
-      );
-    } catch {
-      flops = null;
-    }
-  }
+  const inputs = (ports?.inputs ?? []).map((p) => info?.inputs[p.name] ?? null);
+  const flops =
+    def && node && info && info.status !== 'error' && info.status !== 'blocked'
+      ? flopsPerSample(def, node.params, inputs)
+      : null;
   return {
     id,
     layer: node ? titleOf(node) : id,
