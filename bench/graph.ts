@@ -170,11 +170,27 @@ export async function graphBench(size = 500, runs = 210): Promise<BenchTable> {
   ];
   return {
     title: `Graph core: ${size}-node residual chain (Linear → ReLU → Linear, Add around each block)`,
-    columns: ['measurement', 'median ms', 'fastest ms', 'goal ms', 'recomputed', 'dependents', 'type$ emissions'],
+    columns: [
+      'measurement',
+      'median ms',
+      'fastest ms',
+      'goal ms',
+      'recomputed',
+      'dependents',
+      'type$ emissions',
+    ],
     rows: [
       row('edit Input shape N→B (every type changes)', shape),
       row('toggle first Linear bias (types unchanged)', bias),
-      ['load JSON + validate + infer all', ms(median(loadTimes)), ms(Math.min(...loadTimes)), '20', `${size}`, '-', '-'],
+      [
+        'load JSON + validate + infer all',
+        ms(median(loadTimes)),
+        ms(Math.min(...loadTimes)),
+        '20',
+        `${size}`,
+        '-',
+        '-',
+      ],
     ],
     notes: [
       'edit time: store.apply → the transaction’s last emission (transactions$, after every type$), every node subscribed',

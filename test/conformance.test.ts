@@ -8,7 +8,9 @@ import { testBackends } from './backends.ts';
 
 type Claims = Record<string, 'all' | string[]>;
 
-const claims = JSON.parse(readFileSync(new URL('../conformance-claims.json', import.meta.url), 'utf8')) as Claims;
+const claims = JSON.parse(
+  readFileSync(new URL('../conformance-claims.json', import.meta.url), 'utf8'),
+) as Claims;
 const families = loadFamilies(new URL('./reference', import.meta.url).pathname);
 
 function claimed(family: string, subject: string): boolean {

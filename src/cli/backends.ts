@@ -8,7 +8,10 @@ export async function backendByName(name: string): Promise<Backend> {
   if (name === 'webgpu') {
     const { createNodeWebGPUBackend } = await import('../engine/backends/webgpu/node.ts');
     const { backend, reason } = await createNodeWebGPUBackend();
-    if (!backend) throw new Error(`--backend webgpu: ${reason}; install it with: sudo bash scripts/install-system-deps.sh`);
+    if (!backend)
+      throw new Error(
+        `--backend webgpu: ${reason}; install it with: sudo bash scripts/install-system-deps.sh`,
+      );
     return backend;
   }
   throw new Error(`unknown backend '${name}' (choose cpu or webgpu)`);

@@ -32,7 +32,12 @@ export async function conformanceCommand(args: string[]): Promise<number> {
       return 2;
     }
   }
-  const reports = await runFamilies(families, allFamilies, backend, (_f, c) => !values.op || values.op.includes(caseSubject(c)));
+  const reports = await runFamilies(
+    families,
+    allFamilies,
+    backend,
+    (_f, c) => !values.op || values.op.includes(caseSubject(c)),
+  );
   console.log(`backend: ${backend.name}`);
   console.log(formatReport(reports));
   return totals(reports).failed === 0 ? 0 : 1;

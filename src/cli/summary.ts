@@ -9,7 +9,11 @@ export const summaryHelp = `shapeflow summary <doc.json> [--json]
   The numbers are the editor's summary panel's.`;
 
 export async function summaryCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
   const file = positionals[0];
   if (!file) {
     console.error(summaryHelp);

@@ -26,7 +26,12 @@ export function scalar(value: number, backend: Backend = defaultBackend()): Tens
   return tensor([value], [], 'float32', backend);
 }
 
-export function fill(shape: Shape, value: number, backend: Backend = defaultBackend(), dtype: DType = 'float32'): Tensor {
+export function fill(
+  shape: Shape,
+  value: number,
+  backend: Backend = defaultBackend(),
+  dtype: DType = 'float32',
+): Tensor {
   const storage = storageFor(dtype, sizeOf(shape));
   if (value !== 0) storage.fill(value);
   return backend.upload(storage, shape, dtype);

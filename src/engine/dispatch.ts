@@ -57,7 +57,11 @@ export function applyOp(op: OpDef<any>, inputs: (Tensor | null)[], rawAttrs?: un
     outputs.forEach((t, i) => {
       const want = outs[i];
       if (!want || t.shape.length !== want.shape.length || t.shape.some((d, j) => d !== want.shape[j])) {
-        throw new OpError('shape', op.name, `${op.name}: composite output ${i} has shape [${t.shape}], rule says [${want?.shape}]`);
+        throw new OpError(
+          'shape',
+          op.name,
+          `${op.name}: composite output ${i} has shape [${t.shape}], rule says [${want?.shape}]`,
+        );
       }
     });
     return outputs;
@@ -78,7 +82,11 @@ export function applyOp(op: OpDef<any>, inputs: (Tensor | null)[], rawAttrs?: un
 }
 
 /** Run a registry op by name and return its first output. */
-export function run<K extends OpName>(name: K, inputs: (Tensor | null)[], attrs?: Partial<AttrsOf<K>>): Tensor {
+export function run<K extends OpName>(
+  name: K,
+  inputs: (Tensor | null)[],
+  attrs?: Partial<AttrsOf<K>>,
+): Tensor {
   return applyOp(getOp(name), inputs, attrs)[0];
 }
 

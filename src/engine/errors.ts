@@ -2,7 +2,17 @@
  * Typed engine errors. Every failure names the op and the offending argument, with a stable
  * code, so the graph layer can turn it into a diagnostic instead of a stack trace.
  */
-export type OpErrorCode = 'shape' | 'broadcast' | 'batch_broadcast' | 'inner_dim' | 'rank0' | 'attr' | 'dtype' | 'arity' | 'backend' | 'value';
+export type OpErrorCode =
+  | 'shape'
+  | 'broadcast'
+  | 'batch_broadcast'
+  | 'inner_dim'
+  | 'rank0'
+  | 'attr'
+  | 'dtype'
+  | 'arity'
+  | 'backend'
+  | 'value';
 
 export interface DimRef {
   /** which input (0-based) */

@@ -9,7 +9,8 @@ export const mul = (a: Tensor, b: Tensor): Tensor => run('mul', [a, b]);
 export const div = (a: Tensor, b: Tensor): Tensor => run('div', [a, b]);
 export const neg = (a: Tensor): Tensor => run('neg', [a]);
 export const matmul = (a: Tensor, b: Tensor): Tensor => run('matmul', [a, b]);
-export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor => run('transpose', [x], { dim0, dim1 });
+export const transpose = (x: Tensor, dim0: number, dim1: number): Tensor =>
+  run('transpose', [x], { dim0, dim1 });
 export const reshape = (x: Tensor, shape: number[]): Tensor => run('reshape', [x], { shape });
 
 /** Sum a gradient over broadcast dims so it has the operand's shape (no-op when it already does). */

@@ -15,4 +15,10 @@ export { type AttrsOf, type OpName, opRegistry } from './ops/index.ts';
 export { Rng } from './random.ts';
 export { broadcastShapes, isBroadcastTrap, matmulShape } from './shape.ts';
 export { type DType, type Shape, Tensor, type TensorMeta } from './tensor.ts';
-export { BackwardPass, type BackwardStep, backward, type Root, type Accumulation } from './autograd/backward.ts';
+export {
+  BackwardPass,
+  type BackwardStep,
+  backward,
+  type Root,
+  type Accumulation,
+} from './autograd/backward.ts';

@@ -36,12 +36,22 @@ function fixIds(index: DocumentIndex, node: NodeId, port: string, stem: string) 
   let k = 0;
   const nodeId = (): NodeId => `node:${base}${k ? `_${k}` : ''}`;
   while (index.nodes.has(nodeId())) k++;
-  return { node: nodeId(), in: `edge:${base}${k ? `_${k}` : ''}_in` as EdgeId, out: `edge:${base}${k ? `_${k}` : ''}_out` as EdgeId };
+  return {
+    node: nodeId(),
+    in: `edge:${base}${k ? `_${k}` : ''}_in` as EdgeId,
+    out: `edge:${base}${k ? `_${k}` : ''}_out` as EdgeId,
+  };
 }
 
 /** The edits for one fix intent at `node`, or null when the graph around it does not allow it. */
-export function editsForIntent(intent: FixIntent, node: GraphNode, index: DocumentIndex, catalog: Catalog): Edit[] | null {
-  if (intent.kind === 'setParam') return [{ kind: 'setParam', id: node.id, name: intent.param, value: intent.value }];
+export function editsForIntent(
+  intent: FixIntent,
+  node: GraphNode,
+  index: DocumentIndex,
+  catalog: Catalog,
+): Edit[] | null {
+  if (intent.kind === 'setParam')
+    return [{ kind: 'setParam', id: node.id, name: intent.param, value: intent.value }];
   if (intent.kind === 'swapInputs') {
     const ea = index.edgeInto(node.id, intent.a);
     const eb = index.edgeInto(node.id, intent.b);
@@ -61,9 +71,21 @@ export function editsForIntent(intent: FixIntent, node: GraphNode, index: Docume
   const at = source
     ? { x: (source.position.x + node.position.x) / 2, y: (source.position.y + node.position.y) / 2 }
     : node.position;
-  const inserted = createNode(catalog, intent.nodeType, { id: ids.node, position: at, params: intent.params });
-  const into: GraphEdge = { id: ids.in, from: feeding.from, to: { node: ids.node, port: def.inputs[0].name } };
-  const onward: GraphEdge = { id: ids.out, from: { node: ids.node, port: def.outputs[0].name }, to: feeding.to };
+  const inserted = createNode(catalog, intent.nodeType, {
+    id: ids.node,
+    position: at,
+    params: intent.params,
+  });
+  const into: GraphEdge = {
+    id: ids.in,
+    from: feeding.from,
+    to: { node: ids.node, port: def.inputs[0].name },
+  };
+  const onward: GraphEdge = {
+    id: ids.out,
+    from: { node: ids.node, port: def.outputs[0].name },
+    to: feeding.to,
+  };
   return [
     { kind: 'disconnect', id: feeding.id },
     { kind: 'addNode', node: inserted },
@@ -73,7 +95,12 @@ export function editsForIntent(intent: FixIntent, node: GraphNode, index: Docume
 }
 
 /** A shape rule's issue, placed on its node and edge, its fixes turned into edits. */
-export function toDiagnostic(issue: ShapeIssue, node: GraphNode, index: DocumentIndex, catalog: Catalog): Diagnostic {
+export function toDiagnostic(
+  issue: ShapeIssue,
+  node: GraphNode,
+  index: DocumentIndex,
+  catalog: Catalog,
+): Diagnostic {
   const d: Diagnostic = {
     severity: issue.severity,
     code: issue.code,
@@ -90,7 +117,8 @@ export function toDiagnostic(issue: ShapeIssue, node: GraphNode, index: Document
   for (const fix of issue.fixes ?? []) {
     const parts = fix.intents.map((intent) => editsForIntent(intent, node, index, catalog));
     // a fix is offered whole or not at all
-    if (parts.length > 0 && parts.every((x) => x !== null)) d.fixes.push({ label: fix.label, edits: parts.flat() });
+    if (parts.length > 0 && parts.every((x) => x !== null))
+      d.fixes.push({ label: fix.label, edits: parts.flat() });
   }
   return d;
 }

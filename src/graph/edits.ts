@@ -90,7 +90,13 @@ export interface ChangeSet {
 }
 
 export function changesOf(ops: readonly RecordOp[]): ChangeSet {
-  const c: ChangeSet = { dirty: new Set(), removed: new Set(), cosmetic: new Set(), structural: false, meta: false };
+  const c: ChangeSet = {
+    dirty: new Set(),
+    removed: new Set(),
+    cosmetic: new Set(),
+    structural: false,
+    meta: false,
+  };
   for (const o of ops) {
     if (o.op === 'insertNode') {
       c.dirty.add(o.node.id);
@@ -171,14 +177,16 @@ export function createNode(
 
 /** Why a node record cannot be in a document, or null when it can. */
 export function checkNode(node: GraphNode, catalog: Catalog): EditError | null {
-  if (!isNodeId(node.id)) return new EditError('invalid_id', `node id '${node.id}' must look like 'node:<name>'`);
+  if (!isNodeId(node.id))
+    return new EditError('invalid_id', `node id '${node.id}' must look like 'node:<name>'`);
   if (node.type === COMPOSITE_TYPE) {
     return node.subgraph ? null : new EditError('invalid_group', `composite ${node.id} has no subgraph`);
   }
   const def = catalog.get(node.type);
   if (!def) return new EditError('unknown_type', `${node.id}: unknown node type '${node.type}'`);
   for (const name of Object.keys(node.params)) {
-    if (!(name in def.params)) return new EditError('unknown_param', `${node.id}: ${node.type} has no param '${name}'`);
+    if (!(name in def.params))
+      return new EditError('unknown_param', `${node.id}: ${node.type} has no param '${name}'`);
   }
   for (const [name, spec] of Object.entries(def.params)) {
     const problem = spec.check(node.params[name]);
@@ -216,7 +224,8 @@ class Draft {
   insertNode(node: GraphNode): void {
     const problem = checkNode(node, this.catalog);
     if (problem) throw problem;
-    if (this.nodes.some((n) => n.id === node.id)) throw new EditError('duplicate_id', `node id ${node.id} is already used`);
+    if (this.nodes.some((n) => n.id === node.id))
+      throw new EditError('duplicate_id', `node id ${node.id} is already used`);
     this.nodes.push(node);
     this.ops.push({ op: 'insertNode', node, index: this.nodes.length - 1 });
   }
@@ -236,16 +245,22 @@ class Draft {
   }
 
   insertEdge(edge: GraphEdge): void {
-    if (!isEdgeId(edge.id)) throw new EditError('invalid_id', `edge id '${edge.id}' must look like 'edge:<name>'`);
-    if (this.edges.some((e) => e.id === edge.id)) throw new EditError('duplicate_id', `edge id ${edge.id} is already used`);
+    if (!isEdgeId(edge.id))
+      throw new EditError('invalid_id', `edge id '${edge.id}' must look like 'edge:<name>'`);
+    if (this.edges.some((e) => e.id === edge.id))
+      throw new EditError('duplicate_id', `edge id ${edge.id} is already used`);
     const from = this.node(edge.from.node);
     const to = this.node(edge.to.node);
     const out = portsOf(from, this.catalog)?.outputs.find((p) => p.name === edge.from.port);
     const inp = portsOf(to, this.catalog)?.inputs.find((p) => p.name === edge.to.port);
-    if (!out) throw new EditError('unknown_port', `${from.type} ${from.id} has no output '${edge.from.port}'`);
+    if (!out)
+      throw new EditError('unknown_port', `${from.type} ${from.id} has no output '${edge.from.port}'`);
     if (!inp) throw new EditError('unknown_port', `${to.type} ${to.id} has no input '${edge.to.port}'`);
     if (out.kind !== inp.kind) {
-      throw new EditError('port_kind', `cannot connect a ${out.kind} output to a ${inp.kind} input (${to.id}.${inp.name})`);
+      throw new EditError(
+        'port_kind',
+        `cannot connect a ${out.kind} output to a ${inp.kind} input (${to.id}.${inp.name})`,
+      );
     }
     const occupant = this.edges.find((e) => e.to.node === edge.to.node && e.to.port === edge.to.port);
     if (occupant) this.deleteEdge(occupant.id);
@@ -369,13 +384,21 @@ function group(d: Draft, ids: NodeId[], compositeId: NodeId, label?: string): vo
   const outputFor = (e: GraphEdge) => {
     let exposed = outputs.find((o) => o.node === e.from.node && o.port === e.from.port);
     if (!exposed) {
-      exposed = { name: uniqueName(outNames, `${nameOf(e.from.node)}_${e.from.port}`), node: e.from.node, port: e.from.port };
+      exposed = {
+        name: uniqueName(outNames, `${nameOf(e.from.node)}_${e.from.port}`),
+        node: e.from.node,
+        port: e.from.port,
+      };
       outputs.push(exposed);
     }
     return exposed.name;
   };
   const rerouted: GraphEdge[] = [
-    ...entering.map((e, i) => ({ id: newEdgeId(), from: e.from, to: { node: compositeId, port: inputs[i].name } })),
+    ...entering.map((e, i) => ({
+      id: newEdgeId(),
+      from: e.from,
+      to: { node: compositeId, port: inputs[i].name },
+    })),
     ...leaving.map((e) => ({ id: newEdgeId(), from: { node: compositeId, port: outputFor(e) }, to: e.to })),
   ];
   const x = members.reduce((s, n) => s + n.position.x, 0) / members.length;
@@ -396,7 +419,8 @@ function group(d: Draft, ids: NodeId[], compositeId: NodeId, label?: string): vo
 function ungroup(d: Draft, id: NodeId): void {
   const composite = d.node(id);
   const sub = composite.subgraph;
-  if (composite.type !== COMPOSITE_TYPE || !sub) throw new EditError('invalid_group', `${id} is not a composite`);
+  if (composite.type !== COMPOSITE_TYPE || !sub)
+    throw new EditError('invalid_group', `${id} is not a composite`);
   const entering = d.edges.filter((e) => e.to.node === id);
   const leaving = d.edges.filter((e) => e.from.node === id);
   d.deleteNode(id);
@@ -404,11 +428,13 @@ function ungroup(d: Draft, id: NodeId): void {
   for (const e of sub.edges) d.insertEdge(e);
   for (const e of entering) {
     const exposed = sub.inputs.find((p) => p.name === e.to.port);
-    if (exposed) d.insertEdge({ id: newEdgeId(), from: e.from, to: { node: exposed.node, port: exposed.port } });
+    if (exposed)
+      d.insertEdge({ id: newEdgeId(), from: e.from, to: { node: exposed.node, port: exposed.port } });
   }
   for (const e of leaving) {
     const exposed = sub.outputs.find((p) => p.name === e.from.port);
-    if (exposed) d.insertEdge({ id: newEdgeId(), from: { node: exposed.node, port: exposed.port }, to: e.to });
+    if (exposed)
+      d.insertEdge({ id: newEdgeId(), from: { node: exposed.node, port: exposed.port }, to: e.to });
   }
 }
 
@@ -418,8 +444,16 @@ function freshSubgraph(sub: Subgraph): Subgraph {
   const id = (old: NodeId) => ids.get(old) ?? old;
   const port = (p: ExposedPort): ExposedPort => ({ ...p, node: id(p.node) });
   return {
-    nodes: sub.nodes.map((n) => ({ ...n, id: id(n.id), ...(n.subgraph ? { subgraph: freshSubgraph(n.subgraph) } : {}) })),
-    edges: sub.edges.map((e) => ({ id: newEdgeId(), from: { ...e.from, node: id(e.from.node) }, to: { ...e.to, node: id(e.to.node) } })),
+    nodes: sub.nodes.map((n) => ({
+      ...n,
+      id: id(n.id),
+      ...(n.subgraph ? { subgraph: freshSubgraph(n.subgraph) } : {}),
+    })),
+    edges: sub.edges.map((e) => ({
+      id: newEdgeId(),
+      from: { ...e.from, node: id(e.from.node) },
+      to: { ...e.to, node: id(e.to.node) },
+    })),
     inputs: sub.inputs.map(port),
     outputs: sub.outputs.map(port),
   };
@@ -437,6 +471,11 @@ function paste(d: Draft, nodes: GraphNode[], edges: GraphEdge[], offset: Positio
   for (const e of edges) {
     const from = fresh.get(e.from.node);
     const to = fresh.get(e.to.node);
-    if (from && to) d.insertEdge({ id: newEdgeId(), from: { node: from, port: e.from.port }, to: { node: to, port: e.to.port } });
+    if (from && to)
+      d.insertEdge({
+        id: newEdgeId(),
+        from: { node: from, port: e.from.port },
+        to: { node: to, port: e.to.port },
+      });
   }
 }

@@ -40,8 +40,37 @@ export {
 } from './edits.ts';
 export { History, type HistoryEntry } from './history.ts';
 export { type Diagnostic, editsForIntent, type Fix, type Severity, toDiagnostic } from './diagnostics.ts';
-export { type GraphInference, inferShapes, type NodeInference, type NodeStatus, sameInference, ShapeInference, type SweepResult } from './infer.ts';
-export { LOAD_LIMITS, type LoadError, type LoadErrorCode, type LoadResult, loadDocument, parseDocument, saveDocument } from './schema.ts';
-export { type ApplyOptions, GraphStore, type HistoryState, type Transaction, type TransactionOrigin } from './store.ts';
+export {
+  type GraphInference,
+  inferShapes,
+  type NodeInference,
+  type NodeStatus,
+  sameInference,
+  ShapeInference,
+  type SweepResult,
+} from './infer.ts';
+export {
+  LOAD_LIMITS,
+  type LoadError,
+  type LoadErrorCode,
+  type LoadResult,
+  loadDocument,
+  parseDocument,
+  saveDocument,
+} from './schema.ts';
+export {
+  type ApplyOptions,
+  GraphStore,
+  type HistoryState,
+  type Transaction,
+  type TransactionOrigin,
+} from './store.ts';
 export { SymbolTable } from './symbols.ts';
-export { evaluateDim, LiveBackward, type LiveGrad, type LiveOptions, type LiveValue, LiveValues } from './live.ts';
+export {
+  evaluateDim,
+  LiveBackward,
+  type LiveGrad,
+  type LiveOptions,
+  type LiveValue,
+  LiveValues,
+} from './live.ts';

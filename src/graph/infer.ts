@@ -98,7 +98,13 @@ function sameDiagnostics(a: Diagnostic[], b: Diagnostic[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x.code !== y.code || x.message !== y.message || x.edgeId !== y.edgeId || x.fixes.length !== y.fixes.length) return false;
+    if (
+      x.code !== y.code ||
+      x.message !== y.message ||
+      x.edgeId !== y.edgeId ||
+      x.fixes.length !== y.fixes.length
+    )
+      return false;
   }
   return true;
 }
@@ -160,7 +166,8 @@ export class ShapeInference {
 
   /** Every node's diagnostics (the same array until some node's diagnostics change). */
   diagnostics(): Diagnostic[] {
-    if (!this.diagnosticsCache) this.diagnosticsCache = [...this.published.values()].flatMap((n) => n.diagnostics);
+    if (!this.diagnosticsCache)
+      this.diagnosticsCache = [...this.published.values()].flatMap((n) => n.diagnostics);
     return this.diagnosticsCache;
   }
 
@@ -265,7 +272,12 @@ export class ShapeInference {
     return notes;
   }
 
-  private sourceFor(node: GraphNode, port: PortDef, index: DocumentIndex, records: Map<NodeId, NodeRecord>): InputSource {
+  private sourceFor(
+    node: GraphNode,
+    port: PortDef,
+    index: DocumentIndex,
+    records: Map<NodeId, NodeRecord>,
+  ): InputSource {
     const edge = index.edgeInto(node.id, port.name);
     if (!edge || port.feedback) return null;
     const up = records.get(edge.from.node);
@@ -344,7 +356,13 @@ export class ShapeInference {
     const ports = portsOf(node, this.catalog);
     if (!ports) {
       info.status = 'error';
-      info.diagnostics.push({ severity: 'error', code: 'unknown_type', nodeId: node.id, message: `unknown node type '${node.type}'`, fixes: [] });
+      info.diagnostics.push({
+        severity: 'error',
+        code: 'unknown_type',
+        nodeId: node.id,
+        message: `unknown node type '${node.type}'`,
+        fixes: [],
+      });
       return;
     }
     for (const p of ports.outputs) info.outputs[p.name] = null;
@@ -364,7 +382,8 @@ export class ShapeInference {
       } else {
         const dims = src.type.dims;
         const resolved = new Array<Dim>(dims.length);
-        for (let i = 0; i < dims.length; i++) resolved[i] = typeof dims[i] === 'number' ? dims[i] : ctx.resolve(dims[i]);
+        for (let i = 0; i < dims.length; i++)
+          resolved[i] = typeof dims[i] === 'number' ? dims[i] : ctx.resolve(dims[i]);
         types.push({ dtype: src.type.dtype, dims: resolved });
       }
       info.inputs[p.name] = types[types.length - 1];
@@ -372,7 +391,14 @@ export class ShapeInference {
     if (unconnected.length > 0) {
       info.status = 'incomplete';
       for (const port of unconnected) {
-        info.diagnostics.push({ severity: 'info', code: 'unconnected', nodeId: node.id, port, message: `input '${port}' is not connected`, fixes: [] });
+        info.diagnostics.push({
+          severity: 'info',
+          code: 'unconnected',
+          nodeId: node.id,
+          port,
+          message: `input '${port}' is not connected`,
+          fixes: [],
+        });
       }
       return;
     }
@@ -391,7 +417,11 @@ export class ShapeInference {
     const outputs = allTypes ? (result as TensorType[]) : result.filter((r): r is TensorType => 'dims' in r);
     const errors = allTypes ? NO_ISSUES : result.filter((r): r is ShapeIssue => !('dims' in r));
     if (!allTypes && errors.length === 0) {
-      errors.push({ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule gave ${outputs.length} outputs for ${ports.outputs.length} ports` });
+      errors.push({
+        severity: 'error',
+        code: 'rule_failed',
+        message: `${node.type}'s shape rule gave ${outputs.length} outputs for ${ports.outputs.length} ports`,
+      });
     }
     if (errors.length > 0) {
       info.status = 'error';
@@ -418,27 +448,43 @@ export class ShapeInference {
       const t = types[i];
       if (p.dtype && t && t.dtype !== p.dtype) {
         issues ??= [];
-        issues.push({ severity: 'error', code: 'dtype', port: p.name, message: `${nodeType} expects ${p.dtype} on '${p.name}', got ${t.dtype}` });
+        issues.push({
+          severity: 'error',
+          code: 'dtype',
+          port: p.name,
+          message: `${nodeType} expects ${p.dtype} on '${p.name}', got ${t.dtype}`,
+        });
       }
     }
     return issues ?? NO_ISSUES;
   }
 
   /** The node type's rule (or a composite's subgraph); a throwing rule becomes a diagnostic. */
-  private runRule(node: GraphNode, types: (TensorType | null)[], ctx: InferContext): (TensorType | ShapeIssue)[] {
+  private runRule(
+    node: GraphNode,
+    types: (TensorType | null)[],
+    ctx: InferContext,
+  ): (TensorType | ShapeIssue)[] {
     try {
       if (node.type === COMPOSITE_TYPE && node.subgraph) return this.runSubgraph(node.subgraph, types, ctx);
       const def = this.catalog.get(node.type);
-      if (!def) return [{ severity: 'error', code: 'unknown_type', message: `unknown node type '${node.type}'` }];
+      if (!def)
+        return [{ severity: 'error', code: 'unknown_type', message: `unknown node type '${node.type}'` }];
       return def.infer(types, node.params as never, ctx);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      return [{ severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule failed: ${why}` }];
+      return [
+        { severity: 'error', code: 'rule_failed', message: `${node.type}'s shape rule failed: ${why}` },
+      ];
     }
   }
 
   /** A composite: its inner nodes in order, the outer input types fed to the exposed ports. */
-  private runSubgraph(sub: Subgraph, types: (TensorType | null)[], ctx: InferContext): (TensorType | ShapeIssue)[] {
+  private runSubgraph(
+    sub: Subgraph,
+    types: (TensorType | null)[],
+    ctx: InferContext,
+  ): (TensorType | ShapeIssue)[] {
     let cached = this.subgraphIndexes.get(sub);
     if (!cached) {
       const index = new DocumentIndex(sub);
@@ -455,7 +501,8 @@ export class ShapeInference {
         return types[at] ? { type: types[at] as TensorType } : null;
       };
       const rec = this.evaluate(node, index, inner, exposed);
-      for (let i = 0; i < rec.constraints.length; i += 2) ctx.unify(rec.constraints[i], rec.constraints[i + 1]);
+      for (let i = 0; i < rec.constraints.length; i += 2)
+        ctx.unify(rec.constraints[i], rec.constraints[i + 1]);
       for (let i = 0; i < rec.reads.length; i += 3) ctx.resolve(rec.reads[i]);
       inner.set(id, rec);
     }
@@ -472,7 +519,9 @@ export class ShapeInference {
     if (issues.length > 0) return issues;
     return sub.outputs.map((x) => {
       const t = inner.get(x.node)?.info.outputs[x.port];
-      return t ?? { severity: 'error', code: 'unconnected', message: `exposed output '${x.name}' has no type` };
+      return (
+        t ?? { severity: 'error', code: 'unconnected', message: `exposed output '${x.name}' has no type` }
+      );
     });
   }
 
@@ -494,7 +543,11 @@ export class ShapeInference {
   private publish(order: readonly NodeId[], recomputed: NodeId[], fresh: NodeRecord[]): NodeId[] {
     const bindings = this.table.bindings();
     let key = '';
-    if (bindings.size > 0) key = [...bindings].map(([s, v]) => `${s}=${v}`).sort().join(',');
+    if (bindings.size > 0)
+      key = [...bindings]
+        .map(([s, v]) => `${s}=${v}`)
+        .sort()
+        .join(',');
     const rebind = key !== this.bindingsKey;
     this.bindingsKey = key;
     const candidates = rebind ? order : recomputed;
@@ -505,7 +558,8 @@ export class ShapeInference {
       const info = bindings.size > 0 ? this.resolveInfo(rec.info) : rec.info;
       const before = this.published.get(id);
       if (!sameInference(before, info)) {
-        if (!before || before.diagnostics.length > 0 || info.diagnostics.length > 0) this.diagnosticsCache = null;
+        if (!before || before.diagnostics.length > 0 || info.diagnostics.length > 0)
+          this.diagnosticsCache = null;
         this.published.set(id, info);
         changed.push(id);
       } else if (before !== info) this.published.set(id, info);
@@ -545,5 +599,10 @@ export function inferShapes(doc: Pick<GraphDocument, 'nodes' | 'edges'>, catalog
   const { order } = topologicalOrder(index, feedbackTest(index, catalog));
   const inference = new ShapeInference(catalog);
   inference.update(index, order, 'all');
-  return { nodes: inference.nodes, diagnostics: inference.diagnostics(), bindings: inference.bindings, order };
+  return {
+    nodes: inference.nodes,
+    diagnostics: inference.diagnostics(),
+    bindings: inference.bindings,
+    order,
+  };
 }

@@ -17,7 +17,15 @@ import {
 } from '../engine/index.ts';
 import type { OpBuilder, ParamInit } from '../nodes/define.ts';
 import type { Dim, TensorType } from '../nodes/types.ts';
-import { COMPOSITE_TYPE, DocumentIndex, feedbackTest, type GraphNode, type NodeId, portsOf, topologicalOrder } from './document.ts';
+import {
+  COMPOSITE_TYPE,
+  DocumentIndex,
+  feedbackTest,
+  type GraphNode,
+  type NodeId,
+  portsOf,
+  topologicalOrder,
+} from './document.ts';
 import type { GraphStore } from './store.ts';
 
 export type LiveValue =
@@ -60,7 +68,8 @@ export function evaluateDim(d: Dim, sizes: Record<string, number>): number {
   };
   const product = (): number => {
     let v = atom();
-    while (tokens[at] === '*' || tokens[at] === '/') v = tokens[at++] === '*' ? v * atom() : Math.floor(v / atom());
+    while (tokens[at] === '*' || tokens[at] === '/')
+      v = tokens[at++] === '*' ? v * atom() : Math.floor(v / atom());
     return v;
   };
   const sum = (): number => {
@@ -139,11 +148,12 @@ export class LiveValues {
    * Start a backward pass from a node's scalar output (a loss). Step it with `next()` (the
    * stepper) or `run()`; `publish()` emits every node's grad$ with the gradients so far.
    */
-  beginBackward(lossId: NodeId): LiveBackward | LiveValue & { status: 'unavailable' } {
+  beginBackward(lossId: NodeId): LiveBackward | (LiveValue & { status: 'unavailable' }) {
     const value = this.valueOf(lossId);
     if (value.status !== 'ok') return value;
     const out = Object.values(value.outputs)[0];
-    if (!out || out.size !== 1) return { status: 'unavailable', reason: 'backward needs a node with a scalar output (a loss)' };
+    if (!out || out.size !== 1)
+      return { status: 'unavailable', reason: 'backward needs a node with a scalar output (a loss)' };
     try {
       return new LiveBackward(this, new BackwardPass(out));
     } catch (e) {
@@ -159,7 +169,8 @@ export class LiveValues {
       const outputs: Record<string, Tensor | null> = {};
       for (const [port, t] of Object.entries(value.outputs)) outputs[port] = pass.gradOf(t);
       const params: Record<string, Tensor | null> = {};
-      for (const [key, t] of this.params) if (key.startsWith(`${id}/`)) params[key.slice(id.length + 1)] = pass.gradOf(t);
+      for (const [key, t] of this.params)
+        if (key.startsWith(`${id}/`)) params[key.slice(id.length + 1)] = pass.gradOf(t);
       this.slot(id).grad.next({ outputs, params });
     }
   }
@@ -175,7 +186,11 @@ export class LiveValues {
   private slot(id: NodeId): Slot {
     let slot = this.slots.get(id);
     if (!slot) {
-      slot = { value: new BehaviorSubject<LiveValue | null>(null), grad: new BehaviorSubject<LiveGrad | null>(null), observers: 0 };
+      slot = {
+        value: new BehaviorSubject<LiveValue | null>(null),
+        grad: new BehaviorSubject<LiveGrad | null>(null),
+        observers: 0,
+      };
       this.slots.set(id, slot);
     }
     return slot;
@@ -217,7 +232,11 @@ export class LiveValues {
       const up = this.valueOf(edge.from.node);
       if (up.status !== 'ok') {
         // name the node where it started, not every node in between
-        throw new LiveError(up.reason.startsWith('unknown because of') ? up.reason : `unknown because of ${edge.from.node}: ${up.reason}`);
+        throw new LiveError(
+          up.reason.startsWith('unknown because of')
+            ? up.reason
+            : `unknown because of ${edge.from.node}: ${up.reason}`,
+        );
       }
       return up.outputs[edge.from.port] ?? null;
     });
@@ -258,7 +277,8 @@ export class LiveValues {
     if (init.kind === 'uniform_fan_in') {
       const bound = 1 / Math.sqrt(Math.max(1, init.fanIn));
       new Rng(hashSeed(key, seed)).fillUniform(data, -bound, bound);
-    } else if (init.kind === 'uniform') new Rng(hashSeed(key, seed)).fillUniform(data, -init.bound, init.bound);
+    } else if (init.kind === 'uniform')
+      new Rng(hashSeed(key, seed)).fillUniform(data, -init.bound, init.bound);
     else if (init.kind === 'normal') new Rng(hashSeed(key, seed)).fillNormal(data, 0, init.std);
     else if (init.kind === 'ones') data.fill(1);
     const t = tensor(data, shape).named(key).requireGrad();
@@ -277,7 +297,11 @@ export class LiveValues {
   }
 
   /** Lower one node; a composite lowers its inner nodes in order. */
-  private lowerNode(node: GraphNode, inputs: (Tensor | null)[], shapes: { inputs: (number[] | null)[]; outputs: number[][] }): Tensor[] {
+  private lowerNode(
+    node: GraphNode,
+    inputs: (Tensor | null)[],
+    shapes: { inputs: (number[] | null)[]; outputs: number[][] },
+  ): Tensor[] {
     if (node.type !== COMPOSITE_TYPE) {
       const def = this.store.catalog.get(node.type);
       if (!def) throw new LiveError(`unknown node type '${node.type}'`);
@@ -297,10 +321,20 @@ export class LiveValues {
         const edge = index.edgeInto(id, p.name);
         if (!edge) return null;
         const fromPorts = portsOf(index.nodes.get(edge.from.node) as GraphNode, this.store.catalog);
-        return values.get(edge.from.node)?.[fromPorts?.outputs.findIndex((o) => o.name === edge.from.port) ?? -1] ?? null;
+        return (
+          values.get(edge.from.node)?.[
+            fromPorts?.outputs.findIndex((o) => o.name === edge.from.port) ?? -1
+          ] ?? null
+        );
       });
-      const innerShapes = { inputs: ins.map((t) => (t ? [...t.shape] : null)), outputs: this.concreteOutputs(inner, ins) };
-      values.set(id, withSource(id, () => this.lowerNode(inner, ins, innerShapes)));
+      const innerShapes = {
+        inputs: ins.map((t) => (t ? [...t.shape] : null)),
+        outputs: this.concreteOutputs(inner, ins),
+      };
+      values.set(
+        id,
+        withSource(id, () => this.lowerNode(inner, ins, innerShapes)),
+      );
     }
     return sub.outputs.map((x) => {
       const ports = portsOf(index.nodes.get(x.node) as GraphNode, this.store.catalog);

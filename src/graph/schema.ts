@@ -52,7 +52,8 @@ export type LoadResult =
 /** Limits that keep a hostile file from stalling the tab. */
 export const LOAD_LIMITS = { nodes: 20_000, edges: 50_000, nesting: 8, paramDepth: 4 };
 
-const expected = (words: string) => (issue: v.BaseIssue<unknown>) => `expected ${words}, got ${describeValue(issue.input)}`;
+const expected = (words: string) => (issue: v.BaseIssue<unknown>) =>
+  `expected ${words}, got ${describeValue(issue.input)}`;
 
 const idSchema = (prefix: 'node' | 'edge') =>
   v.pipe(
@@ -68,10 +69,7 @@ const paramValue: v.GenericSchema<ParamValue> = v.union(
     v.pipe(v.string(), v.maxLength(200)),
     v.boolean(),
     v.null(),
-    v.pipe(
-      v.array(v.lazy(() => paramValue)),
-      v.maxLength(64),
-    ),
+    v.pipe(v.array(v.lazy(() => paramValue)), v.maxLength(64)),
   ],
   expected('a number, text, true/false, null or a list of them'),
 );
@@ -113,9 +111,18 @@ const documentSchema = v.object({
       description: v.optional(v.pipe(v.string(expected('a text')), v.maxLength(20_000))),
       // template metadata (src/templates): what the graph teaches, and gallery tags
       teaches: v.optional(v.pipe(v.string(expected('a text')), v.maxLength(5_000))),
-      tags: v.optional(v.pipe(v.array(v.pipe(v.string(expected('a tag')), v.maxLength(40)), expected('a list of tags')), v.maxLength(20))),
+      tags: v.optional(
+        v.pipe(
+          v.array(v.pipe(v.string(expected('a tag')), v.maxLength(40)), expected('a list of tags')),
+          v.maxLength(20),
+        ),
+      ),
       symbols: v.optional(
-        v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)), expected('symbol sizes (positive integers)')),
+        v.record(
+          v.string(),
+          v.pipe(v.number(), v.integer(), v.minValue(1)),
+          expected('symbol sizes (positive integers)'),
+        ),
       ),
     }),
     { title: 'Untitled' },
@@ -147,17 +154,27 @@ const migrations: Record<number, (doc: Record<string, unknown>) => Record<string
     edges: Array.isArray(doc.edges)
       ? doc.edges.map((e: Record<string, unknown>) =>
           e && typeof e === 'object' && 'source' in e
-            ? { id: e.id, from: { node: e.source, port: e.sourcePort }, to: { node: e.target, port: e.targetPort } }
+            ? {
+                id: e.id,
+                from: { node: e.source, port: e.sourcePort },
+                to: { node: e.target, port: e.targetPort },
+              }
             : e,
         )
       : doc.edges,
   }),
 };
 
-function migrate(input: Record<string, unknown>): { doc: Record<string, unknown>; from?: number } | LoadError {
+function migrate(
+  input: Record<string, unknown>,
+): { doc: Record<string, unknown>; from?: number } | LoadError {
   const version = input.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return { code: 'version', path: 'version', message: `expected a format version (1..${DOCUMENT_VERSION}), got ${describeValue(version)}` };
+    return {
+      code: 'version',
+      path: 'version',
+      message: `expected a format version (1..${DOCUMENT_VERSION}), got ${describeValue(version)}`,
+    };
   }
   if (version > DOCUMENT_VERSION) {
     return {
@@ -180,7 +197,11 @@ function closest(name: string, names: readonly string[]): string | undefined {
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
         const here = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+        row[j] = Math.min(
+          row[j] + 1,
+          row[j - 1] + 1,
+          prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+        );
         prev = here;
       }
     }
@@ -214,7 +235,11 @@ function checkGraph(
   graph.nodes.forEach((node, i) => {
     const at = `${prefix}nodes[${i}]`;
     if (where.has(node.id)) {
-      errors.push({ code: 'duplicate_id', path: `${at}.id`, message: `duplicate node id ${node.id} (also ${prefix}nodes[${where.get(node.id)}])` });
+      errors.push({
+        code: 'duplicate_id',
+        path: `${at}.id`,
+        message: `duplicate node id ${node.id} (also ${prefix}nodes[${where.get(node.id)}])`,
+      });
       return;
     }
     where.set(node.id, i);
@@ -224,15 +249,30 @@ function checkGraph(
     }
     const def = catalog.get(node.type);
     if (!def) {
-      const hint = closest(node.type, catalog.all.map((d) => d.type));
-      errors.push({ code: 'unknown_type', path: `${at}.type`, message: `unknown node type '${node.type}'${hint ? ` (did you mean '${hint}'?)` : ''}` });
+      const hint = closest(
+        node.type,
+        catalog.all.map((d) => d.type),
+      );
+      errors.push({
+        code: 'unknown_type',
+        path: `${at}.type`,
+        message: `unknown node type '${node.type}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
+      });
       return;
     }
     for (const [name, value] of Object.entries(node.params)) {
       if (!(name in def.params)) {
-        errors.push({ code: 'unknown_param', path: `${at}.params.${name}`, message: `${node.type} has no param '${name}'` });
+        errors.push({
+          code: 'unknown_param',
+          path: `${at}.params.${name}`,
+          message: `${node.type} has no param '${name}'`,
+        });
       } else if (paramDepth(value) > LOAD_LIMITS.paramDepth) {
-        errors.push({ code: 'invalid_param', path: `${at}.params.${name}`, message: 'expected a flat value, got deeply nested lists' });
+        errors.push({
+          code: 'invalid_param',
+          path: `${at}.params.${name}`,
+          message: 'expected a flat value, got deeply nested lists',
+        });
       }
     }
     for (const [name, spec] of Object.entries(def.params)) {
@@ -250,27 +290,59 @@ function checkGraph(
   graph.edges.forEach((edge, i) => {
     const at = `${prefix}edges[${i}]`;
     if (edgeAt.has(edge.id)) {
-      errors.push({ code: 'duplicate_id', path: `${at}.id`, message: `duplicate edge id ${edge.id} (also ${prefix}edges[${edgeAt.get(edge.id)}])` });
+      errors.push({
+        code: 'duplicate_id',
+        path: `${at}.id`,
+        message: `duplicate edge id ${edge.id} (also ${prefix}edges[${edgeAt.get(edge.id)}])`,
+      });
       return;
     }
     edgeAt.set(edge.id, i);
     const from = where.has(edge.from.node) ? graph.nodes[where.get(edge.from.node) as number] : undefined;
     const to = where.has(edge.to.node) ? graph.nodes[where.get(edge.to.node) as number] : undefined;
-    if (!from) return void errors.push({ code: 'dangling_edge', path: `${at}.from.node`, message: `no node ${edge.from.node}` });
-    if (!to) return void errors.push({ code: 'dangling_edge', path: `${at}.to.node`, message: `no node ${edge.to.node}` });
+    if (!from)
+      return void errors.push({
+        code: 'dangling_edge',
+        path: `${at}.from.node`,
+        message: `no node ${edge.from.node}`,
+      });
+    if (!to)
+      return void errors.push({
+        code: 'dangling_edge',
+        path: `${at}.to.node`,
+        message: `no node ${edge.to.node}`,
+      });
     const fromPorts = portsOf(from, catalog);
     const toPorts = portsOf(to, catalog);
     if (!fromPorts || !toPorts) return; // unknown type, already reported
     const out = fromPorts.outputs.find((p) => p.name === edge.from.port);
     const inp = toPorts.inputs.find((p) => p.name === edge.to.port);
-    if (!out) return void errors.push({ code: 'unknown_port', path: `${at}.from.port`, message: `${from.type} ${from.id} has no output '${edge.from.port}'` });
-    if (!inp) return void errors.push({ code: 'unknown_port', path: `${at}.to.port`, message: `${to.type} ${to.id} has no input '${edge.to.port}'` });
+    if (!out)
+      return void errors.push({
+        code: 'unknown_port',
+        path: `${at}.from.port`,
+        message: `${from.type} ${from.id} has no output '${edge.from.port}'`,
+      });
+    if (!inp)
+      return void errors.push({
+        code: 'unknown_port',
+        path: `${at}.to.port`,
+        message: `${to.type} ${to.id} has no input '${edge.to.port}'`,
+      });
     if (out.kind !== inp.kind) {
-      return void errors.push({ code: 'port_kind', path: at, message: `cannot connect a ${out.kind} output to a ${inp.kind} input` });
+      return void errors.push({
+        code: 'port_kind',
+        path: at,
+        message: `cannot connect a ${out.kind} output to a ${inp.kind} input`,
+      });
     }
     const key = `${edge.to.node}\u0000${edge.to.port}`;
     if (fedBy.has(key)) {
-      return void errors.push({ code: 'input_taken', path: `${at}.to`, message: `input ${edge.to.node}.${edge.to.port} is already fed by ${prefix}edges[${fedBy.get(key)}]` });
+      return void errors.push({
+        code: 'input_taken',
+        path: `${at}.to`,
+        message: `input ${edge.to.node}.${edge.to.port} is already fed by ${prefix}edges[${fedBy.get(key)}]`,
+      });
     }
     fedBy.set(key, i);
     validEdges.push(edge);
@@ -284,11 +356,19 @@ function checkGraph(
   const { cyclic } = topologicalOrder(index, isFeedback);
   if (cyclic.length > 0) {
     const path = findCycle(index, new Set(cyclic), isFeedback);
-    errors.push({ code: 'cycle', path: `${prefix}edges`, message: `the edges form a cycle: ${path.join(' → ')}` });
+    errors.push({
+      code: 'cycle',
+      path: `${prefix}edges`,
+      message: `the edges form a cycle: ${path.join(' → ')}`,
+    });
   }
 }
 
-function findCycle(index: DocumentIndex, cyclic: Set<NodeId>, isFeedback: (e: GraphEdge) => boolean): NodeId[] {
+function findCycle(
+  index: DocumentIndex,
+  cyclic: Set<NodeId>,
+  isFeedback: (e: GraphEdge) => boolean,
+): NodeId[] {
   const start = [...cyclic][0];
   const seen = new Map<NodeId, number>();
   const path: NodeId[] = [];
@@ -302,11 +382,26 @@ function findCycle(index: DocumentIndex, cyclic: Set<NodeId>, isFeedback: (e: Gr
   return at ? [...path.slice(seen.get(at)), at] : path;
 }
 
-function checkComposite(node: GraphNode, catalog: Catalog, at: string, depth: number, errors: LoadError[]): void {
+function checkComposite(
+  node: GraphNode,
+  catalog: Catalog,
+  at: string,
+  depth: number,
+  errors: LoadError[],
+): void {
   const sub = node.subgraph as Subgraph | undefined;
-  if (!sub) return void errors.push({ code: 'schema', path: `${at}.subgraph`, message: 'expected a subgraph for a Composite node' });
+  if (!sub)
+    return void errors.push({
+      code: 'schema',
+      path: `${at}.subgraph`,
+      message: 'expected a subgraph for a Composite node',
+    });
   if (depth >= LOAD_LIMITS.nesting) {
-    return void errors.push({ code: 'too_large', path: `${at}.subgraph`, message: `composites nest deeper than ${LOAD_LIMITS.nesting} levels` });
+    return void errors.push({
+      code: 'too_large',
+      path: `${at}.subgraph`,
+      message: `composites nest deeper than ${LOAD_LIMITS.nesting} levels`,
+    });
   }
   const before = errors.length;
   checkGraph(sub, catalog, `${at}.subgraph.`, depth + 1, errors);
@@ -318,11 +413,21 @@ function checkComposite(node: GraphNode, catalog: Catalog, at: string, depth: nu
       const path = `${at}.subgraph.${kind}[${i}]`;
       const target = inner.get(x.node);
       const ports = target && portsOf(target, catalog);
-      if (names.has(x.name)) errors.push({ code: 'duplicate_id', path: `${path}.name`, message: `duplicate exposed port '${x.name}'` });
+      if (names.has(x.name))
+        errors.push({
+          code: 'duplicate_id',
+          path: `${path}.name`,
+          message: `duplicate exposed port '${x.name}'`,
+        });
       names.add(x.name);
-      if (!target) errors.push({ code: 'dangling_edge', path: `${path}.node`, message: `no inner node ${x.node}` });
+      if (!target)
+        errors.push({ code: 'dangling_edge', path: `${path}.node`, message: `no inner node ${x.node}` });
       else if (ports && !ports[kind].some((p) => p.name === x.port)) {
-        errors.push({ code: 'unknown_port', path: `${path}.port`, message: `${target.type} ${target.id} has no ${kind === 'inputs' ? 'input' : 'output'} '${x.port}'` });
+        errors.push({
+          code: 'unknown_port',
+          path: `${path}.port`,
+          message: `${target.type} ${target.id} has no ${kind === 'inputs' ? 'input' : 'output'} '${x.port}'`,
+        });
       }
     });
   };
@@ -337,11 +442,29 @@ function checkComposite(node: GraphNode, catalog: Catalog, at: string, depth: nu
 export function parseDocument(input: unknown, catalog: Catalog): LoadResult {
   try {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      return { ok: false, errors: [{ code: 'format', path: '', message: `expected a Shapeflow graph document (an object), got ${describeValue(input)}` }] };
+      return {
+        ok: false,
+        errors: [
+          {
+            code: 'format',
+            path: '',
+            message: `expected a Shapeflow graph document (an object), got ${describeValue(input)}`,
+          },
+        ],
+      };
     }
     const raw = input as Record<string, unknown>;
     if (raw.format !== DOCUMENT_FORMAT) {
-      return { ok: false, errors: [{ code: 'format', path: 'format', message: `expected '${DOCUMENT_FORMAT}', got ${describeValue(raw.format)}` }] };
+      return {
+        ok: false,
+        errors: [
+          {
+            code: 'format',
+            path: 'format',
+            message: `expected '${DOCUMENT_FORMAT}', got ${describeValue(raw.format)}`,
+          },
+        ],
+      };
     }
     const migrated = migrate(raw);
     if ('code' in migrated) return { ok: false, errors: [migrated] };
@@ -360,7 +483,16 @@ export function parseDocument(input: unknown, catalog: Catalog): LoadResult {
     return migrated.from === undefined ? { ok: true, doc } : { ok: true, doc, migratedFrom: migrated.from };
   } catch (e) {
     // e.g. a stack overflow on absurdly nested input: still a load error, never a crash
-    return { ok: false, errors: [{ code: 'too_large', path: '', message: `the document could not be read: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          code: 'too_large',
+          path: '',
+          message: `the document could not be read: ${e instanceof Error ? e.message : String(e)}`,
+        },
+      ],
+    };
   }
 }
 
@@ -370,7 +502,12 @@ export function loadDocument(text: string, catalog: Catalog): LoadResult {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, errors: [{ code: 'json', path: '', message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      ok: false,
+      errors: [
+        { code: 'json', path: '', message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` },
+      ],
+    };
   }
   return parseDocument(value, catalog);
 }

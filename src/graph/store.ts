@@ -7,8 +7,23 @@
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 import { type Catalog, catalog as defaultCatalog } from '../nodes/catalog.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { DocumentIndex, emptyDocument, feedbackTest, type GraphDocument, type NodeId, topologicalOrder } from './document.ts';
-import { applyEdits, applyOps, type ChangeSet, changesOf, type Edit, EditError, type RecordOp } from './edits.ts';
+import {
+  DocumentIndex,
+  emptyDocument,
+  feedbackTest,
+  type GraphDocument,
+  type NodeId,
+  topologicalOrder,
+} from './document.ts';
+import {
+  applyEdits,
+  applyOps,
+  type ChangeSet,
+  changesOf,
+  type Edit,
+  EditError,
+  type RecordOp,
+} from './edits.ts';
 import { History, type HistoryEntry } from './history.ts';
 import { type NodeInference, ShapeInference } from './infer.ts';
 import { type LoadResult, loadDocument, parseDocument } from './schema.ts';
@@ -155,7 +170,8 @@ export class GraphStore {
    * On failure nothing changes and the typed errors come back. History starts afresh.
    */
   load(input: string | unknown): LoadResult {
-    const result = typeof input === 'string' ? loadDocument(input, this.catalog) : parseDocument(input, this.catalog);
+    const result =
+      typeof input === 'string' ? loadDocument(input, this.catalog) : parseDocument(input, this.catalog);
     if (!result.ok) return result;
     const before = this.current;
     const ops: RecordOp[] = [
@@ -191,7 +207,12 @@ export class GraphStore {
   }
 
   /** Swap in the new document, infer, then emit: doc$, each changed type$, diagnostics$, history$, transactions$. */
-  private commit(after: GraphDocument, ops: RecordOp[], origin: TransactionOrigin, label: string): Transaction {
+  private commit(
+    after: GraphDocument,
+    ops: RecordOp[],
+    origin: TransactionOrigin,
+    label: string,
+  ): Transaction {
     const before = this.current;
     const changes = changesOf(ops);
     this.current = after;
@@ -200,8 +221,21 @@ export class GraphStore {
     this.index = new DocumentIndex(after, changes.structural ? undefined : this.index);
     if (changes.structural) this.order = this.orderOf(this.index);
     const seeds = [...changes.dirty].filter((id) => this.index.nodes.has(id));
-    const sweep = changes.dirty.size > 0 || changes.removed.size > 0 ? this.inference.update(this.index, this.order, seeds, changes.removed) : { recomputed: [], changed: [] };
-    const tx: Transaction = { version, origin, label, ops, changes, before, after, recomputed: sweep.recomputed, changed: sweep.changed };
+    const sweep =
+      changes.dirty.size > 0 || changes.removed.size > 0
+        ? this.inference.update(this.index, this.order, seeds, changes.removed)
+        : { recomputed: [], changed: [] };
+    const tx: Transaction = {
+      version,
+      origin,
+      label,
+      ops,
+      changes,
+      before,
+      after,
+      recomputed: sweep.recomputed,
+      changed: sweep.changed,
+    };
     for (const id of sweep.changed) this.pendingEmit.add(id);
     this.emit(tx);
     return tx;
@@ -224,7 +258,8 @@ export class GraphStore {
       if (info) this.typeSubjects.get(id)?.next(info);
     }
     if (stale()) return;
-    if (tx.changed.length > 0 || tx.changes.removed.size > 0) this.diagnosticsSubject.next(this.inference.diagnostics());
+    if (tx.changed.length > 0 || tx.changes.removed.size > 0)
+      this.diagnosticsSubject.next(this.inference.diagnostics());
     this.historySubject.next({
       canUndo: this.history.canUndo,
       canRedo: this.history.canRedo,

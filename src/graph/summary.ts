@@ -87,8 +87,11 @@ function flopsOf(node: GraphNode, inputs: (TensorType | null)[], catalog: Catalo
 
 /** Types with every symbol sized 1, so FLOPs read per sample ('N*28' → 28). */
 export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
-  const ones = (d: string) => Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
-  return types.map((t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) });
+  const ones = (d: string) =>
+    Object.fromEntries((d.match(/[A-Za-z_][A-Za-z0-9_']*/g) ?? []).map((s) => [s, 1]));
+  return types.map(
+    (t) => t && { ...t, dims: t.dims.map((d) => (typeof d === 'number' ? d : evaluateDim(d, ones(d)))) },
+  );
 }
 
 /**
@@ -96,7 +99,11 @@ export function perSample(types: (TensorType | null)[]): (TensorType | null)[] {
  * does not say or its rule cannot size these inputs. Shared by the summary panel, the
  * inspector and `shapeflow summary`, so they always agree.
  */
-export function flopsPerSample(def: AnyNodeDef, params: unknown, inputs: (TensorType | null)[]): number | null {
+export function flopsPerSample(
+  def: AnyNodeDef,
+  params: unknown,
+  inputs: (TensorType | null)[],
+): number | null {
   if (!def.flops) return null;
   try {
     const f = def.flops(perSample(inputs), params as never);

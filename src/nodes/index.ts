@@ -13,7 +13,16 @@ export {
   sizeOrZero,
   tensorPort,
 } from './define.ts';
-export { type ParamSchema, type ParamSpec, type ParamsOf, defaultParams, describeValue, isSymbol, p, tuple } from './params.ts';
+export {
+  type ParamSchema,
+  type ParamSpec,
+  type ParamsOf,
+  defaultParams,
+  describeValue,
+  isSymbol,
+  p,
+  tuple,
+} from './params.ts';
 export {
   broadcastDims,
   broadcastTrap,

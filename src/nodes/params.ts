@@ -59,7 +59,7 @@ function withNull<T extends ParamValue>(spec: ParamSpec<T>, nullable?: boolean):
   return {
     ...spec,
     nullable: true,
-    check: (v) => (v === null ? null : inner(v)?.replace(/^expected /, 'expected null or ') ?? null),
+    check: (v) => (v === null ? null : (inner(v)?.replace(/^expected /, 'expected null or ') ?? null)),
   };
 }
 
@@ -122,18 +122,22 @@ export const p = {
       options,
       ...o,
       check: (v) =>
-        typeof v === 'string' && options.includes(v) ? null : `expected one of ${want}, got ${describeValue(v)}`,
+        typeof v === 'string' && options.includes(v)
+          ? null
+          : `expected one of ${want}, got ${describeValue(v)}`,
     };
   },
 
   /** kernel_size-like: one int for every spatial dim, or a list of `length` ints */
-  intTuple(
-    o: Common<number | number[]> & { length: number; min?: number },
-  ): ParamSpec<number | number[]> {
+  intTuple(o: Common<number | number[]> & { length: number; min?: number }): ParamSpec<number | number[]> {
     const want = `${integerWord(o.min)} or a list of ${o.length} of them`;
     const ok = (v: unknown) =>
       isIntIn(v, o.min) || (Array.isArray(v) && v.length === o.length && v.every((x) => isIntIn(x, o.min)));
-    return { kind: 'intTuple', ...o, check: (v) => (ok(v) ? null : `expected ${want}, got ${describeValue(v)}`) };
+    return {
+      kind: 'intTuple',
+      ...o,
+      check: (v) => (ok(v) ? null : `expected ${want}, got ${describeValue(v)}`),
+    };
   },
 
   /** a shape: sizes and symbol names, e.g. ['N', 1, 28, 28]; `allowInfer` lets one entry be -1 */

@@ -62,7 +62,12 @@ export function explainBroadcast(
 function broadcastIssue(a: readonly Dim[], b: readonly Dim[], i: number, da: Dim, db: Dim): ShapeIssue {
   const message = `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}`;
   const sentence = `Dims are compared from the right; at dim ${i} the sizes ${da} and ${db} differ and neither is 1.`;
-  return { severity: 'error', code: 'broadcast', message, explanation: explainBroadcast(a, b, i, null, sentence) };
+  return {
+    severity: 'error',
+    code: 'broadcast',
+    message,
+    explanation: explainBroadcast(a, b, i, null, sentence),
+  };
 }
 
 /**
@@ -130,7 +135,8 @@ export function matmulDims(a: readonly Dim[], b: readonly Dim[], u: Unifier): Di
   }
   const mm = (r1: Dim, c1: Dim, r2: Dim, c2: Dim) =>
     issue('inner_dim', `mat1 and mat2 shapes cannot be multiplied (${r1}x${c1} and ${r2}x${c2})`);
-  const mv = (rows: Dim, cols: Dim, vec: Dim) => issue('inner_dim', `size mismatch, got ${rows}, ${rows}x${cols},${vec}`);
+  const mv = (rows: Dim, cols: Dim, vec: Dim) =>
+    issue('inner_dim', `size mismatch, got ${rows}, ${rows}x${cols},${vec}`);
   if (d1 === 1 && d2 === 1) {
     return u.unify(a[0], b[0])
       ? []
@@ -181,7 +187,8 @@ export function normalizeDimIndex(dim: number, rank: number): number | ShapeIssu
 /** Checks shapes without binding anything; a symbol is taken to fit any size. */
 const optimistic: Unifier = { unify: (a, b) => a === b || typeof a === 'string' || typeof b === 'string' };
 
-const sameDims = (x: readonly Dim[], y: readonly Dim[]) => x.length === y.length && x.every((d, i) => d === y[i]);
+const sameDims = (x: readonly Dim[], y: readonly Dim[]) =>
+  x.length === y.length && x.every((d, i) => d === y[i]);
 
 const withTrailingOne = (d: readonly Dim[]): Dim[] => [...d, 1];
 const swapLastTwo = (d: readonly Dim[]): Dim[] => [...d.slice(0, -2), d[d.length - 1], d[d.length - 2]];
@@ -190,7 +197,11 @@ const swapLastTwo = (d: readonly Dim[]): Dim[] => [...d.slice(0, -2), d[d.length
  * Edits that make two operands broadcast: a size-1 dim appended to one side (Unsqueeze), or
  * its last two dims swapped (Transpose). Only those that would work are offered.
  */
-export function broadcastFixes(a: readonly Dim[], b: readonly Dim[], u: Unifier = optimistic): FixSuggestion[] {
+export function broadcastFixes(
+  a: readonly Dim[],
+  b: readonly Dim[],
+  u: Unifier = optimistic,
+): FixSuggestion[] {
   const fixes: FixSuggestion[] = [];
   for (const [port, mine, other] of [
     ['b', b, a],
@@ -220,7 +231,8 @@ export function broadcastFixes(a: readonly Dim[], b: readonly Dim[], u: Unifier 
 
 /** For the `(N) - (N,1)` trap: make both sides columns, or both vectors. */
 export function trapFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[] {
-  const [vectorPort, columnPort, vector, column] = a.length === 1 ? (['a', 'b', a, b] as const) : (['b', 'a', b, a] as const);
+  const [vectorPort, columnPort, vector, column] =
+    a.length === 1 ? (['a', 'b', a, b] as const) : (['b', 'a', b, a] as const);
   const fixes: FixSuggestion[] = [
     {
       label: `Unsqueeze ${vectorPort} to ${formatDims([...vector, 1])} (elementwise, no N×N)`,
@@ -231,7 +243,9 @@ export function trapFixes(a: readonly Dim[], b: readonly Dim[]): FixSuggestion[]
   if (column.length === 2 && vector.every((d) => typeof d === 'number' || isSymbol(d))) {
     fixes.push({
       label: `Reshape ${columnPort} to ${formatDims(vector)} (elementwise, no N×N)`,
-      intents: [{ kind: 'insertBefore', port: columnPort, nodeType: 'Reshape', params: { shape: [...vector] } }],
+      intents: [
+        { kind: 'insertBefore', port: columnPort, nodeType: 'Reshape', params: { shape: [...vector] } },
+      ],
     });
   }
   return fixes;
@@ -245,14 +259,20 @@ const strict: Unifier = { unify: (a, b) => a === b };
  * but it silently fixes a size the user left free, so it is a warning with the fixes that
  * avoid it. Null when no column needs a symbol bound.
  */
-export function broadcastBindingWarning(a: readonly Dim[], b: readonly Dim[], result: Dim[]): ShapeIssue | null {
+export function broadcastBindingWarning(
+  a: readonly Dim[],
+  b: readonly Dim[],
+  result: Dim[],
+): ShapeIssue | null {
   const rank = Math.max(a.length, b.length);
   for (let i = rank - 1; i >= 0; i--) {
     const da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
     const db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
     if (da === db || da === 1 || db === 1 || (typeof da === 'number' && typeof db === 'number')) continue;
     const what =
-      typeof da === 'string' && typeof db === 'string' ? `makes ${da} and ${db} the same size` : `binds ${typeof da === 'string' ? da : db} to ${typeof da === 'string' ? db : da}`;
+      typeof da === 'string' && typeof db === 'string'
+        ? `makes ${da} and ${db} the same size`
+        : `binds ${typeof da === 'string' ? da : db} to ${typeof da === 'string' ? db : da}`;
     const sentence = `At dim ${i} the sizes ${da} and ${db} only match if they are equal, so inference takes them to be; if one is a batch size, that is almost never meant.`;
     return {
       severity: 'warning',

@@ -33,10 +33,14 @@ describe('the model summary', () => {
     expect(out).toMatch(/Total params: 109,386/);
     let failure = '';
     try {
-      execFileSync(process.execPath, [bin, 'summary', new URL('../../package.json', import.meta.url).pathname], {
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [bin, 'summary', new URL('../../package.json', import.meta.url).pathname],
+        {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        },
+      );
     } catch (e) {
       failure = String((e as { stderr: string }).stderr);
     }

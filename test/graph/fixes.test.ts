@@ -13,7 +13,14 @@ function chain(...specs: [string, string, Record<string, ParamValue>?][]): Graph
   }));
   for (let i = 1; i < specs.length; i++) {
     const port = catalog.get(specs[i][1])?.inputs[0].name as string;
-    edits.push({ kind: 'connect', edge: { id: `edge:${i}`, from: { node: id(specs[i - 1][0]), port: 'output' }, to: { node: id(specs[i][0]), port } } });
+    edits.push({
+      kind: 'connect',
+      edge: {
+        id: `edge:${i}`,
+        from: { node: id(specs[i - 1][0]), port: 'output' },
+        to: { node: id(specs[i][0]), port },
+      },
+    });
   }
   const tx = store.apply(edits);
   if (tx instanceof Error) throw tx;
@@ -26,14 +33,23 @@ function binary(type: string, a: ParamValue, b: ParamValue): GraphStore {
   store.apply([
     { kind: 'addNode', node: createNode(catalog, 'Input', { id: id('b'), params: { shape: b } }) },
     { kind: 'addNode', node: createNode(catalog, type, { id: id('op') }) },
-    { kind: 'connect', edge: { id: 'edge:a', from: { node: id('a'), port: 'output' }, to: { node: id('op'), port: 'a' } } },
-    { kind: 'connect', edge: { id: 'edge:b', from: { node: id('b'), port: 'output' }, to: { node: id('op'), port: 'b' } } },
+    {
+      kind: 'connect',
+      edge: { id: 'edge:a', from: { node: id('a'), port: 'output' }, to: { node: id('op'), port: 'a' } },
+    },
+    {
+      kind: 'connect',
+      edge: { id: 'edge:b', from: { node: id('b'), port: 'output' }, to: { node: id('op'), port: 'b' } },
+    },
   ]);
   return store;
 }
 
 function applyFix(store: GraphStore, node: string, label: string) {
-  const fix = store.typeOf(id(node))?.diagnostics.flatMap((d) => d.fixes).find((f) => f.label === label);
+  const fix = store
+    .typeOf(id(node))
+    ?.diagnostics.flatMap((d) => d.fixes)
+    .find((f) => f.label === label);
   if (!fix) throw new Error(`no fix '${label}' on ${node}`);
   const before = store.doc;
   const tx = store.apply(fix.edits, { label: fix.label });
@@ -43,7 +59,10 @@ function applyFix(store: GraphStore, node: string, label: string) {
 
 describe('fixes are real undoable edits', () => {
   it('sets in_features to the incoming dim', () => {
-    const store = chain(['x', 'Input', { shape: ['N', 20] }], ['fc', 'Linear', { in_features: 784, out_features: 5 }]);
+    const store = chain(
+      ['x', 'Input', { shape: ['N', 20] }],
+      ['fc', 'Linear', { in_features: 784, out_features: 5 }],
+    );
     const d = store.typeOf(id('fc'))?.diagnostics[0];
     expect(d?.message).toBe('mat1 and mat2 shapes cannot be multiplied (Nx20 and 784x5)');
     expect(d?.edgeId).toBe('edge:1');
@@ -54,7 +73,10 @@ describe('fixes are real undoable edits', () => {
   });
 
   it('inserts a Flatten before a Linear fed by an image batch', () => {
-    const store = chain(['x', 'Input', { shape: ['N', 1, 28, 28] }], ['fc', 'Linear', { in_features: 784, out_features: 10 }]);
+    const store = chain(
+      ['x', 'Input', { shape: ['N', 1, 28, 28] }],
+      ['fc', 'Linear', { in_features: 784, out_features: 10 }],
+    );
     const before = applyFix(store, 'fc', 'Insert Flatten before this Linear');
     expect(store.doc.nodes.map((n) => n.type)).toEqual(['Input', 'Linear', 'Flatten']);
     expect(store.typeOf(id('fc'))?.outputs.output?.dims).toEqual(['N', 10]);
@@ -63,7 +85,10 @@ describe('fixes are real undoable edits', () => {
   });
 
   it('sets in_channels of a Conv2d to the incoming channels', () => {
-    const store = chain(['x', 'Input', { shape: [2, 3, 32, 32] }], ['conv', 'Conv2d', { in_channels: 1, out_channels: 16 }]);
+    const store = chain(
+      ['x', 'Input', { shape: [2, 3, 32, 32] }],
+      ['conv', 'Conv2d', { in_channels: 1, out_channels: 16 }],
+    );
     expect(store.typeOf(id('conv'))?.diagnostics[0].message).toBe(
       'Given groups=1, weight of size [16, 1, 3, 3], expected input[2, 3, 32, 32] to have 1 channels, but got 3 channels instead',
     );
@@ -94,7 +119,10 @@ describe('fixes are real undoable edits', () => {
   it('offers to undo the (N) − (N,1) trap by unsqueezing the vector or reshaping the column', () => {
     const unsqueeze = binary('Sub', [3], [3, 1]);
     const labels = unsqueeze.typeOf(id('op'))?.diagnostics[0].fixes.map((f) => f.label);
-    expect(labels).toEqual(['Unsqueeze a to [3, 1] (elementwise, no N×N)', 'Reshape b to [3] (elementwise, no N×N)']);
+    expect(labels).toEqual([
+      'Unsqueeze a to [3, 1] (elementwise, no N×N)',
+      'Reshape b to [3] (elementwise, no N×N)',
+    ]);
     applyFix(unsqueeze, 'op', 'Unsqueeze a to [3, 1] (elementwise, no N×N)');
     expect(unsqueeze.typeOf(id('op'))).toMatchObject({ status: 'ok', outputs: { output: { dims: [3, 1] } } });
     const reshape = binary('Sub', [3], [3, 1]);
@@ -104,7 +132,9 @@ describe('fixes are real undoable edits', () => {
 
   it('swaps the operands of a matmul, or transposes b', () => {
     const swap = binary('MatMul', [5, 3], [4, 5]);
-    expect(swap.typeOf(id('op'))?.diagnostics[0].message).toBe('mat1 and mat2 shapes cannot be multiplied (5x3 and 4x5)');
+    expect(swap.typeOf(id('op'))?.diagnostics[0].message).toBe(
+      'mat1 and mat2 shapes cannot be multiplied (5x3 and 4x5)',
+    );
     const before = applyFix(swap, 'op', 'Swap the operands (b·a)');
     expect(swap.typeOf(id('op'))?.outputs.output?.dims).toEqual([4, 3]);
     swap.undo();
@@ -135,7 +165,10 @@ describe('the first node types', () => {
   });
 
   it('report a kernel larger than the padded input in PyTorch’s words', () => {
-    const store = chain(['x', 'Input', { shape: [1, 1, 2, 2] }], ['c', 'Conv2d', { in_channels: 1, kernel_size: 3 }]);
+    const store = chain(
+      ['x', 'Input', { shape: [1, 1, 2, 2] }],
+      ['c', 'Conv2d', { in_channels: 1, kernel_size: 3 }],
+    );
     expect(store.typeOf(id('c'))?.diagnostics[0].message).toBe(
       "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size",
     );
@@ -144,13 +177,35 @@ describe('the first node types', () => {
   it('check CrossEntropyLoss targets against the logits', () => {
     const store = binary('Add', [1], [1]);
     store.apply([
-      { kind: 'addNode', node: createNode(catalog, 'Input', { id: id('logits'), params: { shape: [4, 10] } }) },
-      { kind: 'addNode', node: createNode(catalog, 'Input', { id: id('labels'), params: { shape: [5], dtype: 'int32' } }) },
+      {
+        kind: 'addNode',
+        node: createNode(catalog, 'Input', { id: id('logits'), params: { shape: [4, 10] } }),
+      },
+      {
+        kind: 'addNode',
+        node: createNode(catalog, 'Input', { id: id('labels'), params: { shape: [5], dtype: 'int32' } }),
+      },
       { kind: 'addNode', node: createNode(catalog, 'CrossEntropyLoss', { id: id('loss') }) },
-      { kind: 'connect', edge: { id: 'edge:l', from: { node: id('logits'), port: 'output' }, to: { node: id('loss'), port: 'input' } } },
-      { kind: 'connect', edge: { id: 'edge:t', from: { node: id('labels'), port: 'output' }, to: { node: id('loss'), port: 'target' } } },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:l',
+          from: { node: id('logits'), port: 'output' },
+          to: { node: id('loss'), port: 'input' },
+        },
+      },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:t',
+          from: { node: id('labels'), port: 'output' },
+          to: { node: id('loss'), port: 'target' },
+        },
+      },
     ]);
-    expect(store.typeOf(id('loss'))?.diagnostics[0].message).toBe('Expected input batch_size (4) to match target batch_size (5).');
+    expect(store.typeOf(id('loss'))?.diagnostics[0].message).toBe(
+      'Expected input batch_size (4) to match target batch_size (5).',
+    );
     store.apply({ kind: 'setParam', id: id('labels'), name: 'shape', value: [4] });
     expect(store.typeOf(id('loss'))?.outputs.output).toEqual({ dtype: 'float32', dims: [] });
   });
@@ -159,7 +214,9 @@ describe('the first node types', () => {
     const store = chain(['x', 'Input', { shape: ['N', 'T', 32] }], ['r', 'Reshape', { shape: ['N', -1] }]);
     expect(store.typeOf(id('r'))?.outputs.output?.dims).toEqual(['N', 'T*32']);
     store.apply({ kind: 'setParam', id: id('r'), name: 'shape', value: ['N', 5, -1] });
-    expect(store.typeOf(id('r'))?.diagnostics[0].message).toBe("shape '[N, 5, -1]' is invalid for input of size N*T*32");
+    expect(store.typeOf(id('r'))?.diagnostics[0].message).toBe(
+      "shape '[N, 5, -1]' is invalid for input of size N*T*32",
+    );
   });
 });
 
@@ -167,7 +224,8 @@ describe('edits', () => {
   it('coalesce one drag into one undo step', () => {
     const store = chain(['x', 'Input']);
     const start = store.doc;
-    for (let i = 1; i <= 20; i++) store.apply({ kind: 'move', id: id('x'), position: { x: i, y: i } }, { coalesce: 'drag-1' });
+    for (let i = 1; i <= 20; i++)
+      store.apply({ kind: 'move', id: id('x'), position: { x: i, y: i } }, { coalesce: 'drag-1' });
     store.endGesture();
     store.apply({ kind: 'move', id: id('x'), position: { x: 99, y: 0 } }, { coalesce: 'drag-2' });
     store.undo();
@@ -180,21 +238,41 @@ describe('edits', () => {
     const store = chain(['x', 'Input'], ['fc', 'Linear'], ['r', 'ReLU']);
     const before = store.doc;
     const bad = store.apply({ kind: 'setParam', id: id('fc'), name: 'out_features', value: -2 });
-    expect(bad instanceof Error && bad.message).toBe('node:fc.params.out_features: expected a positive integer, got -2');
-    const cycle = store.apply({ kind: 'connect', edge: { id: 'edge:c', from: { node: id('r'), port: 'output' }, to: { node: id('fc'), port: 'input' } } });
+    expect(bad instanceof Error && bad.message).toBe(
+      'node:fc.params.out_features: expected a positive integer, got -2',
+    );
+    const cycle = store.apply({
+      kind: 'connect',
+      edge: { id: 'edge:c', from: { node: id('r'), port: 'output' }, to: { node: id('fc'), port: 'input' } },
+    });
     expect(cycle instanceof Error && cycle.code).toBe('cycle');
-    const port = store.apply({ kind: 'connect', edge: { id: 'edge:p', from: { node: id('r'), port: 'out' }, to: { node: id('fc'), port: 'input' } } });
+    const port = store.apply({
+      kind: 'connect',
+      edge: { id: 'edge:p', from: { node: id('r'), port: 'out' }, to: { node: id('fc'), port: 'input' } },
+    });
     expect(port instanceof Error && port.code).toBe('unknown_port');
     expect(store.doc).toBe(before);
   });
 
   it('group nodes into a composite that infers like the nodes it holds, and ungroup them back', () => {
-    const store = chain(['x', 'Input', { shape: ['N', 784] }], ['fc', 'Linear', { out_features: 32 }], ['r', 'ReLU'], ['out', 'Linear', { in_features: 32, out_features: 10 }]);
+    const store = chain(
+      ['x', 'Input', { shape: ['N', 784] }],
+      ['fc', 'Linear', { out_features: 32 }],
+      ['r', 'ReLU'],
+      ['out', 'Linear', { in_features: 32, out_features: 10 }],
+    );
     const before = structuredClone(store.doc);
-    const tx = store.apply({ kind: 'group', ids: [id('fc'), id('r')], compositeId: id('block'), label: 'block' });
+    const tx = store.apply({
+      kind: 'group',
+      ids: [id('fc'), id('r')],
+      compositeId: id('block'),
+      label: 'block',
+    });
     if (tx instanceof Error) throw tx;
     expect(store.doc.nodes.map((n) => n.id)).toEqual([id('x'), id('out'), id('block')]);
-    expect(store.typeOf(id('block'))?.outputs).toEqual({ ReLU_output: { dtype: 'float32', dims: ['N', 32] } });
+    expect(store.typeOf(id('block'))?.outputs).toEqual({
+      ReLU_output: { dtype: 'float32', dims: ['N', 32] },
+    });
     expect(store.typeOf(id('block'))?.paramCount).toBe(784 * 32 + 32);
     expect(store.typeOf(id('out'))?.outputs.output?.dims).toEqual(['N', 10]);
     store.apply({ kind: 'ungroup', id: id('block') });
@@ -205,7 +283,11 @@ describe('edits', () => {
   });
 
   it('reports an error inside a composite on the composite, naming the inner node', () => {
-    const store = chain(['x', 'Input', { shape: ['N', 784] }], ['fc', 'Linear', { out_features: 32 }], ['r', 'ReLU']);
+    const store = chain(
+      ['x', 'Input', { shape: ['N', 784] }],
+      ['fc', 'Linear', { out_features: 32 }],
+      ['r', 'ReLU'],
+    );
     store.apply({ kind: 'group', ids: [id('fc'), id('r')], compositeId: id('block') });
     store.apply({ kind: 'setParam', id: id('x'), name: 'shape', value: ['N', 100] });
     const [d] = store.typeOf(id('block'))?.diagnostics ?? [];
@@ -214,7 +296,11 @@ describe('edits', () => {
   });
 
   it('pastes a composite twice and ungroups both copies', () => {
-    const store = chain(['x', 'Input', { shape: ['N', 784] }], ['fc', 'Linear', { out_features: 32 }], ['r', 'ReLU']);
+    const store = chain(
+      ['x', 'Input', { shape: ['N', 784] }],
+      ['fc', 'Linear', { out_features: 32 }],
+      ['r', 'ReLU'],
+    );
     store.apply({ kind: 'group', ids: [id('fc'), id('r')], compositeId: id('block') });
     const block = store.doc.nodes.find((n) => n.id === id('block'));
     if (!block) throw new Error('no composite');
@@ -222,7 +308,8 @@ describe('edits', () => {
     store.apply({ kind: 'paste', nodes: [block], edges: [] });
     const copies = store.doc.nodes.filter((n) => n.type === 'Composite' && n.id !== id('block'));
     expect(copies).toHaveLength(2);
-    for (const copy of copies) expect(store.apply({ kind: 'ungroup', id: copy.id })).not.toBeInstanceOf(Error);
+    for (const copy of copies)
+      expect(store.apply({ kind: 'ungroup', id: copy.id })).not.toBeInstanceOf(Error);
     expect(store.doc.nodes.filter((n) => n.type === 'Linear')).toHaveLength(2);
   });
 

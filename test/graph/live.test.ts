@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createNode, type Edit, evaluateDim, GraphStore, type LiveValue, LiveValues, type NodeId } from '../../src/graph/index.ts';
+import {
+  createNode,
+  type Edit,
+  evaluateDim,
+  GraphStore,
+  type LiveValue,
+  LiveValues,
+  type NodeId,
+} from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 
 const id = (s: string) => `node:${s}` as NodeId;
@@ -79,7 +87,10 @@ describe('live values', () => {
     backward.run();
     const g = live.valueOf(id('fc'));
     expect(g.status).toBe('ok');
-    const last = grads[grads.length - 1] as { outputs: Record<string, { shape: number[] }>; params: Record<string, { shape: number[] }> };
+    const last = grads[grads.length - 1] as {
+      outputs: Record<string, { shape: number[] }>;
+      params: Record<string, { shape: number[] }>;
+    };
     expect(last.outputs.output.shape).toEqual([5, 4]);
     expect(last.params.weight.shape).toEqual([4, 8]);
     expect(last.params.bias.shape).toEqual([4]);

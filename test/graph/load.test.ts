@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GraphStore, type LoadResult, loadDocument, parseDocument, saveDocument } from '../../src/graph/index.ts';
+import {
+  GraphStore,
+  type LoadResult,
+  loadDocument,
+  parseDocument,
+  saveDocument,
+} from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { baseDocument } from './random-edits.ts';
 
@@ -21,28 +27,54 @@ describe('loading a document', () => {
   });
 
   it('names the param, what was expected and what was given', () => {
-    const r = parseDocument(withChange((d) => (d.nodes[3].params.out_features = -2)), catalog);
+    const r = parseDocument(
+      withChange((d) => (d.nodes[3].params.out_features = -2)),
+      catalog,
+    );
     expect(errorsOf(r)).toEqual(['nodes[3].params.out_features: expected a positive integer, got -2']);
   });
 
   it('rejects unknown node types by name, with a suggestion', () => {
-    const r = parseDocument(withChange((d) => (d.nodes[1].type = 'Lienar')), catalog);
+    const r = parseDocument(
+      withChange((d) => (d.nodes[1].type = 'Lienar')),
+      catalog,
+    );
     expect(errorsOf(r)).toEqual(["nodes[1].type: unknown node type 'Lienar' (did you mean 'Linear'?)"]);
   });
 
   it('rejects dangling edges, duplicate ids and unknown ports', () => {
-    expect(errorsOf(parseDocument(withChange((d) => (d.edges[0].to.node = 'node:gone')), catalog))).toEqual([
-      'edges[0].to.node: no node node:gone',
-    ]);
-    expect(errorsOf(parseDocument(withChange((d) => (d.nodes[2].id = 'node:x')), catalog))[0]).toBe(
-      'nodes[2].id: duplicate node id node:x (also nodes[0])',
-    );
-    expect(errorsOf(parseDocument(withChange((d) => (d.edges[3].to.port = 'c')), catalog))).toEqual([
-      "edges[3].to.port: Add node:res has no input 'c'",
-    ]);
-    expect(errorsOf(parseDocument(withChange((d) => d.edges.push({ ...d.edges[0], id: 'edge:dup' })), catalog))).toEqual([
-      'edges[7].to: input node:fc1.input is already fed by edges[0]',
-    ]);
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.edges[0].to.node = 'node:gone')),
+          catalog,
+        ),
+      ),
+    ).toEqual(['edges[0].to.node: no node node:gone']);
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.nodes[2].id = 'node:x')),
+          catalog,
+        ),
+      )[0],
+    ).toBe('nodes[2].id: duplicate node id node:x (also nodes[0])');
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.edges[3].to.port = 'c')),
+          catalog,
+        ),
+      ),
+    ).toEqual(["edges[3].to.port: Add node:res has no input 'c'"]);
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => d.edges.push({ ...d.edges[0], id: 'edge:dup' })),
+          catalog,
+        ),
+      ),
+    ).toEqual(['edges[7].to: input node:fc1.input is already fed by edges[0]']);
   });
 
   it('rejects a cycle and says where it runs', () => {
@@ -56,26 +88,54 @@ describe('loading a document', () => {
   });
 
   it('reports structural problems with their paths', () => {
-    expect(errorsOf(parseDocument(withChange((d) => (d.nodes[0].position = { x: 'left', y: 0 })), catalog))).toEqual([
-      'nodes[0].position.x: expected a number, got "left"',
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.nodes[0].position = { x: 'left', y: 0 })),
+          catalog,
+        ),
+      ),
+    ).toEqual(['nodes[0].position.x: expected a number, got "left"']);
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.edges[1].id = 'e1')),
+          catalog,
+        ),
+      ),
+    ).toEqual(['edges[1].id: expected an id like \'edge:…\', got "e1"']);
+    expect(errorsOf(parseDocument([], catalog))).toEqual([
+      ': expected a Shapeflow graph document (an object), got []',
     ]);
-    expect(errorsOf(parseDocument(withChange((d) => (d.edges[1].id = 'e1')), catalog))).toEqual([
-      "edges[1].id: expected an id like 'edge:…', got \"e1\"",
-    ]);
-    expect(errorsOf(parseDocument([], catalog))).toEqual([': expected a Shapeflow graph document (an object), got []']);
     expect(errorsOf(loadDocument('{"format":', catalog))[0]).toMatch(/^: not valid JSON/);
-    expect(errorsOf(parseDocument(withChange((d) => (d.version = 9)), catalog))[0]).toContain('newer Shapeflow');
+    expect(
+      errorsOf(
+        parseDocument(
+          withChange((d) => (d.version = 9)),
+          catalog,
+        ),
+      )[0],
+    ).toContain('newer Shapeflow');
   });
 
   it('fills missing params with their defaults', () => {
-    const r = parseDocument(withChange((d) => delete d.nodes[1].params.bias), catalog);
+    const r = parseDocument(
+      withChange((d) => delete d.nodes[1].params.bias),
+      catalog,
+    );
     expect(r.ok && r.doc.nodes[1].params.bias).toBe(true);
   });
 
   it('migrates format version 1 (flat edges)', () => {
     const v1 = withChange((d) => {
       d.version = 1;
-      d.edges = d.edges.map((e: any) => ({ id: e.id, source: e.from.node, sourcePort: e.from.port, target: e.to.node, targetPort: e.to.port }));
+      d.edges = d.edges.map((e: any) => ({
+        id: e.id,
+        source: e.from.node,
+        sourcePort: e.from.port,
+        target: e.to.node,
+        targetPort: e.to.port,
+      }));
     });
     const r = parseDocument(v1, catalog);
     expect(r.ok).toBe(true);
@@ -134,9 +194,15 @@ describe('the published JSON Schema', () => {
 
   /** Every key of a value is described by the schema (resolving local $refs). */
   function described(value: unknown, node: any, path: string, missing: string[]): void {
-    while (node?.$ref) node = node.$ref.split('/').slice(1).reduce((o: any, k: string) => o[k], schema);
+    while (node?.$ref)
+      node = node.$ref
+        .split('/')
+        .slice(1)
+        .reduce((o: any, k: string) => o[k], schema);
     if (node?.anyOf) return;
-    if (Array.isArray(value)) value.forEach((v, i) => described(v, node?.items, `${path}[${i}]`, missing));
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) described(v, node?.items, `${path}[${i}]`, missing);
+    }
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const sub = node?.properties?.[k] ?? node?.additionalProperties;
@@ -149,7 +215,10 @@ describe('the published JSON Schema', () => {
   it('describes every field of a saved document, composites included', () => {
     const store = new GraphStore({ doc: baseDocument() });
     store.apply({ kind: 'group', ids: ['node:fc1', 'node:act'], compositeId: 'node:block', label: 'block' });
-    store.apply({ kind: 'setMeta', meta: { description: 'd', symbols: { N: 8 }, tags: ['mlp'], teaches: 't' } });
+    store.apply({
+      kind: 'setMeta',
+      meta: { description: 'd', symbols: { N: 8 }, tags: ['mlp'], teaches: 't' },
+    });
     const missing: string[] = [];
     described(JSON.parse(saveDocument(store.doc)), schema, '', missing);
     expect(missing).toEqual([]);

@@ -7,7 +7,12 @@ const id = (s: string) => `node:${s}` as NodeId;
 
 /** Every type$ emission, as (node, transaction version at the time, the value). */
 function record(store: GraphStore) {
-  const log: { node: NodeId; version: number; info: NodeInference; others: Map<NodeId, NodeInference | undefined> }[] = [];
+  const log: {
+    node: NodeId;
+    version: number;
+    info: NodeInference;
+    others: Map<NodeId, NodeInference | undefined>;
+  }[] = [];
   let version = 0;
   store.transactions$.subscribe((tx) => {
     version = tx.version;
@@ -55,7 +60,9 @@ describe('propagation', () => {
       expect(entry.others.get(id('fc2'))?.status).toBe('error');
       expect(entry.others.get(id('res'))?.status).toBe('blocked');
     }
-    expect(log.find((e) => e.node === id('res'))?.info.diagnostics[0].message).toBe('unknown because of Linear (node:fc2)');
+    expect(log.find((e) => e.node === id('res'))?.info.diagnostics[0].message).toBe(
+      'unknown because of Linear (node:fc2)',
+    );
   });
 
   it('a transaction started from a subscriber leaves no stream with a stale value', () => {
@@ -93,8 +100,22 @@ describe('propagation', () => {
     ];
     const edits: Edit[] = [
       ...nodes.map((node): Edit => ({ kind: 'addNode', node })),
-      { kind: 'connect', edge: { id: 'edge:1', from: { node: id('x'), port: 'output' }, to: { node: id('fc'), port: 'input' } } },
-      { kind: 'connect', edge: { id: 'edge:2', from: { node: id('y'), port: 'output' }, to: { node: id('fc_small'), port: 'input' } } },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:1',
+          from: { node: id('x'), port: 'output' },
+          to: { node: id('fc'), port: 'input' },
+        },
+      },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:2',
+          from: { node: id('y'), port: 'output' },
+          to: { node: id('fc_small'), port: 'input' },
+        },
+      },
     ];
     store.apply(edits);
     expect(store.bindings.get('d')).toBe(784);

@@ -1,6 +1,13 @@
 /** Random edit sequences for property tests: seeds interpreted against the current document. */
 import fc from 'fast-check';
-import { createNode, type Edit, portsOf, type GraphDocument, type GraphNode, type NodeId } from '../../src/graph/index.ts';
+import {
+  createNode,
+  type Edit,
+  portsOf,
+  type GraphDocument,
+  type GraphNode,
+  type NodeId,
+} from '../../src/graph/index.ts';
 import { catalog, type ParamValue } from '../../src/nodes/index.ts';
 
 export interface EditSeed {
@@ -19,8 +26,28 @@ export const editSeed: fc.Arbitrary<EditSeed> = fc.record({
   value: fc.integer({ min: -3, max: 40 }),
 });
 
-const TYPES = ['Input', 'Linear', 'ReLU', 'Add', 'MatMul', 'Flatten', 'Transpose', 'Sub', 'Unsqueeze', 'Conv2d'];
-const SHAPES: ParamValue[] = [['N', 784], ['N', 'd'], [4, 3], ['N', 1, 28, 28], [3], ['N', 3, 1], ['d', 'N'], [2, 3, 8, 8]];
+const TYPES = [
+  'Input',
+  'Linear',
+  'ReLU',
+  'Add',
+  'MatMul',
+  'Flatten',
+  'Transpose',
+  'Sub',
+  'Unsqueeze',
+  'Conv2d',
+];
+const SHAPES: ParamValue[] = [
+  ['N', 784],
+  ['N', 'd'],
+  [4, 3],
+  ['N', 1, 28, 28],
+  [3],
+  ['N', 3, 1],
+  ['d', 'N'],
+  [2, 3, 8, 8],
+];
 
 let counter = 0;
 
@@ -48,8 +75,16 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
     case 0:
     case 1: {
       const type = pick(TYPES, seed.b) as string;
-      const params: Record<string, ParamValue> = type === 'Input' ? { shape: pick(SHAPES, seed.c) as ParamValue } : {};
-      return { kind: 'addNode', node: createNode(catalog, type, { id: `node:r${counter++}`, position: { x: seed.a, y: seed.c }, params }) };
+      const params: Record<string, ParamValue> =
+        type === 'Input' ? { shape: pick(SHAPES, seed.c) as ParamValue } : {};
+      return {
+        kind: 'addNode',
+        node: createNode(catalog, type, {
+          id: `node:r${counter++}`,
+          position: { x: seed.a, y: seed.c },
+          params,
+        }),
+      };
     }
     case 2:
     case 3:
@@ -63,14 +98,24 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
           .map((p) => ({ node: n, port: p })),
       );
       const target = pick(free, seed.a);
-      const node = pick(doc.nodes.filter((n) => n.id !== target?.node.id), seed.b);
+      const node = pick(
+        doc.nodes.filter((n) => n.id !== target?.node.id),
+        seed.b,
+      );
       if (!target || !node) return null;
       const outs = portsOf(node, catalog)?.outputs ?? [];
       const from = pick(outs, seed.c);
       const to = target.port;
       const other = target.node;
       if (!from) return null;
-      return { kind: 'connect', edge: { id: `edge:r${counter++}`, from: { node: node.id, port: from.name }, to: { node: other.id, port: to.name } } };
+      return {
+        kind: 'connect',
+        edge: {
+          id: `edge:r${counter++}`,
+          from: { node: node.id, port: from.name },
+          to: { node: other.id, port: to.name },
+        },
+      };
     }
     case 5:
       return node ? paramEdit(node, seed) : null;
@@ -83,7 +128,9 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
     case 8:
       return node ? { kind: 'move', id: node.id, position: { x: seed.b, y: seed.c } } : null;
     case 9:
-      return node ? { kind: 'rename', id: node.id, label: seed.value % 3 === 0 ? undefined : `L${seed.value}` } : null;
+      return node
+        ? { kind: 'rename', id: node.id, label: seed.value % 3 === 0 ? undefined : `L${seed.value}` }
+        : null;
     case 10: {
       if (!node || !other || node.id === other.id || node.type === 'Composite') return null;
       const ids = [node.id, other.id].filter((id, i, all) => all.indexOf(id) === i) as NodeId[];
@@ -94,13 +141,16 @@ export function editFromSeed(doc: GraphDocument, seed: EditSeed): Edit | null {
       return composite ? { kind: 'ungroup', id: composite.id } : null;
     }
     case 14: {
-      const picked = doc.nodes.filter((_, i) => (seed.b >> i % 10) & 1);
+      const picked = doc.nodes.filter((_, i) => (seed.b >> (i % 10)) & 1);
       const inside = new Set(picked.map((n) => n.id));
       const edges = doc.edges.filter((e) => inside.has(e.from.node) && inside.has(e.to.node));
       return picked.length > 0 ? { kind: 'paste', nodes: picked, edges, offset: { x: seed.c, y: 10 } } : null;
     }
     case 15:
-      return { kind: 'setMeta', meta: { title: `T${seed.value}`, symbols: seed.value % 2 ? { N: seed.a + 1 } : {} } };
+      return {
+        kind: 'setMeta',
+        meta: { title: `T${seed.value}`, symbols: seed.value % 2 ? { N: seed.a + 1 } : {} },
+      };
     default:
       return null;
   }

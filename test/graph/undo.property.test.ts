@@ -7,20 +7,23 @@ import { baseDocument, editFromSeed, editSeed } from './random-edits.ts';
 describe('random edit sequences', () => {
   it('undo-all after 10,000 random sequences gives back the starting document', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(editSeed, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }), (transactions) => {
-        const store = new GraphStore({ doc: baseDocument() });
-        const start = structuredClone(store.doc);
-        let applied = 0;
-        for (const seeds of transactions) {
-          const edits = seeds.map((s) => editFromSeed(store.doc, s)).filter((e) => e !== null);
-          if (edits.length === 0) continue;
-          const tx = store.apply(edits);
-          if (!(tx instanceof EditError) && tx.ops.length > 0) applied++;
-        }
-        for (let i = 0; i < applied; i++) expect(store.undo()).not.toBeNull();
-        expect(store.undo()).toBeNull();
-        expect(store.doc).toEqual(start);
-      }),
+      fc.property(
+        fc.array(fc.array(editSeed, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }),
+        (transactions) => {
+          const store = new GraphStore({ doc: baseDocument() });
+          const start = structuredClone(store.doc);
+          let applied = 0;
+          for (const seeds of transactions) {
+            const edits = seeds.map((s) => editFromSeed(store.doc, s)).filter((e) => e !== null);
+            if (edits.length === 0) continue;
+            const tx = store.apply(edits);
+            if (!(tx instanceof EditError) && tx.ops.length > 0) applied++;
+          }
+          for (let i = 0; i < applied; i++) expect(store.undo()).not.toBeNull();
+          expect(store.undo()).toBeNull();
+          expect(store.doc).toEqual(start);
+        },
+      ),
       { numRuns: 10_000 },
     );
   }, 600_000);
@@ -59,8 +62,16 @@ describe('random edit sequences', () => {
           for (const node of store.doc.nodes) {
             const a = store.typeOf(node.id);
             const b = full.nodes.get(node.id);
-            const summary = (d: Diagnostic) => [d.severity, d.code, d.message, JSON.stringify(d.explanation ?? null)];
-            expect({ ...a, diagnostics: a?.diagnostics.map(summary) }).toEqual({ ...b, diagnostics: b?.diagnostics.map(summary) });
+            const summary = (d: Diagnostic) => [
+              d.severity,
+              d.code,
+              d.message,
+              JSON.stringify(d.explanation ?? null),
+            ];
+            expect({ ...a, diagnostics: a?.diagnostics.map(summary) }).toEqual({
+              ...b,
+              diagnostics: b?.diagnostics.map(summary),
+            });
           }
         }
       }),

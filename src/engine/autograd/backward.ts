@@ -63,7 +63,11 @@ export class BackwardPass {
     const roots: Root[] = Array.isArray(root) ? root : [{ tensor: root, grad }];
     for (const r of roots) {
       if (!r.tensor.requiresGrad) {
-        throw new OpError('arity', 'backward', 'element 0 of tensors does not require grad and does not have a grad_fn');
+        throw new OpError(
+          'arity',
+          'backward',
+          'element 0 of tensors does not require grad and does not have a grad_fn',
+        );
       }
     }
     this.order = reachableNodes(roots.map((r) => r.tensor));
@@ -120,7 +124,11 @@ export class BackwardPass {
     const upstream = node.outputs.map((o) => this.slots.get(o.id)?.total ?? fill(o.shape, 0, o.backend));
     const needsGrad = node.inputs.map((t, i) => !!t?.requiresGrad && !op.inputs[op.variadic ? 0 : i]?.noGrad);
     if (!op.vjp) throw new OpError('backend', op.name, `${op.name} has no gradient rule`);
-    const grads = op.vjp({ inputs: node.inputs, outputs: node.outputs, needsGrad }, upstream, node.attrs as never);
+    const grads = op.vjp(
+      { inputs: node.inputs, outputs: node.outputs, needsGrad },
+      upstream,
+      node.attrs as never,
+    );
     const step: BackwardStep = {
       index: this.steps.length,
       op: op.name,
@@ -165,7 +173,12 @@ export class BackwardPass {
     if (t.isLeaf || t.retainsGrad) {
       t.grad = t.grad ? noGrad(() => run('add', [t.grad!, g])) : g;
     }
-    return { into: tensorLabel(t), tensorId: t.id, contributions: [...slot.contributions], total: slot.total };
+    return {
+      into: tensorLabel(t),
+      tensorId: t.id,
+      contributions: [...slot.contributions],
+      total: slot.total,
+    };
   }
 }
 

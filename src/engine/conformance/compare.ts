@@ -17,7 +17,12 @@ export function compareValues(
   tol = TOLERANCE,
 ): Mismatch {
   if (got.length !== want.length) {
-    return { ok: false, maxAbs: Infinity, maxRel: Infinity, message: `${what}: ${got.length} values, expected ${want.length}` };
+    return {
+      ok: false,
+      maxAbs: Infinity,
+      maxRel: Infinity,
+      message: `${what}: ${got.length} values, expected ${want.length}`,
+    };
   }
   let maxAbs = 0;
   let maxRel = 0;
@@ -34,14 +39,24 @@ export function compareValues(
     if (abs > tol.atol && !(rel <= maxRel)) maxRel = rel;
   }
   if (worst >= 0) {
-    return { ok: false, maxAbs, maxRel, message: `${what}[${worst}]: got ${got[worst]}, expected ${want[worst]}` };
+    return {
+      ok: false,
+      maxAbs,
+      maxRel,
+      message: `${what}[${worst}]: got ${got[worst]}, expected ${want[worst]}`,
+    };
   }
   return { ok: true, maxAbs, maxRel };
 }
 
 export function compareShape(what: string, got: readonly number[], want: readonly number[]): Mismatch | null {
   if (sameShape(got, want)) return null;
-  return { ok: false, maxAbs: Infinity, maxRel: Infinity, message: `${what}: shape [${got}], expected [${want}]` };
+  return {
+    ok: false,
+    maxAbs: Infinity,
+    maxRel: Infinity,
+    message: `${what}: shape [${got}], expected [${want}]`,
+  };
 }
 
 /** Accumulates several comparisons into one case verdict. */
@@ -65,7 +80,11 @@ export class Verdict {
   }
 
   /** compare a tensor with a reference tensor: shape, then values */
-  async tensor(what: string, got: Tensor | null | undefined, want: { shape: number[]; data: number[] }): Promise<void> {
+  async tensor(
+    what: string,
+    got: Tensor | null | undefined,
+    want: { shape: number[]; data: number[] },
+  ): Promise<void> {
     if (!got) return this.fail(`${what}: missing`);
     const s = compareShape(what, got.shape, want.shape);
     if (s) return this.add(s);

@@ -4,7 +4,9 @@ import type { RefFamily } from './types.ts';
 
 /** Every *.json family file in dir (or dir/cases), in name order. Node only. */
 export function loadFamilies(dir: string): RefFamily[] {
-  const casesDir = statSync(join(dir, 'cases'), { throwIfNoEntry: false })?.isDirectory() ? join(dir, 'cases') : dir;
+  const casesDir = statSync(join(dir, 'cases'), { throwIfNoEntry: false })?.isDirectory()
+    ? join(dir, 'cases')
+    : dir;
   return readdirSync(casesDir)
     .filter((f) => f.endsWith('.json'))
     .sort()

@@ -8,7 +8,8 @@ export interface FamilyReport {
 
 /** What a case is about, for per-op tables: its op, optimizer, scheduler or init. */
 export function caseSubject(c: RefCase): string {
-  for (const k of ['op', 'optimizer', 'scheduler', 'init']) if (typeof c[k] === 'string') return c[k] as string;
+  for (const k of ['op', 'optimizer', 'scheduler', 'init'])
+    if (typeof c[k] === 'string') return c[k] as string;
   return c.id.replace(/_?\d+$/, '');
 }
 
@@ -29,7 +30,12 @@ export async function runFamilies(
     for (const c of fam.cases) {
       if (!filter(fam.family, c)) continue;
       if (!runner) {
-        results.push({ id: c.id, ok: false, unsupported: true, message: `family '${fam.family}' not supported yet` });
+        results.push({
+          id: c.id,
+          ok: false,
+          unsupported: true,
+          message: `family '${fam.family}' not supported yet`,
+        });
         continue;
       }
       try {
@@ -61,8 +67,13 @@ export function formatReport(reports: FamilyReport[]): string {
       `${r.family.padEnd(14)} ${String(p).padStart(4)} passed ${String(f).padStart(4)} failed${u ? ` (${u} unsupported)` : ''}   max abs err ${fmt(worstAbs)}`,
     );
     for (const x of r.results.filter((x) => !x.ok)) {
-      const err = x.maxAbs !== undefined && Number.isFinite(x.maxAbs) ? ` [max abs ${fmt(x.maxAbs)}, rel ${fmt(x.maxRel)}]` : '';
-      lines.push(`  ✗ ${x.id}${x.unsupported ? ' (unsupported)' : ''}: ${(x.message ?? '').split('\n')[0]}${err}`);
+      const err =
+        x.maxAbs !== undefined && Number.isFinite(x.maxAbs)
+          ? ` [max abs ${fmt(x.maxAbs)}, rel ${fmt(x.maxRel)}]`
+          : '';
+      lines.push(
+        `  ✗ ${x.id}${x.unsupported ? ' (unsupported)' : ''}: ${(x.message ?? '').split('\n')[0]}${err}`,
+      );
     }
   }
   lines.push(`${passed} passed, ${failed} failed`);

@@ -20,7 +20,9 @@ export const expand: OpDef<{ shape: number[] }> = defineOp({
     return out(shape, x!.dtype);
   },
   forward: {
-    cpu: ([x], { shape }) => [mapBinary(x!, { data: new Float32Array(1), shape: [], dtype: 'float32' }, shape, (v) => v)],
+    cpu: ([x], { shape }) => [
+      mapBinary(x!, { data: new Float32Array(1), shape: [], dtype: 'float32' }, shape, (v) => v),
+    ],
   },
   vjp: ({ inputs: [x] }, [dy]) => [sumTo(dy, x!.shape)],
   formula: 'dX = Σ over the expanded dims of dY',

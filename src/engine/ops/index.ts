@@ -71,7 +71,10 @@ import { rnn } from './rnn.ts';
 import { scaled_dot_product_attention } from './scaled_dot_product_attention.ts';
 // @group loss-imports
 import { binary_cross_entropy, binary_cross_entropy_backward } from './binary_cross_entropy.ts';
-import { binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_backward } from './binary_cross_entropy_with_logits.ts';
+import {
+  binary_cross_entropy_with_logits,
+  binary_cross_entropy_with_logits_backward,
+} from './binary_cross_entropy_with_logits.ts';
 import { cross_entropy, cross_entropy_backward } from './cross_entropy.ts';
 import { huber_loss, huber_loss_backward } from './huber_loss.ts';
 import { kl_div, kl_div_backward } from './kl_div.ts';

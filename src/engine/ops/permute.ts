@@ -28,10 +28,17 @@ export const permute: OpDef<{ dims: number[] }> = defineOp({
   inputs: [{ name: 'x' }],
   shape([x], { dims }) {
     const p = checkPermutation('permute', dims, x!.shape.length);
-    return p instanceof AttrError ? p : out(p.map((d) => x!.shape[d]), x!.dtype);
+    return p instanceof AttrError
+      ? p
+      : out(
+          p.map((d) => x!.shape[d]),
+          x!.dtype,
+        );
   },
   forward: {
-    cpu: ([x], { dims }) => [permuteData(x!.data, x!.shape, checkPermutation('permute', dims, x!.shape.length) as number[])],
+    cpu: ([x], { dims }) => [
+      permuteData(x!.data, x!.shape, checkPermutation('permute', dims, x!.shape.length) as number[]),
+    ],
   },
   vjp({ inputs: [x] }, [dy], { dims }) {
     const p = checkPermutation('permute', dims, x!.shape.length) as number[];

@@ -16,7 +16,8 @@ export function resolveShape(op: string, shape: readonly number[], size: number)
     }
     return shape.map((d) => (d === -1 ? size / known : d));
   }
-  if (known !== size) return new ShapeError(op, `shape '[${shape.join(', ')}]' is invalid for input of size ${size}`);
+  if (known !== size)
+    return new ShapeError(op, `shape '[${shape.join(', ')}]' is invalid for input of size ${size}`);
   return [...shape];
 }
 

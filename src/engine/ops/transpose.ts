@@ -20,10 +20,14 @@ export const transpose: OpDef<{ dim0: number; dim1: number }> = defineOp({
   inputs: [{ name: 'x' }],
   shape([x], { dim0, dim1 }) {
     const dims = swapped(x!.shape.length, dim0, dim1);
-    return dims instanceof AttrError ? dims : out(dims.map((d) => x!.shape[d] ?? 1).slice(0, x!.shape.length), x!.dtype);
+    return dims instanceof AttrError
+      ? dims
+      : out(dims.map((d) => x!.shape[d] ?? 1).slice(0, x!.shape.length), x!.dtype);
   },
   forward: {
-    cpu: ([x], { dim0, dim1 }) => [permuteData(x!.data, x!.shape, swapped(x!.shape.length, dim0, dim1) as number[])],
+    cpu: ([x], { dim0, dim1 }) => [
+      permuteData(x!.data, x!.shape, swapped(x!.shape.length, dim0, dim1) as number[]),
+    ],
   },
   vjp: (_ctx, [dy], { dim0, dim1 }) => [swap(dy, dim0, dim1)],
   formula: 'dX = transpose(dY) back',

@@ -225,7 +225,8 @@ export class Trainer {
       counted += r.counted;
       // evaluator outputs: scalars average over samples, larger ones (confusion matrices) add up
       for (const [key, values] of Object.entries(r.metrics)) {
-        const acc = (metrics[key] ??= new Array(values.length).fill(0));
+        metrics[key] ??= new Array(values.length).fill(0);
+        const acc = metrics[key];
         const w = values.length === 1 ? indices.length / n : 1;
         for (let i = 0; i < values.length; i++) acc[i] += values[i] * w;
       }

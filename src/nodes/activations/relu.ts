@@ -10,7 +10,8 @@ export const ReLU = defineNode({
   params: {},
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
-  infer: ([x]) => (x ? [{ dtype: x.dtype, dims: [...x.dims] }] : shapeError('missing_input', 'ReLU needs an input')),
+  infer: ([x]) =>
+    x ? [{ dtype: x.dtype, dims: [...x.dims] }] : shapeError('missing_input', 'ReLU needs an input'),
   lower: (b, [x]) => b.op('relu', [x]),
   paramCount: () => 0,
   flops: ([x]) => (x ? x.dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 0), 1) : 0),

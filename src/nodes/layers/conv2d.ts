@@ -35,8 +35,10 @@ export const Conv2d = defineNode({
     ];
     if (!x) return fail('missing_input', 'Conv2d needs an input');
     const { in_channels: cin, out_channels: cout, groups } = params;
-    if (cin % groups !== 0) return fail('groups', 'in_channels must be divisible by groups', { port: undefined });
-    if (cout % groups !== 0) return fail('groups', 'out_channels must be divisible by groups', { port: undefined });
+    if (cin % groups !== 0)
+      return fail('groups', 'in_channels must be divisible by groups', { port: undefined });
+    if (cout % groups !== 0)
+      return fail('groups', 'out_channels must be divisible by groups', { port: undefined });
     const rank = x.dims.length;
     if (rank !== 3 && rank !== 4) {
       return fail(
@@ -56,14 +58,20 @@ export const Conv2d = defineNode({
         `Given groups=${groups}, weight of size ${weight}, expected input${formatDims(x.dims)} to have ${cin} channels, but got ${c} channels instead`,
         {
           explanation: `Conv2d(in_channels=${cin}) expects dim ${rank - 3} of its input to hold ${cin} channels; it holds ${c}.`,
-          fixes: [{ label: `Set in_channels to ${c}`, intents: [{ kind: 'setParam', param: 'in_channels', value: c }] }],
+          fixes: [
+            {
+              label: `Set in_channels to ${c}`,
+              intents: [{ kind: 'setParam', param: 'in_channels', value: c }],
+            },
+          ],
         },
       );
     }
     // the channel unification may have just bound a symbol that H or W also use
     const h = ctx.resolve(x.dims[rank - 2]);
     const w = ctx.resolve(x.dims[rank - 1]);
-    const pad = (d: Dim, p: number): Dim => (typeof d === 'number' ? d + 2 * p : p === 0 ? d : `${d}+${2 * p}`);
+    const pad = (d: Dim, p: number): Dim =>
+      typeof d === 'number' ? d + 2 * p : p === 0 ? d : `${d}+${2 * p}`;
     const padded = [pad(h, ph), pad(w, pw)];
     const reach = [dh * (kh - 1) + 1, dw * (kw - 1) + 1];
     // PyTorch checks both spatial dims; a symbolic one is taken to be large enough
@@ -82,7 +90,11 @@ export const Conv2d = defineNode({
   lower(b, [x], params) {
     const [kh, kw] = tuple(params.kernel_size, 2);
     const fanIn = { kind: 'uniform_fan_in', fanIn: (params.in_channels / params.groups) * kh * kw } as const;
-    const weight = b.param('weight', [params.out_channels, params.in_channels / params.groups, kh, kw], fanIn);
+    const weight = b.param(
+      'weight',
+      [params.out_channels, params.in_channels / params.groups, kh, kw],
+      fanIn,
+    );
     const bias = params.bias ? b.param('bias', [params.out_channels], fanIn) : null;
     return b.op('conv2d', [x, weight, bias], {
       stride: tuple(params.stride, 2),

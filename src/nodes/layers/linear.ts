@@ -20,19 +20,31 @@ export const Linear = defineNode({
   infer([x], params, ctx) {
     if (!x) return shapeError('missing_input', 'Linear needs an input', { port: 'input' });
     if (x.dims.length === 0) {
-      return shapeError('rank', 'Linear needs an input with at least 1 dim, got a 0-d scalar', { port: 'input' });
+      return shapeError('rank', 'Linear needs an input with at least 1 dim, got a 0-d scalar', {
+        port: 'input',
+      });
     }
     const last = x.dims[x.dims.length - 1];
     if (!ctx.unify(last, params.in_features)) {
       const rows = productOf(x.dims.slice(0, -1));
       const fixes: FixSuggestion[] = [
-        { label: `Set in_features to ${last}`, intents: [{ kind: 'setParam', param: 'in_features', value: last }] },
+        {
+          label: `Set in_features to ${last}`,
+          intents: [{ kind: 'setParam', param: 'in_features', value: last }],
+        },
       ];
       // [N, 1, 28, 28] into Linear(784): the features are spread over the trailing dims
       if (x.dims.length > 2 && productOf(x.dims.slice(1)) === params.in_features) {
         fixes.unshift({
           label: 'Insert Flatten before this Linear',
-          intents: [{ kind: 'insertBefore', port: 'input', nodeType: 'Flatten', params: { start_dim: 1, end_dim: -1 } }],
+          intents: [
+            {
+              kind: 'insertBefore',
+              port: 'input',
+              nodeType: 'Flatten',
+              params: { start_dim: 1, end_dim: -1 },
+            },
+          ],
         });
       }
       return shapeError(
@@ -53,7 +65,8 @@ export const Linear = defineNode({
     const bias = params.bias ? b.param('bias', [params.out_features], fanIn) : null;
     return b.op('linear', [x, weight, bias]);
   },
-  paramCount: (_inputs, params) => params.in_features * params.out_features + (params.bias ? params.out_features : 0),
+  paramCount: (_inputs, params) =>
+    params.in_features * params.out_features + (params.bias ? params.out_features : 0),
   flops: ([x], params) =>
     (x ? x.dims.slice(0, -1).reduce<number>((n, d) => n * sizeOrZero(d), 1) : 0) *
     params.in_features *

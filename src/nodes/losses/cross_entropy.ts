@@ -15,7 +15,10 @@ export const CrossEntropyLoss = defineNode({
     label_smoothing: p.float({ default: 0, min: 0, max: 1 }),
     ignore_index: p.int({ default: -100 }),
   },
-  inputs: [tensorPort('input', { doc: 'logits [N, C]' }), tensorPort('target', { doc: 'class indices [N] (int) or probabilities [N, C]' })],
+  inputs: [
+    tensorPort('input', { doc: 'logits [N, C]' }),
+    tensorPort('target', { doc: 'class indices [N] (int) or probabilities [N, C]' }),
+  ],
   outputs: [tensorPort('output')],
   infer([x, y], params, ctx) {
     const fail = (code: string, message: string, port = 'target'): ShapeIssue[] => [
@@ -23,7 +26,8 @@ export const CrossEntropyLoss = defineNode({
     ];
     if (!x) return fail('missing_input', 'CrossEntropyLoss needs logits', 'input');
     if (!y) return fail('missing_input', 'CrossEntropyLoss needs a target');
-    if (x.dims.length === 0) return fail('rank', 'CrossEntropyLoss needs logits with a class dim, got a 0-d scalar', 'input');
+    if (x.dims.length === 0)
+      return fail('rank', 'CrossEntropyLoss needs logits with a class dim, got a 0-d scalar', 'input');
     const perSample = (dims: typeof x.dims) => (params.reduction === 'none' ? dims : []);
     if (y.dtype === 'float32') {
       // class probabilities: the same shape as the logits
@@ -34,12 +38,17 @@ export const CrossEntropyLoss = defineNode({
           `Expected target of the input's shape ${formatDims(x.dims)} when it holds class probabilities, got ${formatDims(y.dims)}`,
         );
       }
-      return [{ dtype: 'float32', dims: perSample(x.dims.length === 1 ? [] : [x.dims[0], ...x.dims.slice(2)]) }];
+      return [
+        { dtype: 'float32', dims: perSample(x.dims.length === 1 ? [] : [x.dims[0], ...x.dims.slice(2)]) },
+      ];
     }
     const expected = x.dims.length === 1 ? [] : [x.dims[0], ...x.dims.slice(2)];
     if (y.dims.length !== expected.length) {
       if (x.dims.length >= 2 && y.dims.length >= 1 && !ctx.unify(x.dims[0], y.dims[0])) {
-        return fail('batch_size', `Expected input batch_size (${x.dims[0]}) to match target batch_size (${y.dims[0]}).`);
+        return fail(
+          'batch_size',
+          `Expected input batch_size (${x.dims[0]}) to match target batch_size (${y.dims[0]}).`,
+        );
       }
       return fail(
         'target_shape',
@@ -47,11 +56,17 @@ export const CrossEntropyLoss = defineNode({
       );
     }
     if (x.dims.length >= 2 && !ctx.unify(x.dims[0], y.dims[0])) {
-      return fail('batch_size', `Expected input batch_size (${x.dims[0]}) to match target batch_size (${y.dims[0]}).`);
+      return fail(
+        'batch_size',
+        `Expected input batch_size (${x.dims[0]}) to match target batch_size (${y.dims[0]}).`,
+      );
     }
     for (let i = 1; i < expected.length; i++) {
       if (!ctx.unify(expected[i], y.dims[i])) {
-        return fail('target_shape', `Expected target size ${formatDims(expected)}, got ${formatDims(y.dims)}`);
+        return fail(
+          'target_shape',
+          `Expected target size ${formatDims(expected)}, got ${formatDims(y.dims)}`,
+        );
       }
     }
     return [{ dtype: 'float32', dims: perSample(expected) }];

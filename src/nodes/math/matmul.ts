@@ -19,7 +19,10 @@ export const MatMul = defineNode({
   inputs: [tensorPort('a'), tensorPort('b')],
   outputs: [tensorPort('output')],
   infer([a, b], _params, ctx) {
-    if (!a || !b) return [{ severity: 'error', code: 'missing_input', port: a ? 'b' : 'a', message: 'MatMul needs two inputs' }];
+    if (!a || !b)
+      return [
+        { severity: 'error', code: 'missing_input', port: a ? 'b' : 'a', message: 'MatMul needs two inputs' },
+      ];
     const dims = matmulDims(a.dims, b.dims, ctx);
     if (Array.isArray(dims)) return [{ dtype: 'float32', dims }];
     const fixes: FixSuggestion[] = [];
@@ -30,7 +33,9 @@ export const MatMul = defineNode({
       if (b.dims.length >= 2 && Array.isArray(matmulDims(a.dims, transposedLast2(b.dims), dryRun))) {
         fixes.push({
           label: 'Transpose b (a·bᵀ)',
-          intents: [{ kind: 'insertBefore', port: 'b', nodeType: 'Transpose', params: { dim0: -2, dim1: -1 } }],
+          intents: [
+            { kind: 'insertBefore', port: 'b', nodeType: 'Transpose', params: { dim0: -2, dim1: -1 } },
+          ],
         });
       }
     }
@@ -42,7 +47,8 @@ export const MatMul = defineNode({
     if (!a || !b || a.dims.length === 0 || b.dims.length === 0) return 0;
     const dims = matmulDims(a.dims, b.dims, { unify: () => true });
     const k = a.dims[a.dims.length - 1];
-    const size = (d: (number | string)[]) => d.reduce<number>((n, x) => n * (typeof x === 'number' ? x : 0), 1);
+    const size = (d: (number | string)[]) =>
+      d.reduce<number>((n, x) => n * (typeof x === 'number' ? x : 0), 1);
     return Array.isArray(dims) ? size(dims) * size([k]) : 0;
   },
 });

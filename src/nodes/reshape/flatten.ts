@@ -23,7 +23,13 @@ export const Flatten = defineNode({
     if (typeof start !== 'number') return [{ ...start, port: 'input' }];
     if (typeof end !== 'number') return [{ ...end, port: 'input' }];
     if (start > end) {
-      return [{ severity: 'error', code: 'dim_order', message: 'flatten() has invalid args: start_dim cannot come after end_dim' }];
+      return [
+        {
+          severity: 'error',
+          code: 'dim_order',
+          message: 'flatten() has invalid args: start_dim cannot come after end_dim',
+        },
+      ];
     }
     const merged = productOf(x.dims.slice(start, end + 1));
     return [{ dtype: x.dtype, dims: [...x.dims.slice(0, start), merged, ...x.dims.slice(end + 1)] }];

@@ -57,7 +57,10 @@ export const Reshape = defineNode({
   outputs: [tensorPort('output')],
   infer([x], params, ctx) {
     if (!x) return [{ severity: 'error', code: 'missing_input', message: 'Reshape needs an input' }];
-    const dims = reshapeDims(x, params.shape.map((d) => ctx.resolve(d)));
+    const dims = reshapeDims(
+      x,
+      params.shape.map((d) => ctx.resolve(d)),
+    );
     return Array.isArray(dims) ? [{ dtype: x.dtype, dims }] : [dims];
   },
   lower: (b, [x], _params, shapes) => b.op('reshape', [x], { shape: shapes.outputs[0] }),

@@ -22,7 +22,12 @@ export function mapUnary(x: CpuTensor, f: (v: number) => number): Float32Array {
  * out[i] = f(a[ia], b[ib]) with broadcasting. The inner loop walks the last dim with
  * constant strides, so the general case costs one multiply-add per element.
  */
-export function mapBinary(a: CpuTensor, b: CpuTensor, outShape: Shape, f: (x: number, y: number) => number): Float32Array {
+export function mapBinary(
+  a: CpuTensor,
+  b: CpuTensor,
+  outShape: Shape,
+  f: (x: number, y: number) => number,
+): Float32Array {
   const size = sizeOf(outShape);
   const out = new Float32Array(size);
   const ad = a.data;

@@ -28,7 +28,9 @@ export const cpuBackend: Backend = {
     return outs.map((meta, i) => {
       const data = results[i];
       if (!data || data.length !== sizeOf(meta.shape)) {
-        throw new Error(`${op.name}: cpu kernel returned ${data?.length} values for output ${i}, expected ${sizeOf(meta.shape)}`);
+        throw new Error(
+          `${op.name}: cpu kernel returned ${data?.length} values for output ${i}, expected ${sizeOf(meta.shape)}`,
+        );
       }
       return new Tensor(meta.shape, meta.dtype, cpuBackend, data);
     });

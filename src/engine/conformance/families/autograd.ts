@@ -47,7 +47,8 @@ export async function runAutogradCase(raw: RefCase, { backend }: FamilyContext):
   const env = new Map<string, Tensor>();
   const v = new Verdict();
   try {
-    for (const [name, t] of Object.entries(c.inputs)) env.set(name, fromRef(t, backend).requireGrad().named(name));
+    for (const [name, t] of Object.entries(c.inputs))
+      env.set(name, fromRef(t, backend).requireGrad().named(name));
     for (const instr of c.program) env.set(instr.out, exec(instr, env, backend).named(instr.out));
     for (const name of c.retain_grad) env.get(name)!.retainGrad();
     for (const call of c.backward) {
@@ -58,6 +59,7 @@ export async function runAutogradCase(raw: RefCase, { backend }: FamilyContext):
     return { id: c.id, ok: false, unsupported, message: (e as Error).message };
   }
   for (const [name, want] of Object.entries(c.values)) await v.tensor(`value ${name}`, env.get(name), want);
-  for (const [name, want] of Object.entries(c.expected_grads)) await v.tensor(`grad ${name}`, env.get(name)?.grad, want);
+  for (const [name, want] of Object.entries(c.expected_grads))
+    await v.tensor(`grad ${name}`, env.get(name)?.grad, want);
   return v.result(c.id);
 }

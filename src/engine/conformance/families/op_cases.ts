@@ -59,8 +59,10 @@ export async function runOpCase(raw: RefCase, { backend }: FamilyContext): Promi
   const names = op.outputs ?? ['output'];
   const outputNamed = (name: string) => outputs[names.indexOf(name)];
   await v.tensor('output', outputs[0], c.output);
-  for (const [name, want] of Object.entries(c.extra_outputs ?? {})) await v.tensor(name, outputNamed(name), want);
-  for (const [name, want] of Object.entries(c.state_after ?? {})) await v.tensor(name, outputNamed(name), want);
+  for (const [name, want] of Object.entries(c.extra_outputs ?? {}))
+    await v.tensor(name, outputNamed(name), want);
+  for (const [name, want] of Object.entries(c.state_after ?? {}))
+    await v.tensor(name, outputNamed(name), want);
 
   if (c.grads && Object.keys(c.grads).length && c.grad_output) {
     try {
@@ -72,7 +74,8 @@ export async function runOpCase(raw: RefCase, { backend }: FamilyContext): Promi
     } catch (e) {
       return { id: c.id, ok: false, message: `backward: ${isOpError(e) ? e.message : (e as Error).stack}` };
     }
-    for (const [name, want] of Object.entries(c.grads)) await v.tensor(`grad ${name}`, tensors.get(name)?.grad, want);
+    for (const [name, want] of Object.entries(c.grads))
+      await v.tensor(`grad ${name}`, tensors.get(name)?.grad, want);
   }
   return v.result(c.id);
 }
