@@ -48,10 +48,10 @@ export function gemmStrided(
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     if (packedB.length < panelsB * kc * 4) packedB = new Float32Array(panelsB * KC * 4);
-    packB(b, bOff + k0 * bRow, bRow, bCol, kc, N, packedB);
+    packPanels(b, bOff + k0 * bRow, bCol, bRow, N, kc, packedB);
     for (let i0 = 0; i0 < M; i0 += MC) {
       const mc = Math.min(MC, M - i0);
-      packA(a, aOff + i0 * aRow + k0 * aCol, aRow, aCol, mc, kc, packedA);
+      packPanels(a, aOff + i0 * aRow + k0 * aCol, aRow, aCol, mc, kc, packedA);
       for (let jp = 0; jp < panelsB; jp++) {
         const j0 = jp * 4;
         const nr = Math.min(4, N - j0);
@@ -75,69 +75,39 @@ export function gemmStrided(
   }
 }
 
-/** B's K-block as 4-column panels, k-major inside a panel; columns past N are zero. */
-function packB(
-  b: ArrayLike<number>,
+/**
+ * Pack `count` lines (rows of A, or columns of B) of a K-block into 4-line panels, k-major
+ * inside a panel, lines past `count` zero. `lineStride` steps to the next line, `kStride`
+ * along K, so one routine serves both operands in any layout.
+ */
+function packPanels(
+  src: ArrayLike<number>,
   off: number,
-  bRow: number,
-  bCol: number,
-  kc: number,
-  N: number,
-  p: Float32Array,
-) {
-  const panels = (N + 3) >> 2;
-  for (let jp = 0; jp < panels; jp++) {
-    const j0 = jp * 4;
-    const nr = Math.min(4, N - j0);
-    let d = jp * kc * 4;
-    let src = off + j0 * bCol;
-    if (nr === 4) {
-      const c1 = bCol;
-      const c2 = 2 * bCol;
-      const c3 = 3 * bCol;
-      for (let k = 0; k < kc; k++, d += 4, src += bRow) {
-        p[d] = b[src];
-        p[d + 1] = b[src + c1];
-        p[d + 2] = b[src + c2];
-        p[d + 3] = b[src + c3];
-      }
-    } else {
-      for (let k = 0; k < kc; k++, d += 4, src += bRow) {
-        for (let q = 0; q < 4; q++) p[d + q] = q < nr ? b[src + q * bCol] : 0;
-      }
-    }
-  }
-}
-
-/** An (mc × kc) block of A as 4-row panels, k-major inside a panel; rows past mc are zero. */
-function packA(
-  a: ArrayLike<number>,
-  off: number,
-  aRow: number,
-  aCol: number,
-  mc: number,
+  lineStride: number,
+  kStride: number,
+  count: number,
   kc: number,
   p: Float32Array,
 ) {
-  const panels = (mc + 3) >> 2;
-  for (let ip = 0; ip < panels; ip++) {
-    const i0 = ip * 4;
-    const mr = Math.min(4, mc - i0);
-    let d = ip * kc * 4;
-    let src = off + i0 * aRow;
-    if (mr === 4) {
-      const r1 = aRow;
-      const r2 = 2 * aRow;
-      const r3 = 3 * aRow;
-      for (let k = 0; k < kc; k++, d += 4, src += aCol) {
-        p[d] = a[src];
-        p[d + 1] = a[src + r1];
-        p[d + 2] = a[src + r2];
-        p[d + 3] = a[src + r3];
+  const panels = (count + 3) >> 2;
+  for (let panel = 0; panel < panels; panel++) {
+    const first = panel * 4;
+    const lines = Math.min(4, count - first);
+    let d = panel * kc * 4;
+    let at = off + first * lineStride;
+    if (lines === 4) {
+      const l1 = lineStride;
+      const l2 = 2 * lineStride;
+      const l3 = 3 * lineStride;
+      for (let k = 0; k < kc; k++, d += 4, at += kStride) {
+        p[d] = src[at];
+        p[d + 1] = src[at + l1];
+        p[d + 2] = src[at + l2];
+        p[d + 3] = src[at + l3];
       }
     } else {
-      for (let k = 0; k < kc; k++, d += 4, src += aCol) {
-        for (let r = 0; r < 4; r++) p[d + r] = r < mr ? a[src + r * aRow] : 0;
+      for (let k = 0; k < kc; k++, d += 4, at += kStride) {
+        for (let q = 0; q < 4; q++) p[d + q] = q < lines ? src[at + q * lineStride] : 0;
       }
     }
   }
