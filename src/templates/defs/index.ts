@@ -8,11 +8,13 @@ import type { Catalog } from '../../nodes/index.ts';
 import { exerciseTemplates } from './exercises.ts';
 import { modelTemplates } from './models.ts';
 import { moreModelTemplates } from './more_models.ts';
+// @group templates-imports (one line per defs file, each owner below their own marker)
 
 export const generatedTemplates: Record<string, (c: Catalog) => GraphDocument> = {
   ...modelTemplates,
   ...moreModelTemplates,
   ...exerciseTemplates,
+  // @group templates (one spread per defs file)
 };
 
 export interface BuiltTemplates {
