@@ -9,12 +9,14 @@ import { exerciseTemplates } from './exercises.ts';
 import { modelTemplates } from './models.ts';
 import { moreModelTemplates } from './more_models.ts';
 // @group templates-imports (one line per defs file, each owner below their own marker)
+import { trainingDemoTemplates } from './training_demos.ts';
 
 export const generatedTemplates: Record<string, (c: Catalog) => GraphDocument> = {
   ...modelTemplates,
   ...moreModelTemplates,
   ...exerciseTemplates,
   // @group templates (one spread per defs file)
+  ...trainingDemoTemplates,
 };
 
 export interface BuiltTemplates {
