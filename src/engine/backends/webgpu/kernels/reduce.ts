@@ -5,9 +5,12 @@ import type { GpuKernel } from './types.ts';
 
 export type Reduction = 'sum' | 'max';
 
+/** WGSL has no f64: float64 tensors never reach a WebGPU kernel (see checkBackendDType) */
+type GpuDType = Exclude<DType, 'float64'>;
+
 interface ReductionCode {
-  combine: Record<DType, string>;
-  identity: Record<DType, string>;
+  combine: Record<GpuDType, string>;
+  identity: Record<GpuDType, string>;
 }
 
 const CODE: Record<Reduction, ReductionCode> = {
@@ -56,7 +59,7 @@ export function reduceInto(
     ...red.map((d) => x.shape[d]),
     ...red.map((d) => strides[d]),
   ];
-  const dtype = x.dtype ?? 'float32';
+  const dtype: GpuDType = x.dtype === 'int32' ? 'int32' : 'float32';
   const defines = {
     COMBINE: CODE[how].combine[dtype],
     IDENTITY: CODE[how].identity[dtype],
