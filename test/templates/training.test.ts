@@ -8,23 +8,29 @@ import { catalog } from '../../src/nodes/index.ts';
 import { loadDocumentData } from '../../src/training/feed.ts';
 import { loadTemplateFile } from '../../src/templates/node-loader.ts';
 
-/** The first losses of a template trained as it ships (its dataset node, its optimizer), on the CPU. */
-async function firstLosses(name: string, steps: number): Promise<number[]> {
-  const r = loadTemplateFile(name, catalog);
-  if (!r.ok) throw new Error(`${name} does not load`);
-  const doc: GraphDocument = r.template.doc;
+/** A trainer over a template as it ships (its dataset node, its optimizer), on the CPU. */
+async function trainerFor(doc: GraphDocument, seed = 0): Promise<Trainer> {
   const data = await loadDocumentData(doc, catalog);
   const compile = (symbols: Record<string, number>): Plan => {
     const result = compileGraph(doc, { catalog, symbols });
     if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('; '));
     return result.plan;
   };
-  const trainer = new Trainer(compile, data.feed, cpuBackend, {
+  return new Trainer(compile, data.feed, cpuBackend, {
     batchSize: data.sampler.batchSize,
     epochs: 1,
-    seed: 0,
+    seed,
     validate: false,
   });
+}
+
+function templateDoc(name: string): GraphDocument {
+  const r = loadTemplateFile(name, catalog);
+  if (!r.ok) throw new Error(`${name} does not load`);
+  return r.template.doc;
+}
+
+async function train(trainer: Trainer, steps: number, name: string): Promise<number[]> {
   const losses: number[] = [];
   for (let k = 0; k < steps; k++) {
     const outcome = await trainer.trainStep();
@@ -32,6 +38,11 @@ async function firstLosses(name: string, steps: number): Promise<number[]> {
     losses.push(outcome.metrics.loss);
   }
   return losses;
+}
+
+/** The first losses of a template trained as it ships. */
+async function firstLosses(name: string, steps: number): Promise<number[]> {
+  return train(await trainerFor(templateDoc(name)), steps, name);
 }
 
 describe('templates on dataset nodes train as they ship', () => {
@@ -56,4 +67,24 @@ describe('templates on dataset nodes train as they ship', () => {
     expect(Math.abs(losses[0] - Math.log(10))).toBeLessThan(0.15);
     expect(losses[19]).toBeLessThan(losses[0]);
   }, 120_000);
+
+  it('zero-init symmetry: the trainer starts every weight at 0 and the hidden units never differ', async () => {
+    const doc = templateDoc('zero_init_symmetry');
+    const hidden = doc.nodes.find((n) => n.type === 'Linear' && n.params.init === 'zeros' && !n.params.bias);
+    if (!hidden) throw new Error('zero_init_symmetry has no bias-free zero-init Linear');
+    const trainer = await trainerFor(doc);
+    const losses = await train(trainer, 40, 'zero_init_symmetry');
+    const w = trainer.params.get(`${hidden.id}/weight`).data; // [8, 2], rows = hidden units
+    expect(Math.hypot(...w)).toBeGreaterThan(1e-3); // the weights did move...
+    for (let unit = 1; unit < 8; unit++) {
+      expect(w[2 * unit]).toBeCloseTo(w[0], 6); // ...but every unit moved the same way
+      expect(w[2 * unit + 1]).toBeCloseTo(w[1], 6);
+    }
+    // the same network from PyTorch's default init breaks the symmetry and gets further
+    const defaults = structuredClone(doc);
+    for (const n of defaults.nodes) if (n.type === 'Linear') n.params.init = 'default';
+    const broken = await train(await trainerFor(defaults), 40, 'default init');
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(broken.slice(30))).toBeLessThan(mean(losses.slice(30)));
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { defineNode, shapeError, sizeOrZero, tensorPort } from '../define.ts';
+import { fanInUniform, initParam, initStdParam, weightInit } from '../kit/init.ts';
 import { p } from '../params.ts';
 import { productOf } from '../shapes.ts';
 import type { FixSuggestion } from '../types.ts';
@@ -14,6 +15,8 @@ export const Linear = defineNode({
     in_features: p.int({ default: 784, min: 1, doc: 'size of the input’s last dim' }),
     out_features: p.int({ default: 10, min: 1 }),
     bias: p.bool({ default: true }),
+    init: initParam(),
+    init_std: initStdParam(),
   },
   inputs: [tensorPort('input')],
   outputs: [tensorPort('output')],
@@ -60,8 +63,10 @@ export const Linear = defineNode({
     return [{ dtype: 'float32', dims: [...x.dims.slice(0, -1), params.out_features] }];
   },
   lower(b, [x], params) {
-    const fanIn = { kind: 'uniform_fan_in', fanIn: params.in_features } as const;
-    const weight = b.param('weight', [params.out_features, params.in_features], fanIn);
+    const fanIn = fanInUniform(params.in_features);
+    const shape = [params.out_features, params.in_features];
+    // the bias keeps PyTorch's default whatever the weight's init (as Conv1d and Embedding do)
+    const weight = b.param('weight', shape, weightInit(params.init, shape, params.init_std, fanIn));
     const bias = params.bias ? b.param('bias', [params.out_features], fanIn) : null;
     return b.op('linear', [x, weight, bias]);
   },

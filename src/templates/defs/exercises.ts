@@ -215,21 +215,27 @@ export function lossesAsLikelihoods(c: Catalog): GraphDocument {
 
 export function zeroInitSymmetry(c: Catalog): GraphDocument {
   const g = new GraphBuilder(c);
-  const x = g.node('Input', { shape: ['N', 4], dtype: 'float32' }, { label: 'x', stem: 'x' });
-  const y = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
-  const logits = g.chain(x, [
-    ['Linear', { ...linear(4, 8), init: 'zeros' }, 'hidden (all weights 0)'],
-    ['Tanh'],
-    ['Linear', { ...linear(8, 3), init: 'zeros' }, 'output (all weights 0)'],
+  const data = g.node(
+    'GaussianBlobs',
+    { samples: 600, classes: 3, features: 2, spread: 1.5, box: 4, batch_size: 32 },
+    { label: 'three clusters of points', stem: 'blobs' },
+  );
+  // no hidden bias: with one, each unit would start from its own random offset and the
+  // symmetry would break on the first step; sigmoid(0) = ½ keeps the zero-init units alive
+  const logits = g.chain(data.out('x'), [
+    ['Linear', { ...linear(2, 8), bias: false, init: 'zeros' }, 'hidden: 8 units, weights 0'],
+    ['Sigmoid', {}, 'every unit outputs ½'],
+    ['Linear', { ...linear(8, 3), init: 'zeros' }, 'output: weights 0'],
   ]);
-  g.apply('CrossEntropyLoss', { input: logits, target: y }, {}, 'loss');
+  const loss = g.apply('CrossEntropyLoss', { input: logits, target: data.out('y') }, {}, 'loss');
+  g.apply('SGD', { loss }, { lr: 0.5 }, 'SGD');
   return g.document({
     title: 'Zero-init symmetry trap',
-    description: 'A two-layer network whose weights all start at zero.',
+    description:
+      'A two-layer classifier whose weights all start at zero (init: zeros on both Linear layers), trained by SGD on three clusters of points.',
     teaches:
-      'With equal weights every hidden unit computes the same value and receives the same gradient, so they stay equal forever: eight units behave as one. Step the backward pass and compare the rows of the first weight’s gradient; then set init back to default.',
+      'With equal weights every hidden unit computes the same value and receives the same gradient, so after any number of steps the rows of the hidden weight are still identical: eight units behave as one and the loss stalls above what the network could reach. Set both inits back to default and train again.',
     tags: ['exercise', 'initialisation', 'symmetry', 'gradients'],
-    symbols: { N: 16 },
   });
 }
 
