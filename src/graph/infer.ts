@@ -572,7 +572,7 @@ export class ShapeInference {
     const resolvePorts = (ports: Record<string, TensorType | null>) => {
       const out: Record<string, TensorType | null> = {};
       for (const [name, t] of Object.entries(ports)) {
-        if (t && t.dims.some((d) => typeof d === 'string' && this.table.resolve(d) !== d)) {
+        if (t?.dims.some((d) => typeof d === 'string' && this.table.resolve(d) !== d)) {
           touched = true;
           out[name] = { dtype: t.dtype, dims: t.dims.map((d) => this.table.resolve(d)) };
         } else out[name] = t;

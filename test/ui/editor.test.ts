@@ -67,7 +67,7 @@ describe('actions', () => {
   it('add a node with its defaults and select it; delete removes it with its edges', () => {
     withEditor((editor, store) => {
       const id = addNode(editor, 'Linear', { x: 10, y: 20 }) as NodeId;
-      expect(store.doc.nodes.find((n) => n.id === id)?.params).toEqual({
+      expect(store.doc.nodes.find((n) => n.id === id)?.params).toMatchObject({
         in_features: 784,
         out_features: 10,
         bias: true,

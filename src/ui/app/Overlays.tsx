@@ -3,6 +3,7 @@ import { createMemo, createSignal, For, onMount, Show } from 'solid-js';
 import { searchCatalog } from '../palette/search.ts';
 import type { Editor } from '../state/editor.ts';
 import type { Shortcut } from './shortcuts.ts';
+import './overlays.css';
 
 export function Messages(props: { editor: Editor }) {
   return (
@@ -35,13 +36,14 @@ export function ShortcutSheet(props: { shortcuts: Shortcut[]; onClose: () => voi
   let closeButton!: HTMLButtonElement;
   onMount(() => closeButton.focus());
   return (
-    <div class="sheet-backdrop" onClick={props.onClose}>
+    <div class="sheet-backdrop">
+      {/* a click outside the sheet closes it; keyboard users have Escape and the close button */}
+      <button type="button" class="sheet-dismiss" tabIndex={-1} aria-label="Close" onClick={props.onClose} />
       <div
         class="sheet"
         role="dialog"
         aria-modal="true"
         aria-label="Keyboard shortcuts"
-        onClick={(e) => e.stopPropagation()}
         onKeyDown={(e) => {
           if (e.key === 'Escape' || e.key === '?') {
             e.stopPropagation();
@@ -97,6 +99,10 @@ export function QuickAdd(props: {
         type="search"
         placeholder="Add node…"
         aria-label="Quick add node"
+        role="combobox"
+        aria-expanded={results().length > 0}
+        aria-controls="quick-add-list"
+        aria-activedescendant={results()[active()] ? `quick-add-${results()[active()]?.type}` : undefined}
         value={query()}
         onInput={(e) => {
           setQuery(e.currentTarget.value);
@@ -114,11 +120,14 @@ export function QuickAdd(props: {
           e.preventDefault();
         }}
       />
-      <ul role="listbox" aria-label="Matching node types">
+      <div class="quick-add-list" id="quick-add-list" role="listbox" aria-label="Matching node types">
         <For each={results()}>
           {(def, i) => (
-            <li
+            // options stay out of the tab order: focus stays in the input (aria-activedescendant)
+            <div
+              id={`quick-add-${def.type}`}
               role="option"
+              tabIndex={-1}
               aria-selected={i() === active()}
               classList={{ active: i() === active() }}
               onMouseDown={(e) => {
@@ -128,10 +137,10 @@ export function QuickAdd(props: {
             >
               <span>{def.type}</span>
               <span class="muted">{def.group}</span>
-            </li>
+            </div>
           )}
         </For>
-      </ul>
+      </div>
     </div>
   );
 }

@@ -24,6 +24,7 @@ import {
 } from './geometry.ts';
 import { IssuePopover } from './IssuePopover.tsx';
 import { NodeView, type Wiring } from './NodeView.tsx';
+import './canvas.css';
 
 /** world px between grid dots */
 const GRID = 24;
@@ -166,7 +167,13 @@ export function Canvas(props: {
     });
 
     // box selection on the background (shift adds to the selection)
-    const boxSelect = createDrag<{ origin: Position; additive: boolean; before: Set<NodeId> }>(viewportEl, {
+    // (a click on an edge's curve selects the edge; keyboard users reach it by its label, a button)
+    const boxSelect = createDrag<{
+      origin: Position;
+      additive: boolean;
+      before: Set<NodeId>;
+      edge: EdgeId | null;
+    }>(viewportEl, {
       start(e) {
         const t = e.target as Element;
         if (t.closest('[data-node-id], .edge-label, .popover, button, input')) return null;
@@ -174,6 +181,7 @@ export function Canvas(props: {
           origin: local(e.clientX, e.clientY),
           additive: e.shiftKey,
           before: new Set(editor.selection()),
+          edge: (t.closest('[data-edge-id]')?.getAttribute('data-edge-id') as EdgeId | null) ?? null,
         };
       },
       move(state, m) {
@@ -196,13 +204,13 @@ export function Canvas(props: {
         });
         editor.setSelection(state.additive ? [...state.before, ...hit] : hit);
       },
-      end(_state, moved) {
+      end(state, moved) {
         setBox(null);
-        if (!moved) {
-          editor.setSelection([]);
-          editor.setSelectedEdge(null);
-          editor.setOpenIssue(null);
-        }
+        if (moved) return;
+        editor.setSelection([]);
+        editor.setSelectedEdge(state.edge);
+        const issue = state.edge && editor.edgeIssues().get(state.edge);
+        editor.setOpenIssue(issue && state.edge ? { nodeId: issue.nodeId, edgeId: state.edge } : null);
       },
     });
 
@@ -301,22 +309,7 @@ export function Canvas(props: {
       onDrop={onDrop}
     >
       <div class="grid" style={gridStyle()} aria-hidden="true" />
-      <div
-        ref={worldEl}
-        class="world"
-        style={{ transform: transform() }}
-        onClick={(e) => {
-          // a click on an edge's curve selects it (and opens its problem, if it has one)
-          const id = (e.target as Element)
-            .closest('[data-edge-id]')
-            ?.getAttribute('data-edge-id') as EdgeId | null;
-          if (!id) return;
-          editor.setSelection([]);
-          editor.setSelectedEdge(id);
-          const issue = editor.edgeIssues().get(id);
-          if (issue) editor.setOpenIssue({ nodeId: issue.nodeId, edgeId: id });
-        }}
-      >
+      <div ref={worldEl} class="world" style={{ transform: transform() }}>
         <svg class="edges" width="1" height="1" aria-hidden="true">
           <EdgePaths editor={editor} />
           <Show when={wirePath()}>{(d) => <path class="wire" d={d()} />}</Show>

@@ -76,7 +76,7 @@ export function DiagnosticView(props: { editor: Editor; diagnostic: Diagnostic }
         </Match>
       </Switch>
       <Show when={d().fixes.length > 0}>
-        <div class="fixes" role="group" aria-label="fixes">
+        <fieldset class="fixes" aria-label="fixes">
           <For each={d().fixes}>
             {(fix) => (
               <button
@@ -90,7 +90,7 @@ export function DiagnosticView(props: { editor: Editor; diagnostic: Diagnostic }
               </button>
             )}
           </For>
-        </div>
+        </fieldset>
       </Show>
     </div>
   );

@@ -96,7 +96,8 @@ export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) 
   return (
     <Show when={node()}>
       {(n) => (
-        <div
+        // a fieldset: a node is a captioned group of controls (its ports, its badge)
+        <fieldset
           class={`node status-${status()}`}
           classList={{ selected: selected(), composite: !!n().subgraph }}
           style={{
@@ -108,9 +109,7 @@ export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) 
           data-node-id={props.id}
           data-node-type={n().type}
           tabindex="0"
-          role="group"
-          aria-label={`${titleOf(n())} node (${n().type}), ${statusWords[status()] ?? status()}`}
-          aria-selected={selected()}
+          aria-label={`${titleOf(n())} node (${n().type}), ${statusWords[status()] ?? status()}${selected() ? ', selected' : ''}`}
           onFocus={() => {
             if (!selected()) editor.setSelection([props.id]);
           }}
@@ -149,7 +148,7 @@ export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) 
               <For each={ports()?.outputs ?? []}>{(p) => <Port side="out" port={p} />}</For>
             </div>
           </div>
-        </div>
+        </fieldset>
       )}
     </Show>
   );

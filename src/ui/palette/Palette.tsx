@@ -75,6 +75,8 @@ export function Palette(props: {
                     class="palette-item"
                     classList={{ active: flat()[active()] === def }}
                     role="option"
+                    // out of the tab order: the search box owns focus and points here (aria-activedescendant)
+                    tabIndex={-1}
                     aria-selected={flat()[active()] === def}
                     draggable={true}
                     title={def.doc}
@@ -83,6 +85,11 @@ export function Palette(props: {
                       if (e.dataTransfer) e.dataTransfer.effectAllowed = 'copy';
                     }}
                     onClick={() => add(def)}
+                    onKeyDown={(e) => {
+                      if (e.key !== 'Enter' && e.key !== ' ') return;
+                      e.preventDefault();
+                      add(def);
+                    }}
                   >
                     <span class="palette-name">{def.type}</span>
                     <Show when={matchedAlias(def, query())}>
