@@ -14,6 +14,11 @@ import { Reshape } from './reshape/reshape.ts';
 import { Transpose } from './reshape/transpose.ts';
 import { Unsqueeze } from './reshape/unsqueeze.ts';
 import { Input } from './sources/input.ts';
+// @group templates-nodes-imports (task D: ViT's class token and Select; exp, log and amax for log-sum-exp)
+import { ClassToken } from './tokens/class_token.ts';
+import { Select } from './tokens/select.ts';
+import { Exp, Log } from './math/exp_log.ts';
+import { Max } from './math/amax.ts';
 // @group catalog-imports
 import { Probe } from './evaluators/probe.ts';
 import { LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh } from './activations/pointwise.ts';
@@ -92,6 +97,12 @@ export const nodeDefs: AnyNodeDef[] = [
   Transpose,
   Unsqueeze,
   CrossEntropyLoss,
+  // @group templates-nodes
+  ClassToken,
+  Select,
+  Exp,
+  Log,
+  Max,
   // @group catalog
   Probe,
   Conv1d,

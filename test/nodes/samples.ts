@@ -125,4 +125,10 @@ export const samples: Record<string, Sample> = {
     inputs: () => [logProbabilities([4, 5]), run('softmax', [r([4, 5], 11)], { dim: -1 })],
     params: { reduction: 'batchmean' },
   },
+  // task D (templates): ViT's class token and x[:, 0]; exp, log, amax for log-sum-exp
+  ClassToken: { inputs: () => [r([2, 3, 4])], params: { embed_dim: 4 } },
+  Select: { inputs: () => [r([2, 3, 4])], params: { dim: 1, index: -1 } },
+  Exp: { inputs: () => [r([2, 3])] },
+  Log: { inputs: () => [probabilities([2, 3])] },
+  Max: { inputs: () => [r([2, 3, 4])], params: { dim: 1, keepdim: true } },
 };

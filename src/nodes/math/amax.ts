@@ -1,0 +1,34 @@
+/** torch.amax: the largest value over every element or along one dim (the shift of a stable softmax). */
+import { tensorPort } from '../define.ts';
+import { declareNode, fail } from '../kit/checks.ts';
+import { numel } from '../kit/dims.ts';
+import { p } from '../params.ts';
+import { normalizeDimIndex } from '../shapes.ts';
+
+export const Max = declareNode({
+  type: 'Max',
+  group: 'math',
+  aliases: ['amax', 'torch.amax', 'reduce max', 'largest'],
+  doc: 'The largest element: of the whole tensor, or along one dim (keepdim keeps it with size 1, ready to broadcast back). For the larger of two tensors use Maximum.',
+  formula: 'y = max x',
+  params: {
+    dim: p.int({ default: -1, nullable: true, doc: 'the dim reduced over; null takes the max of everything' }),
+    keepdim: p.bool({ default: false, doc: 'keep the reduced dim with size 1' }),
+  },
+  inputs: [tensorPort('input')],
+  outputs: [tensorPort('output')],
+  infer([x], params) {
+    if (!x) return fail('missing_input', 'Max needs an input', { port: 'input' });
+    if (params.dim === null) return [{ dtype: x.dtype, dims: params.keepdim ? x.dims.map(() => 1) : [] }];
+    const dim = normalizeDimIndex(params.dim, x.dims.length);
+    if (typeof dim !== 'number') return [{ ...dim, message: `Max: ${dim.message}`, port: 'input' }];
+    if (x.dims[dim] === 0)
+      return fail('empty', `amax(): Expected reduction dim ${dim} to have non-zero size.`, { port: 'input' });
+    if (x.dims.length === 0) return [{ dtype: x.dtype, dims: [] }];
+    const dims = params.keepdim ? x.dims.map((d, i) => (i === dim ? 1 : d)) : x.dims.filter((_, i) => i !== dim);
+    return [{ dtype: x.dtype, dims }];
+  },
+  lower: (b, [x], params) => b.op('max', [x], { dim: params.dim, keepdim: params.keepdim }),
+  paramCount: () => 0,
+  flops: ([x]) => (x ? numel(x.dims) : 0),
+});
