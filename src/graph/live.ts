@@ -271,7 +271,10 @@ export class LiveValues {
 
   private param(key: string, shape: number[], init: ParamInit, seed: number): Tensor {
     const have = this.params.get(key);
-    if (have && have.shape.length === shape.length && have.shape.every((d, i) => d === shape[i])) return have;
+    // given values are the node's params: an edit to them shows at once, not only after a reshape
+    const given = init.kind === 'values' ? init.data : null;
+    if (have && have.shape.length === shape.length && have.shape.every((d, i) => d === shape[i]) && !given)
+      return have;
     const size = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(size);
     if (init.kind === 'uniform_fan_in') {
@@ -281,6 +284,7 @@ export class LiveValues {
       new Rng(hashSeed(key, seed)).fillUniform(data, -init.bound, init.bound);
     else if (init.kind === 'normal') new Rng(hashSeed(key, seed)).fillNormal(data, 0, init.std);
     else if (init.kind === 'ones') data.fill(1);
+    else if (given) data.set(given);
     const t = tensor(data, shape).named(key).requireGrad();
     this.params.set(key, t);
     return t;

@@ -96,6 +96,7 @@ export function initialParam(key: string, shape: number[], init: ParamInit, seed
   } else if (init.kind === 'uniform') rng.fillUniform(data, -init.bound, init.bound);
   else if (init.kind === 'normal') rng.fillNormal(data, 0, init.std);
   else if (init.kind === 'ones') data.fill(1);
+  else if (init.kind === 'values') data.set(init.data);
   return data;
 }
 
@@ -434,6 +435,8 @@ export const NODE_RULES: Record<string, string> = {
   Dropout: 'dx = δ ⊙ mask / (1 − p)',
   Embedding: 'dW[i] += δ for every occurrence of index i',
   Probe: 'dx = δ (a probe passes gradients through)',
+  Pow: 'dx = δ ⊙ p·xᵖ⁻¹  (2x for a square)',
+  Sum: 'dx = δ, copied to every element that was summed',
 };
 
 /** Op input names in the notes' notation: dW, db, dx. */

@@ -79,6 +79,10 @@ import { SineWaves } from './sources/sine.ts';
 import { CopyTask } from './sources/copy_task.ts';
 import { CSVDataset } from './sources/csv.ts';
 import { IDXDataset } from './sources/idx_dataset.ts';
+// @group autograd-cases-imports (task C2: leaves, powers and sums for the study notes' autograd cases)
+import { Pow } from './math/pow.ts';
+import { Sum } from './math/sum.ts';
+import { Tensor } from './math/tensor.ts';
 
 /** Node types in palette order. */
 export const nodeDefs: AnyNodeDef[] = [
@@ -183,6 +187,10 @@ export const nodeDefs: AnyNodeDef[] = [
   CopyTask,
   CSVDataset,
   IDXDataset,
+  // @group autograd-cases
+  Tensor,
+  Pow,
+  Sum,
 ];
 
 /** Node types looked up by name or alias. */

@@ -35,7 +35,9 @@ export type ParamInit =
   /** U(−bound, bound): Xavier/Kaiming uniform, with the bound worked out by the node (src/engine/init.ts) */
   | { kind: 'uniform'; bound: number }
   /** N(0, std²): Xavier/Kaiming normal, nn.init.normal_(std), nn.Embedding's N(0, 1) */
-  | { kind: 'normal'; std: number };
+  | { kind: 'normal'; std: number }
+  /** given values, row-major: a Tensor node's leaf (torch.tensor(values, requires_grad=True)) */
+  | { kind: 'values'; data: number[] };
 
 /**
  * How lowering builds computation, for any value type V: live mode passes engine tensors, the

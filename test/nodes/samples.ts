@@ -131,4 +131,8 @@ export const samples: Record<string, Sample> = {
   Exp: { inputs: () => [r([2, 3])] },
   Log: { inputs: () => [probabilities([2, 3])] },
   Max: { inputs: () => [r([2, 3, 4])], params: { dim: 1, keepdim: true } },
+  // task C2 (stepper): the autograd cases' leaves, powers and sums
+  Tensor: { inputs: () => [], params: { shape: [2, 2], values: '1, -2, 3.5, 0' } },
+  Pow: { inputs: () => [r([2, 3])], params: { exponent: 3 } },
+  Sum: { inputs: () => [r([2, 3, 4])], params: { dim: -2, keepdim: false } },
 };

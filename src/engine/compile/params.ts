@@ -39,6 +39,9 @@ export function initialValues(p: Pick<PlanParam, 'key' | 'shape' | 'init'>, seed
       return data;
     case 'ones':
       return data.fill(1);
+    case 'values':
+      data.set(init.data as number[]);
+      return data;
     case 'normal':
       return rng.fillNormal(data, (init.mean as number | undefined) ?? 0, init.std as number);
     case 'uniform':

@@ -16,6 +16,8 @@ export type PlanInit =
   | { kind: 'normal'; std: number; mean?: number }
   | { kind: 'uniform'; bound: number }
   | { kind: 'uniform'; low: number; high: number }
+  /** given values, row-major (a leaf tensor written into the graph) */
+  | { kind: 'values'; data: number[] }
   /** a torch.nn.init initialiser by name (xavier_uniform, kaiming_normal, ...) with its params */
   | { kind: string; [param: string]: unknown };
 

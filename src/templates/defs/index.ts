@@ -9,6 +9,7 @@ import { exerciseTemplates } from './exercises.ts';
 import { modelTemplates } from './models.ts';
 import { moreModelTemplates } from './more_models.ts';
 // @group templates-imports (one line per defs file, each owner below their own marker)
+import { autogradTemplates } from './autograd.ts';
 import { trainingDemoTemplates } from './training_demos.ts';
 
 export const generatedTemplates: Record<string, (c: Catalog) => GraphDocument> = {
@@ -16,6 +17,7 @@ export const generatedTemplates: Record<string, (c: Catalog) => GraphDocument> =
   ...moreModelTemplates,
   ...exerciseTemplates,
   // @group templates (one spread per defs file)
+  ...autogradTemplates,
   ...trainingDemoTemplates,
 };
 
