@@ -13,7 +13,6 @@ import { compileGraph, optimizerNameOf, schedulerNameOf } from '../training/comp
 import { initialValues } from '../engine/compile/params.ts';
 import type { Plan } from '../engine/compile/plan.ts';
 import {
-  COMPOSITE_TYPE,
   DocumentIndex,
   type GraphDocument,
   type GraphNode,
@@ -24,7 +23,7 @@ import { inferShapes } from '../graph/infer.ts';
 import type { Catalog } from '../nodes/catalog.ts';
 import { defaultsOf } from '../nodes/define.ts';
 import type { Dim } from '../nodes/types.ts';
-import { encodeSafetensors, type NamedTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.ts';
 
 /** Why a document cannot be exported. */
 export class ExportError extends Error {
@@ -49,13 +48,18 @@ export interface ModelOutput {
   port: string;
 }
 
+/** A state_dict entry and the Shapeflow parameter key it comes from. */
+export interface StateEntry extends NamedTensor {
+  key: string;
+}
+
 export interface PyTorchExport {
   className: string;
   modelPy: string;
   /** the safetensors file */
   weights: Uint8Array;
   /** the state_dict entries the weights file holds, in module order */
-  stateDict: NamedTensor[];
+  stateDict: StateEntry[];
   inputs: ModelInput[];
   outputs: ModelOutput[];
 }
@@ -68,26 +72,55 @@ interface Arg {
   from: string;
   positional?: boolean;
   default?: unknown;
+  /** a per-spatial-dim size: `[5, 5]` is written `5`, as PyTorch takes a square size */
+  spatial?: boolean;
 }
 
-/** How a node type becomes an nn layer; `params` lists the PyTorch state_dict names it owns. */
-interface LayerSpec {
+/** How a node type becomes an nn layer. */
+interface ModuleSpec {
   cls: string;
   args: Arg[];
-  params: string[];
+  /** the state_dict entries the module owns (the graph may keep more, e.g. unused running stats) */
+  state?: (params: Params) => string[];
+  /** the call in forward, when it is more than `self.layer(inputs...)` */
+  call?: (layer: string, inputs: (string | null)[], params: Params, outputsUsed: string[]) => string;
 }
 
-const pos = (name: string): Arg => ({ name, from: name, positional: true });
-const kw = (name: string, value: unknown, from = name): Arg => ({ name, from, default: value });
+/** How a node type PyTorch runs functionally (no module) is written in forward. */
+interface FunctionalSpec {
+  expression: (inputs: (string | null)[], params: Params) => string;
+}
 
-const LAYERS: Record<string, LayerSpec> = {
+const pos = (name: string, spatial = false): Arg => ({ name, from: name, positional: true, spatial });
+const kw = (name: string, value: unknown, spatial = false): Arg => ({ name, from: name, default: value, spatial });
+/** a keyword PyTorch has no usable default for: always written */
+const always = (name: string): Arg => ({ name, from: name });
+const plain = (cls: string): ModuleSpec => ({ cls, args: [] });
+const weightAndBias = (params: Params) => (params.bias === false ? ['weight'] : ['weight', 'bias']);
+const affine = (flag: string) => (params: Params) => (params[flag] === false ? [] : ['weight', 'bias']);
+
+const MODULES: Record<string, ModuleSpec> = {
   Linear: {
     cls: 'Linear',
     args: [pos('in_features'), pos('out_features'), kw('bias', true)],
-    params: ['weight', 'bias'],
+    state: weightAndBias,
   },
   Conv2d: {
     cls: 'Conv2d',
+    args: [
+      pos('in_channels'),
+      pos('out_channels'),
+      pos('kernel_size', true),
+      kw('stride', 1, true),
+      kw('padding', 0, true),
+      kw('dilation', 1, true),
+      kw('groups', 1),
+      kw('bias', true),
+    ],
+    state: weightAndBias,
+  },
+  Conv1d: {
+    cls: 'Conv1d',
     args: [
       pos('in_channels'),
       pos('out_channels'),
@@ -98,41 +131,129 @@ const LAYERS: Record<string, LayerSpec> = {
       kw('groups', 1),
       kw('bias', true),
     ],
-    params: ['weight', 'bias'],
+    state: weightAndBias,
   },
-  Flatten: { cls: 'Flatten', args: [kw('start_dim', 1), kw('end_dim', -1)], params: [] },
+  BatchNorm1d: batchNormSpec('BatchNorm1d'),
+  BatchNorm2d: batchNormSpec('BatchNorm2d'),
+  LayerNorm: {
+    cls: 'LayerNorm',
+    args: [pos('normalized_shape'), kw('eps', 1e-5), kw('elementwise_affine', true)],
+    state: affine('elementwise_affine'),
+  },
+  GroupNorm: {
+    cls: 'GroupNorm',
+    args: [pos('num_groups'), pos('num_channels'), kw('eps', 1e-5), kw('affine', true)],
+    state: affine('affine'),
+  },
+  Embedding: {
+    cls: 'Embedding',
+    args: [pos('num_embeddings'), pos('embedding_dim'), kw('padding_idx', null)],
+    state: () => ['weight'],
+  },
+  MultiHeadAttention: {
+    cls: 'MultiheadAttention',
+    args: [pos('embed_dim'), pos('num_heads'), kw('bias', true), kw('batch_first', false)],
+    state: (params) =>
+      params.bias === false
+        ? ['in_proj_weight', 'out_proj.weight']
+        : ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'],
+    call: (layer, [query, key, value, padding], params, outputsUsed) => {
+      const k = key ?? query;
+      const v = value ?? k;
+      const extra: string[] = [];
+      if (!outputsUsed.includes('attn_weights')) extra.push('need_weights=False');
+      if (params.mask === 'causal') extra.push(`attn_mask=causal_mask(${query}, ${k}, ${params.batch_first ? 1 : 0})`);
+      if (params.mask === 'padding' && padding) extra.push(`key_padding_mask=${padding}.bool()`);
+      return `self.${layer}(${[query, k, v, ...extra].join(', ')})`;
+    },
+  },
+  Flatten: { cls: 'Flatten', args: [kw('start_dim', 1), kw('end_dim', -1)] },
   // Shapeflow's eval mode turns Dropout off, as model.eval() does
-  Dropout: { cls: 'Dropout', args: [kw('p', 0.5)], params: [] },
-  ReLU: { cls: 'ReLU', args: [], params: [] },
-  Sigmoid: { cls: 'Sigmoid', args: [], params: [] },
-  Tanh: { cls: 'Tanh', args: [], params: [] },
+  Dropout: { cls: 'Dropout', args: [kw('p', 0.5)] },
+  Identity: plain('Identity'),
+  ReLU: plain('ReLU'),
+  Sigmoid: plain('Sigmoid'),
+  Tanh: plain('Tanh'),
+  SiLU: plain('SiLU'),
+  GELU: { cls: 'GELU', args: [kw('approximate', 'none')] },
+  LeakyReLU: { cls: 'LeakyReLU', args: [kw('negative_slope', 0.01)] },
+  ELU: { cls: 'ELU', args: [kw('alpha', 1)] },
+  Softmax: { cls: 'Softmax', args: [always('dim')] },
+  LogSoftmax: { cls: 'LogSoftmax', args: [always('dim')] },
   MaxPool2d: {
     cls: 'MaxPool2d',
     args: [
-      pos('kernel_size'),
-      kw('stride', null),
-      kw('padding', 0),
-      kw('dilation', 1),
+      pos('kernel_size', true),
+      kw('stride', null, true),
+      kw('padding', 0, true),
+      kw('dilation', 1, true),
       kw('ceil_mode', false),
     ],
-    params: [],
   },
   AvgPool2d: {
     cls: 'AvgPool2d',
     args: [
-      pos('kernel_size'),
-      kw('stride', null),
-      kw('padding', 0),
+      pos('kernel_size', true),
+      kw('stride', null, true),
+      kw('padding', 0, true),
       kw('ceil_mode', false),
       kw('count_include_pad', true),
       kw('divisor_override', null),
     ],
-    params: [],
   },
+  AdaptiveAvgPool2d: { cls: 'AdaptiveAvgPool2d', args: [pos('output_size', true)] },
 };
 
-/** Node types the PyTorch export writes as layers. */
-export const exportableTypes: readonly string[] = Object.keys(LAYERS);
+function batchNormSpec(cls: string): ModuleSpec {
+  return {
+    cls,
+    args: [
+      pos('num_features'),
+      kw('eps', 1e-5),
+      kw('momentum', 0.1),
+      kw('affine', true),
+      kw('track_running_stats', true),
+    ],
+    state: (params) => [
+      ...affine('affine')(params),
+      ...(params.track_running_stats === false ? [] : ['running_mean', 'running_var']),
+    ],
+  };
+}
+
+const binary = (operator: string): FunctionalSpec => ({
+  expression: ([a, b]) => `${a} ${operator} ${b}`,
+});
+
+const FUNCTIONAL: Record<string, FunctionalSpec> = {
+  Add: binary('+'),
+  Sub: binary('-'),
+  Mul: binary('*'),
+  Div: binary('/'),
+  MatMul: binary('@'),
+  Pow: { expression: ([x], params) => `${x} ** ${pythonLiteral(params.exponent)}` },
+  Maximum: { expression: ([a, b]) => `torch.maximum(${a}, ${b})` },
+  Concat: {
+    expression: (inputs, params) =>
+      `torch.cat([${inputs.filter((x) => x !== null).join(', ')}], dim=${pythonLiteral(params.dim)})`,
+  },
+  Transpose: {
+    expression: ([x], params) => `${x}.transpose(${pythonLiteral(params.dim0)}, ${pythonLiteral(params.dim1)})`,
+  },
+  Permute: {
+    expression: ([x], params) => `${x}.permute(${(params.dims as number[]).map(pythonLiteral).join(', ')})`,
+  },
+  Unsqueeze: { expression: ([x], params) => `${x}.unsqueeze(${pythonLiteral(params.dim)})` },
+};
+
+/** Node params PyTorch's module does not take, with the only value that exports faithfully. */
+const FIXED_PARAMS: Record<string, Record<string, unknown>> = {
+  BatchNorm1d: { mode: 'train' },
+  BatchNorm2d: { mode: 'train' },
+};
+
+/** Node types the PyTorch export writes in model.py. */
+export const exportableTypes: readonly string[] = [...Object.keys(MODULES), ...Object.keys(FUNCTIONAL)];
 
 /** Groups whose nodes are training machinery, never part of forward. */
 const MACHINERY_GROUPS = new Set(['losses', 'evaluators', 'optimizers', 'schedulers']);
@@ -168,7 +289,8 @@ function collapse(value: unknown): unknown {
   return value;
 }
 
-function pythonLiteral(value: unknown): string {
+/** A value as Python source: None, True, numbers, strings, tuples. */
+export function pythonLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
@@ -185,10 +307,10 @@ function pythonLiteral(value: unknown): string {
   throw new ExportError(`cannot write ${JSON.stringify(value)} as a Python literal`);
 }
 
-function constructorCall(spec: LayerSpec, params: Params): string {
+function constructorCall(spec: ModuleSpec, params: Params): string {
   const args: string[] = [];
   for (const a of spec.args) {
-    const value = collapse(params[a.from]);
+    const value = a.spatial ? collapse(params[a.from]) : params[a.from];
     if (a.positional) args.push(pythonLiteral(value));
     else if (JSON.stringify(value ?? null) !== JSON.stringify(a.default))
       args.push(`${a.name}=${pythonLiteral(value)}`);
@@ -234,11 +356,11 @@ function modelOutputs(
   return outputs;
 }
 
-/** Export a document as a PyTorch module with Shapeflow's initial weights for `seed`. */
+/** Export a document as a PyTorch module with Shapeflow's initial weights for `seed`, or given ones. */
 export function exportPyTorch(
   doc: GraphDocument,
   catalog: Catalog,
-  options: { seed?: number } = {},
+  options: { seed?: number; weights?: Uint8Array } = {},
 ): PyTorchExport {
   const seed = options.seed ?? defaultSeed(doc, catalog);
   const index = new DocumentIndex(doc);
@@ -262,26 +384,20 @@ export function exportPyTorch(
     const node = index.nodes.get(id) as GraphNode;
     if (!isSource(node)) for (const e of index.incoming.get(id) ?? []) stack.push(e.from.node);
   }
-
-  const unsupported = new Map<string, number>();
-  for (const id of inModel) {
-    const node = index.nodes.get(id) as GraphNode;
-    if (isSource(node)) continue;
-    const type = node.type === COMPOSITE_TYPE ? COMPOSITE_TYPE : node.type;
-    if (!LAYERS[type]) unsupported.set(type, (unsupported.get(type) ?? 0) + 1);
-  }
-  if (unsupported.size) {
-    const list = [...unsupported].map(([type, count]) => `${type} ×${count}`).join(', ');
-    throw new ExportError(
-      `cannot export to PyTorch: unsupported node types ${list} (supported: ${exportableTypes.join(', ')})`,
-    );
-  }
+  checkExportable(
+    doc.nodes.filter((n) => inModel.has(n.id) && !isSource(n)),
+    catalog,
+  );
 
   const compiled = compileGraph(doc, { catalog, symbols: { N: 1, ...doc.meta?.symbols } });
   if (!compiled.ok) throw new ExportError(`the graph does not compile: ${compiled.errors[0].message}`);
   const inference = inferShapes(doc, catalog);
   const order = inference.order.filter((id) => inModel.has(id));
   const name = identifierMaker();
+  const paramsOf = (node: GraphNode) => {
+    const def = catalog.get(node.type);
+    return { ...(def ? defaultsOf(def) : {}), ...node.params } as Params;
+  };
 
   const inputs: ModelInput[] = [];
   const valueNames = new Map<string, string>();
@@ -312,38 +428,63 @@ export function exportPyTorch(
   const attrs = new Map(
     layers.map((id) => [id, name(index.nodes.get(id)?.label ?? id.replace(/^node:/, ''))]),
   );
-  const stateDict = layers.flatMap((id) => layerWeights(compiled.plan, id, attrs.get(id) as string, seed));
-
-  const init = layers.map((id) => {
+  const modules = layers.flatMap((id) => {
     const node = index.nodes.get(id) as GraphNode;
-    const def = catalog.get(node.type);
-    const params = { ...(def ? defaultsOf(def) : {}), ...node.params } as Params;
-    return `        self.${attrs.get(id)} = ${constructorCall(LAYERS[node.type], params)}`;
+    const spec = moduleSpec(node.type, paramsOf(node));
+    return spec ? [{ id, node, spec }] : [];
   });
+  const initial = modules.flatMap(({ id, node, spec }) =>
+    layerWeights(compiled.plan, id, attrs.get(id) as string, spec.state?.(paramsOf(node)) ?? [], seed),
+  );
+  const stateDict = options.weights ? withGivenWeights(initial, options.weights) : initial;
+  const init = modules.map(
+    ({ id, node, spec }) => `        self.${attrs.get(id)} = ${constructorCall(spec, paramsOf(node))}`,
+  );
 
   // a value consumed only by the next line (a chain) is `x`; one that branches keeps its layer's name
   const consumers = (id: NodeId) => (index.outgoing.get(id) ?? []).filter((e) => inModel.has(e.to.node));
   const isOutput = (id: NodeId) => outputs.some((o) => o.node === id);
   const forward = layers.map((id, i) => {
     const node = index.nodes.get(id) as GraphNode;
+    const params = paramsOf(node);
     const ports = portsOf(node, catalog)?.inputs.filter((p) => p.kind === 'tensor') ?? [];
     const args = ports.map((p) => {
       const edge = index.edgeInto(id, p.name);
-      const v = edge && valueNames.get(valueKey(edge.from.node, edge.from.port));
-      if (!v) throw new ExportError(`${node.type} (${id}): input '${p.name}' is not connected`);
-      return v;
+      const v = edge ? valueNames.get(valueKey(edge.from.node, edge.from.port)) : null;
+      if (!v && !p.optional) throw new ExportError(`${node.type} (${id}): input '${p.name}' is not connected`);
+      return v ?? null;
     });
+    const attr = attrs.get(id) as string;
+    const outPorts = portsOf(node, catalog)?.outputs.filter((p) => p.kind === 'tensor') ?? [];
+    const usedPorts = outPorts.filter((p) => consumers(id).some((e) => e.from.port === p.name) || isOutput(id));
     const next = consumers(id);
     const chained =
-      next.length === 1 && next[0].to.node === layers[i + 1] && !isOutput(id)
+      usedPorts.length <= 1 &&
+      (next.length === 1 && next[0].to.node === layers[i + 1] && !isOutput(id)
         ? true
-        : next.length === 0 && outputs.length === 1 && isOutput(id);
-    const variable = chained ? 'x' : (attrs.get(id) as string);
-    const port = portsOf(node, catalog)?.outputs[0]?.name ?? 'output';
-    valueNames.set(valueKey(id, port), variable);
-    const dims = inference.nodes.get(id)?.outputs[port]?.dims;
+        : next.length === 0 && outputs.length === 1 && isOutput(id));
+    const variable = chained ? 'x' : attr;
+    const dims = inference.nodes.get(id)?.outputs[outPorts[0]?.name ?? 'output']?.dims;
     const comment = dims ? `  # ${formatDims(dims)}` : '';
-    return `        ${variable} = self.${attrs.get(id)}(${args.join(', ')})${comment}`;
+    const functional = FUNCTIONAL[node.type];
+    const spec = moduleSpec(node.type, params);
+    const call = functional
+      ? functional.expression(args, params)
+      : (spec?.call?.(
+          attr,
+          args,
+          params,
+          usedPorts.map((p) => p.name),
+        ) ?? `self.${attr}(${args.filter((a) => a !== null).join(', ')})`);
+    if (outPorts.length > 1) {
+      // a module returning a tuple (MultiheadAttention: output, averaged attention weights)
+      const names = outPorts.map((p, k) => (k === 0 ? variable : `${attr}_${p.name}`));
+      outPorts.forEach((p, k) => valueNames.set(valueKey(id, p.name), names[k]));
+      const targets = outPorts.map((p, k) => (usedPorts.includes(p) ? names[k] : '_'));
+      return `        ${targets.join(', ')} = ${call}${comment}`;
+    }
+    valueNames.set(valueKey(id, outPorts[0]?.name ?? 'output'), variable);
+    return `        ${variable} = ${call}${comment}`;
   });
   const returned = outputs.map((o) => valueNames.get(valueKey(o.node, o.port)) as string);
 
@@ -352,20 +493,86 @@ export function exportPyTorch(
     cls,
     title: doc.meta?.title ?? cls,
     seed,
+    trained: !!options.weights,
     inputs,
     init,
     forward,
     returned,
+    helpers: modules.some(({ node }) => paramsOf(node).mask === 'causal') ? [CAUSAL_MASK_PY] : [],
   });
-  const weights = encodeSafetensors(stateDict, { format: 'pt', source: 'shapeflow', seed: String(seed) });
+  const weights = encodeSafetensors(stateDict, {
+    format: 'pt',
+    source: 'shapeflow',
+    ...(options.weights ? {} : { seed: String(seed) }),
+  });
   return { className: cls, modelPy, weights, stateDict, inputs, outputs };
 }
 
-/** A layer's parameters under PyTorch's state_dict names (`fc1.weight`), with their initial values. */
-function layerWeights(plan: Plan, node: NodeId, attr: string, seed: number): NamedTensor[] {
+/** The nn module a node type becomes, or null when forward computes it without one. */
+function moduleSpec(type: string, params: Params): ModuleSpec | null {
+  if (FUNCTIONAL[type]) return null;
+  // a Dropout fixed in eval mode never drops: PyTorch's equivalent is Identity
+  if (type === 'Dropout' && params.mode === 'eval') return MODULES.Identity;
+  return MODULES[type];
+}
+
+/** Every node type must have a PyTorch form, and params PyTorch has no equivalent for their defaults. */
+function checkExportable(nodes: GraphNode[], catalog: Catalog): void {
+  const unsupported = new Map<string, number>();
+  for (const node of nodes) {
+    if (!MODULES[node.type] && !FUNCTIONAL[node.type])
+      unsupported.set(node.type, (unsupported.get(node.type) ?? 0) + 1);
+  }
+  if (unsupported.size) {
+    const list = [...unsupported].map(([type, count]) => `${type} ×${count}`).join(', ');
+    throw new ExportError(
+      `cannot export to PyTorch: unsupported node types ${list} (supported: ${exportableTypes.join(', ')})`,
+    );
+  }
+  for (const node of nodes) {
+    const def = catalog.get(node.type);
+    const params = { ...(def ? defaultsOf(def) : {}), ...node.params };
+    for (const [param, value] of Object.entries(FIXED_PARAMS[node.type] ?? {})) {
+      if (params[param] !== value)
+        throw new ExportError(
+          `${node.type} (${node.id}): ${param} ${JSON.stringify(params[param])} has no PyTorch module equivalent; set ${param} to ${JSON.stringify(value)} (model.train()/model.eval() switch it in PyTorch)`,
+        );
+    }
+  }
+}
+
+/** A layer's entries under PyTorch's state_dict names (`fc1.weight`), with their initial values. */
+function layerWeights(plan: Plan, node: NodeId, attr: string, state: string[], seed: number): StateEntry[] {
   return plan.params
-    .filter((p) => p.node === node)
-    .map((p) => ({ name: `${attr}.${p.name}`, shape: p.shape, data: initialValues(p, seed) }));
+    .filter((p) => p.node === node && state.includes(p.name))
+    .map((p) => ({ key: p.key, name: `${attr}.${p.name}`, shape: p.shape, data: initialValues(p, seed) }));
+}
+
+/**
+ * The state_dict with values from a safetensors file: its tensors may be named as model.py's
+ * state_dict (`fc1.weight`) or by Shapeflow's parameter keys (`node:fc1/weight`).
+ */
+function withGivenWeights(state: StateEntry[], file: Uint8Array): StateEntry[] {
+  let tensors: NamedTensor[];
+  try {
+    tensors = decodeSafetensors(file).tensors;
+  } catch (e) {
+    throw new ExportError(`--weights: not a readable safetensors file (${(e as Error).message})`);
+  }
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const missing = state.filter((s) => !byName.has(s.name) && !byName.has(s.key));
+  if (missing.length) {
+    const names = missing.slice(0, 5).map((s) => s.name);
+    throw new ExportError(
+      `--weights: the file has no tensor for ${names.join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (names are the state_dict's, e.g. '${state[0]?.name}', or Shapeflow's keys, e.g. '${state[0]?.key}')`,
+    );
+  }
+  return state.map((s) => {
+    const t = (byName.get(s.name) ?? byName.get(s.key)) as NamedTensor;
+    if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]))
+      throw new ExportError(`--weights: tensor '${t.name}' has shape [${t.shape}], the model's ${s.name} is [${s.shape}]`);
+    return { ...s, data: t.data };
+  });
 }
 
 /** The seed training starts from when none is given: the dataset node's, else 0. */
@@ -379,20 +586,33 @@ function defaultSeed(doc: GraphDocument, catalog: Catalog): number {
   return 0;
 }
 
+const CAUSAL_MASK_PY = `
+
+def causal_mask(query, key, seq_dim):
+    """-inf above the diagonal: position i attends to keys 0..i only."""
+    size = (query.shape[seq_dim], key.shape[seq_dim])
+    return torch.triu(torch.full(size, float('-inf'), device=query.device), diagonal=1)
+`;
+
 function renderModule(m: {
   cls: string;
   title: string;
   seed: number;
+  trained: boolean;
   inputs: ModelInput[];
   init: string[];
   forward: string[];
   returned: string[];
+  helpers: string[];
 }): string {
   const args = m.inputs.map((i) => i.arg).join(', ');
   const argDocs = m.inputs.map((i) => `        ${i.arg}: ${formatDims(i.dims)} ${i.dtype}`);
+  const weightsDoc = m.trained
+    ? 'weights.safetensors holds weights trained in Shapeflow'
+    : `weights.safetensors holds Shapeflow's initial weights (seed ${m.seed})`;
   return `"""${m.title}: exported from Shapeflow.
 
-weights.safetensors holds Shapeflow's initial weights (seed ${m.seed}) under this module's
+${weightsDoc} under this module's
 state_dict names; load them with \`build_model('weights.safetensors')\`.
 """
 import json
@@ -401,7 +621,7 @@ import struct
 import numpy as np
 import torch
 from torch import nn
-
+${m.helpers.join('')}
 
 class ${m.cls}(nn.Module):
     def __init__(self):
@@ -434,10 +654,32 @@ def load_safetensors(path):
     return tensors
 
 
+def save_safetensors(state_dict, path, metadata=None):
+    """Write the float tensors of a state_dict as safetensors (BatchNorm's step counters are left out)."""
+    tensors = {k: v.detach().cpu().float().contiguous() for k, v in state_dict.items() if v.is_floating_point()}
+    header, offset = {}, 0
+    if metadata:
+        header['__metadata__'] = metadata
+    for name, t in tensors.items():
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + 4 * t.numel()]}
+        offset += 4 * t.numel()
+    text = json.dumps(header)
+    text += ' ' * (-(8 + len(text)) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)))
+        f.write(text.encode())
+        for t in tensors.values():
+            f.write(t.numpy().astype('<f4').tobytes())
+
+
 def build_model(weights_path=None):
     model = ${m.cls}()
     if weights_path is not None:
-        model.load_state_dict(load_safetensors(weights_path))
+        # Shapeflow keeps no BatchNorm step counter (num_batches_tracked): every other entry must match
+        missing, unexpected = model.load_state_dict(load_safetensors(weights_path), strict=False)
+        missing = [k for k in missing if not k.endswith('num_batches_tracked')]
+        if missing or unexpected:
+            raise KeyError(f'{weights_path}: missing {missing}, unexpected {unexpected}')
     return model
 `;
 }

@@ -192,25 +192,29 @@ describe('export to PyTorch', () => {
   it('names the node types it cannot export, with their counts', () => {
     const d = doc(
       [
-        ['x', 'Input', { shape: ['N', 4], dtype: 'float32' }],
-        ['y', 'Input', { shape: ['N'], dtype: 'int32' }],
-        ['fc', 'Linear', { in_features: 4, out_features: 3 }],
-        ['norm1', 'LayerNorm', { normalized_shape: [3] }],
-        ['norm2', 'LayerNorm', { normalized_shape: [3] }],
-        ['gelu', 'GELU'],
-        ['loss', 'CrossEntropyLoss'],
+        ['x', 'Input', { shape: ['N', 5, 8], dtype: 'float32' }],
+        ['y', 'Input', { shape: ['N', 5, 8], dtype: 'float32' }],
+        ['pe1', 'PositionalEncoding', { num_hiddens: 8 }],
+        ['fc', 'Linear', { in_features: 8, out_features: 8 }],
+        ['pe2', 'PositionalEncoding', { num_hiddens: 8 }],
+        ['sdpa', 'ScaledDotProductAttention'],
+        ['loss', 'MSELoss'],
       ],
       [
-        'x.output -> fc.input',
-        'fc.output -> norm1.input',
-        'norm1.output -> gelu.input',
-        'gelu.output -> norm2.input',
-        'norm2.output -> loss.input',
+        'x.output -> pe1.input',
+        'pe1.output -> fc.input',
+        'fc.output -> pe2.input',
+        'pe2.output -> sdpa.q',
+        'pe2.output -> sdpa.k',
+        'pe2.output -> sdpa.v',
+        'sdpa.output -> loss.input',
         'y.output -> loss.target',
       ],
     );
     expect(() => exportPyTorch(d, catalog)).toThrow(ExportError);
-    expect(() => exportPyTorch(d, catalog)).toThrow(/unsupported node types LayerNorm ×2, GELU ×1/);
+    expect(() => exportPyTorch(d, catalog)).toThrow(
+      /unsupported node types PositionalEncoding ×2, ScaledDotProductAttention ×1/,
+    );
   });
 
   it('is what `shapeflow export --to pytorch` writes', () => {
