@@ -259,6 +259,77 @@ export function batchSizeNoise(c: Catalog): GraphDocument {
   });
 }
 
+export function logSumExpStability(c: Catalog): GraphDocument {
+  const g = new GraphBuilder(c);
+  const z = g.node(
+    'Tensor',
+    { shape: [2, 3], values: '1, 2, 3, 1000, 1001, 1002', requires_grad: false },
+    { label: 'logits: small row, row near 1000', stem: 'logits' },
+  );
+  const rowSum = { dim: -1, keepdim: true };
+  // naive: log Σ exp z — exp(1000) is +∞ in float32 (it overflows above ≈ 88.7)
+  const exps = g.apply('Exp', z, {}, 'naive: exp z (overflows)');
+  const total = g.apply('Sum', exps, rowSum, 'naive: Σ exp z');
+  g.apply('Log', total, {}, 'naive log-sum-exp (+∞ in row 2)');
+  g.apply('Div', { a: exps, b: total }, {}, 'naive softmax (∞/∞ = NaN)');
+  // stable: m + log Σ exp(z − m), with m the row's max: every exponent is ≤ 0
+  const m = g.apply('Max', z, rowSum, 'm = max z per row');
+  const shifted = g.apply('Sub', { a: z, b: m }, {}, 'z − m (all ≤ 0)');
+  const stableSum = g.chain(shifted, [
+    ['Exp', {}, 'exp(z − m) ∈ (0, 1]'],
+    ['Sum', rowSum, 'Σ exp(z − m) ∈ [1, C]'],
+    ['Log'],
+  ]);
+  g.apply('Add', { a: m, b: stableSum }, {}, 'stable log-sum-exp = m + log Σ exp(z − m)');
+  g.apply('Softmax', z, { dim: -1 }, 'Softmax node (stable)');
+  return g.document({
+    title: 'Log-sum-exp stability',
+    description:
+      'Two rows of logits, one small (1, 2, 3) and one near 1000, through log Σ exp z computed naively and with the max-shift, and softmax naively and with the Softmax node.',
+    teaches:
+      'In live mode the naive path gives +∞ (log-sum-exp) and NaN (softmax) for the row near 1000, while the small row is fine: exp(1000) overflows float32. Subtracting the row max first makes every exponent ≤ 0, so nothing overflows and the answer is exact: m + log Σ exp(z − m) = 1002.41. Softmax and cross-entropy do this inside.',
+    tags: ['exercise', 'numerics', 'softmax', 'log-sum-exp', 'overflow'],
+  });
+}
+
+/** f(x) = 0.1·x₁² + 2·x₂², D2L's ill-conditioned bowl, from D2L's start (−5, −2). */
+function quadraticBowl(g: GraphBuilder, who: string) {
+  const x = g.node(
+    'Tensor',
+    { shape: [2], values: '-5, -2', requires_grad: true },
+    { label: `x = (x₁, x₂) for ${who}`, stem: `x_${who.replace(/\W+/g, '_')}` },
+  );
+  const weights = g.node(
+    'Tensor',
+    { shape: [2], values: '0.1, 2', requires_grad: false },
+    { label: 'curvatures (0.1, 2)', stem: 'curvatures' },
+  );
+  const squares = g.apply('Pow', x, { exponent: 2 }, 'x²');
+  const terms = g.apply('Mul', { a: weights, b: squares }, {}, '0.1·x₁², 2·x₂²');
+  return { x, loss: g.apply('Sum', terms, { dim: null, keepdim: false }, `f(x) for ${who}`) };
+}
+
+export function sgdVsMomentum(c: Catalog): GraphDocument {
+  const g = new GraphBuilder(c);
+  const plain = quadraticBowl(g, 'SGD');
+  g.apply('SGD', { loss: plain.loss }, { lr: 0.4, param_group: plain.x.id }, 'SGD, lr 0.4');
+  const heavy = quadraticBowl(g, 'momentum');
+  g.apply(
+    'SGD',
+    { loss: heavy.loss },
+    { lr: 0.4, momentum: 0.5, param_group: heavy.x.id },
+    'SGD with momentum 0.5, lr 0.4',
+  );
+  return g.document({
+    title: 'SGD vs momentum on an ill-conditioned quadratic',
+    description:
+      'Two copies of f(x) = 0.1·x₁² + 2·x₂² (curvatures 20× apart), each starting at (−5, −2), each minimised by its own optimizer: plain SGD and SGD with momentum 0.5, both at lr 0.4. The gallery plots both paths.',
+    teaches:
+      'Plain SGD shrinks x₂ fast (and zig-zags) but creeps along the flat x₁ direction (×0.92 a step); momentum accumulates the consistent x₁ gradient and gets there in a third of the steps. Raise both lrs to 0.6: SGD diverges along x₂ (×−1.4 a step), momentum still converges.',
+    tags: ['exercise', 'optimisation', 'momentum', 'sgd', 'conditioning', 'trajectory'],
+  });
+}
+
 export const exerciseTemplates: Record<string, (c: Catalog) => GraphDocument> = {
   softmax_sanity: softmaxSanity,
   softmax_ce_gradient: softmaxCeGradient,
@@ -269,4 +340,6 @@ export const exerciseTemplates: Record<string, (c: Catalog) => GraphDocument> = 
   losses_as_likelihoods: lossesAsLikelihoods,
   zero_init_symmetry: zeroInitSymmetry,
   batch_size_noise: batchSizeNoise,
+  log_sum_exp_stability: logSumExpStability,
+  sgd_vs_momentum: sgdVsMomentum,
 };

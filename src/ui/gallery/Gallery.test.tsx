@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /** The gallery and the diff view on the real templates: cards, search, filters, forks, text safety. */
 import { render } from 'solid-js/web';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GraphDocument } from '../../graph/index.ts';
 import { catalog } from '../../nodes/index.ts';
 import { loadBundledTemplates } from '../../templates/browser-loader.ts';
@@ -101,6 +101,21 @@ describe('the template gallery', () => {
     expect(card.textContent).toContain('<script>globalThis.pwned=2</script><b>bold</b>');
     expect(card.textContent).toContain('#<i>tag</i>');
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+
+  it('plots the optimizer paths of the SGD-vs-momentum card: trained, one path per optimizer', async () => {
+    const root = mount(templates);
+    const card = root.querySelector('[data-template="sgd_vs_momentum"]') as HTMLElement;
+    expect(root.querySelector('[data-template="lenet"] .gallery-plot')).toBeNull();
+    const button = card.querySelector('.gallery-plot') as HTMLButtonElement;
+    button.click();
+    await vi.waitFor(() => expect(card.querySelectorAll('.trajectory-path')).toHaveLength(2));
+    const paths = [...card.querySelectorAll<SVGGElement>('.trajectory-path')];
+    // the start and 30 steps
+    expect(paths.map((p) => p.dataset.points)).toEqual(['31', '31']);
+    expect(card.querySelector('figcaption')?.textContent).toContain('SGD with momentum 0.5, lr 0.4: ends at (');
+    button.click();
+    expect(card.querySelector('.trajectory')).toBeNull();
   });
 });
 

@@ -15,6 +15,7 @@ import {
   templateKind,
 } from '../../templates/template.ts';
 import { Thumbnail } from './Thumbnail.tsx';
+import { TrajectoryPlot } from './TrajectoryPlot.tsx';
 import './gallery.css';
 
 type KindFilter = 'all' | 'model' | 'exercise';
@@ -28,6 +29,13 @@ export function Gallery(props: {
   const [query, setQuery] = createSignal('');
   const [kind, setKind] = createSignal<KindFilter>('all');
   const [tag, setTag] = createSignal<string | null>(null);
+  /** templates whose optimizer paths are plotted in their card (tagged 'trajectory') */
+  const [plotted, setPlotted] = createSignal<ReadonlySet<string>>(new Set());
+  const togglePlot = (name: string) => {
+    const next = new Set(plotted());
+    if (!next.delete(name)) next.add(name);
+    setPlotted(next);
+  };
   const shown = createMemo(() =>
     sortTemplates(searchTemplates(props.templates, query())).filter(
       (t) =>
@@ -122,6 +130,19 @@ export function Gallery(props: {
                       )}
                     </For>
                   </div>
+                  <Show when={t.meta.tags.includes('trajectory')}>
+                    <button
+                      type="button"
+                      class="gallery-plot"
+                      aria-expanded={plotted().has(t.name)}
+                      onClick={() => togglePlot(t.name)}
+                    >
+                      {plotted().has(t.name) ? 'Hide paths' : 'Plot optimizer paths'}
+                    </button>
+                    <Show when={plotted().has(t.name)}>
+                      <TrajectoryPlot doc={t.doc} catalog={props.catalog} />
+                    </Show>
+                  </Show>
                 </div>
               </li>
             )}

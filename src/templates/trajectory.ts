@@ -1,0 +1,81 @@
+/**
+ * Optimizer paths on a 2-D objective (the SGD-vs-momentum exercise): the document is compiled
+ * and trained by the real Trainer, as the Run button does, and after every step each
+ * optimizer's point — its one trainable 2-value parameter, e.g. a Tensor leaf x = (x₁, x₂) —
+ * is recorded. Graphs with no dataset train here on an empty feed whose only job is to count
+ * steps. Every failure is a `TrajectoryError` value, never a throw.
+ */
+import type { Backend } from '../engine/backend.ts';
+import { cpuBackend } from '../engine/index.ts';
+import { ArrayFeed } from '../engine/runtime/train-data.ts';
+import { Trainer } from '../engine/runtime/train.ts';
+import type { GraphDocument } from '../graph/index.ts';
+import type { Catalog } from '../nodes/index.ts';
+import { compileGraph } from '../training/compile.ts';
+
+export interface Trajectory {
+  /** the optimizer node, and its label (or type) for a legend */
+  optimizer: string;
+  label: string;
+  /** the parameter it moves (`<node id>/<name>`) */
+  param: string;
+  /** the point before the first step, then after each step */
+  points: [number, number][];
+}
+
+export class TrajectoryError extends Error {
+  override readonly name = 'TrajectoryError';
+}
+
+/** Steps each optimizer of `doc` takes, recording the 2-D point it moves. */
+export async function traceTrajectories(
+  doc: GraphDocument,
+  catalog: Catalog,
+  options: { steps?: number; seed?: number; backend?: Backend } = {},
+): Promise<Trajectory[] | TrajectoryError> {
+  const steps = options.steps ?? 30;
+  const compiled = compileGraph(doc, { catalog, symbols: { N: 1 } });
+  if (!compiled.ok) return new TrajectoryError(compiled.errors.map((e) => e.message).join('; '));
+  const { plan } = compiled;
+  if (plan.sources.length > 0)
+    return new TrajectoryError('the graph reads a dataset: its optimizers follow no single 2-D path');
+  if (plan.optimizers.length === 0) return new TrajectoryError('the graph has no optimizer node to trace');
+  const sizes = new Map(plan.params.map((p) => [p.key, p.shape.reduce((a, b) => a * b, 1)]));
+  for (const o of plan.optimizers) {
+    if (o.params.length !== 1 || sizes.get(o.params[0]) !== 2)
+      return new TrajectoryError(
+        `optimizer ${o.node} moves ${o.params.length} parameters (${o.params.join(', ') || 'none'}); a path needs exactly one of 2 values`,
+      );
+  }
+  const labels = new Map(doc.nodes.map((n) => [n.id as string, n.label ?? n.type]));
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(
+      () => plan,
+      new ArrayFeed({}, null, { train: steps, val: 0 }),
+      options.backend ?? cpuBackend,
+      { batchSize: 1, epochs: 1, seed: options.seed ?? 0, validate: false },
+    );
+  } catch (e) {
+    return new TrajectoryError(e instanceof Error ? e.message : String(e));
+  }
+  const point = (key: string): [number, number] => {
+    const data = trainer.params.get(key).data;
+    return [data[0], data[1]];
+  };
+  const paths = plan.optimizers.map(
+    (o): Trajectory => ({
+      optimizer: o.node,
+      label: labels.get(o.node) ?? o.name,
+      param: o.params[0],
+      points: [point(o.params[0])],
+    }),
+  );
+  for (let k = 0; k < steps; k++) {
+    const outcome = await trainer.trainStep();
+    if (!outcome.ok)
+      return new TrajectoryError(`step ${k + 1}: ${outcome.report.what} is not finite (node ${outcome.report.node})`);
+    for (const path of paths) path.points.push(point(path.param));
+  }
+  return paths;
+}

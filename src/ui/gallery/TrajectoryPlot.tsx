@@ -1,0 +1,75 @@
+/**
+ * Optimizer paths of a 2-D exercise (SGD vs momentum): the document is trained step by step
+ * by the real Trainer (on the CPU, a few milliseconds for two 2-value parameters) and each
+ * optimizer's point drawn as a path from its start. A graph that cannot be traced says why.
+ */
+import { createResource, For, Show } from 'solid-js';
+import type { GraphDocument } from '../../graph/index.ts';
+import type { Catalog } from '../../nodes/index.ts';
+import { traceTrajectories } from '../../templates/trajectory.ts';
+import { trajectoryGeometry } from './trajectory-plot.ts';
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+
+export function TrajectoryPlot(props: { doc: GraphDocument; catalog: Catalog; steps?: number }) {
+  const [paths] = createResource(
+    () => ({ doc: props.doc, steps: props.steps ?? 30 }),
+    ({ doc, steps }) => traceTrajectories(doc, props.catalog, { steps }),
+  );
+  const traced = () => {
+    const p = paths();
+    return p && !(p instanceof Error) ? p : null;
+  };
+  const failure = () => {
+    const p = paths();
+    return p instanceof Error ? p.message : paths.error ? String(paths.error) : null;
+  };
+  const geometry = () => {
+    const p = traced();
+    return p ? trajectoryGeometry(p, { width: 260, height: 150 }) : null;
+  };
+  return (
+    <figure class="trajectory" data-steps={props.steps ?? 30}>
+      <Show when={!paths.loading} fallback={<p class="trajectory-note">Training…</p>}>
+        <Show when={geometry()} fallback={<p class="trajectory-note">No paths: {failure()}</p>}>
+          {(g) => (
+            <>
+              <svg
+                class="trajectory-plot"
+                viewBox={`0 0 ${g().width} ${g().height}`}
+                role="img"
+                aria-label={`Paths of ${g().paths.map((p) => p.label).join(' and ')} over ${props.steps ?? 30} steps`}
+              >
+                <For each={g().axes}>
+                  {(a) => <line class="trajectory-axis" x1={a.x1} y1={a.y1} x2={a.x2} y2={a.y2} />}
+                </For>
+                <For each={g().paths}>
+                  {(p, i) => (
+                    <g class={`trajectory-path series-${i()}`} data-points={p.dots.length}>
+                      <polyline points={p.line} />
+                      <For each={p.dots}>{(d) => <circle cx={d.x} cy={d.y} r={1.6} />}</For>
+                      <circle class="trajectory-start" cx={p.start.x} cy={p.start.y} r={3.2} />
+                    </g>
+                  )}
+                </For>
+              </svg>
+              <figcaption>
+                <For each={g().paths}>
+                  {(p, i) => (
+                    <span class={`trajectory-legend series-${i()}`}>
+                      {p.label}: ends at ({fmt(p.last[0])}, {fmt(p.last[1])})
+                    </span>
+                  )}
+                </For>
+                <span class="trajectory-note">
+                  x₁ → [{fmt(g().bounds.x[0])}, {fmt(g().bounds.x[1])}], x₂ ↑ [{fmt(g().bounds.y[0])},{' '}
+                  {fmt(g().bounds.y[1])}], {props.steps ?? 30} steps, one scale on both axes
+                </span>
+              </figcaption>
+            </>
+          )}
+        </Show>
+      </Show>
+    </figure>
+  );
+}
