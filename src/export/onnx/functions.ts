@@ -1,0 +1,199 @@
+/**
+ * Node types with no single ONNX op at opset 17 (GELU, SiLU, nn.MultiheadAttention) are written
+ * as calls to model-local functions in the `ai.shapeflow` domain. Each function's body is the
+ * decomposition into standard ops (onnxruntime inlines it); the call carries the node's params
+ * as attributes (JSON text), so import reads the node back exactly. Formal inputs are named
+ * after the node's ports and parameters, which is how import tells data from weights.
+ */
+import { defaultsOf } from '../../nodes/define.ts';
+import type { Catalog } from '../../nodes/catalog.ts';
+import { int, ints, OnnxGraphWriter, SHAPEFLOW_DOMAIN } from './builder.ts';
+import type { ExportContext, ImportContext, ImportMatch, Params } from './mapping.ts';
+
+/** What a body gets: a writer, and the formal name of each input port (null when unconnected). */
+export interface BodyContext {
+  body: OnnxGraphWriter;
+  inputs: Record<string, string | null>;
+  weights: Record<string, string | null>;
+  params: Params;
+  ctx: ExportContext;
+}
+
+/**
+ * Write a node as a call of a function whose body `build` writes; `ports` and `outputs` are the
+ * node's tensor input and output port names, `weights` its parameter names (in call order).
+ */
+export function callFunction(
+  ctx: ExportContext,
+  type: string,
+  spec: { ports: string[]; outputs: string[]; weights: string[] },
+  build: (b: BodyContext) => Record<string, string>,
+): string[] {
+  const body = new OnnxGraphWriter(true);
+  const inputs: Record<string, string | null> = {};
+  spec.ports.forEach((port, k) => {
+    inputs[port] = ctx.inputs[k] ? body.reserve(port) : null;
+  });
+  const weights: Record<string, string | null> = {};
+  const weightArgs: string[] = [];
+  for (const name of spec.weights) {
+    const initializer = ctx.weight(name);
+    weights[name] = initializer ? body.reserve(name) : null;
+    if (initializer) weightArgs.push(initializer);
+  }
+  const produced = build({ body, inputs, weights, params: ctx.params, ctx });
+  // a function's outputs are named values of its body: rename the last writer of each
+  const outputs = spec.outputs.map((port) => {
+    const value = produced[port];
+    const writer = body.nodes.find((n) => n.output.includes(value));
+    if (!writer) throw ctx.refuse(`function body has no value for output '${port}'`);
+    writer.output[writer.output.indexOf(value)] = port;
+    for (const n of body.nodes) n.input = n.input.map((i) => (i === value ? port : i));
+    return port;
+  });
+  const formalInputs = [
+    ...spec.ports.filter((p) => inputs[p] !== null),
+    ...spec.weights.filter((w) => weights[w] !== null),
+  ];
+  const name = ctx.functions.define(type, {
+    input: formalInputs,
+    output: outputs,
+    attribute: Object.keys(ctx.params),
+    node: body.nodes,
+    docString: `Shapeflow ${type}`,
+  });
+  const actual = [...spec.ports.map((_p, k) => ctx.inputs[k]).filter((v) => v !== null), ...weightArgs];
+  const attrs = Object.fromEntries(
+    Object.entries(ctx.params).map(([k, v]) => [k, { string: JSON.stringify(v ?? null) }]),
+  );
+  return ctx.graph.node(name, actual as string[], attrs, {
+    name: ctx.id,
+    outputs: outputs.length,
+    domain: SHAPEFLOW_DOMAIN,
+  });
+}
+
+/** Read a call of a Shapeflow function back as its node type, params and weights. */
+export function importFunctionCall(ictx: ImportContext, catalog: Catalog): ImportMatch | string | null {
+  const { node } = ictx;
+  if (node.domain !== SHAPEFLOW_DOMAIN) return null;
+  const type = node.opType.replace(/_\d+$/, '');
+  const def = catalog.get(type);
+  const formals = ictx.functionInputs(node);
+  if (!def || !formals) return null;
+  const params = { ...defaultsOf(def) } as Params;
+  for (const a of node.attribute ?? []) {
+    const text = ictx.attr(a.name);
+    if (typeof text !== 'string') return `attribute '${a.name}' of ${node.opType} is not JSON text`;
+    try {
+      params[a.name] = JSON.parse(text);
+    } catch {
+      return `attribute '${a.name}' of ${node.opType} is not JSON text`;
+    }
+  }
+  const ports = def.inputs.filter((p) => p.kind === 'tensor').map((p) => p.name);
+  const inputs: (string | null)[] = ports.map(() => null);
+  const weights: ImportMatch['weights'] = {};
+  for (const [k, formal] of formals.entries()) {
+    const actual = node.input[k];
+    if (!actual) continue;
+    const port = ports.indexOf(formal);
+    if (port >= 0) {
+      inputs[port] = actual;
+      continue;
+    }
+    const tensor = ictx.initializer(actual);
+    if (!tensor) return `${node.opType} input '${formal}' is neither a port of ${type} nor a weight`;
+    weights[formal] = tensor;
+  }
+  const outputs = def.outputs.map((_p, k) => node.output[k] ?? '');
+  return { type, params, inputs, outputs, weights };
+}
+
+// ---- bodies ------------------------------------------------------------------------------
+
+/** GELU: x·Φ(x) = ½x(1 + erf(x/√2)), or its tanh approximation (opset 17 has no Gelu). */
+export function geluBody({ body, inputs, params }: BodyContext): Record<string, string> {
+  const x = inputs.input as string;
+  const c = (stem: string, v: number) => body.constantScalar(stem, v);
+  let inner: string;
+  if (params.approximate === 'tanh') {
+    // tanh(√(2/π)·(x + 0.044715·x³))
+    const cube = body.op('Mul', [x, body.op('Mul', [x, x])]);
+    const poly = body.op('Add', [x, body.op('Mul', [cube, c('k', 0.044715)])]);
+    inner = body.op('Tanh', [body.op('Mul', [poly, c('sqrt_2_over_pi', Math.sqrt(2 / Math.PI))])]);
+  } else {
+    inner = body.op('Erf', [body.op('Div', [x, c('sqrt2', Math.SQRT2)])]);
+  }
+  const phi = body.op('Mul', [body.op('Add', [inner, c('one', 1)]), c('half', 0.5)]);
+  return { output: body.op('Mul', [x, phi]) };
+}
+
+/** SiLU: x·σ(x). */
+export function siluBody({ body, inputs }: BodyContext): Record<string, string> {
+  const x = inputs.input as string;
+  return { output: body.op('Mul', [x, body.op('Sigmoid', [x])]) };
+}
+
+/** What Shapeflow adds to a masked score (kit/attention.ts MASKED): finite, so softmax stays defined. */
+const MASKED = -1e30;
+
+/**
+ * nn.MultiheadAttention (dropout 0) as ONNX ops: split the packed in-projection, project,
+ * split into heads, softmax(QKᵀ/√d)·V per head, join the heads, project out; the weights
+ * output is the attention averaged over heads, as PyTorch returns by default.
+ */
+export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+  const H = params.num_heads as number;
+  const E = params.embed_dim as number;
+  const toBatchFirst = (x: string) =>
+    params.batch_first ? x : body.op('Transpose', [x], { perm: ints([1, 0, 2]) });
+  const q = toBatchFirst(inputs.query as string);
+  const k = inputs.key ? toBatchFirst(inputs.key) : q;
+  const v = inputs.value ? toBatchFirst(inputs.value) : k;
+
+  const [wq, wk, wv] = body.node('Split', [weights.in_proj_weight], { axis: int(0) }, { outputs: 3 });
+  const [bq, bk, bv] = weights.in_proj_bias
+    ? body.node('Split', [weights.in_proj_bias], { axis: int(0) }, { outputs: 3 })
+    : [null, null, null];
+  const project = (x: string, w: string, b: string | null) => {
+    const y = body.op('MatMul', [x, body.op('Transpose', [w], { perm: ints([1, 0]) })]);
+    return b ? body.op('Add', [y, b]) : y;
+  };
+  const headShape = body.constantInts('head_shape', [0, 0, H, -1]);
+  const heads = (x: string, perm: number[]) =>
+    body.op('Transpose', [body.op('Reshape', [x, headShape])], { perm: ints(perm) });
+  const qh = heads(project(q, wq, bq), [0, 2, 1, 3]); // [B, H, L, d]
+  const khT = heads(project(k, wk, bk), [0, 2, 3, 1]); // [B, H, d, S]
+  const vh = heads(project(v, wv, bv), [0, 2, 1, 3]); // [B, H, S, d]
+
+  let scores = body.op('Mul', [body.op('MatMul', [qh, khT]), body.constantScalar('scale', 1 / Math.sqrt(E / H))]);
+  if (params.mask === 'causal') {
+    // MASKED above the diagonal of an [L, S] matrix shaped like the scores' last two dims
+    const lastTwo = body.op('Slice', [
+      body.op('Shape', [scores]),
+      body.constantInts('from', [2]),
+      body.constantInts('to', [4]),
+    ]);
+    const filled = body.op('ConstantOfShape', [lastTwo], {
+      value: { tensor: { dims: [1], dataType: 1, floatData: [MASKED] } },
+    });
+    const above = body.op('Trilu', [filled, body.constant('one', { dims: [], dataType: 7, int64Data: [1] })], {
+      upper: int(1),
+    });
+    scores = body.op('Add', [scores, above]);
+  } else if (params.mask === 'padding' && inputs.key_padding_mask) {
+    // [B, S] with 1 at padding keys → MASKED there, shaped [B, 1, 1, S]
+    const masked = body.op('Mul', [inputs.key_padding_mask, body.constantScalar('masked', MASKED)]);
+    scores = body.op('Add', [scores, body.op('Reshape', [masked, body.constantInts('mask_shape', [0, 1, 1, -1])])]);
+  }
+  const attention = body.op('Softmax', [scores], { axis: int(-1) });
+  const joined = body.op('Reshape', [
+    body.op('Transpose', [body.op('MatMul', [attention, vh])], { perm: ints([0, 2, 1, 3]) }),
+    body.constantInts('joined_shape', [0, 0, -1]),
+  ]);
+  const out = project(joined, weights['out_proj.weight'] as string, weights['out_proj.bias']);
+  const output = params.batch_first ? out : body.op('Transpose', [out], { perm: ints([1, 0, 2]) });
+  const averaged = body.op('ReduceMean', [attention], { axes: ints([1]), keepdims: int(0) });
+  return { output, attn_weights: averaged };
+}
