@@ -149,7 +149,8 @@ function paramHealth(p: ParamSample, t: HealthThresholds): ParamHealth {
   if (!allFinite(p.value) || (p.grad && !allFinite(p.grad))) {
     return { name: p.name, gradToWeight: null, updateRatio: null, flags: ['non_finite'] };
   }
-  const gradToWeight = p.grad ? gradToWeightRatio(p.value, p.grad) : null;
+  // the gradient belongs to the weights it was computed at: those before the update, when known
+  const gradToWeight = p.grad ? gradToWeightRatio(p.before ?? p.value, p.grad) : null;
   if (gradToWeight !== null && gradToWeight < t.vanishing) flags.push('vanishing');
   if (gradToWeight !== null && gradToWeight > t.exploding) flags.push('exploding');
   const ratio = p.before ? updateRatio(p.before, p.value) : null;
@@ -160,6 +161,11 @@ function paramHealth(p: ParamSample, t: HealthThresholds): ParamHealth {
 
 const RELU_LIKE = new Set(['ReLU']);
 const SATURATING: Record<string, 'sigmoid' | 'tanh'> = { Sigmoid: 'sigmoid', Tanh: 'tanh' };
+
+/** Node types whose output health reads (dead ReLUs, saturated sigmoid/tanh). */
+export function healthReadsOutput(nodeType: string): boolean {
+  return RELU_LIKE.has(nodeType) || nodeType in SATURATING;
+}
 
 export function layerHealth(sample: LayerSample, thresholds: Partial<HealthThresholds> = {}): LayerHealth {
   const t = { ...DEFAULT_THRESHOLDS, ...thresholds };

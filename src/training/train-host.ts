@@ -15,6 +15,7 @@ import type { ParamSyncReport } from '../engine/compile/params.ts';
 import { compilerFor, openTrainingSession } from './session.ts';
 import type { EpochMetrics, StepMetrics, TrainConfig, Trainer } from '../engine/runtime/train.ts';
 import type { NonFiniteReport } from '../engine/runtime/train-guard.ts';
+import { type HealthMessage, type MonitorOptions, type ProbeMessage, TrainingMonitor } from './monitor.ts';
 
 export type TrainCommand =
   /** load the document's data, compile it and get ready (files: picked dataset files by name) */
@@ -24,6 +25,8 @@ export type TrainCommand =
       config?: Partial<TrainConfig>;
       backend?: 'cpu' | 'webgpu';
       files?: Record<string, Uint8Array>;
+      /** gradient health every k steps (default 10, 0: off) and its thresholds; probes always run */
+      monitor?: MonitorOptions;
     }
   | { type: 'run' }
   | { type: 'pause' }
@@ -56,7 +59,10 @@ export type TrainMessage =
   | { type: 'recovered'; reason: string; fromStep: number; lostSteps: number }
   | { type: 'notice'; message: string }
   /** a command failed; `node` is the graph node it is about, when there is one */
-  | { type: 'error'; command: TrainCommand['type']; message: string; node?: string };
+  | { type: 'error'; command: TrainCommand['type']; message: string; node?: string }
+  /** per-layer gradient health every k steps; a probe that fired (the run pauses) */
+  | HealthMessage
+  | ProbeMessage;
 
 /** Progress messages at most this often (plus the last step of each epoch). */
 const PROGRESS_INTERVAL_MS = 100;
@@ -82,6 +88,8 @@ export class TrainingHost {
   private state: RunState = 'idle';
   private lastProgress = 0;
   private loop: Promise<void> | null = null;
+  private monitor: TrainingMonitor | null = null;
+  private monitorOptions: MonitorOptions = {};
 
   constructor(private readonly post: (m: TrainMessage) => void) {}
 
@@ -135,6 +143,7 @@ export class TrainingHost {
       case 'recompile':
         // the trainer's 'recompiled' event says which parameters kept their weights
         trainer.recompile(compilerFor(cmd.doc, catalog));
+        this.monitor = new TrainingMonitor(cmd.doc, catalog, this.monitorOptions);
         return;
     }
   }
@@ -159,6 +168,8 @@ export class TrainingHost {
       else if (e.type === 'recompiled') this.post(e);
     });
     this.trainer = trainer;
+    this.monitorOptions = cmd.monitor ?? {};
+    this.monitor = new TrainingMonitor(cmd.doc, catalog, this.monitorOptions);
     this.post({
       type: 'opened',
       info: {
@@ -188,8 +199,10 @@ export class TrainingHost {
     let lastYield = performance.now();
     while (this.state === 'running') {
       if (trainer.done) return this.setState('done');
+      this.monitor?.beforeStep(trainer);
       const outcome = await trainer.trainStep();
-      if (!outcome.ok) return this.setState('paused');
+      const probed = this.monitor?.afterStep(trainer, outcome.ok, this.post) ?? false;
+      if (!outcome.ok || probed) return this.setState('paused');
       if (enough()) return this.setState('paused');
       if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
         await yieldToQueue();

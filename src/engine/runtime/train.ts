@@ -146,6 +146,13 @@ export class Trainer {
   private epochStats = { sum: 0, correct: 0, counted: 0, samples: 0, seconds: 0 };
   /** the gradients of the last optimizer step by parameter key (averaged over micro-batches, before clipping) */
   readonly lastGradients = new Map<string, Float32Array>();
+  /**
+   * Node outputs (the plan's `<node id>:<port>` keys) to read back from the next step's first
+   * micro-batch — activations for gradient health, a probe's tensor. Set before each step.
+   */
+  watch: readonly string[] = [];
+  /** what `watch` asked for, from the last step */
+  readonly watched = new Map<string, { shape: number[]; data: Float32Array }>();
 
   constructor(
     private compile: CompileFn,
@@ -415,8 +422,15 @@ export class Trainer {
         const states = plan.steps.flatMap((s) =>
           s.stateUpdates.map((u) => ({ key: u.key, value: values[s.outputs[u.output]] })),
         );
-        return { perOptimizer, states, accuracy: accuracyInputs(plan, values, this.optimizers[0].plan.loss) };
+        const watched = m === 0 ? watchedValues(plan, values, this.watch) : [];
+        return {
+          perOptimizer,
+          states,
+          watched,
+          accuracy: accuracyInputs(plan, values, this.optimizers[0].plan.loss),
+        };
       });
+      if (m === 0) await this.readWatched(out.watched);
       for (const [i, r] of out.perOptimizer.entries()) {
         const loss = (await r.loss.data())[0];
         if (i === 0) lossSum += loss * indices.length;
@@ -437,11 +451,14 @@ export class Trainer {
         correct += a.correct;
         counted += a.counted;
       }
-      disposeAll([
+      // a watched value may be the loss or the logits too: each tensor is freed once
+      const made = new Set([
         ...out.perOptimizer.flatMap((r) => [r.loss, ...r.grads]),
         ...out.states.map((s) => s.value),
         ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
+        ...out.watched.filter((w) => w.owned).map((w) => w.value),
       ]);
+      disposeAll([...made]);
       samples += indices.length;
     }
     const lr: Record<string, number> = {};
@@ -509,6 +526,12 @@ export class Trainer {
     const epochDone = this.batch >= this.batches.length ? await this.endEpoch() : null;
     if (this.step % (this.config.checkpointEvery ?? 50) === 0) this.saveCheckpoint();
     return { ok: true, metrics, epochDone };
+  }
+
+  private async readWatched(watched: { key: string; value: Tensor }[]): Promise<void> {
+    this.watched.clear();
+    for (const w of watched)
+      this.watched.set(w.key, { shape: [...w.value.shape], data: Float32Array.from(await w.value.data()) });
   }
 
   private async endEpoch(): Promise<EpochMetrics> {
@@ -642,6 +665,22 @@ export class Trainer {
     this.epochStats = { ...c.epochLoss };
     this.emit({ type: 'recovered', reason, fromStep: c.step, lostSteps });
   }
+}
+
+/**
+ * The plan values behind watched node outputs. `owned`: made by this step (an op's output,
+ * a parameter leaf, an uploaded batch), so freed once read; a cached constant is not.
+ */
+function watchedValues(
+  plan: Plan,
+  values: Tensor[],
+  keys: readonly string[],
+): { key: string; value: Tensor; owned: boolean }[] {
+  return keys.flatMap((key) => {
+    const id = plan.outputs.get(key);
+    if (id === undefined || !values[id]) return [];
+    return [{ key, value: values[id], owned: plan.values[id].origin.kind !== 'constant' }];
+  });
 }
 
 /** The logits and class targets behind a cross-entropy loss, for accuracy. */
