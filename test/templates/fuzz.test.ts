@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { deflateSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type GraphDocument, inferShapes, parseDocument } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { listTemplateNames, loadTemplateFile } from '../../src/templates/node-loader.ts';
@@ -121,28 +121,45 @@ function expectTypedErrorOrValid(result: GraphDocument | ShareError): void {
   expect(() => inferShapes(result, catalog)).not.toThrow();
 }
 
+/** No single case may take this long: a loader that loops or blows up on a crafted input is a hang. */
+const HANG_MS = 2_000;
+let slowest = { ms: 0, what: '' };
+function timed(started: number, what: string): void {
+  const ms = performance.now() - started;
+  if (ms > slowest.ms) slowest = { ms, what };
+}
+
 describe('fuzzing loaders with broken templates and random links', () => {
-  it('6,000 random mutations of valid templates: a typed error or a valid document, through file and link', () => {
+  beforeEach(() => {
+    slowest = { ms: 0, what: '' };
+  });
+
+  it('10,000 random mutations of valid templates: a typed error or a valid document, through file and link', () => {
     fc.assert(
       fc.property(
         fc.nat({ max: templates.length - 1 }),
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         (which, steps) => {
+          const started = performance.now();
           const mutated = mutate(templates[which], steps);
           expectTypedErrorOrValid(importFile(JSON.stringify(mutated), catalog));
           // every fourth one also travels as a link (deflating is the slow part)
-          if (steps[0].at % 4 !== 0) return;
-          const fragment = encodeLinkFragment({ doc: mutated as unknown as GraphDocument });
-          if (fragment instanceof ShareError) return;
-          const opened = decodeLink(`#${fragment}`, catalog);
-          expectTypedErrorOrValid(opened instanceof ShareError ? opened : opened.doc);
+          if (steps[0].at % 4 === 0) {
+            const fragment = encodeLinkFragment({ doc: mutated as unknown as GraphDocument });
+            if (!(fragment instanceof ShareError)) {
+              const opened = decodeLink(`#${fragment}`, catalog);
+              expectTypedErrorOrValid(opened instanceof ShareError ? opened : opened.doc);
+            }
+          }
+          timed(started, `template ${which}, ${JSON.stringify(steps).slice(0, 200)}`);
         },
       ),
-      { numRuns: 6_000, seed: 8 },
+      { numRuns: 10_000, seed: 8 },
     );
-  }, 240_000);
+    expect(slowest.ms, `slowest case: ${slowest.what}`).toBeLessThan(HANG_MS);
+  }, 300_000);
 
-  it('4,000 random byte strings and texts as links: a typed error or a valid document, never an exception', () => {
+  it('10,000 random byte strings and texts as links: a typed error or a valid document, never an exception', () => {
     const asLink = fc.oneof(
       fc.uint8Array({ maxLength: 600 }).map((bytes) => `#${LINK_PREFIX}${toBase64Url(bytes)}`),
       // valid deflate streams of random JSON: past the decompression, into the validator
@@ -157,10 +174,13 @@ describe('fuzzing loaders with broken templates and random links', () => {
     );
     fc.assert(
       fc.property(asLink, (link) => {
+        const started = performance.now();
         const opened = decodeLink(link, catalog);
         expectTypedErrorOrValid(opened instanceof ShareError ? opened : opened.doc);
+        timed(started, link.slice(0, 80));
       }),
-      { numRuns: 4_000, seed: 9 },
+      { numRuns: 10_000, seed: 9 },
     );
+    expect(slowest.ms, `slowest case: ${slowest.what}`).toBeLessThan(HANG_MS);
   }, 120_000);
 });
