@@ -25,8 +25,9 @@ export function template(name: string): GraphDocument {
   return loaded.doc;
 }
 
-/** A fixed, non-trivial input: a smooth pattern of values in [−1, 1]. */
-export const fixedInput = (count: number) => Float32Array.from({ length: count }, (_, i) => Math.sin(0.37 * i + 0.1));
+/** A fixed, non-trivial input: a smooth pattern of values in [−1, 1], or indices 0..9 for an int input. */
+export const fixedInput = (count: number, dtype = 'float32') =>
+  Float32Array.from({ length: count }, (_, i) => (dtype === 'int32' ? (i * 7) % 10 : Math.sin(0.37 * i + 0.1)));
 
 /**
  * Weights for every parameter: the seed's initial values, except that parameters which start
@@ -90,8 +91,13 @@ export async function runInOnnxRuntime(
 ): Promise<Output[]> {
   const session = await ort.InferenceSession.create(bytes);
   const given: Record<string, ort.Tensor> = {};
-  for (const i of inputs)
-    given[i.name] = new ort.Tensor('float32', feeds.get(`${i.node}:${i.port}`) as Float32Array, shapes.get(i.name));
+  for (const i of inputs) {
+    const data = feeds.get(`${i.node}:${i.port}`) as Float32Array;
+    given[i.name] =
+      i.dtype === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(data), shapes.get(i.name))
+        : new ort.Tensor('float32', data, shapes.get(i.name));
+  }
   const result = await session.run(given);
   await session.release();
   return outputs.map((o) => ({
@@ -124,7 +130,14 @@ function normalised(type: string, params: Record<string, unknown>): Record<strin
 }
 
 /** The model part of a document, as a list in topological order: type, params, where each input comes from, output shapes. */
-export function modelStructure(doc: GraphDocument, outputs: { node: string }[]) {
+export function modelStructure(given: GraphDocument, outputs: { node: string }[]) {
+  const doc = {
+    ...given,
+    nodes: given.nodes.map((n) => {
+      const def = catalog.get(n.type);
+      return { ...n, params: { ...(def ? defaultsOf(def) : {}), ...n.params } as GraphNode['params'] };
+    }),
+  };
   const index = new DocumentIndex(doc);
   const keep = new Set<string>();
   const stack = outputs.map((o) => o.node);

@@ -15,6 +15,7 @@ import {
   template,
   testWeights,
 } from './onnx-helpers.ts';
+import { doc } from '../training/helpers.ts';
 
 const BATCH = 2;
 
@@ -34,7 +35,7 @@ async function roundTrip(doc: GraphDocument): Promise<OnnxModelExport> {
   const feeds = new Map(
     exported.inputs.map((i) => [
       `${i.node}:${i.port}`,
-      fixedInput((shapes.get(i.name) as number[]).reduce((n, d) => n * d, 1)),
+      fixedInput((shapes.get(i.name) as number[]).reduce((n, d) => n * d, 1), i.dtype),
     ]),
   );
   const ours = runInShapeflow(doc, weights, feeds, exported.outputs, BATCH);
@@ -123,4 +124,129 @@ describe('export to ONNX and import back', () => {
     },
     60_000,
   );
+});
+
+/** Attention (causal, sequence-first), both GELUs, SiLU, norms without affine, and the reshaping nodes. */
+const sequenceDoc = (): GraphDocument => {
+  const d = doc(
+    [
+      ['ids', 'Input', { shape: ['N', 'T'], dtype: 'int32' }],
+      ['embed', 'Embedding', { num_embeddings: 10, embedding_dim: 8 }],
+      ['attn', 'MultiHeadAttention', { embed_dim: 8, num_heads: 2, batch_first: false, mask: 'causal' }],
+      ['gelu', 'GELU', {}],
+      ['norm', 'LayerNorm', { normalized_shape: [8], elementwise_affine: false }],
+      ['fc', 'Linear', { in_features: 8, out_features: 6 }],
+      ['gelu_tanh', 'GELU', { approximate: 'tanh' }],
+      ['silu', 'SiLU', {}],
+      ['swap', 'Transpose', { dim0: -2, dim1: -1 }],
+      ['rotate', 'Permute', { dims: [2, 0, 1] }],
+      ['rotate_back', 'Permute', { dims: [1, 2, 0] }],
+      ['sub', 'Sub', {}],
+      ['div', 'Div', {}],
+      ['scores', 'MatMul', {}],
+      ['soft', 'Softmax', { dim: -1 }],
+      ['logsoft', 'LogSoftmax', { dim: 1 }],
+      ['unsq', 'Unsqueeze', { dim: 1 }],
+      ['flat', 'Reshape', { shape: ['N', -1] }],
+      ['leaky', 'LeakyReLU', { negative_slope: 0.2 }],
+      ['cat', 'Concat', { dim: 1 }],
+      ['elu', 'ELU', { alpha: 0.5 }],
+    ],
+    [
+      'ids.output -> embed.input',
+      'embed.output -> attn.query',
+      'attn.output -> gelu.input',
+      'gelu.output -> norm.input',
+      'norm.output -> fc.input',
+      'fc.output -> gelu_tanh.input',
+      'gelu_tanh.output -> silu.input',
+      'fc.output -> rotate.input',
+      'rotate.output -> rotate_back.input',
+      'silu.output -> sub.a',
+      'rotate_back.output -> sub.b',
+      'sub.output -> div.a',
+      'gelu_tanh.output -> div.b',
+      'silu.output -> swap.input',
+      'div.output -> scores.a',
+      'swap.output -> scores.b',
+      'scores.output -> soft.input',
+      'soft.output -> logsoft.input',
+      'logsoft.output -> unsq.input',
+      'unsq.output -> flat.input',
+      'flat.output -> leaky.input',
+      'leaky.output -> cat.x0',
+      'flat.output -> cat.x1',
+      'cat.output -> elu.input',
+    ],
+  );
+  d.meta.symbols = { N: 2, T: 5 };
+  return d;
+};
+
+/** 1-D and 2-D convolutions with norms without affine, pooling with padding, and two outputs. */
+const convDoc = (): GraphDocument =>
+  doc(
+    [
+      ['image', 'Input', { shape: ['N', 3, 9, 9] }],
+      ['conv', 'Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 2], stride: 2, padding: [1, 0] }],
+      ['bn', 'BatchNorm2d', { num_features: 4, affine: false, eps: 0.001, momentum: 0.2 }],
+      ['pool', 'MaxPool2d', { kernel_size: 2, stride: 1, padding: 1 }],
+      ['avg', 'AvgPool2d', { kernel_size: 2, count_include_pad: false, padding: [1, 0], ceil_mode: true }],
+      ['flat', 'Flatten', {}],
+      ['head', 'Linear', { in_features: 48, out_features: 5, bias: false }],
+      ['signal', 'Input', { shape: ['N', 2, 12] }],
+      ['conv1d', 'Conv1d', { in_channels: 2, out_channels: 3, kernel_size: 3, dilation: 2, padding: 1 }],
+      ['bn1d', 'BatchNorm1d', { num_features: 3 }],
+      ['sig', 'Sigmoid', {}],
+      ['drop', 'Dropout', { p: 0.3 }],
+      ['id', 'Identity', {}],
+    ],
+    [
+      'image.output -> conv.input',
+      'conv.output -> bn.input',
+      'bn.output -> pool.input',
+      'pool.output -> avg.input',
+      'avg.output -> flat.input',
+      'flat.output -> head.input',
+      'signal.output -> conv1d.input',
+      'conv1d.output -> bn1d.input',
+      'bn1d.output -> sig.input',
+      'sig.output -> drop.input',
+      'drop.output -> id.input',
+    ],
+  );
+
+describe('every mapped node type', () => {
+  it('writes attention with a causal mask, GELU (erf and tanh), SiLU and the reshaping nodes, and reads them back', async () => {
+    const e = await roundTrip(sequenceDoc());
+    expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'GELU_2', 'MultiHeadAttention', 'SiLU']);
+    expect(e.model.opsetImport).toContainEqual({ domain: 'ai.shapeflow', version: 1 });
+    const gelu = e.model.functions?.find((f) => f.name === 'GELU');
+    expect(gelu?.node.map((n) => n.opType)).toContain('Erf');
+  });
+
+  it('writes Conv1d, Conv2d, BatchNorm without affine, padded pools and a two-output graph, and reads them back', async () => {
+    const e = await roundTrip(convDoc());
+    expect(e.outputs.map((o) => o.node)).toEqual(['node:head', 'node:id']);
+  });
+
+  it('writes AdaptiveAvgPool2d to a size that divides the input as an exact AveragePool', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 2, 6, 4] }],
+        ['pool', 'AdaptiveAvgPool2d', { output_size: [3, 2] }],
+      ],
+      ['x.output -> pool.input'],
+    );
+    const weights = new Map();
+    const e = buildOnnxModel(d, catalog, { weights });
+    if (e instanceof Error) throw e;
+    checkModel(e.bytes);
+    const feeds = new Map([['node:x:output', fixedInput(2 * 48)]]);
+    const shapes = new Map([['node:x', [2, 2, 6, 4]]]);
+    const [theirs] = await runInOnnxRuntime(e.bytes, e.inputs, feeds, e.outputs, shapes);
+    const [ours] = runInShapeflow(d, weights, feeds, e.outputs, 2);
+    expect(theirs.shape).toEqual([2, 2, 3, 2]);
+    expect(maxAbsDiff(ours.data, theirs.data)).toBeLessThanOrEqual(1e-6);
+  });
 });

@@ -76,11 +76,20 @@ export function buildOnnxModel(
   options: OnnxExportOptions = {},
 ): OnnxModelExport | OnnxExportError {
   try {
-    return new OnnxExporter(doc, catalog).run(options);
+    return new OnnxExporter(withDefaults(doc, catalog), catalog).run(options);
   } catch (e) {
     if (e instanceof OnnxExportError) return e;
     throw e;
   }
+}
+
+/** Documents from the store carry every param; hand-built ones may leave PyTorch's defaults out. */
+function withDefaults(doc: GraphDocument, catalog: Catalog): GraphDocument {
+  const nodes = doc.nodes.map((n) => {
+    const def = catalog.get(n.type);
+    return def ? { ...n, params: { ...defaultsOf(def), ...n.params } as GraphNode['params'] } : n;
+  });
+  return { ...doc, nodes };
 }
 
 const dtypeCode = (dtype: string) => (dtype === 'int32' ? DataType.INT32 : DataType.FLOAT);
@@ -317,7 +326,6 @@ class WeightSource {
     } else if (w) {
       for (const [name, t] of w) this.byName.set(name, { shape: t.shape, data: t.dataSync() as ArrayLike<number> });
     }
-    if (this.given && !this.byName.size) throw new OnnxExportError('weights', 'the weights given hold no tensors');
   }
 
   values(param: PlanParam, initializer: string): ArrayLike<number> {

@@ -297,13 +297,28 @@ const softmax = (type: 'Softmax' | 'LogSoftmax'): OnnxMapping => ({
   import: (ictx) => matchOf(ictx, type, { dim: number(ictx, 'axis', -1) }),
 });
 
-/** Pool attributes shared by MaxPool and AveragePool. */
-function poolAttrs(p: Params) {
+/**
+ * Pool attributes shared by MaxPool and AveragePool. With ceil_mode, PyTorch drops a last window
+ * that would start in the right padding; ONNX before opset 19 keeps it, so those sizes are refused.
+ */
+function poolAttrs(ctx: ExportContext) {
+  const p = ctx.params;
   const kernel = pair(p.kernel_size);
   const padding = pair(p.padding);
+  const strides = p.stride === null || p.stride === undefined ? kernel : pair(p.stride);
+  const dilation = p.dilation === undefined ? [1, 1] : pair(p.dilation);
+  const spatial = (ctx.inputTypes[0]?.dims ?? []).slice(-2);
+  spatial.forEach((size, i) => {
+    if (!p.ceil_mode || typeof size !== 'number') return;
+    const span = size + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1;
+    const onnx = Math.ceil(span / strides[i]) + 1;
+    const torch = (onnx - 1) * strides[i] >= size + padding[i] ? onnx - 1 : onnx;
+    if (onnx !== torch)
+      throw ctx.refuse(`ceil_mode gives ${torch} outputs along dim ${i + 2} in PyTorch, ${onnx} in ONNX opset 17 (the last window starts in the padding)`);
+  });
   return {
     kernel_shape: ints(kernel),
-    strides: ints(p.stride === null || p.stride === undefined ? kernel : pair(p.stride)),
+    strides: ints(strides),
     pads: ints([...padding, ...padding]),
     ceil_mode: int(p.ceil_mode ? 1 : 0),
   };
@@ -327,7 +342,7 @@ function poolParams(ictx: ImportContext): Params | string {
 
 const maxPool: OnnxMapping = {
   ops: ['MaxPool'],
-  export: (ctx) => single(ctx, 'MaxPool', { ...poolAttrs(ctx.params), dilations: ints(pair(ctx.params.dilation)) }),
+  export: (ctx) => single(ctx, 'MaxPool', { ...poolAttrs(ctx), dilations: ints(pair(ctx.params.dilation)) }),
   import(ictx) {
     const params = poolParams(ictx);
     if (typeof params === 'string') return params;
@@ -342,7 +357,7 @@ const avgPool: OnnxMapping = {
     if (ctx.params.divisor_override !== null && ctx.params.divisor_override !== undefined)
       throw ctx.refuse('divisor_override has no ONNX AveragePool equivalent');
     return single(ctx, 'AveragePool', {
-      ...poolAttrs(ctx.params),
+      ...poolAttrs(ctx),
       count_include_pad: int(ctx.params.count_include_pad ? 1 : 0),
     });
   },
