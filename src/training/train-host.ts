@@ -87,6 +87,8 @@ export class TrainingHost {
   private trainer: Trainer | null = null;
   private state: RunState = 'idle';
   private lastProgress = 0;
+  /** the newest step metrics the throttle held back; sent before the run pauses or stops */
+  private heldProgress: StepMetrics | null = null;
   private loop: Promise<void> | null = null;
   private monitor: TrainingMonitor | null = null;
   private monitorOptions: MonitorOptions = {};
@@ -189,8 +191,12 @@ export class TrainingHost {
 
   private progress(metrics: StepMetrics): void {
     const now = performance.now();
-    if (now - this.lastProgress < PROGRESS_INTERVAL_MS && metrics.batch < metrics.batchesPerEpoch) return;
+    if (now - this.lastProgress < PROGRESS_INTERVAL_MS && metrics.batch < metrics.batchesPerEpoch) {
+      this.heldProgress = metrics;
+      return;
+    }
     this.lastProgress = now;
+    this.heldProgress = null;
     this.post({ type: 'progress', metrics });
   }
 
@@ -219,6 +225,11 @@ export class TrainingHost {
   }
 
   private setState(state: RunState): void {
+    // a chart that stops moving should show the step it stopped at (one Step batch = one point)
+    if (this.heldProgress && state !== 'running') {
+      this.post({ type: 'progress', metrics: this.heldProgress });
+      this.heldProgress = null;
+    }
     this.state = state;
     this.post({ type: 'state', state, epoch: this.trainer?.epoch ?? 0, step: this.trainer?.step ?? 0 });
   }

@@ -26,6 +26,9 @@ import {
 import type { Editor } from '../state/editor.ts';
 import { GalleryButton } from '../gallery/GalleryButton.tsx';
 import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
+import { isIdxFileName } from '../training/datasets.ts';
+import { createTraining } from '../training/state.ts';
+import { TrainingButton, TrainingDock } from '../training/TrainingDock.tsx';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
 import { openText } from './open.ts';
 import { handleShortcut, shortcutList } from './shortcuts.ts';
@@ -71,6 +74,8 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     world: { x: number; y: number };
   } | null>(null);
   const [tidying, setTidying] = createSignal(false);
+  const training = createTraining(editor);
+  onCleanup(training.dispose);
 
   const add = (type: string) => {
     const at = canvas ? placementFor(editor, canvas.size()) : { x: 80, y: 80 };
@@ -160,7 +165,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
   });
 
   return (
-    <div class="app">
+    <div class="app" classList={{ 'training-open': training.open() }}>
       <header class="topbar" role="toolbar" aria-label="Editor">
         <div class="brand" aria-hidden="true">
           <span class="logo">◆</span> Shapeflow
@@ -226,6 +231,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
             Save
           </button>
           <GalleryButton editor={editor} />
+          <TrainingButton training={training} />
           <input
             ref={fileInput}
             type="file"
@@ -269,7 +275,13 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
               requestAnimationFrame(() => fitView(editor, api.size()));
             }}
             onDropType={(type, at) => addNode(editor, type, at)}
-            onDropFile={(f) => void openFile(f)}
+            onDropFile={(f) =>
+              isIdxFileName(f.name)
+                ? void training.addFiles([
+                    { name: f.name, bytes: async () => new Uint8Array(await f.arrayBuffer()) },
+                  ])
+                : void openFile(f)
+            }
           />
         </Guarded>
         <Show when={quick()}>
@@ -291,6 +303,9 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
       </Guarded>
       <Guarded name="summary">
         <Summary editor={editor} />
+      </Guarded>
+      <Guarded name="training">
+        <TrainingDock editor={editor} training={training} />
       </Guarded>
       <Guarded name="backward">
         <BackwardPanel editor={editor} />
