@@ -81,13 +81,34 @@ fn window_sum(plane: u32, win: Window) -> f32 {
   return total;
 }
 
-// Σ over the windows that contain input (ih, iw) of grad / divisor (avg and adaptive avg)
+// Σ over the windows that contain input (ih, iw) of grad / divisor (avg and adaptive avg).
+// Only the windows near (ih, iw) can hold it: a superset of them is scanned (then tested), not
+// all OH·OW, which made this quadratic in the image size.
 fn spread(plane: u32, ih: i32, iw: i32, adaptive: bool) -> f32 {
+  let H = i32(params[1]);
+  let W = i32(params[2]);
   let OH = i32(params[3]);
   let OW = i32(params[4]);
+  var oh_lo: i32;
+  var oh_hi: i32;
+  var ow_lo: i32;
+  var ow_hi: i32;
+  if (adaptive) {
+    // bin oh starts at ⌊oh·H/OH⌋ and is at most ⌈H/OH⌉ + 1 rows long
+    oh_lo = max(0, (ih * OH) / H - 1);
+    oh_hi = min(OH - 1, ((ih + 1) * OH) / H + 1);
+    ow_lo = max(0, (iw * OW) / W - 1);
+    ow_hi = min(OW - 1, ((iw + 1) * OW) / W + 1);
+  } else {
+    // window oh spans [oh·sh − ph, oh·sh − ph + kh)
+    oh_lo = max(0, (ih + i32(params[9]) - i32(params[5])) / i32(params[7]));
+    oh_hi = min(OH - 1, (ih + i32(params[9])) / i32(params[7]));
+    ow_lo = max(0, (iw + i32(params[10]) - i32(params[6])) / i32(params[8]));
+    ow_hi = min(OW - 1, (iw + i32(params[10])) / i32(params[8]));
+  }
   var total = 0.0;
-  for (var oh = 0; oh < OH; oh++) {
-    for (var ow = 0; ow < OW; ow++) {
+  for (var oh = oh_lo; oh <= oh_hi; oh++) {
+    for (var ow = ow_lo; ow <= ow_hi; ow++) {
       var win: Window;
       if (adaptive) { win = adaptive_window(oh, ow); } else { win = avg_window(oh, ow); }
       if (ih >= win.h0 && ih < win.h1 && iw >= win.w0 && iw < win.w1) {

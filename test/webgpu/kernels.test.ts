@@ -118,6 +118,31 @@ describeGpu('WebGPU conv, pool, norm and loss kernels agree with the CPU referen
     await expectSameAsCpu('conv2d', [{ shape: [1, 2, 66, 66] }, { shape: [16, 2, 3, 3] }, { shape: [16] }]);
   });
 
+  it('conv2d with few output channels (short wide tiles) and a long weight-gradient sum (split K)', async () => {
+    // K of the weight gradient = 12·18·18 = 3888: split over several workgroups, then added up
+    await expectSameAsCpu(
+      'conv2d',
+      [
+        { shape: [12, 3, 20, 20], grad: true },
+        { shape: [5, 3, 3, 3], grad: true },
+        { shape: [5], grad: true },
+      ],
+      {},
+    );
+    await expectSameAsCpu(
+      'conv2d',
+      [
+        { shape: [6, 4, 15, 15], grad: true },
+        { shape: [12, 2, 5, 5], grad: true },
+        { shape: [12], grad: true },
+      ],
+      { padding: 2, groups: 2 },
+      // a weight-gradient entry sums 1,350 products of random normals: summed in another
+      // order (in splits), float32 rounding differs by ~1e-5 where the sum cancels to ~0.05
+      { tol: { rtol: 1e-4, atol: 5e-5 } },
+    );
+  });
+
   it('conv_transpose2d with output padding and groups, and its gradients', async () => {
     const attrs = { stride: [2, 2], padding: [1, 0], output_padding: [1, 0], groups: 2 };
     await expectSameAsCpu(

@@ -15,6 +15,7 @@ import type { ConvWeightGradAttrs } from '../../../ops/conv2d_backward_weight.ts
 import { sizeOf } from '../../../tensor.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
 import { gemm, tileThreads } from './matmul.ts';
+import { reduceInto } from './reduce.ts';
 import type { GpuKernel, GpuTensor } from './types.ts';
 
 /** linear: y = x·Wᵀ + b as one GEMM over all leading dims, W read transposed in place. */
@@ -70,6 +71,18 @@ interface ConvGemm {
   dilation: number[];
 }
 
+/**
+ * Threads per workgroup side (rows TM, columns TN; each thread 4×4 outputs). Layers with few
+ * output channels get short wide tiles: a square 64-row tile over 6 channels would compute
+ * ten times the useful work.
+ */
+export function convTiles(M: number, N: number, batches: number): { tm: number; tn: number } {
+  if (M <= 8) return { tm: 2, tn: 32 };
+  if (M <= 16) return { tm: 4, tn: 16 };
+  const ts = tileThreads(M, N, batches);
+  return { tm: ts, tn: ts };
+}
+
 function convGemm(
   rt: GpuRuntime,
   label: string,
@@ -81,38 +94,67 @@ function convGemm(
 ): void {
   const [, C, H, W] = s.image;
   const [, O, OH, OW] = s.out;
-  const ts = tileThreads(s.M, s.N, s.batches);
-  rt.inSlices(s.batches, (first, count) =>
+  const { tm, tn } = convTiles(s.M, s.N, s.batches);
+  // the layer's geometry is compiled into the kernel (see gpu/conv_gemm.wgsl)
+  const geometry = [
+    s.M,
+    s.N,
+    s.K,
+    s.groups,
+    s.cg,
+    s.og,
+    C,
+    H,
+    W,
+    O,
+    OH,
+    OW,
+    ...s.kernel,
+    ...s.stride,
+    ...s.padding,
+    ...s.dilation,
+    bias ? 1 : 0,
+    s.image[0],
+  ];
+  const tiles = Math.ceil(s.N / (4 * tn)) * Math.ceil(s.M / (4 * tm));
+  const split = s.mode === 2 ? splitK(s.K, tiles * s.batches) : 1;
+  const target = split > 1 ? rt.scratch(split * s.out[1] * s.N, label) : out;
+  rt.inSlices(s.batches * split, (first, count) =>
     rt.dispatch({
       kernel: 'conv_gemm',
-      defines: { MODE: s.mode, TS: ts },
-      meta: [
-        s.M,
-        s.N,
-        s.K,
-        s.groups,
-        s.cg,
-        s.og,
-        C,
-        H,
-        W,
-        O,
-        OH,
-        OW,
-        ...s.kernel,
-        ...s.stride,
-        ...s.padding,
-        ...s.dilation,
-        bias ? 1 : 0,
-        s.image[0],
-        first,
-      ],
+      defines: {
+        MODE: s.mode,
+        TM: tm,
+        TN: tn,
+        SPLIT: split,
+        GEOM: geometry.map((g) => `${g}u`).join(', '),
+      },
+      meta: [first],
       inputs: [a, b, bias?.storage ?? rt.constant(0)],
-      outputs: [out],
-      workgroups: [Math.ceil(s.N / (4 * ts)), Math.ceil(s.M / (4 * ts)), count],
+      outputs: [target],
+      workgroups: [Math.ceil(s.N / (4 * tn)), Math.ceil(s.M / (4 * tm)), count],
       label,
     }),
   );
+  if (split > 1) {
+    reduceInto(rt, label, { storage: target, shape: [split, s.out[1] * s.N] }, new Set([0]), out, 'sum');
+    rt.release(target);
+  }
+}
+
+/** Workgroups a product should at least occupy before its K is split over more of them. */
+const BUSY_WORKGROUPS = 128;
+/** K steps per split, at least: shorter ones cost more in partial sums than they save. */
+const MIN_SPLIT_K = 256;
+
+/**
+ * Splits of a long K (a weight gradient sums over batch × positions into a small output, which
+ * gives few tiles each walking all of K): enough to occupy the GPU, each at least MIN_SPLIT_K
+ * long, at most 64 (the partial sums are then added by one short reduction per output).
+ */
+export function splitK(K: number, workgroups: number): number {
+  if (workgroups >= BUSY_WORKGROUPS) return 1;
+  return Math.max(1, Math.min(64, Math.floor(K / MIN_SPLIT_K), Math.ceil(BUSY_WORKGROUPS / workgroups)));
 }
 
 export const conv2dKernel: GpuKernel<ConvAttrs> = ({ rt, op, inputs: [x, w, b], attrs, output }) => {
