@@ -283,6 +283,12 @@ function identifierMaker(): (label: string) => string {
   };
 }
 
+/** The name a data source's output goes by: an Input's label, a dataset's `inputs` and `targets`. */
+export function sourceStem(node: GraphNode, port: string): string {
+  if (node.type === 'Input') return node.label ?? node.id.replace(/^node:/, '');
+  return { x: 'inputs', y: 'targets' }[port] ?? port;
+}
+
 /** `[5, 5]` → `5` (PyTorch takes a square size as one int); other tuples stay tuples. */
 function collapse(value: unknown): unknown {
   if (Array.isArray(value) && value.length > 0 && value.every((v) => v === value[0])) return value[0];
@@ -411,8 +417,7 @@ export function exportPyTorch(
       );
       if (!used) continue;
       const type = inference.nodes.get(id)?.outputs[port.name];
-      const stem = node.type === 'Input' ? (node.label ?? id.replace(/^node:/, '')) : port.name;
-      const arg = name(stem);
+      const arg = name(sourceStem(node, port.name));
       inputs.push({
         arg,
         node: id,

@@ -22,7 +22,7 @@ import { defaultsOf } from '../nodes/define.ts';
 import type { DatasetIO } from '../nodes/sources/dataset.ts';
 import { type DocumentData, loadDocumentData } from '../training/feed.ts';
 import { compilerFor } from '../training/session.ts';
-import { ExportError, exportPyTorch, type PyTorchExport, pythonLiteral } from './pytorch.ts';
+import { ExportError, exportPyTorch, type PyTorchExport, pythonLiteral, sourceStem } from './pytorch.ts';
 import { encodeNpz, type NpyArray } from './pytorch_data.ts';
 
 export interface TrainingExportOptions {
@@ -129,8 +129,8 @@ export async function exportPyTorchTraining(
     );
   let targetColumn = columns.find((c) => c.node === source.node && c.port === source.port);
   if (!targetColumn) {
-    const stem = source.nodeType === 'Input' ? (index.nodes.get(source.node as GraphNode['id'])?.label ?? 'target') : 'target';
-    const base = stem.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'target';
+    const stem = sourceStem(index.nodes.get(source.node as GraphNode['id']) as GraphNode, source.port);
+    const base = stem.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'targets';
     let name = base;
     for (let k = 2; columns.some((c) => c.name === name); k++) name = `${base}_${k}`;
     targetColumn = { name, node: source.node, port: source.port };
@@ -329,6 +329,8 @@ function renderTrainScript(t: TrainScript): string {
     python train.py                  # one device (a GPU when there is one)
     python train.py --steps 2        # stop after 2 optimizer steps
     torchrun --nproc_per_node=K train.py --ddp   # K processes: DistributedDataParallel
+
+(torch 1.13's torchrun on Python 3.11 also needs \`--redirects 2 --tee 2\`: its default crashes there.)
 
 It repeats Shapeflow's run: the initial weights in weights.safetensors, ${source}
 in data.npz (${count(t.samples)} samples to train${valText}), visited in Shapeflow's order

@@ -1,0 +1,230 @@
+/**
+ * train.py against Shapeflow's own trainer: the same initial weights, data, batch order and
+ * optimizer must give the same first losses; and train.py must run under torchrun with
+ * DistributedDataParallel (gloo, CPU). Uses Debian's /usr/bin/python3 and /usr/bin/torchrun.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpuBackend } from '../../src/engine/index.ts';
+import { Trainer } from '../../src/engine/runtime/train.ts';
+import { ExportError } from '../../src/export/pytorch.ts';
+import {
+  exportPyTorchTraining,
+  prepareTraining,
+  pytorchFiles,
+  type TrainingExportOptions,
+} from '../../src/export/pytorch_train.ts';
+import type { GraphDocument, GraphNode, NodeId } from '../../src/graph/document.ts';
+import { loadDocument } from '../../src/graph/schema.ts';
+import { catalog } from '../../src/nodes/index.ts';
+import { compilerFor, withDatasetForInputs } from '../../src/training/session.ts';
+
+const PYTHON = '/usr/bin/python3';
+const TORCHRUN = '/usr/bin/torchrun';
+const root = new URL('../../', import.meta.url).pathname;
+/** one thread per process: the machine is shared, and two DDP workers already split it */
+const env = { ...process.env, OMP_NUM_THREADS: '1' };
+
+function template(name: string): GraphDocument {
+  const loaded = loadDocument(readFileSync(join(root, 'templates', `${name}.json`), 'utf8'), catalog);
+  if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+  return loaded.doc;
+}
+
+interface StepLine {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+}
+
+async function exportTo(doc: GraphDocument, options: TrainingExportOptions) {
+  const result = await exportPyTorchTraining(doc, catalog, options);
+  const dir = mkdtempSync(join(tmpdir(), 'shapeflow-train-'));
+  for (const [name, bytes] of Object.entries(pytorchFiles(result))) writeFileSync(join(dir, name), bytes);
+  return { dir, result };
+}
+
+/** The step lines train.py prints (JSON objects with a `step`). */
+const stepLines = (stdout: string): StepLine[] =>
+  stdout
+    .split('\n')
+    .map((l) => l.replace(/^\[default\d+\]:/, ''))
+    .filter((l) => l.startsWith('{"step"'))
+    .map((l) => JSON.parse(l));
+
+function runTrainPy(dir: string, steps: number): StepLine[] {
+  return stepLines(
+    execFileSync(PYTHON, [join(dir, 'train.py'), '--steps', String(steps)], { encoding: 'utf8', env }),
+  );
+}
+
+/**
+ * train.py under torchrun with 2 processes. `--redirects 2 --tee 2`: Debian's torch 1.13
+ * torchrun crashes on Python 3.11 with its default (0: an enum value 3.11 no longer iterates).
+ */
+function runDistributed(dir: string, steps: number): StepLine[] {
+  const args = ['--standalone', '--redirects', '2', '--tee', '2', '--nproc_per_node=2'];
+  return stepLines(
+    execFileSync(TORCHRUN, [...args, join(dir, 'train.py'), '--ddp', '--steps', String(steps)], {
+      encoding: 'utf8',
+      env,
+      cwd: dir,
+    }),
+  );
+}
+
+/** Shapeflow's first steps of the same run: the trainer `shapeflow train` uses, on the CPU backend. */
+async function shapeflowSteps(doc: GraphDocument, options: TrainingExportOptions, steps: number) {
+  const setup = await prepareTraining(doc, catalog, options);
+  const trainer = new Trainer(compilerFor(doc, catalog), setup.data.feed, cpuBackend, setup.config);
+  const out: { loss: number; lr: number }[] = [];
+  for (let i = 0; i < steps; i++) {
+    const outcome = await trainer.trainStep();
+    if (!outcome.ok) throw new Error(`step ${i}: non-finite ${outcome.report.what}`);
+    out.push({ loss: outcome.metrics.loss, lr: Object.values(outcome.metrics.lr)[0] });
+  }
+  return out;
+}
+
+function expectSameSteps(theirs: StepLine[], ours: { loss: number; lr: number }[]) {
+  expect(theirs.map((s) => s.step)).toEqual(ours.map((_, i) => i + 1));
+  theirs.forEach((s, i) => {
+    expect(Math.abs(s.loss - ours[i].loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(ours[i].loss)));
+    expect(s.lr).toBeCloseTo(ours[i].lr, 9);
+  });
+}
+
+/** Deterministic, non-trivial values: a smooth pattern in [−1, 1]. */
+const pattern = (count: number, phase = 0.1) =>
+  Float32Array.from({ length: count }, (_, i) => Math.sin(0.37 * i + phase));
+
+function withNodes(
+  doc: GraphDocument,
+  nodes: GraphNode[],
+  edges: [string, string, string, string][],
+): GraphDocument {
+  return {
+    ...doc,
+    nodes: [...doc.nodes, ...nodes],
+    edges: [
+      ...doc.edges,
+      ...edges.map(([from, fromPort, to, toPort], i) => ({
+        id: `edge:extra_${i}` as const,
+        from: { node: from as NodeId, port: fromPort },
+        to: { node: to as NodeId, port: toPort },
+      })),
+    ],
+  };
+}
+
+describe('train.py', () => {
+  beforeAll(() => {
+    try {
+      execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'pipe' });
+    } catch {
+      throw new Error(`${PYTHON} cannot import torch; run: sudo bash scripts/install-system-deps.sh`);
+    }
+  });
+
+  it('trains the MNIST MLP on MNIST as Shapeflow does: same losses, lr schedule, and the same steps under DDP', async () => {
+    const doc = withDatasetForInputs(template('mnist_mlp'), catalog, 'MNIST', { batch_size: 8, seed: 3 });
+    const options: TrainingExportOptions = {
+      config: {
+        optimizer: {
+          name: 'SGD',
+          hyperparams: { lr: 0.1, momentum: 0.9 },
+          scheduler: { name: 'StepLR', params: { step_size: 1, gamma: 0.5 } },
+        },
+      },
+    };
+    const { dir, result } = await exportTo(doc, options);
+    expect(result.trainPy).toContain('torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)');
+    expect(result.trainPy).toContain('lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)');
+    expect(result.trainPy).toContain("COLUMNS = ['inputs', 'targets']");
+    const ours = await shapeflowSteps(doc, options, 3);
+    expect(ours.map((s) => s.lr)).toEqual([0.1, 0.05, 0.025]);
+    expectSameSteps(runTrainPy(dir, 3), ours);
+    // a batch of 8 split over 2 processes, gradients averaged: the same steps as on one device
+    expectSameSteps(runDistributed(dir, 2), ours.slice(0, 2));
+  }, 180_000);
+
+  it('trains LeNet with its SGD node on MNIST, on one device and under torchrun --ddp', async () => {
+    const doc = withDatasetForInputs(template('lenet'), catalog, 'MNIST', { batch_size: 4, seed: 1 });
+    const { dir, result } = await exportTo(doc, {});
+    expect(result.trainPy).toContain('torch.optim.SGD(model.parameters(), lr=0.1)');
+    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, {}, 2));
+    expect(runDistributed(dir, 2)).toHaveLength(2);
+  }, 180_000);
+
+  it('trains ResNet-18 (BatchNorm in training mode, residual adds) on 96×96 inputs as Shapeflow does', async () => {
+    const doc = template('resnet18');
+    const samples = 4;
+    const options: TrainingExportOptions = {
+      config: { batchSize: 2, seed: 5 },
+      inputs: {
+        train: {
+          'node:images:output': { data: pattern(samples * 96 * 96), sampleShape: [1, 96, 96], dtype: 'float32' },
+          'node:labels:output': { data: Int32Array.from([3, 7, 1, 9]), sampleShape: [], dtype: 'int32' },
+        },
+      },
+    };
+    const { dir, result } = await exportTo(doc, options);
+    expect(result.modelPy).toContain('nn.BatchNorm2d(64)');
+    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
+    expect(runDistributed(dir, 2)).toHaveLength(2);
+  }, 300_000);
+
+  it('trains the Transformer encoder layer against a regression target with Adam as Shapeflow does', async () => {
+    const base = template('transformer_encoder_post_norm');
+    const target: GraphNode = {
+      id: 'node:target' as NodeId,
+      type: 'Input',
+      label: 'target',
+      params: { shape: ['N', 'T', 32], dtype: 'float32' },
+      position: { x: 0, y: 400 },
+    };
+    const loss: GraphNode = { id: 'node:mse' as NodeId, type: 'MSELoss', params: {}, position: { x: 200, y: 400 } };
+    const trained = withNodes(base, [target, loss], [
+      ['node:norm2', 'output', 'node:mse', 'input'],
+      ['node:target', 'output', 'node:mse', 'target'],
+    ]);
+    // PyTorch draws its own Dropout masks: the loss comparison runs with p = 0
+    const doc = {
+      ...trained,
+      nodes: trained.nodes.map((n) => (n.type === 'Dropout' ? { ...n, params: { ...n.params, p: 0 } } : n)),
+    };
+    const samples = 6;
+    const tokens = samples * 10 * 32;
+    const inputs = {
+      train: {
+        'node:tokens:output': { data: pattern(tokens), sampleShape: [10, 32], dtype: 'float32' as const },
+        'node:target:output': { data: pattern(tokens, 1.3), sampleShape: [10, 32], dtype: 'float32' as const },
+      },
+    };
+    const options: TrainingExportOptions = {
+      config: { batchSize: 2, optimizer: { name: 'Adam', hyperparams: { lr: 0.01 } } },
+      inputs,
+    };
+    const { dir, result } = await exportTo(doc, options);
+    expect(result.trainPy).toContain('torch.optim.Adam(model.parameters(), lr=0.01)');
+    expect(result.trainPy).toContain('LOSS = nn.MSELoss()');
+    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
+    // the template's own Dropout (p = 0.1) under DDP
+    const ddp = await exportTo(trained, options);
+    expect(ddp.result.modelPy).toContain('nn.Dropout(p=0.1)');
+    expect(runDistributed(ddp.dir, 2)).toHaveLength(2);
+  }, 300_000);
+
+  it('says what it needs when the graph has no data or no optimizer', async () => {
+    await expect(exportPyTorchTraining(template('mnist_mlp'), catalog)).rejects.toThrow(
+      /no dataset node .*--data MNIST/,
+    );
+    const mnist = withDatasetForInputs(template('mnist_mlp'), catalog, 'MNIST', {});
+    await expect(exportPyTorchTraining(mnist, catalog)).rejects.toThrow(ExportError);
+    await expect(exportPyTorchTraining(mnist, catalog)).rejects.toThrow(/needs an optimizer/);
+  });
+});
