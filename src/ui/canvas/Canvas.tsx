@@ -12,7 +12,7 @@ import { createPanZoom } from '../controllers/panzoom.ts';
 import { connectPorts } from '../state/actions.ts';
 import { acceptingPorts, canConnect, handleKey } from '../state/compat.ts';
 import type { Editor } from '../state/editor.ts';
-import { EdgeLabels, EdgePaths } from './EdgeView.tsx';
+import { EdgeLabels, EdgePaths, EdgePreviews } from './EdgeView.tsx';
 import {
   edgePath,
   intersects,
@@ -23,6 +23,7 @@ import {
   rectFromPoints,
 } from './geometry.ts';
 import { IssuePopover } from './IssuePopover.tsx';
+import { LiveToolbar } from './LiveToolbar.tsx';
 import { NodeView, type Wiring } from './NodeView.tsx';
 import './canvas.css';
 
@@ -317,6 +318,7 @@ export function Canvas(props: {
         <For each={editor.nodeIds()}>{(id) => <NodeView editor={editor} id={id} wiring={wiring} />}</For>
         <div class="edge-labels">
           <EdgeLabels editor={editor} />
+          <EdgePreviews editor={editor} />
         </div>
       </div>
       <Show when={box()}>
@@ -332,6 +334,7 @@ export function Canvas(props: {
           />
         )}
       </Show>
+      <LiveToolbar editor={editor} />
       <IssuePopover
         editor={editor}
         bounds={() => ({ width: viewportEl.clientWidth, height: viewportEl.clientHeight })}

@@ -8,6 +8,8 @@ import type { PortKind, TensorType } from '../../nodes/index.ts';
 import type { Editor } from '../state/editor.ts';
 import { dimParts, shapeText } from '../state/format.ts';
 import { edgePath, portPosition } from './geometry.ts';
+import { liveViewOf } from './live.ts';
+import { TensorPreviewView } from './TensorPreview.tsx';
 
 export interface EdgeShape {
   d: string;
@@ -128,5 +130,68 @@ export function EdgeLabels(props: { editor: Editor }) {
         );
       }}
     </For>
+  );
+}
+
+/** Live mode: under each tensor edge's label, its preview, or a chip to show it. */
+export function EdgePreviews(props: { editor: Editor }) {
+  const { editor } = props;
+  const live = liveViewOf(editor);
+  return (
+    <Show when={live.enabled()}>
+      <For each={editor.edgeIds()}>
+        {(id) => {
+          const shape = createMemo(() => edgeShape(editor, id), null, { equals: sameShape });
+          const value = () => {
+            const e = editor.edge(id);
+            return e ? { port: e.from.port, value: live.value(e.from.node) } : null;
+          };
+          const tensor = () => {
+            const v = value();
+            return v?.value?.status === 'ok' ? (v.value.outputs[v.port] ?? null) : null;
+          };
+          const reason = () => {
+            const v = value()?.value;
+            return v?.status === 'unavailable' ? v.reason : null;
+          };
+          const shown = () => live.previewShown(id);
+          return (
+            <Show when={shape()?.kind === 'tensor' && shape()}>
+              {(s) => (
+                <div
+                  class="edge-preview"
+                  classList={{ open: shown() }}
+                  style={{ transform: `translate(${s().mid.x}px, ${s().mid.y + 12}px) translateX(-50%)` }}
+                  data-edge-preview={id}
+                >
+                  <button
+                    type="button"
+                    class="preview-toggle"
+                    aria-expanded={shown()}
+                    aria-label={`${shown() ? 'Hide' : 'Show'} the preview of edge ${shapeText(s().type)}`}
+                    onPointerDown={(e) => e.stopPropagation()}
+                    onClick={() => live.togglePreview(id)}
+                  >
+                    {shown() ? '▾' : '▸ preview'}
+                  </button>
+                  <Show when={shown()}>
+                    <Show
+                      when={tensor()}
+                      fallback={
+                        <span class="preview-unavailable" title={reason() ?? ''}>
+                          no value
+                        </span>
+                      }
+                    >
+                      {(t) => <TensorPreviewView tensor={t()} />}
+                    </Show>
+                  </Show>
+                </div>
+              )}
+            </Show>
+          );
+        }}
+      </For>
+    </Show>
   );
 }

@@ -6,7 +6,11 @@
 import { createMemo, For, Show } from 'solid-js';
 import type { NodeId } from '../../graph/index.ts';
 import type { ParamValue, TensorType } from '../../nodes/index.ts';
+import { summarize } from '../../graph/stepper.ts';
 import { ShapeText } from '../canvas/EdgeView.tsx';
+import { liveViewOf } from '../canvas/live.ts';
+import { TensorPreviewView } from '../canvas/TensorPreview.tsx';
+import { TensorGrid } from '../stepper/TensorGrid.tsx';
 import { DiagnosticView } from '../canvas/IssuePopover.tsx';
 import { flopsPerSample } from '../../graph/summary.ts';
 import { groupSelection, titleOf } from '../state/actions.ts';
@@ -34,6 +38,36 @@ function LrCurve(props: { values: number[] }) {
         LR over {props.values.length} steps · peak {max().toPrecision(3)}
       </figcaption>
     </figure>
+  );
+}
+
+/** Live mode: the node's outputs on the sample batch, in full (values grid) and in small. */
+function LiveSection(props: { editor: Editor; id: NodeId }) {
+  const live = liveViewOf(props.editor);
+  const outputs = () => {
+    const v = live.value(props.id);
+    return v?.status === 'ok' ? Object.entries(v.outputs) : null;
+  };
+  const reason = () => {
+    const v = live.value(props.id);
+    return v?.status === 'unavailable' ? v.reason : null;
+  };
+  return (
+    <Show when={live.enabled()}>
+      <section class="live-value" aria-label="Live value">
+        <h3>Live value</h3>
+        <Show when={reason()}>{(why) => <p class="note">No value: {why()}</p>}</Show>
+        <For each={outputs() ?? []}>
+          {([port, tensor]) => (
+            <div class="live-output">
+              <div class="muted">out · {port}</div>
+              <TensorPreviewView tensor={tensor} width={200} testid={`live-preview-${port}`} />
+              <TensorGrid value={summarize(tensor)} testid={`live-grid-${port}`} />
+            </div>
+          )}
+        </For>
+      </section>
+    </Show>
   );
 }
 
@@ -155,6 +189,7 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
             </Show>
           </section>
           <Show when={lr()}>{(values) => <LrCurve values={values()} />}</Show>
+          <LiveSection editor={editor} id={props.id} />
         </div>
       )}
     </Show>

@@ -1,0 +1,76 @@
+/**
+ * A tensor in small: a heatmap of a 2-D slice, a histogram of all values, mean and std. Used on
+ * edges in live mode and in the inspector. Drawn on canvases (one pixel per value, scaled up).
+ */
+import { createEffect, createMemo, For, Show } from 'solid-js';
+import type { Tensor } from '../../engine/index.ts';
+import { previewOf, slicePixels, sliceLabel, statText, type TensorPreview } from './preview.ts';
+
+function Heatmap(props: { preview: TensorPreview; width: number }) {
+  let canvas!: HTMLCanvasElement;
+  createEffect(() => {
+    const { rows, cols } = props.preview.slice;
+    canvas.width = cols;
+    canvas.height = rows;
+    const context = canvas.getContext('2d');
+    if (!context) return; // no 2-D canvas (a DOM without one): the stats and histogram still show
+    const image = context.createImageData(cols, rows);
+    image.data.set(slicePixels(props.preview));
+    context.putImageData(image, 0, 0);
+  });
+  // at most as tall as wide, at least a few px per row
+  const height = () => {
+    const { rows, cols } = props.preview.slice;
+    return Math.max(6, Math.min(props.width, Math.round((props.width * rows) / cols)));
+  };
+  return (
+    <canvas
+      ref={canvas}
+      class="preview-heatmap"
+      style={{ width: `${props.width}px`, height: `${height()}px` }}
+      role="img"
+      aria-label={`heatmap of slice ${sliceLabel(props.preview.shape)}`}
+    />
+  );
+}
+
+function Histogram(props: { preview: TensorPreview; width: number; height: number }) {
+  const most = () => Math.max(1, ...props.preview.histogram);
+  const bar = () => props.width / props.preview.histogram.length;
+  return (
+    <svg
+      class="preview-histogram"
+      width={props.width}
+      height={props.height}
+      role="img"
+      aria-label={`histogram from ${statText(props.preview.min)} to ${statText(props.preview.max)}`}
+    >
+      <For each={props.preview.histogram}>
+        {(count, i) => {
+          const h = () => (count / most()) * (props.height - 1);
+          return <rect x={i() * bar()} y={props.height - h()} width={bar() - 1} height={h()} />;
+        }}
+      </For>
+    </svg>
+  );
+}
+
+export function TensorPreviewView(props: { tensor: Tensor; width?: number; testid?: string }) {
+  const preview = createMemo(() => previewOf(props.tensor.dataSync(), props.tensor.shape));
+  const width = () => props.width ?? 96;
+  return (
+    <div class="tensor-preview" data-testid={props.testid} data-shape={preview().shape.join(',')}>
+      <div class="preview-plots">
+        <Heatmap preview={preview()} width={width()} />
+        <Histogram preview={preview()} width={width()} height={28} />
+      </div>
+      <div class="preview-stats">
+        <span title="mean">μ {statText(preview().mean)}</span>
+        <span title="standard deviation">σ {statText(preview().std)}</span>
+        <Show when={preview().nonFinite > 0}>
+          <span class="preview-nonfinite">{preview().nonFinite} non-finite</span>
+        </Show>
+      </div>
+    </div>
+  );
+}
