@@ -50,7 +50,10 @@ export class StepperError extends Error {
 // ---------------------------------------------------------------- forward with source labels
 
 export interface ForwardOptions {
-  /** the sample batch: values for source nodes (Input), by node id; others are sampled */
+  /**
+   * the sample batch: values for source nodes (Input), by node id, or `<node id>#<k>` for the
+   * k-th source of a node with several (a dataset's x and y); others are sampled
+   */
   feeds?: Record<string, Tensor | readonly number[]>;
   /** sizes for symbols; the document's meta.symbols fill in, then `N` defaults to 4 */
   symbols?: Record<string, number>;
@@ -112,6 +115,8 @@ class ForwardRun {
   };
   private readonly sizes: Record<string, number>;
   private readonly seed: number;
+  /** sources each node has asked for so far (a dataset node asks for x, then y) */
+  private readonly sourceCalls = new Map<NodeId, number>();
 
   constructor(
     private readonly doc: GraphDocument,
@@ -254,7 +259,9 @@ class ForwardRun {
 
   private source(owner: NodeId, shape: number[], dtype: 'float32' | 'int32'): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
-    const feed = this.options.feeds?.[owner];
+    const k = this.sourceCalls.get(owner) ?? 0;
+    this.sourceCalls.set(owner, k + 1);
+    const feed = this.options.feeds?.[`${owner}#${k}`] ?? this.options.feeds?.[owner];
     let t: Tensor;
     if (feed) {
       const data = Array.isArray(feed) ? feed : null;
@@ -609,7 +616,7 @@ export class BackwardStepper {
     const accumulations = step.accumulated.map((a) => {
       const input = tape.find((t) => t?.id === a.tensorId) ?? null;
       const target = this.targetOf(input, path);
-      this.addEdgeGrad(target, a.contributions[a.contributions.length - 1]);
+      this.addEdgeGrad(this.edgesOf(target, input, path), a.contributions[a.contributions.length - 1]);
       return {
         target,
         label: targetLabel(target, this.doc),
@@ -687,10 +694,17 @@ export class BackwardStepper {
     };
   }
 
-  private addEdgeGrad(target: GradTarget, contribution: Tensor | undefined): void {
-    if (target.kind !== 'input' || !contribution) return;
+  /** The edges a gradient flows back along: an input's, or those carrying a leaf (a Tensor node's value) in. */
+  private edgesOf(target: GradTarget, t: Tensor | null, path: NodeId[]): EdgeId[] {
+    if (target.kind === 'input') return target.edges;
+    if (target.kind !== 'param' || !t) return [];
+    return path.flatMap((n) => this.forward.edgesInto.get(`${t.id}|${n}`) ?? []);
+  }
+
+  private addEdgeGrad(edges: EdgeId[], contribution: Tensor | undefined): void {
+    if (!contribution) return;
     const data = contribution.dataSync();
-    for (const edge of target.edges) {
+    for (const edge of edges) {
       const sum = this.edgeGrads.get(edge) ?? new Float64Array(data.length);
       if (sum.length === data.length) for (let i = 0; i < data.length; i++) sum[i] += data[i];
       this.edgeGrads.set(edge, sum);

@@ -5,6 +5,7 @@
  * forward values the card also shows. Then step back with ← and check each view comes back
  * exactly. Screenshots: test-results/screenshots/stepper-*.png.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,17 @@ async function readCard(page: Page): Promise<CardSnapshot> {
 }
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+/** Replace the page's document (a template's JSON or a saved document) and fit it in view. */
+async function loadDocument(page: Page, text: string): Promise<void> {
+  const loaded = await page.evaluate((t) => {
+    const app = (window as unknown as { shapeflow: { store: { load(t: string): { ok: boolean } } } })
+      .shapeflow;
+    return app.store.load(t).ok;
+  }, text);
+  expect(loaded).toBe(true);
+  await page.getByRole('button', { name: 'Fit graph in view' }).click();
+}
 
 describe('backward mode in the browser', () => {
   let server: ViteDevServer;
@@ -218,5 +230,70 @@ describe('backward mode in the browser', () => {
     );
     expect(rows.every((r) => r.error < 1e-3)).toBe(true);
     await screenshot(page, 'stepper-6-gradcheck');
+  }, 60_000);
+
+  it('one chosen example: the steps show its gradients alone (N = 1), as the notes give them for one row', async () => {
+    await loadDocument(page, saveDocument(mlpDocument()));
+    await page.getByTestId('stepper-sample').selectOption('2');
+    await page.getByTestId('stepper-start').click();
+    await page.waitForSelector('[data-testid="stepper-sample-note"]');
+    expect(await page.getByTestId('stepper-sample-note').textContent()).toContain(
+      'Example 2 of the sample batch of 4',
+    );
+    for (let i = 1; i <= 4; i++) {
+      await page.getByTestId('stepper-next').click();
+      await page.waitForSelector(`[data-testid="stepper-card"][data-step="${i - 1}"]`);
+    }
+    const fc1 = await readCard(page);
+    await page.getByTestId('stepper-previous').click();
+    await page.getByTestId('stepper-previous').click();
+    const fc2 = await readCard(page);
+    await page.getByTestId('stepper-previous').click();
+    const loss = await readCard(page);
+    expect(fc1.forward.input.shape).toEqual([1, 4]);
+    const m = mlpBackprop({
+      x: fc1.forward.input.values,
+      y: loss.forward.target.values,
+      W1: fc1.forward.weight.values,
+      b1: fc1.forward.bias.values,
+      W2: fc2.forward.weight.values,
+      b2: fc2.forward.bias.values,
+      N: 1,
+      D: 4,
+      H: 5,
+      C: 3,
+    });
+    expect(loss.produced.input.shape).toEqual([1, 3]);
+    expect(close(loss.produced.input.values, m.delta)).toBe(true);
+    expect(close(fc2.produced.weight.values, m.dW2)).toBe(true);
+    expect(close(fc1.produced.weight.values, m.dW1)).toBe(true);
+    await screenshot(page, 'stepper-7-one-example');
+    await page.getByTestId('stepper-sample').selectOption('batch');
+  }, 60_000);
+
+  it('the branching autograd template: x collects 4 from the square and 3 from the multiply, 4 + 3 = 7', async () => {
+    await loadDocument(
+      page,
+      readFileSync(new URL('../../templates/autograd_branching.json', import.meta.url), 'utf8'),
+    );
+    await page.getByTestId('stepper-start').click();
+    await page.waitForSelector('[data-testid="stepper-card"][data-step="-1"][data-node="node:y"]');
+    const shown: { node: string; sum: string | null; produced: Record<string, Grid> }[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await page.getByTestId('stepper-next').click();
+      await page.waitForSelector(`[data-testid="stepper-card"][data-step="${i - 1}"]`);
+      const card = await readCard(page);
+      const sum = await page.locator('[data-testid="stepper-card"] .stepper-sum').allTextContents();
+      shown.push({ node: card.node, sum: sum.join(' ').trim() || null, produced: card.produced });
+    }
+    expect(shown.map((s) => s.node)).toEqual(['node:y', 'node:sq', 'node:lin']);
+    // the square sends 2x = 4, the multiply 3; the second arrival shows both paths and their sum
+    expect(shown[1].produced.x.values).toEqual([4]);
+    expect(shown[2].produced.b.values).toEqual([3]);
+    expect(shown[1].sum).toBeNull();
+    expect(shown[2].sum).toBe('· 2 paths: 4 + 3 = 7');
+    const total = await page.getByTestId('stepper-accum-0-total').locator('.cell').getAttribute('title');
+    expect(Number(total)).toBe(7);
+    await screenshot(page, 'stepper-8-branching-4-plus-3');
   }, 60_000);
 });

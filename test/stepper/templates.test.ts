@@ -105,7 +105,12 @@ describe('the study notes’ four autograd cases as templates', () => {
   });
 
   it('branching: x receives 4 from the square, then 3 from the multiply, summed to 7', () => {
-    const { views } = stepTemplate('autograd_branching');
+    const { views, doc } = stepTemplate('autograd_branching');
+    // each of x's two edges is coloured by the gradient that went back along it
+    const edgeInto = (node: string) =>
+      doc.edges.find((e) => e.from.node === 'node:x' && e.to.node === node)!.id;
+    expect(views[3].edgeNorms[edgeInto('node:sq')]).toBe(4);
+    expect(views[3].edgeNorms[edgeInto('node:lin')]).toBe(3);
     expect(views.map((v) => `${v.op}@${v.node}`)).toEqual([
       'loss@node:y',
       'add@node:y',

@@ -101,6 +101,15 @@ export function BackwardPanel(props: { editor: Editor }) {
             </p>
           </Show>
           <Show when={mode.gradcheck()}>{(r) => <GradcheckTable report={r()} />}</Show>
+          <Show when={mode.view() && mode.stepped()}>
+            {(s) => (
+              <p class="muted stepper-sample-note" data-testid="stepper-sample-note">
+                {s().sample === null
+                  ? `The whole sample batch (N = ${s().batch}).`
+                  : `Example ${s().sample} of the sample batch of ${s().batch}, on its own (N = 1): its gradients alone.`}
+              </p>
+            )}
+          </Show>
           <Show when={mode.view()} fallback={<Intro />}>
             {(v) => <StepCard editor={editor} view={v()} />}
           </Show>
@@ -251,6 +260,24 @@ function Controls(props: { mode: BackwardMode }) {
           value={m.batch()}
           onChange={(e) => m.setBatch(Number(e.currentTarget.value))}
         />
+      </label>
+      <label
+        class="stepper-sample"
+        title="Step the backward pass of the whole batch, or of one example of it"
+      >
+        <select
+          data-testid="stepper-sample"
+          value={m.sample() === null ? 'batch' : String(m.sample())}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            m.setSample(v === 'batch' ? null : Number(v));
+          }}
+        >
+          <option value="batch">whole batch</option>
+          <For each={Array.from({ length: m.batch() }, (_, i) => i)}>
+            {(i) => <option value={String(i)}>example {i}</option>}
+          </For>
+        </select>
       </label>
       <div class="stepper-nav">
         <button

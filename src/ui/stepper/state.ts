@@ -6,8 +6,9 @@ import { type Accessor, createSignal } from 'solid-js';
 import { type GradcheckReport, gradcheckGraph } from '../../graph/gradcheck.ts';
 import { healthReport, type LayerHealth, samplesFromStepper } from '../../graph/health.ts';
 import type { GraphDocument, NodeId } from '../../graph/index.ts';
-import { type BackwardStepper, createStepper, StepperError, type StepView } from '../../graph/stepper.ts';
+import { type BackwardStepper, StepperError, type StepView } from '../../graph/stepper.ts';
 import type { Editor } from '../state/editor.ts';
+import { createSampleStepper, type SampleChoice } from './sample.ts';
 
 export interface BackwardMode {
   open: Accessor<boolean>;
@@ -17,6 +18,11 @@ export interface BackwardMode {
   stale: Accessor<boolean>;
   batch: Accessor<number>;
   setBatch(n: number): void;
+  /** the whole batch (null) or one example of it, for the next forward pass */
+  sample: Accessor<SampleChoice>;
+  setSample(s: SampleChoice): void;
+  /** what the current steps run on: the batch size and the example, as of the last forward pass */
+  stepped: Accessor<{ batch: number; sample: SampleChoice } | null>;
   lossValue(): number | null;
   /** the last gradient check of the whole graph (finite differences vs autograd) */
   gradcheck: Accessor<GradcheckReport | null>;
@@ -50,12 +56,17 @@ export function createBackwardMode(editor: Editor): BackwardMode {
   const [error, setError] = createSignal<string | null>(null);
   const [stale, setStale] = createSignal(false);
   const [batch, setBatchSignal] = createSignal(4);
+  const [sample, setSample] = createSignal<SampleChoice>(null);
+  const [stepped, setStepped] = createSignal<{ batch: number; sample: SampleChoice } | null>(null);
   const [gradcheck, setGradcheck] = createSignal<GradcheckReport | null>(null);
   const [health, setHealth] = createSignal<LayerHealth[] | null>(null);
   let stepper: BackwardStepper | null = null;
 
+  let checked: GraphDocument | null = null;
   editor.store.doc$.subscribe((doc) => {
     if (stepper && doc !== stepper.doc) setStale(true);
+    // a gradient check speaks of the graph it ran on
+    if (checked && doc !== checked) setGradcheck(null);
   });
 
   const move = (f: (s: BackwardStepper) => StepView) => {
@@ -76,6 +87,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
     try {
       // a few coordinates per tensor keep it interactive on larger graphs
       setGradcheck(gradcheckGraph(doc, editor.catalog, { ...sampleOptions(doc), maxCoordinates: 8 }));
+      checked = doc;
       setError(null);
     } catch (e) {
       setGradcheck(null);
@@ -85,7 +97,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
 
   const start = () => {
     const doc = editor.doc();
-    const made = createStepper(doc, editor.catalog, sampleOptions(doc));
+    const made = createSampleStepper(doc, editor.catalog, sampleOptions(doc), sample());
     if (made instanceof StepperError) {
       stepper = null;
       setView(null);
@@ -93,6 +105,7 @@ export function createBackwardMode(editor: Editor): BackwardMode {
       return;
     }
     stepper = made;
+    setStepped({ batch: batch(), sample: sample() });
     setHealth(null);
     setError(null);
     setStale(false);
@@ -105,7 +118,16 @@ export function createBackwardMode(editor: Editor): BackwardMode {
     error,
     stale,
     batch,
-    setBatch: (n) => setBatchSignal(Math.max(1, Math.min(256, Math.trunc(n) || 1))),
+    setBatch: (n) => {
+      const size = Math.max(1, Math.min(256, Math.trunc(n) || 1));
+      setBatchSignal(size);
+      // the chosen example must be one of the batch
+      const chosen = sample();
+      if (chosen !== null && chosen >= size) setSample(size - 1);
+    },
+    sample,
+    stepped,
+    setSample: (s) => setSample(s === null ? null : Math.max(0, Math.min(batch() - 1, Math.trunc(s)))),
     lossValue: () => stepper?.lossValue ?? null,
     gradcheck,
     checkGradients,
