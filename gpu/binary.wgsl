@@ -3,6 +3,8 @@
 // BROADCAST = 0: a, b and out are the same contiguous shape (T may be vec4<f32>).
 // BROADCAST = 1: each output index is split over the output shape and mapped to a and b
 // through their broadcast strides (0 along a broadcast dim).
+// BROADCAST = 2 (3): a (b) is one value, the other operand and out the same shape (T may be
+// vec4<f32>: the value is splatted).
 //#include math
 
 // [count, rank, p0 bits, p1 bits, shape[rank], a_strides[rank], b_strides[rank]]
@@ -15,6 +17,10 @@ alias T = {{T}};
 
 fn f(a: f32, b: f32, p0: f32, p1: f32) -> f32 {
   return {{EXPR}};
+}
+
+fn first(v: T) -> f32 {
+  return {{FIRST}};
 }
 
 fn apply(a: T, b: T, p0: f32, p1: f32) -> T {
@@ -30,6 +36,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let p1 = bitcast<f32>(params[3]);
   if ({{BROADCAST}} == 0) {
     out[i] = apply(as_[i], bs[i], p0, p1);
+    return;
+  }
+  if ({{BROADCAST}} == 2) {
+    out[i] = apply(T(first(as_[0])), bs[i], p0, p1);
+    return;
+  }
+  if ({{BROADCAST}} == 3) {
+    out[i] = apply(as_[i], T(first(bs[0])), p0, p1);
     return;
   }
   let rank = params[1];

@@ -1,5 +1,18 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { collapseBroadcast } from '../../src/engine/backends/webgpu/kernels/elementwise.ts';
 import { describeGpu, expectSameAsCpu, webgpu } from './gpu.ts';
+
+describe('broadcast dims are merged where both operands step through them as one', () => {
+  it('a per-channel bias over NCHW keeps three dims, a scalar or same shape one', () => {
+    expect(collapseBroadcast([8, 6, 5, 5], [8, 6, 5, 5], [6, 1, 1])).toEqual({
+      shape: [8, 6, 25],
+      a: [150, 25, 1],
+      b: [0, 1, 0],
+    });
+    expect(collapseBroadcast([8, 6, 5, 5], [], [8, 6, 5, 5])).toEqual({ shape: [1200], a: [0], b: [1] });
+    expect(collapseBroadcast([2, 1, 3], [2, 1, 3], [2, 1, 3])).toEqual({ shape: [6], a: [1], b: [1] });
+  });
+});
 
 describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () => {
   describe('elementwise binary ops with broadcasting', () => {
@@ -16,6 +29,12 @@ describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () =
         ]);
         await expectSameAsCpu(op, [{ shape: [5] }, { shape: [5, 1] }]);
         await expectSameAsCpu(op, [{ shape: [] }, { shape: [2, 3], grad: true }]);
+        // a scalar against a multiple of 4 (vec4, splatted); a per-channel bias (dims merged)
+        await expectSameAsCpu(op, [{ shape: [2, 8], grad: true }, { shape: [1], grad: true }]);
+        await expectSameAsCpu(op, [
+          { shape: [2, 4, 3, 5], grad: true },
+          { shape: [4, 1, 1], grad: true },
+        ]);
       });
     }
   });

@@ -40,7 +40,40 @@ export function unaryInto(
   });
 }
 
-/** out = f(a, b) with a and b broadcast to `shape`. */
+/**
+ * Broadcast strides of a and b over `shape`, with neighbouring dims merged wherever both
+ * operands step through them as one (a bias over [N, C, H, W] becomes two dims, a scalar
+ * operand one): each merged dim saves the kernel a division per element.
+ */
+export function collapseBroadcast(
+  shape: Shape,
+  aShape: Shape,
+  bShape: Shape,
+): { shape: number[]; a: number[]; b: number[] } {
+  const sa = broadcastStrides(aShape, shape);
+  const sb = broadcastStrides(bShape, shape);
+  const out = { shape: [] as number[], a: [] as number[], b: [] as number[] };
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = out.shape.length - 1;
+    // the dim before merges into this one when stepping it is stepping this one size times
+    if (last >= 0 && out.a[last] === sa[d] * shape[d] && out.b[last] === sb[d] * shape[d]) {
+      out.shape[last] *= shape[d];
+      out.a[last] = sa[d];
+      out.b[last] = sb[d];
+    } else {
+      out.shape.push(shape[d]);
+      out.a.push(sa[d]);
+      out.b.push(sb[d]);
+    }
+  }
+  return out;
+}
+
+/**
+ * out = f(a, b) with a and b broadcast to `shape`: same shapes elementwise (vec4 when the size
+ * allows), one operand a scalar read once, otherwise strides over the collapsed dims.
+ */
 export function binaryInto(
   rt: GpuRuntime,
   label: string,
@@ -53,22 +86,24 @@ export function binaryInto(
 ): void {
   const n = sizeOf(shape);
   const [p0 = 0, p1 = 0] = params;
-  const flat = sizeOf(a.shape) === n && sizeOf(b.shape) === n;
-  const vec = flat && n % 4 === 0;
+  const c = collapseBroadcast(shape, a.shape, b.shape);
+  const flat = c.shape.length <= 1 && (c.a[0] ?? 1) === 1 && (c.b[0] ?? 1) === 1;
+  const scalar = c.shape.length === 1 && (c.a[0] === 0 ? 'a' : c.b[0] === 0 ? 'b' : null);
+  const mode = flat ? 0 : scalar === 'a' ? 2 : scalar === 'b' ? 3 : 1;
+  const vec = mode !== 1 && n % 4 === 0;
   rt.dispatch({
     kernel: 'binary',
-    defines: { EXPR: expr, T: vec ? VEC4 : 'f32', APPLY: binaryApply(vec), BROADCAST: flat ? 0 : 1 },
-    meta: flat
-      ? [vec ? n / 4 : n, 0, f32Bits(p0), f32Bits(p1)]
-      : [
-          n,
-          shape.length,
-          f32Bits(p0),
-          f32Bits(p1),
-          ...shape,
-          ...broadcastStrides(a.shape, shape),
-          ...broadcastStrides(b.shape, shape),
-        ],
+    defines: {
+      EXPR: expr,
+      T: vec ? VEC4 : 'f32',
+      APPLY: binaryApply(vec),
+      BROADCAST: mode,
+      FIRST: vec ? 'v.x' : 'v',
+    },
+    meta:
+      mode !== 1
+        ? [vec ? n / 4 : n, 0, f32Bits(p0), f32Bits(p1)]
+        : [n, c.shape.length, f32Bits(p0), f32Bits(p1), ...c.shape, ...c.a, ...c.b],
     inputs: [a.storage, b.storage],
     outputs: [out],
     threads: vec ? n / 4 : n,
