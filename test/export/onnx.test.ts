@@ -1,6 +1,23 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnnxExportError, type OnnxModelExport, buildOnnxModel, importOnnx } from '../../src/export/onnx/index.ts';
+import { initialValues } from '../../src/engine/compile/params.ts';
+import { type Tensor, tensor } from '../../src/engine/index.ts';
+import { OnnxGraphWriter } from '../../src/export/onnx/builder.ts';
+import {
+  buildOnnxModel,
+  exportOnnx,
+  type OnnxImport,
+  OnnxExportError,
+  OnnxImportError,
+  type OnnxModelExport,
+  importOnnx,
+} from '../../src/export/onnx/index.ts';
+import { encodeModel } from '../../src/export/onnx/proto.ts';
+import { encodeSafetensors } from '../../src/export/safetensors.ts';
+import { compileGraph } from '../../src/training/compile.ts';
 import type { GraphDocument } from '../../src/graph/document.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import {
@@ -249,4 +266,156 @@ describe('every mapped node type', () => {
     expect(theirs.shape).toEqual([2, 2, 3, 2]);
     expect(maxAbsDiff(ours.data, theirs.data)).toBeLessThanOrEqual(1e-6);
   });
+});
+
+describe('what cannot be exported or imported', () => {
+  it('names the node types that have no ONNX mapping, with their counts', () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['T', 'N', 4] }],
+        ['lstm', 'LSTM', { input_size: 4, hidden_size: 3 }],
+        ['lstm2', 'LSTM', { input_size: 3, hidden_size: 3 }],
+        ['embed_pos', 'PositionalEncoding', { num_hiddens: 3 }],
+      ],
+      ['x.output -> lstm.input', 'lstm.output -> lstm2.input', 'lstm2.output -> embed_pos.input'],
+    );
+    const result = exportOnnx(d, catalog);
+    expect(result).toBeInstanceOf(OnnxExportError);
+    const error = result as OnnxExportError;
+    expect(error.code).toBe('unsupported_types');
+    expect(error.message).toContain('LSTM ×2');
+    expect([...error.unsupported]).toEqual([
+      ['LSTM', 2],
+      ['PositionalEncoding', 1],
+    ]);
+  });
+
+  it('refuses a parameter ONNX cannot express, naming the node and the parameter', () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 1, 4, 4] }],
+        ['pool', 'AvgPool2d', { kernel_size: 2, divisor_override: 3 }],
+      ],
+      ['x.output -> pool.input'],
+    );
+    const error = exportOnnx(d, catalog) as OnnxExportError;
+    expect(error.code).toBe('params');
+    expect(error.message).toBe('AvgPool2d (node:pool): divisor_override has no ONNX AveragePool equivalent');
+  });
+
+  it('refuses weights that do not fit, and weights it cannot find', () => {
+    const d = template('mnist_mlp');
+    const weights = testWeights(d, 1);
+    weights.set('node:fc2/weight', tensor(new Float32Array(6), [2, 3], 'float32'));
+    const wrong = exportOnnx(d, catalog, { weights }) as OnnxExportError;
+    expect(wrong.code).toBe('weights');
+    expect(wrong.message).toContain("weight 'fc2.weight' should have shape [64, 128]");
+    weights.delete('node:fc2/weight');
+    const missing = exportOnnx(d, catalog, { weights }) as OnnxExportError;
+    expect(missing.message).toBe("the weights given have no tensor 'node:fc2/weight' (or 'fc2.weight')");
+  });
+
+  it('lists every ONNX op it has no node for, with counts and reasons, and imports nothing', () => {
+    const g = new OnnxGraphWriter();
+    g.reserve('x');
+    const sin = g.op('Sin', ['x']);
+    const erf = g.op('Erf', [g.op('Relu', [sin])]);
+    const y = g.op('Erf', [g.op('Add', [erf, g.constantScalar('one', 1)])]);
+    const info = (name: string) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } },
+    });
+    const bytes = encodeModel({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'foreign', node: g.nodes, input: [info('x')], output: [info(y)] },
+    });
+    const error = importOnnx(bytes, catalog) as OnnxImportError;
+    expect(error).toBeInstanceOf(OnnxImportError);
+    expect(error.code).toBe('unsupported_ops');
+    expect([...error.unsupported]).toEqual([
+      ['Sin', 1],
+      ['Erf', 2],
+      ['Add', 1],
+    ]);
+    expect(error.message).toContain('Add ×1 (Add of a constant has no Add node');
+  });
+
+  it('says when the bytes are not an ONNX model', () => {
+    const error = importOnnx(new TextEncoder().encode('{"format": "shapeflow.graph"}'), catalog) as OnnxImportError;
+    expect(error).toBeInstanceOf(OnnxImportError);
+    expect(error.code).toBe('not_onnx');
+  });
+});
+
+describe('weights', () => {
+  it('takes a safetensors file named by initializer or by parameter key, and writes the same model', () => {
+    const d = template('lenet');
+    const weights = testWeights(d, 2);
+    const fromMap = buildOnnxModel(d, catalog, { weights }) as OnnxModelExport;
+    const byInitializer = [...fromMap.initializers].map(([name, key]) => {
+      const t = weights.get(key) as Tensor;
+      return { name, shape: t.shape, data: Float32Array.from(t.dataSync() as ArrayLike<number>) };
+    });
+    const byKey = byInitializer.map((t) => ({ ...t, name: fromMap.initializers.get(t.name) as string }));
+    expect(exportOnnx(d, catalog, { weights: encodeSafetensors(byInitializer) })).toEqual(fromMap.bytes);
+    expect(exportOnnx(d, catalog, { weights: encodeSafetensors(byKey) })).toEqual(fromMap.bytes);
+  });
+
+  it('draws the seed’s initial weights when none are given, as training starts', () => {
+    const d = template('mnist_mlp');
+    const exported = buildOnnxModel(d, catalog, { seed: 4 }) as OnnxModelExport;
+    const imported = importOnnx(exported.bytes, catalog) as OnnxImport;
+    const compiled = compileGraph(d, { catalog, symbols: { N: 1 } });
+    if (!compiled.ok) throw compiled.errors[0];
+    for (const p of compiled.plan.params)
+      expect(imported.weights.get(p.key)?.dataSync()).toEqual(initialValues(p, 4));
+  });
+});
+
+/** Runs a torch.onnx.export script (PyTorch 1.13, opset 17) and returns the file and torch's outputs. */
+function exportFromPyTorch(model: string, inputShape: number[]): { bytes: Uint8Array; input: Float32Array; output: number[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'shapeflow-torch-onnx-'));
+  const script = `
+import json, math, sys, torch
+from torch import nn
+torch.manual_seed(0)
+model = ${model}.eval()
+shape = ${JSON.stringify(inputShape)}
+x = torch.tensor([math.sin(0.37 * i + 0.1) for i in range(math.prod(shape))], dtype=torch.float32).reshape(shape)
+torch.onnx.export(model, x, sys.argv[1] + '/model.onnx', opset_version=17, input_names=['x'], output_names=['y'],
+                  dynamic_axes={'x': {0: 'N'}, 'y': {0: 'N'}})
+with torch.no_grad():
+    print(json.dumps(model(x).flatten().tolist()))
+`;
+  const out = execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const size = inputShape.reduce((n, d) => n * d, 1);
+  return { bytes: readFileSync(join(dir, 'model.onnx')), input: fixedInput(size), output: JSON.parse(out) };
+}
+
+describe('importing files PyTorch exported', () => {
+  it.each([
+    [
+      'a CNN (Conv with BatchNorm folded in, MaxPool, Flatten, Gemm)',
+      'nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))',
+      [2, 1, 8, 8],
+      ['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear'],
+    ],
+    [
+      'a token MLP (MatMul + Add with a pre-transposed weight, LayerNormalization, Softmax)',
+      'nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 4), nn.Softmax(-1))',
+      [2, 5, 8],
+      ['Input', 'Linear', 'ReLU', 'LayerNorm', 'Linear', 'Softmax'],
+    ],
+  ])('reads %s and gives PyTorch’s outputs', (_what, model, shape, types) => {
+    const torch = exportFromPyTorch(model, shape);
+    const imported = importOnnx(torch.bytes, catalog);
+    if (imported instanceof Error) throw imported;
+    expect(imported.doc.nodes.map((n) => n.type)).toEqual(types);
+    expect(imported.doc.nodes[0].params.shape).toEqual(['N', ...shape.slice(1)]);
+    const last = imported.doc.nodes[imported.doc.nodes.length - 1];
+    const feeds = new Map([[`${imported.doc.nodes[0].id}:output`, torch.input]]);
+    const [ours] = runInShapeflow(imported.doc, imported.weights, feeds, [{ node: last.id, port: 'output' }], shape[0]);
+    expect(maxAbsDiff(ours.data, Float32Array.from(torch.output))).toBeLessThanOrEqual(1e-4);
+  }, 30_000);
 });

@@ -286,9 +286,8 @@ class OnnxExporter {
 
   private refuseUnsupported(inModel: Set<NodeId>): void {
     const unsupported = new Map<string, number>();
-    for (const id of inModel) {
-      const node = this.index.nodes.get(id) as GraphNode;
-      if (this.isSource(node) || ONNX_MAPPINGS[node.type]) continue;
+    for (const node of this.doc.nodes) {
+      if (!inModel.has(node.id) || this.isSource(node) || ONNX_MAPPINGS[node.type]) continue;
       unsupported.set(node.type, (unsupported.get(node.type) ?? 0) + 1);
     }
     if (!unsupported.size) return;
@@ -337,7 +336,7 @@ class WeightSource {
     if (t.data.length !== count)
       throw new OnnxExportError(
         'weights',
-        `weight '${initializer}' should have shape [${param.shape}] (${count} values), got [${t.shape}] (${t.data.length})`,
+        `weight '${initializer}' should have shape [${param.shape.join(', ')}] (${count} values), got [${t.shape.join(', ')}] (${t.data.length})`,
       );
     return t.data;
   }

@@ -170,14 +170,16 @@ class OnnxReader {
   run(): OnnxImport {
     const g = this.model.graph;
     const unsupported = new Map<string, number>();
+    const available = new Set<string>();
     const reasons = new Map<string, Set<string>>();
     const refuse = (n: NodeProto, why: string | null) => {
+      // what it would have computed counts as there, so the nodes after it are not reported too
+      for (const out of n.output) available.add(out);
       const label = opLabel(n);
       unsupported.set(label, (unsupported.get(label) ?? 0) + 1);
       if (why) reasons.set(label, (reasons.get(label) ?? new Set()).add(why));
     };
 
-    const available = new Set<string>();
     const graphInputs = (g.input ?? []).filter((v) => !this.initializers.has(v.name));
     for (const v of graphInputs) available.add(v.name);
     const matches: { node: NodeProto; match: ImportMatch }[] = [];
