@@ -35,9 +35,10 @@ function isSource(x: Source | Record<string, Source>): x is Source {
 
 /**
  * The automatic layout: column width, a node's height (a header plus one row per port, as
- * the editor draws it), the gap between nodes of a column, and columns before wrapping.
+ * the editor draws it), the gap between nodes of a column, columns before wrapping (at least),
+ * and the width-to-height ratio a deep graph's bands widen to (so it is not a tall strip).
  */
-const LAYOUT = { column: 250, header: 60, port: 19, gap: 40, columns: 8, bandGap: 90 };
+const LAYOUT = { column: 250, header: 60, port: 19, gap: 40, columns: 8, bandGap: 90, wideAs: 1.6 };
 
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];
@@ -130,12 +131,21 @@ export class GraphBuilder {
     };
     const columnHeight = (c: GraphNode[]) => c.reduce((h, n) => h + height(n) + LAYOUT.gap, 0);
     const band = Math.max(...[...columns.values()].map(columnHeight)) + LAYOUT.bandGap;
+    const perBand = bandWidth(columns.size, band);
     for (const [d, column] of columns) {
-      let y = Math.floor(d / LAYOUT.columns) * band;
+      let y = Math.floor(d / perBand) * band;
       for (const n of column) {
-        n.position = { x: (d % LAYOUT.columns) * LAYOUT.column, y };
+        n.position = { x: (d % perBand) * LAYOUT.column, y };
         y += height(n) + LAYOUT.gap;
       }
     }
   }
+}
+
+/** Columns per band: the first count from LAYOUT.columns up whose drawing is at least LAYOUT.wideAs wide as tall. */
+function bandWidth(depths: number, band: number): number {
+  for (let c = LAYOUT.columns; c < depths; c++) {
+    if ((c * LAYOUT.column) / (Math.ceil(depths / c) * band) >= LAYOUT.wideAs) return c;
+  }
+  return Math.max(LAYOUT.columns, depths);
 }

@@ -44,6 +44,19 @@ describe('the template gallery in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('plots the SGD-vs-momentum paths in its card, in both themes', async () => {
+    for (const theme of ['dark', 'light']) {
+      await page.goto(`${url}src/ui/gallery/preview.html?theme=${theme}`);
+      await page.fill('.gallery-search', 'momentum');
+      const card = page.locator('[data-template="sgd_vs_momentum"]');
+      await card.locator('.gallery-plot').click();
+      await card.locator('.trajectory-path').nth(1).waitFor();
+      expect(await card.locator('.trajectory-path polyline').count()).toBe(2);
+      await screenshot(page, `gallery-trajectories-${theme}`);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('renders markup in a template’s strings as text', async () => {
     await page.goto(`${url}src/ui/gallery/preview.html?markup=1`);
     await page.waitForSelector('[data-template="markup"]');
@@ -62,6 +75,17 @@ describe('the template gallery in Chromium', () => {
     await page.goto(`${url}src/ui/gallery/preview.html?view=diff`);
     await page.waitForSelector('.diff-changes li');
     await screenshot(page, 'diff-post-vs-pre-norm');
+    // a document and its later version: types swapped, a conv widened, dropout added
+    await page.goto(`${url}src/ui/gallery/preview.html?view=diff&a=lenet&b=lenet-edited&theme=light`);
+    await page.waitForSelector('.diff-shapes li');
+    expect(await page.locator('.mark-added').count()).toBe(1);
+    expect(await page.locator('.diff-changes').first().textContent()).toContain(
+      'node:sigmoid: type Sigmoid → ReLU',
+    );
+    expect(await page.locator('.diff-shapes').first().textContent()).toContain(
+      'node:conv2d.output [N, 6, 28, 28] → [N, 16, 28, 28]',
+    );
+    await screenshot(page, 'diff-lenet-edited');
     expect(errors).toEqual([]);
   }, 30_000);
 });

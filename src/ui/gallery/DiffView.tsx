@@ -2,8 +2,8 @@
  * Two documents side by side with their structural diff: removed nodes marked on the left,
  * added and changed ones on the right, then every change and every shape change listed.
  */
-import { createMemo, For, Show } from 'solid-js';
-import { describeDiff, diffDocuments } from '../../graph/diff.ts';
+import { createMemo, For, type JSX, Show } from 'solid-js';
+import { type DocumentDiff, describeDiff, diffDocuments } from '../../graph/diff.ts';
 import type { GraphDocument, NodeId } from '../../graph/index.ts';
 import type { Catalog, TensorType } from '../../nodes/index.ts';
 import { Thumbnail } from './Thumbnail.tsx';
@@ -11,6 +11,44 @@ import type { DiffMark } from './thumbnail.ts';
 import './gallery.css';
 
 const dims = (t: TensorType | null) => (t ? `[${t.dims.join(', ')}]` : 'unknown');
+
+/** Lines shown before the rest fold away (two unrelated models differ in hundreds of places). */
+const SHOWN = 40;
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One sentence for the whole diff: what was added, removed and changed. */
+export function diffSummary(d: DocumentDiff): string {
+  const parts = [
+    d.added.length && `${count(d.added.length, 'node')} added`,
+    d.removed.length && `${count(d.removed.length, 'node')} removed`,
+    d.changed.length && `${count(d.changed.length, 'node')} changed`,
+    d.edges.added.length && `${count(d.edges.added.length, 'edge')} added`,
+    d.edges.removed.length && `${count(d.edges.removed.length, 'edge')} removed`,
+    d.shapes.length && `${count(d.shapes.length, 'output shape')} changed`,
+    d.meta.length && `${count(d.meta.length, 'description field')} changed`,
+  ].filter((x): x is string => !!x);
+  return parts.length ? `${parts.join(', ')}.` : 'No structural differences.';
+}
+
+/** A list that shows its first SHOWN lines and folds the rest under "Show all". */
+function Folded<T>(props: { items: T[]; class: string; children: (item: T) => JSX.Element }) {
+  return (
+    <>
+      <ul class={props.class}>
+        <For each={props.items.slice(0, SHOWN)}>{props.children}</For>
+      </ul>
+      <Show when={props.items.length > SHOWN}>
+        <details class="diff-more">
+          <summary>Show all {props.items.length}</summary>
+          <ul class={props.class}>
+            <For each={props.items.slice(SHOWN)}>{props.children}</For>
+          </ul>
+        </details>
+      </Show>
+    </>
+  );
+}
 
 export function DiffView(props: { before: GraphDocument; after: GraphDocument; catalog: Catalog }) {
   const diff = createMemo(() => diffDocuments(props.before, props.after, props.catalog));
@@ -30,7 +68,18 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
         ...diff().added.map((id): [NodeId, DiffMark] => [id, 'added']),
       ]),
   );
-  const changes = createMemo(() => describeDiff({ ...diff(), shapes: [] }));
+  // a node whose type changed lists the type, and only the params both types have
+  const changes = createMemo(() =>
+    describeDiff({
+      ...diff(),
+      shapes: [],
+      changed: diff().changed.map((c) =>
+        c.typeBefore
+          ? { ...c, params: c.params.filter((p) => p.before !== undefined && p.after !== undefined) }
+          : c,
+      ),
+    }),
+  );
   return (
     <section class="diff-view" aria-label="Differences">
       <div class="diff-sides">
@@ -57,30 +106,32 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
           <figcaption>{props.after.meta.title}</figcaption>
         </figure>
       </div>
-      <Show when={!diff().same} fallback={<p class="diff-same">No structural differences.</p>}>
+      <p class="diff-summary">{diffSummary(diff())}</p>
+      <Show when={!diff().same}>
+        <p class="diff-legend" aria-label="Marks">
+          <span class="diff-key added">added</span>
+          <span class="diff-key removed">removed</span>
+          <span class="diff-key changed">changed (params, label or inputs)</span>
+        </p>
         <div class="diff-lists">
           <div>
             <h3>Changes ({changes().length})</h3>
-            <ul class="diff-changes">
-              <For each={changes()}>
-                {(line) => (
-                  <li classList={{ added: line.startsWith('+'), removed: line.startsWith('−') }}>{line}</li>
-                )}
-              </For>
-            </ul>
+            <Folded items={changes()} class="diff-changes">
+              {(line) => (
+                <li classList={{ added: line.startsWith('+'), removed: line.startsWith('−') }}>{line}</li>
+              )}
+            </Folded>
           </div>
           <Show when={diff().shapes.length > 0}>
             <div>
               <h3>Shape changes ({diff().shapes.length})</h3>
-              <ul class="diff-shapes">
-                <For each={diff().shapes}>
-                  {(s) => (
-                    <li>
-                      <code>{`${s.id}.${s.port}`}</code> {dims(s.before)} → {dims(s.after)}
-                    </li>
-                  )}
-                </For>
-              </ul>
+              <Folded items={diff().shapes} class="diff-shapes">
+                {(s) => (
+                  <li>
+                    <code>{`${s.id}.${s.port}`}</code> {dims(s.before)} → {dims(s.after)}
+                  </li>
+                )}
+              </Folded>
             </div>
           </Show>
         </div>

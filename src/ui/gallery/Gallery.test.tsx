@@ -150,4 +150,34 @@ describe('the diff view', () => {
     expect(text).toContain('~ node:fc1.out_features: 128 → 256');
     expect(text).toContain('node:fc1.output [N, 128] → [N, 256]');
   });
+
+  it('sums the diff up in one line, keys its marks, and folds a long list', () => {
+    const root = document.createElement('div');
+    document.body.append(root);
+    dispose = render(
+      () => <DiffView before={byName('resnet18').doc} after={byName('densenet').doc} catalog={catalog} />,
+      root,
+    );
+    const summary = root.querySelector('.diff-summary')?.textContent ?? '';
+    expect(summary).toMatch(/^\d+ nodes added, \d+ nodes removed, .*edges added/);
+    expect([...root.querySelectorAll('.diff-key')].map((k) => k.textContent?.split(' ')[0])).toEqual([
+      'added',
+      'removed',
+      'changed',
+    ]);
+    const changes = root.querySelector('.diff-lists > div') as HTMLElement;
+    expect(changes.querySelector(':scope > ul.diff-changes')?.children).toHaveLength(40);
+    expect(changes.querySelector('details summary')?.textContent).toMatch(/^Show all \d+$/);
+    // hovering a marked node says which node it is
+    expect(root.querySelector('.mark-added title')?.textContent).toMatch(/ · .* \(added\)$/);
+  });
+
+  it('says so when two documents do not differ', () => {
+    const root = document.createElement('div');
+    document.body.append(root);
+    const doc = byName('lenet').doc;
+    dispose = render(() => <DiffView before={doc} after={structuredClone(doc)} catalog={catalog} />, root);
+    expect(root.querySelector('.diff-summary')?.textContent).toBe('No structural differences.');
+    expect(root.querySelector('.diff-lists')).toBeNull();
+  });
 });

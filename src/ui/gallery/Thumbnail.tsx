@@ -39,7 +39,9 @@ export function Thumbnail(props: {
             height={b.height}
             rx={Math.min(3, b.height / 4)}
             data-node={b.id}
-          />
+          >
+            <title>{b.mark ? `${b.title} (${b.mark})` : b.title}</title>
+          </rect>
         )}
       </For>
     </svg>

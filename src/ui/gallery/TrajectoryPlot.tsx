@@ -9,7 +9,8 @@ import type { Catalog } from '../../nodes/index.ts';
 import { traceTrajectories } from '../../templates/trajectory.ts';
 import { trajectoryGeometry } from './trajectory-plot.ts';
 
-const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+/** Three decimals; a value that rounds to zero prints as 0.000, not −0.000. */
+const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) < 5e-4 ? 0 : v).toFixed(3) : String(v));
 
 export function TrajectoryPlot(props: { doc: GraphDocument; catalog: Catalog; steps?: number }) {
   const [paths] = createResource(

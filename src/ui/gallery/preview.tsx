@@ -1,10 +1,14 @@
 /**
  * A development page for the gallery and the diff view on their own (the end-to-end test
  * screenshots it): /src/ui/gallery/preview.html. `?view=diff` shows a diff of two templates;
- * `?markup=1` adds a template whose strings are markup, to see it rendered as text.
+ * `?markup=1` adds a template whose strings are markup, to see it rendered as text;
+ * `?theme=light` switches the theme; `b=lenet-edited` is LeNet after a user's edits (ReLU for
+ * sigmoid, max for average pooling, a wider first convolution, dropout added), the diff of a
+ * document with its earlier version.
  */
 import { render } from 'solid-js/web';
-import { catalog } from '../../nodes/index.ts';
+import type { GraphDocument } from '../../graph/index.ts';
+import { catalog, defaultsOf } from '../../nodes/index.ts';
 import { loadBundledTemplates } from '../../templates/browser-loader.ts';
 import type { Template } from '../../templates/template.ts';
 import '../theme.css';
@@ -12,6 +16,7 @@ import { DiffView } from './DiffView.tsx';
 import { Gallery } from './Gallery.tsx';
 
 const params = new URLSearchParams(location.search);
+if (params.get('theme') === 'light') document.documentElement.dataset.theme = 'light';
 const templates: Template[] = loadBundledTemplates(catalog).flatMap((r) => (r.ok ? [r.template] : []));
 if (params.get('markup')) {
   const base = structuredClone(templates.find((t) => t.name === 'mnist_mlp') as Template);
@@ -26,6 +31,42 @@ if (params.get('markup')) {
   });
 }
 const byName = (name: string) => templates.find((t) => t.name === name) as Template;
+
+/** LeNet as someone modernised it: a later version of the same document. */
+function editedLenet(): GraphDocument {
+  const doc = structuredClone(byName('lenet').doc);
+  const swap = (from: string, to: string, params: Record<string, unknown> = {}) => {
+    for (const n of doc.nodes.filter((x) => x.type === from)) {
+      const def = catalog.get(to);
+      n.type = to;
+      n.params = { ...(def ? defaultsOf(def) : {}), ...params } as typeof n.params;
+    }
+  };
+  swap('Sigmoid', 'ReLU');
+  swap('AvgPool2d', 'MaxPool2d', { kernel_size: [2, 2], stride: [2, 2] });
+  const first = doc.nodes.find((n) => n.id === 'node:conv2d');
+  const second = doc.nodes.find((n) => n.id === 'node:conv2d_2');
+  if (first && second) {
+    first.params.out_channels = 16;
+    second.params.in_channels = 16;
+  }
+  const edge = doc.edges.find((e) => e.from.node === 'node:sigmoid_3');
+  const hidden = doc.nodes.find((n) => n.id === 'node:sigmoid_3');
+  const dropout = catalog.get('Dropout');
+  if (edge && hidden && dropout) {
+    doc.nodes.push({
+      id: 'node:dropout',
+      type: 'Dropout',
+      params: { ...defaultsOf(dropout), p: 0.5 } as typeof hidden.params,
+      position: { x: hidden.position.x + 40, y: hidden.position.y + 90 },
+    });
+    doc.edges.push({ id: 'edge:dropout', from: edge.from, to: { node: 'node:dropout', port: 'input' } });
+    edge.from = { node: 'node:dropout', port: 'output' };
+  }
+  doc.meta = { ...doc.meta, title: 'LeNet-5, edited' };
+  return doc;
+}
+const docOf = (name: string) => (name === 'lenet-edited' ? editedLenet() : byName(name).doc);
 const opened: string[] = [];
 (window as unknown as { galleryOpened: string[] }).galleryOpened = opened;
 
@@ -33,8 +74,8 @@ render(() => {
   if (params.get('view') === 'diff') {
     return (
       <DiffView
-        before={byName(params.get('a') ?? 'transformer_encoder_post_norm').doc}
-        after={byName(params.get('b') ?? 'transformer_encoder_pre_norm').doc}
+        before={docOf(params.get('a') ?? 'transformer_encoder_post_norm')}
+        after={docOf(params.get('b') ?? 'transformer_encoder_pre_norm')}
         catalog={catalog}
       />
     );

@@ -16,6 +16,8 @@ export interface ThumbnailBox {
   height: number;
   /** the node type's palette group ('layers', 'losses', …), for its colour */
   group: string;
+  /** what hovering the box says: the node's label (or id) and type */
+  title: string;
   mark?: DiffMark;
 }
 
@@ -56,6 +58,7 @@ export function thumbnailGeometry(
       width: Math.max(1.5, NODE.width * scale),
       height: Math.max(1.5, NODE.height * scale),
       group: catalog.get(n.type)?.group ?? (n.type === 'Composite' ? 'composite' : 'unknown'),
+      title: `${n.label ?? n.id} · ${n.type}`,
     };
     const mark = marks.get(n.id);
     if (mark) box.mark = mark;
