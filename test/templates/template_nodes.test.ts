@@ -1,8 +1,10 @@
 /** The node types the templates added: ViT's ClassToken and Select; Exp, Log and Max for log-sum-exp. */
 import { describe, expect, it } from 'vitest';
 import { backward, run, tensor } from '../../src/engine/index.ts';
+import { GraphStore, type LiveGrad, LiveValues } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import type { TensorType } from '../../src/nodes/types.ts';
+import { GraphBuilder } from '../../src/templates/build.ts';
 import { concrete, lowerNode } from '../nodes/harness.ts';
 
 const def = (type: string) => {
@@ -87,5 +89,30 @@ describe('Exp, Log, Max', () => {
     expect(infer('Max', [f32('N', 10)], { dim: 2 })[0]).toMatchObject({
       message: 'Max: Dimension out of range (expected to be in range of [-2, 1], but got 2)',
     });
+  });
+});
+
+describe('ClassToken and Select in a graph', () => {
+  it('live mode trains the class token: the loss’s gradient reaches it through x[:, 0]', () => {
+    const g = new GraphBuilder(catalog);
+    const tokens = g.node('Input', { shape: ['N', 5, 8], dtype: 'float32' }, { stem: 'tokens' });
+    const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { stem: 'labels' });
+    const cls = g.apply('ClassToken', tokens, { embed_dim: 8 });
+    const logits = g.chain(cls, [
+      ['Select', { dim: 1, index: 0 }],
+      ['Linear', { in_features: 8, out_features: 3 }],
+    ]);
+    const loss = g.apply('CrossEntropyLoss', { input: logits, target: labels });
+    const doc = g.document({ title: 't', description: 'd', teaches: 't', tags: ['exercise'] });
+    const live = new LiveValues(new GraphStore({ catalog, doc }), { symbols: { N: 4 }, intHigh: 3 });
+    const backward = live.beginBackward(loss.id);
+    if ('status' in backward) throw new Error(backward.reason);
+    const grads: (LiveGrad | null)[] = [];
+    live.grad$(cls.id).subscribe((x) => grads.push(x));
+    backward.run();
+    const token = grads[grads.length - 1]?.params.cls_token;
+    expect(token?.shape).toEqual([1, 1, 8]);
+    // the token feeds every sample's logits, so its gradient is not zero
+    expect(Math.max(...(token?.toArray() as number[]).map(Math.abs))).toBeGreaterThan(0);
   });
 });
