@@ -217,6 +217,7 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
       const session = info();
       if (session) setRun(newRun(editor.doc(), session));
       setProgress(null);
+      void saveNow();
       return;
     }
     const r = run();
