@@ -26,8 +26,10 @@ import {
 import type { Editor } from '../state/editor.ts';
 import { GalleryButton } from '../gallery/GalleryButton.tsx';
 import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
+import { TrainingHealthOverlay } from '../stepper/TrainingHealth.tsx';
+import { createTrainingWatch, watchingClients } from '../stepper/training-watch.ts';
 import { isIdxFileName } from '../training/datasets.ts';
-import { createTraining } from '../training/state.ts';
+import { browserTrainingDeps, createTraining } from '../training/state.ts';
 import { TrainingButton, TrainingDock } from '../training/TrainingDock.tsx';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
 import { openText } from './open.ts';
@@ -74,7 +76,9 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     world: { x: number; y: number };
   } | null>(null);
   const [tidying, setTidying] = createSignal(false);
-  const training = createTraining(editor);
+  // gradient health and probes from the same training clients, for the canvas
+  const trainingWatch = createTrainingWatch();
+  const training = createTraining(editor, watchingClients(browserTrainingDeps(), trainingWatch));
   onCleanup(training.dispose);
 
   const add = (type: string) => {
@@ -309,6 +313,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
       </Guarded>
       <Guarded name="backward">
         <BackwardPanel editor={editor} />
+        <TrainingHealthOverlay editor={editor} watch={trainingWatch} />
       </Guarded>
       <Messages editor={editor} />
       <Show when={help()}>
