@@ -120,12 +120,17 @@ export function checkModel(bytes: Uint8Array): void {
 export const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 /** A param value as PyTorch reads it: a square tuple is one int, pooling's stride None is the kernel. */
-function normalised(type: string, params: Record<string, unknown>): Record<string, unknown> {
+function normalised(type: string, params: Record<string, unknown>, rank?: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
     out[k] = Array.isArray(v) && v.length > 0 && v.every((x) => x === v[0]) && k !== 'normalized_shape' && k !== 'shape' ? v[0] : v;
   }
   if (type.endsWith('Pool2d') && 'stride' in out && out.stride === null) out.stride = out.kernel_size;
+  // Transpose(1, 2) and Transpose(-2, -1) of a 3-D tensor are one op: compare the dims counted from 0
+  if (type === 'Transpose' && rank) {
+    const dims = [out.dim0, out.dim1].map((d) => (((d as number) % rank) + rank) % rank).sort();
+    [out.dim0, out.dim1] = dims;
+  }
   return out;
 }
 
@@ -151,16 +156,16 @@ export function modelStructure(given: GraphDocument, outputs: { node: string }[]
   const order = inference.order.filter((id) => keep.has(id));
   return order.map((id) => {
     const node = index.nodes.get(id) as GraphNode;
+    const info = inference.nodes.get(id);
     const def = catalog.get(node.type);
     const params = { ...(def ? defaultsOf(def) : {}), ...node.params } as Record<string, unknown>;
     const inputs = (portsOf(node, catalog)?.inputs ?? []).flatMap((p) => {
       const e = index.edgeInto(id, p.name);
       return e ? [`${p.name} ← #${order.indexOf(e.from.node)}.${e.from.port}`] : [];
     });
-    const info = inference.nodes.get(id);
     return {
       type: node.type,
-      params: normalised(node.type, params),
+      params: normalised(node.type, params, Object.values(info?.inputs ?? {})[0]?.dims.length),
       inputs,
       shapes: Object.fromEntries(Object.entries(info?.outputs ?? {}).map(([k, t]) => [k, t?.dims])),
     };

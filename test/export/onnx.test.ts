@@ -234,6 +234,23 @@ const convDoc = (): GraphDocument =>
   );
 
 describe('every mapped node type', () => {
+  it('writes the ViT (patch embedding, learned positions, GELU, attention) and reads it back', async () => {
+    const e = await roundTrip(template('vit_mnist'));
+    expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'MultiHeadAttention', 'PatchEmbedding', 'PositionalEncoding']);
+  }, 60_000);
+
+  it('writes sinusoidal positions for any sequence length up to max_len', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 'T', 6] }],
+        ['pos', 'PositionalEncoding', { num_hiddens: 6, max_len: 50 }],
+      ],
+      ['x.output -> pos.input'],
+    );
+    d.meta.symbols = { N: 2, T: 7 };
+    await roundTrip(d);
+  });
+
   it('writes attention with a causal mask, GELU (erf and tanh), SiLU and the reshaping nodes, and reads them back', async () => {
     const e = await roundTrip(sequenceDoc());
     expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'GELU_2', 'MultiHeadAttention', 'SiLU']);
@@ -275,9 +292,9 @@ describe('what cannot be exported or imported', () => {
         ['x', 'Input', { shape: ['T', 'N', 4] }],
         ['lstm', 'LSTM', { input_size: 4, hidden_size: 3 }],
         ['lstm2', 'LSTM', { input_size: 3, hidden_size: 3 }],
-        ['embed_pos', 'PositionalEncoding', { num_hiddens: 3 }],
+        ['gru', 'GRU', { input_size: 3, hidden_size: 3 }],
       ],
-      ['x.output -> lstm.input', 'lstm.output -> lstm2.input', 'lstm2.output -> embed_pos.input'],
+      ['x.output -> lstm.input', 'lstm.output -> lstm2.input', 'lstm2.output -> gru.input'],
     );
     const result = exportOnnx(d, catalog);
     expect(result).toBeInstanceOf(OnnxExportError);
@@ -286,7 +303,7 @@ describe('what cannot be exported or imported', () => {
     expect(error.message).toContain('LSTM ×2');
     expect([...error.unsupported]).toEqual([
       ['LSTM', 2],
-      ['PositionalEncoding', 1],
+      ['GRU', 1],
     ]);
   });
 

@@ -7,6 +7,7 @@
  */
 import { defaultsOf } from '../../nodes/define.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
+import { sinusoidalTable } from '../../nodes/layers/positional_encoding.ts';
 import { int, ints, OnnxGraphWriter, SHAPEFLOW_DOMAIN } from './builder.ts';
 import type { ExportContext, ImportContext, ImportMatch, Params } from './mapping.ts';
 
@@ -196,4 +197,30 @@ export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyCo
   const output = params.batch_first ? out : body.op('Transpose', [out], { perm: ints([1, 0, 2]) });
   const averaged = body.op('ReduceMean', [attention], { axes: ints([1]), keepdims: int(0) });
   return { output, attn_weights: averaged };
+}
+
+/** The first T rows of the position table (T = the input's dim 1, known only at run time), added to x. */
+export function positionalEncodingBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+  const x = inputs.input as string;
+  const d = params.num_hiddens as number;
+  const maxLen = params.max_len as number;
+  const learned = params.kind === 'learned';
+  // the sinusoids for max_len positions: row t depends on t only, so its first T rows are the table for T
+  const table = learned
+    ? (weights.pos_embedding as string)
+    : body.constantFloats('table', [maxLen, d], sinusoidalTable(maxLen, d));
+  const steps = body.op('Slice', [body.op('Shape', [x]), body.constantInts('t_from', [1]), body.constantInts('t_to', [2])]);
+  const rows = body.op('Slice', [table, body.constantInts('zero', [0]), steps, body.constantInts('axis', [learned ? 1 : 0])]);
+  return { output: body.op('Add', [x, rows]) };
+}
+
+/** ViT's patch embedding: a Conv with stride = kernel = patch_size, then [N, d, h, w] → [N, h·w, d]. */
+export function patchEmbeddingBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+  const k = params.patch_size as number;
+  const grid = body.op('Conv', [inputs.input, weights['conv.weight'], weights['conv.bias']], {
+    kernel_shape: ints([k, k]),
+    strides: ints([k, k]),
+  });
+  const flat = body.op('Reshape', [grid, body.constantInts('flat_shape', [0, 0, -1])]);
+  return { output: body.op('Transpose', [flat], { perm: ints([0, 2, 1]) }) };
 }

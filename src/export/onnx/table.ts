@@ -5,7 +5,15 @@
  */
 import type { Catalog } from '../../nodes/catalog.ts';
 import { float, int, ints } from './builder.ts';
-import { callFunction, geluBody, importFunctionCall, multiHeadAttentionBody, siluBody } from './functions.ts';
+import {
+  callFunction,
+  geluBody,
+  importFunctionCall,
+  multiHeadAttentionBody,
+  patchEmbeddingBody,
+  positionalEncodingBody,
+  siluBody,
+} from './functions.ts';
 import type { NodeProto } from './proto.ts';
 import type { ConstTensor, ExportContext, ImportContext, ImportMatch, OnnxMapping, Params } from './mapping.ts';
 
@@ -556,6 +564,16 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
       weights: ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'],
     },
     multiHeadAttentionBody,
+  ),
+  PositionalEncoding: viaFunction(
+    'PositionalEncoding',
+    { ports: ['input'], outputs: ['output'], weights: ['pos_embedding'] },
+    positionalEncodingBody,
+  ),
+  PatchEmbedding: viaFunction(
+    'PatchEmbedding',
+    { ports: ['input'], outputs: ['output'], weights: ['conv.weight', 'conv.bias'] },
+    patchEmbeddingBody,
   ),
 };
 
