@@ -74,7 +74,9 @@ export async function traceTrajectories(
   for (let k = 0; k < steps; k++) {
     const outcome = await trainer.trainStep();
     if (!outcome.ok)
-      return new TrajectoryError(`step ${k + 1}: ${outcome.report.what} is not finite (node ${outcome.report.node})`);
+      return new TrajectoryError(
+        `step ${k + 1}: ${outcome.report.what} is not finite (node ${outcome.report.node})`,
+      );
     for (const path of paths) path.points.push(point(path.param));
   }
   return paths;

@@ -12,7 +12,11 @@ export const Max = declareNode({
   doc: 'The largest element: of the whole tensor, or along one dim (keepdim keeps it with size 1, ready to broadcast back). For the larger of two tensors use Maximum.',
   formula: 'y = max x',
   params: {
-    dim: p.int({ default: -1, nullable: true, doc: 'the dim reduced over; null takes the max of everything' }),
+    dim: p.int({
+      default: -1,
+      nullable: true,
+      doc: 'the dim reduced over; null takes the max of everything',
+    }),
     keepdim: p.bool({ default: false, doc: 'keep the reduced dim with size 1' }),
   },
   inputs: [tensorPort('input')],
@@ -25,7 +29,9 @@ export const Max = declareNode({
     if (x.dims[dim] === 0)
       return fail('empty', `amax(): Expected reduction dim ${dim} to have non-zero size.`, { port: 'input' });
     if (x.dims.length === 0) return [{ dtype: x.dtype, dims: [] }];
-    const dims = params.keepdim ? x.dims.map((d, i) => (i === dim ? 1 : d)) : x.dims.filter((_, i) => i !== dim);
+    const dims = params.keepdim
+      ? x.dims.map((d, i) => (i === dim ? 1 : d))
+      : x.dims.filter((_, i) => i !== dim);
     return [{ dtype: x.dtype, dims }];
   },
   lower: (b, [x], params) => b.op('max', [x], { dim: params.dim, keepdim: params.keepdim }),

@@ -7,7 +7,11 @@ import { type AnyNodeDef, tensorPort } from '../define.ts';
 import { declareNode, fail } from '../kit/checks.ts';
 import { numel } from '../kit/dims.ts';
 
-function pointwise(type: string, op: string, o: { aliases: string[]; doc: string; formula: string }): AnyNodeDef {
+function pointwise(
+  type: string,
+  op: string,
+  o: { aliases: string[]; doc: string; formula: string },
+): AnyNodeDef {
   return declareNode({
     type,
     group: 'math',

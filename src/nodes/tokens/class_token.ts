@@ -21,7 +21,9 @@ export const ClassToken = declareNode({
   infer([x], params, ctx) {
     if (!x) return fail('missing_input', 'ClassToken needs an input', { port: 'input' });
     if (x.dims.length !== 3)
-      return fail('rank', `ClassToken expects tokens [N, T, d], got ${formatDims(x.dims)}`, { port: 'input' });
+      return fail('rank', `ClassToken expects tokens [N, T, d], got ${formatDims(x.dims)}`, {
+        port: 'input',
+      });
     const [n, t, d] = x.dims;
     if (!ctx.unify(d, params.embed_dim)) {
       return fail('embed_dim', `ClassToken(embed_dim=${params.embed_dim}) got tokens of size ${d}`, {

@@ -455,7 +455,11 @@ export function vit(c: Catalog): GraphDocument {
       let at = g.chain(patches, [
         ['ClassToken', { embed_dim: d }, 'cls_token'],
         // D2L: nn.Parameter(torch.randn(1, num_steps, num_hiddens)), so σ = 1
-        ['PositionalEncoding', { kind: 'learned', num_hiddens: d, max_len: 37, init_std: 1 }, 'pos_embedding'],
+        [
+          'PositionalEncoding',
+          { kind: 'learned', num_hiddens: d, max_len: 37, init_std: 1 },
+          'pos_embedding',
+        ],
         ['Dropout', { p: 0.1 }, 'dropout'],
       ]);
       for (let b = 0; b < 2; b++) {

@@ -108,7 +108,7 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
       </div>
       <p class="diff-summary">{diffSummary(diff())}</p>
       <Show when={!diff().same}>
-        <p class="diff-legend" aria-label="Marks">
+        <p class="diff-legend">
           <span class="diff-key added">added</span>
           <span class="diff-key removed">removed</span>
           <span class="diff-key changed">changed (params, label or inputs)</span>

@@ -113,7 +113,9 @@ describe('the template gallery', () => {
     const paths = [...card.querySelectorAll<SVGGElement>('.trajectory-path')];
     // the start and 30 steps
     expect(paths.map((p) => p.dataset.points)).toEqual(['31', '31']);
-    expect(card.querySelector('figcaption')?.textContent).toContain('SGD with momentum 0.5, lr 0.4: ends at (');
+    expect(card.querySelector('figcaption')?.textContent).toContain(
+      'SGD with momentum 0.5, lr 0.4: ends at (',
+    );
     button.click();
     expect(card.querySelector('.trajectory')).toBeNull();
   });

@@ -39,7 +39,9 @@ export function TrajectoryPlot(props: { doc: GraphDocument; catalog: Catalog; st
                 class="trajectory-plot"
                 viewBox={`0 0 ${g().width} ${g().height}`}
                 role="img"
-                aria-label={`Paths of ${g().paths.map((p) => p.label).join(' and ')} over ${props.steps ?? 30} steps`}
+                aria-label={`Paths of ${g()
+                  .paths.map((p) => p.label)
+                  .join(' and ')} over ${props.steps ?? 30} steps`}
               >
                 <For each={g().axes}>
                   {(a) => <line class="trajectory-axis" x1={a.x1} y1={a.y1} x2={a.x2} y2={a.y2} />}

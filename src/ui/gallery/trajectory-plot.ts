@@ -27,7 +27,10 @@ export interface PlotGeometry {
 
 const PAD = 14;
 
-export function trajectoryGeometry(paths: readonly Trajectory[], size: { width: number; height: number }): PlotGeometry {
+export function trajectoryGeometry(
+  paths: readonly Trajectory[],
+  size: { width: number; height: number },
+): PlotGeometry {
   const finite = paths.flatMap((p) => p.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   const xs = [0, ...finite.map((p) => p[0])];
   const ys = [0, ...finite.map((p) => p[1])];
