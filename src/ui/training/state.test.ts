@@ -6,7 +6,13 @@
  */
 import { createRoot } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GraphDocument, GraphStore, type NodeId } from '../../graph/index.ts';
+import {
+  type EdgeId,
+  type GraphDocument,
+  type GraphEdge,
+  GraphStore,
+  type NodeId,
+} from '../../graph/index.ts';
 import { catalog } from '../../nodes/index.ts';
 import { type TrainCommand, TrainingHost, type TrainMessage } from '../../training/train-host.ts';
 import { TrainingClient, type WorkerLike } from '../../training/worker-client.ts';
@@ -22,11 +28,11 @@ function xorDoc(): GraphDocument {
     params: params as GraphDocument['nodes'][number]['params'],
     position: { x, y: 0 },
   });
-  const edge = (i: number, from: string, to: string) => {
+  const edge = (i: number, from: string, to: string): GraphEdge => {
     const [a, ap] = from.split('.');
     const [b, bp] = to.split('.');
     return {
-      id: `edge:${i}`,
+      id: `edge:${i}` as EdgeId,
       from: { node: `node:${a}` as NodeId, port: ap },
       to: { node: `node:${b}` as NodeId, port: bp },
     };
