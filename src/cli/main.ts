@@ -22,7 +22,7 @@ const commands: Record<string, Command> = {
   },
   // @group commands
   export: {
-    summary: 'export a graph to PyTorch: model.py and its initial weights (safetensors)',
+    summary: 'export a graph to PyTorch (model.py, train.py, weights, data) or ONNX',
     help: exportHelp,
     run: exportCommand,
   },

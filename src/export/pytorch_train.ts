@@ -38,6 +38,14 @@ export interface TrainingExportOptions {
   inputs?: { train: Record<string, SampleArray>; val?: Record<string, SampleArray> };
 }
 
+/** Why train.py cannot be written (the graph has no data or no optimizer); model.py still can. */
+export class NotTrainableError extends ExportError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotTrainableError';
+  }
+}
+
 /** What a Shapeflow run of the document uses, and so what train.py must repeat. */
 export interface TrainingSetup {
   data: DocumentData;
@@ -72,7 +80,7 @@ export async function prepareTraining(
 ): Promise<TrainingSetup> {
   const data = await loadDocumentData(doc, catalog, options.io, options.inputs ?? { train: {} });
   if (!data.datasets.length && !options.inputs) {
-    throw new ExportError(
+    throw new NotTrainableError(
       'train.py needs the data the graph trains on: the graph has no dataset node (MNIST, CSVDataset, TwoSpirals, ...); connect one, or export with --data MNIST',
     );
   }
@@ -88,7 +96,7 @@ export async function prepareTraining(
   const plan = compilerFor(doc, catalog)({ N: config.batchSize });
   if (!plan.optimizers.length && config.optimizer) withDefaultOptimizer(plan, config.optimizer);
   if (!plan.optimizers.length)
-    throw new ExportError(
+    throw new NotTrainableError(
       'train.py needs an optimizer: wire an optimizer node (SGD, Adam, ...) to the loss, or export with --optimizer SGD --lr 0.1',
     );
   return { data, config, plan };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,8 @@ import { ParamStore } from '../../src/engine/compile/params.ts';
 import { outputKey } from '../../src/engine/compile/plan.ts';
 import { cpuBackend, tensor } from '../../src/engine/index.ts';
 import { ExportError, exportPyTorch, type PyTorchExport } from '../../src/export/pytorch.ts';
-import { decodeSafetensors } from '../../src/export/safetensors.ts';
-import type { GraphDocument } from '../../src/graph/document.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../src/export/safetensors.ts';
+import type { GraphDocument, NodeId } from '../../src/graph/document.ts';
 import { loadDocument } from '../../src/graph/schema.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { doc } from '../training/helpers.ts';
@@ -89,8 +89,9 @@ function expectSameForward(d: GraphDocument, seed: number): PyTorchExport {
   const batch = 2;
   const result = exportPyTorch(d, catalog, { seed });
   const dir = writeExport(result);
+  const sizes: Record<string, number> = { ...d.meta?.symbols, N: batch };
   const inputs = result.inputs.map((i) => {
-    const shape = i.dims.map((dim) => (dim === 'N' ? batch : (dim as number)));
+    const shape = i.dims.map((dim) => (typeof dim === 'number' ? dim : sizes[dim]));
     return { shape, data: fixedInput(shape.reduce((n, x) => n * x, 1)) };
   });
   const theirs = runInPyTorch(dir, inputs);
@@ -130,6 +131,44 @@ describe('export to PyTorch', () => {
     const result = expectSameForward(template('lenet.json'), 3);
     expect(result.modelPy).toContain('nn.Conv2d(1, 6, 5, padding=2)');
     expect(result.modelPy).toContain('nn.AvgPool2d(2, stride=2)');
+  });
+
+  it('gives ResNet-18’s outputs in PyTorch (BatchNorm2d in eval mode, residual adds, 1×1 shortcuts, AdaptiveAvgPool2d)', () => {
+    const result = expectSameForward(template('resnet18.json'), 4);
+    expect(result.modelPy).toContain('self._2_0_conv3 = nn.Conv2d(64, 128, 1, stride=2)');
+    expect(result.modelPy).toMatch(/ = x \+ \w+|= \w+ \+ x/);
+    expect(result.stateDict.map((t) => t.name)).toContain('_1_0_bn1.running_var');
+  }, 60_000);
+
+  it('gives the Transformer encoder layer’s outputs in PyTorch (MultiheadAttention, LayerNorm, Dropout off in eval)', () => {
+    const result = expectSameForward(template('transformer_encoder_post_norm.json'), 9);
+    expect(result.modelPy).toContain('self.self_attn = nn.MultiheadAttention(32, 4, batch_first=True)');
+    expect(result.modelPy).toContain('self.self_attn(tokens_embedded, tokens_embedded, tokens_embedded, need_weights=False)');
+    expect(result.modelPy).toContain('self.norm1 = nn.LayerNorm((32,))');
+  });
+
+  it('gives causal self-attention’s outputs and its averaged attention weights in PyTorch', () => {
+    const d = doc(
+      [
+        ['seq', 'Input', { shape: ['N', 5, 8], dtype: 'float32' }],
+        ['attn', 'MultiHeadAttention', { embed_dim: 8, num_heads: 2, batch_first: true, mask: 'causal' }],
+        ['norm', 'LayerNorm', { normalized_shape: [8] }],
+        ['gelu', 'GELU', { approximate: 'tanh' }],
+      ],
+      ['seq.output -> attn.query', 'attn.output -> norm.input', 'norm.output -> gelu.input'],
+    );
+    const withWeights = {
+      ...d,
+      nodes: [...d.nodes, { id: 'node:soft' as NodeId, type: 'Softmax', params: { dim: -1 }, position: { x: 0, y: 0 } }],
+      edges: [
+        ...d.edges,
+        { id: 'edge:w' as const, from: { node: 'node:attn' as NodeId, port: 'attn_weights' }, to: { node: 'node:soft' as NodeId, port: 'input' } },
+      ],
+    };
+    const result = expectSameForward(withWeights, 2);
+    expect(result.modelPy).toContain('attn_mask=causal_mask(seq, seq, 1)');
+    expect(result.modelPy).toMatch(/attn, attn_attn_weights = self\.attn\(seq, seq, seq, attn_mask/);
+    expect(result.outputs.map((o) => o.node)).toEqual(['node:gelu', 'node:soft']);
   });
 
   it('gives a Conv2d → Tanh → MaxPool2d model with Dropout and two heads (two outputs) the same outputs in eval mode', () => {
@@ -217,20 +256,57 @@ describe('export to PyTorch', () => {
     );
   });
 
-  it('is what `shapeflow export --to pytorch` writes', () => {
+  it('is what `shapeflow export --to pytorch` writes: model.py and weights, and train.py with its data when the graph trains', () => {
     const out = mkdtempSync(join(tmpdir(), 'shapeflow-export-cli-'));
     const bin = join(root, 'bin/shapeflow.js');
     const doc = join(root, 'templates/mnist_mlp.json');
-    const log = execFileSync(
-      process.execPath,
-      [bin, 'export', doc, '--to', 'pytorch', '--out', out, '--seed', '7'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(log).toMatch(/109,386 parameters/);
+    const run = (...args: string[]) =>
+      execFileSync(process.execPath, [bin, 'export', doc, '--to', 'pytorch', ...args], { encoding: 'utf8' });
+    const modelOnly = run('--out', join(out, 'model_only'), '--seed', '7');
+    expect(modelOnly).toMatch(/6 tensors, 109,386 parameters/);
+    expect(modelOnly).toMatch(/no train.py: .*no dataset node/);
     const expected = exportPyTorch(template('mnist_mlp.json'), catalog, { seed: 7 });
-    expect(readFileSync(join(out, 'model.py'), 'utf8')).toBe(expected.modelPy);
-    expect(new Uint8Array(readFileSync(join(out, 'weights.safetensors')))).toEqual(expected.weights);
+    expect(readFileSync(join(out, 'model_only/model.py'), 'utf8')).toBe(expected.modelPy);
+    expect(new Uint8Array(readFileSync(join(out, 'model_only/weights.safetensors')))).toEqual(expected.weights);
+    expect(existsSync(join(out, 'model_only/train.py'))).toBe(false);
+
+    const trained = run(
+      ...['--out', join(out, 'trained'), '--seed', '7', '--data', 'MNIST', '--batch-size', '16'],
+      ...['--optimizer', 'Adam', '--lr', '0.002', '--epochs', '2'],
+    );
+    expect(trained).toMatch(/train.py: 2 epochs of batch 16, seed 7/);
+    const trainPy = readFileSync(join(out, 'trained/train.py'), 'utf8');
+    expect(trainPy).toContain('BATCH_SIZE = 16');
+    expect(trainPy).toContain('torch.optim.Adam(model.parameters(), lr=0.002)');
+    // the same initial weights: the dataset node swapped in for the Inputs changes no parameter
+    expect(new Uint8Array(readFileSync(join(out, 'trained/weights.safetensors')))).toEqual(expected.weights);
+    const shapes = execFileSync(
+      PYTHON,
+      ['-c', 'import numpy as np, sys; d = np.load(sys.argv[1]); print({k: d[k].shape for k in sorted(d.files)})', join(out, 'trained/data.npz')],
+      { encoding: 'utf8' },
+    );
+    expect(shapes.trim()).toBe(
+      "{'order': (2, 8000), 'train_inputs': (8000, 1, 28, 28), 'train_targets': (8000,), 'val_inputs': (2000, 1, 28, 28), 'val_targets': (2000,)}",
+    );
+  });
+
+  it('refuses an unknown --to and weights that do not fit the model, by name', () => {
+    const bin = join(root, 'bin/shapeflow.js');
+    const doc = join(root, 'templates/mnist_mlp.json');
+    const failure = (...args: string[]) => {
+      try {
+        execFileSync(process.execPath, [bin, 'export', doc, ...args], { encoding: 'utf8', stdio: 'pipe' });
+        return '';
+      } catch (e) {
+        return String((e as { stderr: string }).stderr);
+      }
+    };
+    expect(failure('--to', 'tflite')).toMatch(/--to tflite: expected 'pytorch' or 'onnx'/);
+    const dir = mkdtempSync(join(tmpdir(), 'shapeflow-weights-'));
+    const wrong = join(dir, 'wrong.safetensors');
+    writeFileSync(wrong, encodeSafetensors([{ name: 'fc1.weight', shape: [2, 2], data: new Float32Array(4) }]));
+    expect(failure('--to', 'pytorch', '--out', dir, '--weights', wrong)).toMatch(
+      /--weights: the file has no tensor for fc1\.bias, fc2\.weight/,
+    );
   });
 });
