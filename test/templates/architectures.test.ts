@@ -134,6 +134,118 @@ function mlp(): RefCase {
   } as RefCase;
 }
 
+/**
+ * torchinfo's rows for an nn.Sequential, worked out layer by layer: each layer maps the
+ * running shape [1, C, H, W] (or [1, F]) to its output and says its parameter count.
+ */
+class Rows {
+  readonly rows: Row[] = [];
+  constructor(public shape: number[]) {}
+
+  private push(name: string, type: string, output: number[], params = 0): this {
+    this.rows.push({ name, type, input_shape: this.shape, output_shape: output, params });
+    this.shape = output;
+    return this;
+  }
+
+  conv(name: string, out: number, k: number, s = 1, p = 0): this {
+    const [n, c, h, w] = this.shape;
+    const size = (x: number) => Math.floor((x + 2 * p - k) / s) + 1;
+    return this.push(name, 'Conv2d', [n, out, size(h), size(w)], out * c * k * k + out);
+  }
+
+  pool(name: string, type: 'MaxPool2d' | 'AvgPool2d', k: number, s: number, p = 0): this {
+    const [n, c, h, w] = this.shape;
+    const size = (x: number) => Math.floor((x + 2 * p - k) / s) + 1;
+    return this.push(name, type, [n, c, size(h), size(w)]);
+  }
+
+  same(name: string, type: 'ReLU' | 'Dropout'): this {
+    return this.push(name, type, this.shape);
+  }
+
+  batchNorm(name: string): this {
+    return this.push(name, 'BatchNorm2d', this.shape, 2 * this.shape[1]);
+  }
+
+  globalPool(name: string): this {
+    return this.push(name, 'AdaptiveAvgPool2d', [this.shape[0], this.shape[1], 1, 1]);
+  }
+
+  flatten(name: string): this {
+    return this.push(name, 'Flatten', [this.shape[0], this.shape.slice(1).reduce((a, b) => a * b, 1)]);
+  }
+
+  linear(name: string, out: number): this {
+    const [n, f] = this.shape;
+    return this.push(name, 'Linear', [n, out], f * out + out);
+  }
+
+  /** torch.cat on channels: no row, just a wider running shape */
+  widen(channels: number): this {
+    this.shape = [this.shape[0], channels, ...this.shape.slice(2)];
+    return this;
+  }
+
+  case(id: string, input: number[]): RefCase {
+    return {
+      id,
+      input_shape: input,
+      output_shape: this.shape,
+      layers: this.rows,
+      total_params: this.rows.reduce((n, r) => n + r.params, 0),
+    } as RefCase;
+  }
+}
+
+/** D2L's VGG-11 (§8.2): arch ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)) on 1×224×224. */
+function d2lVgg11(): RefCase {
+  const r = new Rows([1, 1, 224, 224]);
+  const arch = [
+    [1, 64],
+    [1, 128],
+    [2, 256],
+    [2, 512],
+    [2, 512],
+  ];
+  for (const [b, [convs, channels]] of arch.entries()) {
+    for (let i = 0; i < convs; i++)
+      r.conv(`net.${b}.${2 * i}`, channels, 3, 1, 1).same(`net.${b}.${2 * i + 1}`, 'ReLU');
+    r.pool(`net.${b}.${2 * convs}`, 'MaxPool2d', 2, 2);
+  }
+  r.flatten('net.5').linear('net.6', 4096).same('net.7', 'ReLU').same('net.8', 'Dropout');
+  r.linear('net.9', 4096).same('net.10', 'ReLU').same('net.11', 'Dropout').linear('net.12', 10);
+  return r.case('vgg11_d2l', [1, 1, 224, 224]);
+}
+
+/** D2L's DenseNet (§8.7): 64 channels, growth 32, four blocks of 4 units, on 1×96×96. */
+function d2lDenseNet(): RefCase {
+  const r = new Rows([1, 1, 96, 96]);
+  r.conv('net.0.0', 64, 7, 2, 3)
+    .batchNorm('net.0.1')
+    .same('net.0.2', 'ReLU')
+    .pool('net.0.3', 'MaxPool2d', 3, 2, 1);
+  let channels = 64;
+  for (let b = 1; b <= 4; b++) {
+    for (let i = 0; i < 4; i++) {
+      const unit = `net.dense_blk${b}.net.${i}`;
+      r.batchNorm(`${unit}.0`).same(`${unit}.1`, 'ReLU').conv(`${unit}.2`, 32, 3, 1, 1);
+      channels += 32;
+      r.widen(channels);
+    }
+    if (b === 4) break;
+    channels = Math.floor(channels / 2);
+    const t = `net.tran_blk${b}`;
+    r.batchNorm(`${t}.0`)
+      .same(`${t}.1`, 'ReLU')
+      .conv(`${t}.2`, channels, 1)
+      .pool(`${t}.3`, 'AvgPool2d', 2, 2);
+  }
+  r.batchNorm('net.last.0').same('net.last.1', 'ReLU').globalPool('net.last.2').flatten('net.last.3');
+  r.linear('net.last.4', 10);
+  return r.case('densenet_d2l', [1, 1, 96, 96]);
+}
+
 describe('model templates = the reference architectures', () => {
   it.each(reference.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
     const result = runArchitectureCase(c);
@@ -169,6 +281,20 @@ describe('D2L models the reference file lacks, rows worked out from D2L', () => 
 
   it('MLP 784-128-64-10', () => {
     const result = runArchitectureCase(mlp());
+    expect(result.message ?? '').toBe('');
+    expect(result.ok).toBe(true);
+  });
+
+  it('VGG-11', () => {
+    const c = d2lVgg11() as RefCase & { total_params: number };
+    expect(c.total_params).toBe(128_806_154);
+    const result = runArchitectureCase(c);
+    expect(result.message ?? '').toBe('');
+    expect(result.ok).toBe(true);
+  });
+
+  it('DenseNet', () => {
+    const result = runArchitectureCase(d2lDenseNet());
     expect(result.message ?? '').toBe('');
     expect(result.ok).toBe(true);
   });
