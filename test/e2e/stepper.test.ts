@@ -11,6 +11,7 @@ import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveDocument } from '../../src/graph/index.ts';
 import { mlpDocument } from '../stepper/graphs.ts';
+import { doc } from '../training/helpers.ts';
 import { close, type MlpGrads, mlpBackprop } from '../stepper/manual.ts';
 import { launchBrowser, screenshot, startApp } from './harness.ts';
 
@@ -82,6 +83,14 @@ async function readCard(page: Page): Promise<CardSnapshot> {
 }
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+/** The test helper lines nodes up 100 px apart; the canvas needs room for each (and the badges above). */
+function spaced(document: ReturnType<typeof doc>): ReturnType<typeof doc> {
+  document.nodes.forEach((n, i) => {
+    n.position = { x: 260 * i, y: 120 + (i % 2) * 40 };
+  });
+  return document;
+}
 
 /** Replace the page's document (a template's JSON or a saved document) and fit it in view. */
 async function loadDocument(page: Page, text: string): Promise<void> {
@@ -296,4 +305,49 @@ describe('backward mode in the browser', () => {
     expect(Number(total)).toBe(7);
     await screenshot(page, 'stepper-8-branching-4-plus-3');
   }, 60_000);
+
+  it('training: a saturated sigmoid is badged on its node, and a probe pauses the run and shows its tensor', async () => {
+    const closeBackward = page.getByRole('button', { name: 'Close backward mode' });
+    if (await closeBackward.isVisible()) await closeBackward.click();
+    // weights drawn with σ = 30 push the sigmoid into its flat tails; the probe stops at step 12
+    await loadDocument(
+      page,
+      saveDocument(
+        spaced(
+          doc(
+            [
+              ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
+              ['fc1', 'Linear', { in_features: 2, out_features: 16, init: 'normal', init_std: 30 }],
+              ['sig', 'Sigmoid'],
+              ['probe', 'Probe', { condition: 'every_k', every: 12 }],
+              ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
+              ['loss', 'CrossEntropyLoss'],
+            ],
+            [
+              'data.x -> fc1.input',
+              'fc1.output -> sig.input',
+              'sig.output -> probe.input',
+              'probe.output -> fc2.input',
+              'fc2.output -> loss.input',
+              'data.y -> loss.target',
+            ],
+          ),
+        ),
+      ),
+    );
+    await page.getByTestId('training-toggle').click();
+    await page.getByTestId('training-backend-cpu').check();
+    await page.getByTestId('training-run').click();
+    const hit = page.getByTestId('probe-hit');
+    await hit.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('training-state').getAttribute('data-state')).toBe('paused');
+    expect(await page.getByTestId('probe-reason').textContent()).toBe('step 12 (every 12)');
+    expect(await page.getByTestId('probe-tensor').getAttribute('data-shape')).toBe('20,16');
+    const badge = page.locator('[data-testid="health-badge"][data-node="node:sig"]');
+    await badge.waitFor();
+    expect(await badge.getAttribute('data-flags')).toContain('saturated');
+    expect(await badge.getAttribute('title')).toMatch(/saturated \d+ %/);
+    await screenshot(page, 'stepper-9-training-probe-and-health');
+    await page.getByTestId('training-stop').click();
+  }, 120_000);
 });

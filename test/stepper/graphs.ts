@@ -1,7 +1,8 @@
 /**
  * Documents for the stepper tests: the 2-layer MLP with softmax-cross-entropy, and the study
- * notes' four autograd cases. The cases need Constant, Pow and Sum nodes; where the catalog
- * has none yet, small test-only declarations stand in (each lowers to one engine op).
+ * notes' four autograd cases built from Input feeds (the shipped templates build them from
+ * Tensor leaves instead: test/stepper/templates.test.ts). Constants are Tensor nodes without
+ * requires_grad.
  */
 import {
   createNode,
@@ -10,62 +11,12 @@ import {
   type GraphNode,
   type NodeId,
 } from '../../src/graph/index.ts';
-import {
-  type AnyNodeDef,
-  type Catalog,
-  createCatalog,
-  defineNode,
-  nodeDefs,
-  p,
-  shapeError,
-  tensorPort,
-} from '../../src/nodes/index.ts';
+import { type Catalog, catalog } from '../../src/nodes/index.ts';
 
-const Constant = defineNode({
-  type: 'Constant',
-  group: 'sources',
-  aliases: [],
-  doc: 'A scalar constant (no gradient).',
-  params: { value: p.float({ default: 1 }) },
-  inputs: [],
-  outputs: [tensorPort('output')],
-  infer: () => [{ dtype: 'float32', dims: [] }],
-  lower: (b, _inputs, params) => [b.constant([params.value], [])],
-  paramCount: () => 0,
-});
+/** The catalog the stepper tests use: every node type they need is declared in it now. */
+export const studyCatalog: Catalog = catalog;
 
-const Pow = defineNode({
-  type: 'Pow',
-  group: 'math',
-  aliases: [],
-  doc: 'x^exponent',
-  params: { exponent: p.float({ default: 2 }) },
-  inputs: [tensorPort('input')],
-  outputs: [tensorPort('output')],
-  infer: ([x]) =>
-    x ? [{ dtype: 'float32', dims: [...x.dims] }] : shapeError('missing_input', 'Pow needs an input'),
-  lower: (b, [x], params) => b.op('pow', [x], { exponent: params.exponent }),
-  paramCount: () => 0,
-});
-
-const Sum = defineNode({
-  type: 'Sum',
-  group: 'math',
-  aliases: [],
-  doc: 'The sum of every element.',
-  params: {},
-  inputs: [tensorPort('input')],
-  outputs: [tensorPort('output')],
-  infer: ([x]) => (x ? [{ dtype: 'float32', dims: [] }] : shapeError('missing_input', 'Sum needs an input')),
-  lower: (b, [x]) => b.op('sum', [x]),
-  paramCount: () => 0,
-});
-
-/** The real catalog, plus the stand-ins it does not declare yet. */
-export const studyCatalog: Catalog = createCatalog([
-  ...nodeDefs,
-  ...([Constant, Pow, Sum] as AnyNodeDef[]).filter((d) => !nodeDefs.some((n) => n.type === d.type)),
-]);
+const constant = (value: number) => ({ shape: [], values: String(value), requires_grad: false });
 
 export const id = (s: string) => `node:${s}` as NodeId;
 
@@ -133,9 +84,9 @@ export function studyCases(catalog: Catalog = studyCatalog): StudyCase[] {
         catalog,
         [
           ['x', 'Input', { shape: [] }],
-          ['c3', 'Constant', { value: 3 }],
+          ['c3', 'Tensor', constant(3)],
           ['u0', 'Mul'],
-          ['c4', 'Constant', { value: 4 }],
+          ['c4', 'Tensor', constant(4)],
           ['u', 'Add'],
           ['f', 'Pow', { exponent: 2 }],
         ],
@@ -199,7 +150,7 @@ export function branchingDocument(catalog: Catalog = studyCatalog): GraphDocumen
     [
       ['x', 'Input', { shape: [] }],
       ['sq', 'Pow', { exponent: 2 }],
-      ['c3', 'Constant', { value: 3 }],
+      ['c3', 'Tensor', constant(3)],
       ['lin', 'Mul'],
       ['y', 'Add'],
     ],

@@ -90,7 +90,8 @@ export function TrainingHealthOverlay(props: { editor: Editor; watch: TrainingWa
                   data-testid="probe-hit"
                   data-node={p().hit.node}
                   style={{
-                    transform: `translate(${p().node.position.x + NODE_WIDTH + 16}px, ${p().node.position.y}px)`,
+                    // below the probe: in a graph drawn left to right, the space there is usually free
+                    transform: `translate(${p().node.position.x}px, ${p().node.position.y + nodeHeight(editor.ports(p().node.id)) + 14}px)`,
                   }}
                   onPointerDown={(e) => e.stopPropagation()}
                   onWheel={(e) => e.stopPropagation()}
