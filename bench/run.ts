@@ -11,8 +11,9 @@ import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
 import { uiSection } from './ui.ts';
 import { webgpuSection } from './webgpu.ts';
+import { webgpuBrowserSection } from './webgpu-browser.ts';
 
-export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection, uiSection];
+export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection, webgpuBrowserSection, uiSection];
 
 function machine(): string {
   const cores = cpus();

@@ -36,39 +36,83 @@ const THREADS = TM * TN;
 var<workgroup> As: array<vec4<f32>, BK * TM>;
 var<workgroup> Bs: array<vec4<f32>, BK * TN>;
 
-// image element (channel, row, column) of X at batch n, or 0 outside it
-fn image(n: u32, ch: u32, ih: i32, iw: i32) -> f32 {
+// B (the image side) four columns at a time. A thread's B columns are the same at every k, so
+// what depends on the column alone is worked out once (Cols), and what depends on k once per
+// four loads (b4): the index arithmetic was most of the work of a small conv.
+struct Cols {
+  // modes 0, 1: the window's top-left row/column (1: before the tap offset); mode 2: the tap's offset
+  h: vec4<i32>,
+  w: vec4<i32>,
+  // mode 2: the tap's channel plane offset
+  plane: vec4<i32>,
+  valid: vec4<bool>,
+}
+
+fn cols_of(g: u32, n0: u32) -> Cols {
+  let col = vec4<u32>(n0, n0 + 1u, n0 + 2u, n0 + 3u);
+  let valid = col < vec4<u32>(G[1]);
+  if ({{MODE}} == 2) {
+    // col = (c, ki, kj) of the filter
+    let khw = G[12] * G[13];
+    let ch = vec4<u32>(g * G[4]) + col / khw;
+    let ki = (col % khw) / G[13];
+    let kj = col % G[13];
+    return Cols(
+      vec4<i32>(ki * G[18]) - i32(G[16]),
+      vec4<i32>(kj * G[19]) - i32(G[17]),
+      vec4<i32>(ch * G[7] * G[8]),
+      valid,
+    );
+  }
+  // col = (oh, ow) of the output
+  let oh = vec4<i32>(col / G[11]);
+  let ow = vec4<i32>(col % G[11]);
+  if ({{MODE}} == 0) {
+    return Cols(oh * i32(G[14]) - i32(G[16]), ow * i32(G[15]) - i32(G[17]), vec4<i32>(0), valid);
+  }
+  return Cols(oh + i32(G[16]), ow + i32(G[17]), vec4<i32>(0), valid);
+}
+
+fn gather(at: vec4<i32>, inside: vec4<bool>) -> vec4<f32> {
+  let i = vec4<u32>(select(vec4<i32>(0), at, inside));
+  return select(vec4<f32>(0.0), vec4<f32>(b[i.x], b[i.y], b[i.z], b[i.w]), inside);
+}
+
+fn b4(z: u32, k: u32, cols: Cols) -> vec4<f32> {
   let H = i32(G[7]);
   let W = i32(G[8]);
-  if (ih < 0 || iw < 0 || ih >= H || iw >= W) { return 0.0; }
-  return b[((n * G[6] + ch) * G[7] + u32(ih)) * G[8] + u32(iw)];
-}
-
-// the image element a (c, ki, kj) tap of window p = (oh, ow) reads (modes 0 and 2)
-fn im2col(n: u32, g: u32, tap: u32, p: u32) -> f32 {
+  let g = z % G[3];
+  if ({{MODE}} == 2) {
+    // k = (n, oh, ow) of dY
+    let ohw = G[10] * G[11];
+    let p = k % ohw;
+    let ih = vec4<i32>(i32((p / G[11]) * G[14])) + cols.h;
+    let iw = vec4<i32>(i32((p % G[11]) * G[15])) + cols.w;
+    let inside = cols.valid & (ih >= vec4<i32>(0)) & (ih < vec4<i32>(H)) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(W));
+    return gather(vec4<i32>(i32((k / ohw) * G[6] * G[7] * G[8])) + cols.plane + ih * W + iw, inside);
+  }
+  // k = (c, ki, kj) of the filter
   let khw = G[12] * G[13];
-  let ch = g * G[4] + tap / khw;
-  let ki = (tap % khw) / G[13];
-  let kj = tap % G[13];
-  let oh = p / G[11];
-  let ow = p % G[11];
-  let ih = i32(oh * G[14] + ki * G[18]) - i32(G[16]);
-  let iw = i32(ow * G[15] + kj * G[19]) - i32(G[17]);
-  return image(n, ch, ih, iw);
-}
-
-// the transposed conv's input element feeding output position p through tap (c, ki, kj)
-fn transposed_tap(n: u32, g: u32, tap: u32, p: u32) -> f32 {
-  let khw = G[12] * G[13];
-  let ch = g * G[4] + tap / khw;
-  let ki = (tap % khw) / G[13];
-  let kj = tap % G[13];
-  let h = i32(p / G[11]) + i32(G[16]) - i32(ki * G[18]);
-  let w = i32(p % G[11]) + i32(G[17]) - i32(kj * G[19]);
+  let ch = g * G[4] + k / khw;
+  let ki = i32((k % khw) / G[13]);
+  let kj = i32(k % G[13]);
+  let plane = i32(((z / G[3]) * G[6] + ch) * G[7] * G[8]);
+  if ({{MODE}} == 0) {
+    let ih = cols.h + ki * i32(G[18]);
+    let iw = cols.w + kj * i32(G[19]);
+    let inside = cols.valid & (ih >= vec4<i32>(0)) & (ih < vec4<i32>(H)) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(W));
+    return gather(vec4<i32>(plane) + ih * W + iw, inside);
+  }
+  // mode 1: output (oh, ow) takes input ((oh + ph − ki·dh) / sh, …) where that divides exactly
   let sh = i32(G[14]);
   let sw = i32(G[15]);
-  if (h < 0 || w < 0 || h % sh != 0 || w % sw != 0) { return 0.0; }
-  return image(n, ch, h / sh, w / sw);
+  let h = cols.h - ki * i32(G[18]);
+  let w = cols.w - kj * i32(G[19]);
+  let hs = h / sh;
+  let ws = w / sw;
+  let inside = cols.valid & (h >= vec4<i32>(0)) & (w >= vec4<i32>(0)) & (hs * sh == h) & (ws * sw == w) &
+    (hs < vec4<i32>(H)) & (ws < vec4<i32>(W));
+  return gather(vec4<i32>(plane) + hs * W + ws, inside);
 }
 
 fn load_a(z: u32, m: u32, k: u32) -> f32 {
@@ -81,14 +125,6 @@ fn load_a(z: u32, m: u32, k: u32) -> f32 {
   // mode 2: k runs over (n, p) of dY
   let ohw = G[10] * G[11];
   return a[((k / ohw) * G[9] + g * G[5] + m) * ohw + k % ohw];
-}
-
-fn load_b(z: u32, k: u32, col: u32) -> f32 {
-  let g = z % G[3];
-  if ({{MODE}} == 0) { return im2col(z / G[3], g, k, col); }
-  if ({{MODE}} == 1) { return transposed_tap(z / G[3], g, k, col); }
-  let ohw = G[10] * G[11];
-  return im2col(k / ohw, g, col, k % ohw);
 }
 
 fn store(z: u32, m: u32, col: u32, v: f32, split: u32) {
@@ -105,11 +141,6 @@ fn store(z: u32, m: u32, col: u32, v: f32, split: u32) {
 fn a_at(z: u32, m: u32, k: u32) -> f32 {
   if (m >= G[0] || k >= G[2]) { return 0.0; }
   return load_a(z, m, k);
-}
-
-fn b_at(z: u32, k: u32, col: u32) -> f32 {
-  if (col >= G[1] || k >= G[2]) { return 0.0; }
-  return load_b(z, k, col);
 }
 
 fn store4(z: u32, row: u32, col: u32, v: vec4<f32>, split: u32) {
@@ -139,6 +170,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  // this thread's B columns are the same at every k (THREADS is a multiple of TN)
+  let cols = cols_of(z % G[3], col0 + 4u * (t % TN));
 
   for (var k0 = k_begin; k0 < K; k0 += BK) {
     // A: 4 rows at one k per slot; B: 4 columns at one k (neighbouring slots, neighbouring columns)
@@ -151,10 +184,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     for (var s = t; s < BK * TN; s += THREADS) {
       let k = s / TN;
-      let n = col0 + 4u * (s % TN);
       let gk = k0 + k;
       if (gk >= K) { Bs[k * TN + s % TN] = vec4<f32>(0.0); continue; }
-      Bs[k * TN + s % TN] = vec4<f32>(b_at(z, gk, n), b_at(z, gk, n + 1u), b_at(z, gk, n + 2u), b_at(z, gk, n + 3u));
+      Bs[k * TN + s % TN] = b4(z, gk, cols);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {

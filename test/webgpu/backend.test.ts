@@ -40,6 +40,18 @@ describeGpu('the WebGPU backend', () => {
     );
   });
 
+  it('flags a NaN or an infinity on the GPU, answering later without stalling the caller', async () => {
+    const finite = on([1, -2, 3e38, 0], [2, 2]);
+    const ok = webgpu!.nonFinite([finite, on([5], [1])]);
+    // log(0) = −∞, 0/0 = NaN, computed on the GPU in the same batch the flag is checked after
+    const negInf = run('log', [on([1, 0, 2], [3])]);
+    const nan = run('div', [on([0, 1], [2]), on([0, 1], [2])]);
+    const [withInf, withNan] = [webgpu!.nonFinite([finite, negInf]), webgpu!.nonFinite([nan])];
+    // ints are never non-finite and are skipped
+    const ints = webgpu!.nonFinite([on([1, 2], [2], 'int32')]);
+    expect(await Promise.all([ok, withInf, withNan, ints])).toEqual([false, true, true, false]);
+  });
+
   it('refuses a disposed tensor by name', () => {
     const t = on([1, 2, 3], [3]);
     t.dispose();

@@ -187,6 +187,39 @@ export class WebGPUBackend implements Backend {
     return { ...rt.memory(), liveTensors: this.liveTensors };
   }
 
+  /**
+   * Whether any element of the float tensors is NaN or ±Inf, checked on the GPU after the work
+   * recorded so far: a flag set by a reduction kernel and copied back without waiting. The
+   * caller goes on recording steps and learns the answer when the promise resolves (a
+   * training loop pauses then and locates the node) — no per-step readback stall.
+   */
+  nonFinite(tensors: readonly Tensor[]): Promise<boolean> {
+    const rt = this.current('nonFinite');
+    const flag = rt.alloc(4, 'non-finite flag', 'nonFinite');
+    rt.write(flag, new Uint32Array(1));
+    for (const t of tensors) {
+      if (t.dtype !== 'float32' || t.size === 0) continue;
+      rt.dispatch({
+        kernel: 'nonfinite_flag',
+        meta: [t.size],
+        inputs: [this.storageOf(t, 'nonFinite')],
+        outputs: [flag],
+        threads: t.size,
+        label: 'nonFinite',
+      });
+    }
+    return rt.read(flag, 4).then(
+      (bytes) => {
+        rt.release(flag);
+        return new Uint32Array(bytes)[0] !== 0;
+      },
+      (e: unknown) => {
+        rt.release(flag);
+        throw e;
+      },
+    );
+  }
+
   /** Submit recorded work and wait for the GPU to finish it. */
   async sync(): Promise<void> {
     await this.current('sync').sync();

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench -- webgpu-browser`: the WebGPU bench measured in headless Chromium (Debian's
+ * chromium with the WebGPU flags, driven by playwright-core, the page served by Vite): our
+ * backend against @tensorflow/tfjs-backend-webgpu on the adapter the browser gives, same run.
+ * The page is bench/browser/webgpu.ts; SHAPEFLOW_BENCH_QUERY passes it sizes (e.g.
+ * `resnetN=4&steps=5`, or `only=matmul,conv2d`).
+ */
+import { existsSync } from 'node:fs';
+import { CHROMIUM, launchBrowser, startApp } from '../test/e2e/harness.ts';
+import type { BrowserBenchReport } from './browser/webgpu.ts';
+import type { BenchSection, BenchTable } from './measure.ts';
+import { RESULT_COLUMNS, resultRow } from './webgpu-cases.ts';
+
+/** Chromium's WebGPU flags (without a GPU it gives SwiftShader, its own Vulkan CPU device). */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
+
+const TIMEOUT_MS = 30 * 60_000;
+
+export const webgpuBrowserSection: BenchSection = {
+  name: 'webgpu-browser',
+  async run(): Promise<BenchTable> {
+    const title = 'WebGPU backend vs @tensorflow/tfjs-backend-webgpu (headless Chromium)';
+    if (!existsSync(CHROMIUM)) {
+      return { title, columns: ['case'], rows: [], notes: [`skipped: no ${CHROMIUM}`] };
+    }
+    const { server, url } = await startApp();
+    const browser = await launchBrowser(WEBGPU_FLAGS);
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.text().startsWith('bench:')) console.error(m.text());
+      });
+      const query = process.env.SHAPEFLOW_BENCH_QUERY ?? '';
+      await page.goto(`${url}bench/browser/webgpu.html${query ? `?${query}` : ''}`);
+      await page.waitForFunction(() => 'benchReport' in window, undefined, { timeout: TIMEOUT_MS, polling: 1000 });
+      const report = (await page.evaluate(
+        () => (window as unknown as { benchReport: unknown }).benchReport,
+      )) as BrowserBenchReport;
+      if (report.error) return { title, columns: ['case'], rows: [], notes: [`failed: ${report.error}`] };
+      const software = /swiftshader|llvmpipe|lavapipe/i.test(report.adapter);
+      return {
+        title,
+        columns: RESULT_COLUMNS,
+        rows: report.results.map(resultRow),
+        notes: [
+          `adapter: ${report.adapter}${software ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}; tfjs backend: ${report.tfjsBackend}`,
+          `${(await browser.version()) || 'Chromium'}, flags ${WEBGPU_FLAGS.join(' ')}`,
+          'median of alternating runs after a warm-up; every run ends with `await data()`; speed-up = tfjs ms / ours ms',
+          'training-step rows: weights and optimizer state stay on the GPU in both; Trainer rows: our runtime as the editor runs it (weights and optimizer on the CPU side, gradients read back each step) vs the same model and optimizer in tfjs',
+          ...report.notes,
+        ],
+      };
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+};
