@@ -9,9 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveDocument } from '../../src/graph/index.ts';
-import { mlpDocument } from '../stepper/graphs.ts';
-import { doc } from '../training/helpers.ts';
+import { type GraphDocument, saveDocument } from '../../src/graph/index.ts';
+import { mlpDocument, xorWithProbe } from '../stepper/graphs.ts';
 import { close, type MlpGrads, mlpBackprop } from '../stepper/manual.ts';
 import { launchBrowser, screenshot, startApp } from './harness.ts';
 
@@ -85,7 +84,7 @@ async function readCard(page: Page): Promise<CardSnapshot> {
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 /** The test helper lines nodes up 100 px apart; the canvas needs room for each (and the badges above). */
-function spaced(document: ReturnType<typeof doc>): ReturnType<typeof doc> {
+function spaced(document: GraphDocument): GraphDocument {
   document.nodes.forEach((n, i) => {
     n.position = { x: 260 * i, y: 120 + (i % 2) * 40 };
   });
@@ -314,23 +313,9 @@ describe('backward mode in the browser', () => {
       page,
       saveDocument(
         spaced(
-          doc(
-            [
-              ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
-              ['fc1', 'Linear', { in_features: 2, out_features: 16, init: 'normal', init_std: 30 }],
-              ['sig', 'Sigmoid'],
-              ['probe', 'Probe', { condition: 'every_k', every: 12 }],
-              ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
-              ['loss', 'CrossEntropyLoss'],
-            ],
-            [
-              'data.x -> fc1.input',
-              'fc1.output -> sig.input',
-              'sig.output -> probe.input',
-              'probe.output -> fc2.input',
-              'fc2.output -> loss.input',
-              'data.y -> loss.target',
-            ],
+          xorWithProbe(
+            { condition: 'every_k', every: 12 },
+            { activation: 'Sigmoid', fc1: { init: 'normal', init_std: 30 } },
           ),
         ),
       ),
@@ -343,7 +328,7 @@ describe('backward mode in the browser', () => {
     expect(await page.getByTestId('training-state').getAttribute('data-state')).toBe('paused');
     expect(await page.getByTestId('probe-reason').textContent()).toBe('step 12 (every 12)');
     expect(await page.getByTestId('probe-tensor').getAttribute('data-shape')).toBe('20,16');
-    const badge = page.locator('[data-testid="health-badge"][data-node="node:sig"]');
+    const badge = page.locator('[data-testid="health-badge"][data-node="node:act"]');
     await badge.waitFor();
     expect(await badge.getAttribute('data-flags')).toContain('saturated');
     expect(await badge.getAttribute('title')).toMatch(/saturated \d+ %/);

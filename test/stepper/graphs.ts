@@ -12,6 +12,7 @@ import {
   type NodeId,
 } from '../../src/graph/index.ts';
 import { type Catalog, catalog } from '../../src/nodes/index.ts';
+import { doc } from '../training/helpers.ts';
 
 /** The catalog the stepper tests use: every node type they need is declared in it now. */
 export const studyCatalog: Catalog = catalog;
@@ -160,6 +161,32 @@ export function branchingDocument(catalog: Catalog = studyCatalog): GraphDocumen
       ['x', 'lin', 'b'],
       ['sq', 'y', 'a'],
       ['lin', 'y', 'b'],
+    ],
+  );
+}
+
+/** XOR data → Linear(2, hidden) → activation → Probe → Linear(hidden, 2) → CE: the training tests' graph. */
+export function xorWithProbe(
+  probe: Record<string, unknown>,
+  options: { hidden?: number; activation?: string; fc1?: Record<string, unknown> } = {},
+): GraphDocument {
+  const hidden = options.hidden ?? 16;
+  return doc(
+    [
+      ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
+      ['fc1', 'Linear', { in_features: 2, out_features: hidden, ...options.fc1 }],
+      ['act', options.activation ?? 'ReLU'],
+      ['probe', 'Probe', probe],
+      ['fc2', 'Linear', { in_features: hidden, out_features: 2 }],
+      ['loss', 'CrossEntropyLoss'],
+    ],
+    [
+      'data.x -> fc1.input',
+      'fc1.output -> act.input',
+      'act.output -> probe.input',
+      'probe.output -> fc2.input',
+      'fc2.output -> loss.input',
+      'data.y -> loss.target',
     ],
   );
 }

@@ -4,36 +4,15 @@
  * a 'health' message gives each layer's ‖∇W‖/‖W‖, update ratio and dead-ReLU fraction.
  */
 import { describe, expect, it } from 'vitest';
+import type { GraphDocument } from '../../src/graph/index.ts';
 import type { HealthMessage, MonitorOptions, ProbeMessage } from '../../src/training/monitor.ts';
 import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/training/train-host.ts';
-import { doc } from '../training/helpers.ts';
-
-/** XOR → Linear(2, 16) → ReLU → [Probe] → Linear(16, 2) → CE, SGD without momentum. */
-function xorWithProbe(probe: Record<string, unknown>) {
-  return doc(
-    [
-      ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
-      ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
-      ['relu', 'ReLU'],
-      ['probe', 'Probe', probe],
-      ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
-      ['loss', 'CrossEntropyLoss'],
-    ],
-    [
-      'data.x -> fc1.input',
-      'fc1.output -> relu.input',
-      'relu.output -> probe.input',
-      'probe.output -> fc2.input',
-      'fc2.output -> loss.input',
-      'data.y -> loss.target',
-    ],
-  );
-}
+import { xorWithProbe } from './graphs.ts';
 
 const LR = 0.5;
 
 /** A host in this thread; `send` resolves when the command is carried out (run: when the loop stops). */
-async function openHost(document: ReturnType<typeof doc>, monitor: MonitorOptions = {}) {
+async function openHost(document: GraphDocument, monitor: MonitorOptions = {}) {
   const seen: TrainMessage[] = [];
   const host = new TrainingHost((m) => seen.push(structuredClone(m)));
   const send = (cmd: TrainCommand) => host.handle(cmd);
@@ -152,7 +131,7 @@ describe('gradient health during training', () => {
     await send({ type: 'stepBatch' });
     const [health] = healthIn(seen);
     expect(health.step).toBe(2);
-    expect(health.layers.map((l) => l.nodeId).sort()).toEqual(['node:fc1', 'node:fc2', 'node:relu']);
+    expect(health.layers.map((l) => l.nodeId).sort()).toEqual(['node:act', 'node:fc1', 'node:fc2']);
     const fc1 = health.layers.find((l) => l.nodeId === 'node:fc1')!;
     expect(fc1.nodeType).toBe('Linear');
     expect(fc1.params.map((p) => p.name).sort()).toEqual(['bias', 'weight']);
@@ -161,7 +140,7 @@ describe('gradient health during training', () => {
       // plain SGD moves W by lr·∇W: the update ratio is lr times the gradient ratio
       expect(p.updateRatio).toBeCloseTo(LR * p.gradToWeight!, 6);
     }
-    const relu = health.layers.find((l) => l.nodeId === 'node:relu')!;
+    const relu = health.layers.find((l) => l.nodeId === 'node:act')!;
     const [probe] = probesIn(seen);
     expect(probe.step).toBe(2);
     const [n, units] = probe.tensor.shape;

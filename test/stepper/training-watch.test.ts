@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/training/train-host.ts';
 import { TrainingClient, type WorkerLike } from '../../src/training/worker-client.ts';
 import { createTrainingWatch, watchingClients } from '../../src/ui/stepper/training-watch.ts';
-import { doc } from '../training/helpers.ts';
+import { xorWithProbe } from './graphs.ts';
 
 /** A worker double: commands go to a host in this thread, messages come back asynchronously. */
 function inProcessWorker(): WorkerLike {
@@ -24,26 +24,6 @@ const until = async (cond: () => boolean) => {
   expect(cond()).toBe(true);
 };
 
-const xor = () =>
-  doc(
-    [
-      ['data', 'XOR', { samples: 200, batch_size: 20, seed: 1 }],
-      ['fc1', 'Linear', { in_features: 2, out_features: 8 }],
-      ['relu', 'ReLU'],
-      ['probe', 'Probe', { condition: 'every_k', every: 12 }],
-      ['fc2', 'Linear', { in_features: 8, out_features: 2 }],
-      ['loss', 'CrossEntropyLoss'],
-    ],
-    [
-      'data.x -> fc1.input',
-      'fc1.output -> relu.input',
-      'relu.output -> probe.input',
-      'probe.output -> fc2.input',
-      'fc2.output -> loss.input',
-      'data.y -> loss.target',
-    ],
-  );
-
 describe('the training watch behind the canvas badges', () => {
   it('every client the dock creates feeds it: health reports, the probe that paused, cleared on resume and reset', async () => {
     const watch = createTrainingWatch();
@@ -53,7 +33,11 @@ describe('the training watch behind the canvas badges', () => {
     );
     expect(deps.other).toBe(1);
     const client = deps.createClient();
-    await client.open(xor(), { epochs: 3, optimizer: { name: 'SGD', hyperparams: { lr: 0.3 } } }, 'cpu');
+    await client.open(
+      xorWithProbe({ condition: 'every_k', every: 12 }, { hidden: 8 }),
+      { epochs: 3, optimizer: { name: 'SGD', hyperparams: { lr: 0.3 } } },
+      'cpu',
+    );
     client.run();
     await until(() => watch.probe() !== null);
     expect(watch.probe()).toMatchObject({ node: 'node:probe', step: 12, reason: 'step 12 (every 12)' });
@@ -65,7 +49,7 @@ describe('the training watch behind the canvas badges', () => {
         .health()!
         .layers.map((l) => l.nodeId)
         .sort(),
-    ).toEqual(['node:fc1', 'node:fc2', 'node:relu']);
+    ).toEqual(['node:act', 'node:fc1', 'node:fc2']);
     client.run();
     await until(() => watch.probe()?.step === 24);
     client.reset(1);
