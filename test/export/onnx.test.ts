@@ -239,6 +239,37 @@ describe('every mapped node type', () => {
     expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'MultiHeadAttention', 'PatchEmbedding', 'PositionalEncoding']);
   }, 60_000);
 
+  it.each(['rnn_language_model', 'lstm_language_model', 'gru_language_model'])(
+    'writes the %s template with its recurrent layer as ONNX RNN/LSTM/GRU ops, and reads it back',
+    async (name) => {
+      await roundTrip(template(name));
+    },
+    60_000,
+  );
+
+  it('writes stacked, bidirectional and batch-first recurrent layers with initial states', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['T', 'N', 4] }],
+        ['h0', 'Input', { shape: [4, 'N', 3] }],
+        ['c0', 'Input', { shape: [4, 'N', 3] }],
+        ['lstm', 'LSTM', { input_size: 4, hidden_size: 3, num_layers: 2, bidirectional: true }],
+        ['gru', 'GRU', { input_size: 6, hidden_size: 5, batch_first: true, num_layers: 2 }],
+        ['rnn', 'RNN', { input_size: 5, hidden_size: 2, nonlinearity: 'relu', bidirectional: true, bias: false }],
+      ],
+      [
+        'x.output -> lstm.input',
+        'h0.output -> lstm.h0',
+        'c0.output -> lstm.c0',
+        'lstm.output -> gru.input',
+        'gru.output -> rnn.input',
+      ],
+    );
+    d.meta.symbols = { N: 2, T: 3 };
+    const e = await roundTrip(d);
+    expect(e.outputs.map((o) => `${o.node}.${o.port}`)).toEqual(['node:rnn.output']);
+  });
+
   it('writes sinusoidal positions for any sequence length up to max_len', async () => {
     const d = doc(
       [
@@ -289,21 +320,22 @@ describe('what cannot be exported or imported', () => {
   it('names the node types that have no ONNX mapping, with their counts', () => {
     const d = doc(
       [
-        ['x', 'Input', { shape: ['T', 'N', 4] }],
-        ['lstm', 'LSTM', { input_size: 4, hidden_size: 3 }],
-        ['lstm2', 'LSTM', { input_size: 3, hidden_size: 3 }],
-        ['gru', 'GRU', { input_size: 3, hidden_size: 3 }],
+        ['x', 'Input', { shape: ['N', 16, 4, 4] }],
+        ['norm', 'GroupNorm', { num_groups: 2, num_channels: 16 }],
+        ['flat', 'Flatten', {}],
+        ['block', 'MLPBlock', { in_features: 256, out_features: 8 }],
+        ['block2', 'MLPBlock', { in_features: 8, out_features: 8 }],
       ],
-      ['x.output -> lstm.input', 'lstm.output -> lstm2.input', 'lstm2.output -> gru.input'],
+      ['x.output -> norm.input', 'norm.output -> flat.input', 'flat.output -> block.input', 'block.output -> block2.input'],
     );
     const result = exportOnnx(d, catalog);
     expect(result).toBeInstanceOf(OnnxExportError);
     const error = result as OnnxExportError;
     expect(error.code).toBe('unsupported_types');
-    expect(error.message).toContain('LSTM ×2');
+    expect(error.message).toBe('cannot export to ONNX: no mapping for GroupNorm ×1, MLPBlock ×2');
     expect([...error.unsupported]).toEqual([
-      ['LSTM', 2],
-      ['GRU', 1],
+      ['GroupNorm', 1],
+      ['MLPBlock', 2],
     ]);
   });
 

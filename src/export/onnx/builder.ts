@@ -19,6 +19,11 @@ export const IR_VERSION = 8;
 export const SHAPEFLOW_DOMAIN = 'ai.shapeflow';
 /** Model metadata holding the document's symbol sizes (`{"N": 2, "T": 10}`), so they survive the trip. */
 export const SYMBOLS_METADATA = 'shapeflow.symbols';
+/**
+ * Model metadata naming each node's Shapeflow type by node id, for the ops two node types share
+ * (a Transpose that swaps two dims is Transpose or Permute): import tries that type's rule first.
+ */
+export const NODE_TYPES_METADATA = 'shapeflow.node_types';
 
 /** An attribute value with its ONNX type made explicit (a JS number alone is ambiguous). */
 export type AttrValue =
@@ -27,6 +32,7 @@ export type AttrValue =
   | { ints: readonly number[] }
   | { floats: readonly number[] }
   | { string: string }
+  | { strings: readonly string[] }
   | { tensor: TensorProto };
 
 export const int = (value: number): AttrValue => ({ int: value });
@@ -39,6 +45,8 @@ function attribute(name: string, value: AttrValue): AttributeProto {
   if ('ints' in value) return { name, type: AttributeType.INTS, ints: [...value.ints] };
   if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: [...value.floats] };
   if ('string' in value) return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value.string) };
+  if ('strings' in value)
+    return { name, type: AttributeType.STRINGS, strings: value.strings.map((v) => new TextEncoder().encode(v)) };
   return { name, type: AttributeType.TENSOR, t: value.tensor };
 }
 

@@ -22,7 +22,7 @@ import { defaultsOf } from '../../nodes/define.ts';
 import type { Dim, TensorType } from '../../nodes/types.ts';
 import { compileGraph, optimizerNameOf, schedulerNameOf } from '../../training/compile.ts';
 import { decodeSafetensors } from '../safetensors.ts';
-import { FunctionTable, IR_VERSION, OnnxGraphWriter, OPSET, SHAPEFLOW_DOMAIN, SYMBOLS_METADATA } from './builder.ts';
+import { FunctionTable, IR_VERSION, OnnxGraphWriter, NODE_TYPES_METADATA, OPSET, SHAPEFLOW_DOMAIN, SYMBOLS_METADATA } from './builder.ts';
 import { type ExportContext, OnnxExportError, type Params } from './mapping.ts';
 import { DataType, encodeModel, type ModelProto, type ValueInfoProto } from './proto.ts';
 import { ONNX_MAPPINGS } from './table.ts';
@@ -154,6 +154,7 @@ class OnnxExporter {
     const key = (node: string, port: string) => `${node}\u0000${port}`;
     const inputs: OnnxPort[] = [];
     const valueInfos: ValueInfoProto[] = [];
+    const nodeTypes = new Map<string, string>();
     for (const id of inference.order) {
       if (!inModel.has(id)) continue;
       const node = this.index.nodes.get(id) as GraphNode;
@@ -198,6 +199,7 @@ class OnnxExporter {
         refuse: (message) => new OnnxExportError('params', `${node.type} (${id}): ${message}`),
       };
       const firstNode = this.graph.nodes.length;
+      nodeTypes.set(id, node.type);
       const produced = ONNX_MAPPINGS[node.type].export(ctx);
       // the label travels as the nodes' doc string, so import gives it back
       if (node.label) for (const n of this.graph.nodes.slice(firstNode)) n.docString = node.label;
@@ -234,9 +236,10 @@ class OnnxExporter {
         valueInfo: valueInfos.filter((v) => !outputNames.has(v.name)),
       },
       functions: this.functions.functions,
-      metadataProps: this.doc.meta?.symbols
-        ? [{ key: SYMBOLS_METADATA, value: JSON.stringify(this.doc.meta.symbols) }]
-        : [],
+      metadataProps: [
+        ...(this.doc.meta?.symbols ? [{ key: SYMBOLS_METADATA, value: JSON.stringify(this.doc.meta.symbols) }] : []),
+        { key: NODE_TYPES_METADATA, value: JSON.stringify(Object.fromEntries(nodeTypes)) },
+      ],
     };
     return { bytes: encodeModel(model), model, inputs, outputs: outputPorts, initializers };
   }

@@ -20,6 +20,13 @@ export interface BodyContext {
   ctx: ExportContext;
 }
 
+/** A function's formal inputs: the node's tensor ports, then its parameters (a list, or one per params). */
+export interface FunctionSpec {
+  ports: string[];
+  outputs: string[];
+  weights: string[] | ((params: Params) => string[]);
+}
+
 /**
  * Write a node as a call of a function whose body `build` writes; `ports` and `outputs` are the
  * node's tensor input and output port names, `weights` its parameter names (in call order).
@@ -27,7 +34,7 @@ export interface BodyContext {
 export function callFunction(
   ctx: ExportContext,
   type: string,
-  spec: { ports: string[]; outputs: string[]; weights: string[] },
+  spec: FunctionSpec,
   build: (b: BodyContext) => Record<string, string>,
 ): string[] {
   const body = new OnnxGraphWriter(true);
@@ -37,7 +44,8 @@ export function callFunction(
   });
   const weights: Record<string, string | null> = {};
   const weightArgs: string[] = [];
-  for (const name of spec.weights) {
+  const weightNames = typeof spec.weights === 'function' ? spec.weights(ctx.params) : spec.weights;
+  for (const name of weightNames) {
     const initializer = ctx.weight(name);
     weights[name] = initializer ? body.reserve(name) : null;
     if (initializer) weightArgs.push(initializer);
@@ -54,7 +62,7 @@ export function callFunction(
   });
   const formalInputs = [
     ...spec.ports.filter((p) => inputs[p] !== null),
-    ...spec.weights.filter((w) => weights[w] !== null),
+    ...weightNames.filter((w) => weights[w] !== null),
   ];
   const name = ctx.functions.define(type, {
     input: formalInputs,
@@ -223,4 +231,78 @@ export function patchEmbeddingBody({ body, inputs, weights, params }: BodyContex
   });
   const flat = body.op('Reshape', [grid, body.constantInts('flat_shape', [0, 0, -1])]);
   return { output: body.op('Transpose', [flat], { perm: ints([0, 2, 1]) }) };
+}
+
+type RecurrentKind = 'RNN' | 'LSTM' | 'GRU';
+/** Where each ONNX gate block sits in PyTorch's stacking: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */
+const GATE_ORDER: Record<RecurrentKind, number[]> = { RNN: [0], LSTM: [0, 3, 1, 2], GRU: [1, 0, 2] };
+
+/** The parameter names of a recurrent node, layer by layer and direction by direction (PyTorch's). */
+export function recurrentWeights(params: Params): string[] {
+  const names: string[] = [];
+  for (let l = 0; l < (params.num_layers as number); l++) {
+    for (const suffix of params.bidirectional ? ['', '_reverse'] : ['']) {
+      names.push(`weight_ih_l${l}${suffix}`, `weight_hh_l${l}${suffix}`);
+      if (params.bias) names.push(`bias_ih_l${l}${suffix}`, `bias_hh_l${l}${suffix}`);
+    }
+  }
+  return names;
+}
+
+/**
+ * nn.RNN / nn.LSTM / nn.GRU as one ONNX RNN / LSTM / GRU op per layer: the gate blocks of each
+ * weight reordered to ONNX's order, directions stacked, the layer's [T, D, B, H] output joined to
+ * [T, B, D·H] for the next layer, and the last states of every layer concatenated (h_n, c_n).
+ */
+export function recurrentBody(kind: RecurrentKind) {
+  return ({ body, inputs, weights, params }: BodyContext): Record<string, string> => {
+    const H = params.hidden_size as number;
+    const dirs = params.bidirectional ? 2 : 1;
+    const gates = GATE_ORDER[kind].length;
+    const onnxOrder = (name: string) => {
+      if (gates === 1) return weights[name] as string;
+      const blocks = body.node('Split', [weights[name] as string], { axis: int(0) }, { outputs: gates });
+      return body.op('Concat', GATE_ORDER[kind].map((k) => blocks[k]), { axis: int(0) });
+    };
+    const stacked = (perDirection: string[]) =>
+      body.op('Concat', perDirection.map((w) => body.op('Unsqueeze', [w, body.constantInts('axis0', [0])])), {
+        axis: int(0),
+      });
+    let seq = params.batch_first ? body.op('Transpose', [inputs.input as string], { perm: ints([1, 0, 2]) }) : (inputs.input as string);
+    const hN: string[] = [];
+    const cN: string[] = [];
+    for (let l = 0; l < (params.num_layers as number); l++) {
+      const suffixes = dirs === 2 ? ['', '_reverse'] : [''];
+      const W = stacked(suffixes.map((s) => onnxOrder(`weight_ih_l${l}${s}`)));
+      const R = stacked(suffixes.map((s) => onnxOrder(`weight_hh_l${l}${s}`)));
+      const B = params.bias
+        ? stacked(
+            suffixes.map((s) =>
+              body.op('Concat', [onnxOrder(`bias_ih_l${l}${s}`), onnxOrder(`bias_hh_l${l}${s}`)], { axis: int(0) }),
+            ),
+          )
+        : null;
+      const rows = (state: string | null) =>
+        state
+          ? body.op('Slice', [state, body.constantInts('from', [l * dirs]), body.constantInts('to', [(l + 1) * dirs])])
+          : null;
+      const attrs = {
+        hidden_size: int(H),
+        direction: dirs === 2 ? { string: 'bidirectional' } : undefined,
+        activations:
+          kind === 'RNN' && params.nonlinearity === 'relu' ? { strings: dirs === 2 ? ['Relu', 'Relu'] : ['Relu'] } : undefined,
+        linear_before_reset: kind === 'GRU' ? int(1) : undefined,
+      };
+      const stateInputs = kind === 'LSTM' ? [rows(inputs.h0), rows(inputs.c0)] : [rows(inputs.h0)];
+      const outs = body.node(kind, [seq, W, R, B, null, ...stateInputs], attrs, { outputs: kind === 'LSTM' ? 3 : 2 });
+      hN.push(outs[1]);
+      if (kind === 'LSTM') cN.push(outs[2]);
+      // [T, D, B, H] → [T, B, D·H]
+      const joined = body.op('Transpose', [outs[0]], { perm: ints([0, 2, 1, 3]) });
+      seq = body.op('Reshape', [joined, body.constantInts('seq_shape', [0, 0, -1])]);
+    }
+    const output = params.batch_first ? body.op('Transpose', [seq], { perm: ints([1, 0, 2]) }) : seq;
+    const join = (xs: string[]) => (xs.length === 1 ? xs[0] : body.op('Concat', xs, { axis: int(0) }));
+    return kind === 'LSTM' ? { output, h_n: join(hN), c_n: join(cN) } : { output, h_n: join(hN) };
+  };
 }

@@ -14,7 +14,7 @@ import type { Catalog } from '../../nodes/catalog.ts';
 import type { Dim } from '../../nodes/types.ts';
 import { GraphBuilder, type NodeHandle } from '../../templates/build.ts';
 import { compileGraph } from '../../training/compile.ts';
-import { SYMBOLS_METADATA } from './builder.ts';
+import { NODE_TYPES_METADATA, SYMBOLS_METADATA } from './builder.ts';
 import { type ConstTensor, type ImportContext, type ImportMatch, OnnxImportError } from './mapping.ts';
 import {
   type AttributeProto,
@@ -119,6 +119,8 @@ class OnnxReader {
   private readonly functions = new Map<string, FunctionProto>();
   /** values computable from initializers and constants alone (a weight's Transpose) */
   private readonly fixed = new Set<string>();
+  /** the node types the exporter recorded by node id (a file from elsewhere has none) */
+  private readonly recordedTypes: Record<string, string>;
 
   constructor(
     private readonly model: ModelProto,
@@ -134,6 +136,7 @@ class OnnxReader {
       this.dims.set(v.name, dims.includes(null) ? null : (dims as Dim[]));
     }
     for (const name of this.initializers.keys()) this.fixed.add(name);
+    this.recordedTypes = parseJsonObject<string>(model.metadataProps?.find((p) => p.key === NODE_TYPES_METADATA)?.value);
     for (const n of g.node ?? []) {
       for (const out of n.output) this.producers.set(out, n);
       for (const input of n.input) if (input) this.readers.set(input, [...(this.readers.get(input) ?? []), n]);
@@ -186,7 +189,8 @@ class OnnxReader {
     const consumed = new Set<NodeProto>();
     for (const node of g.node ?? []) {
       if (consumed.has(node) || node.output.every((o) => this.fixed.has(o))) continue;
-      const match = importNode(this.context(node), this.catalog);
+      const id = /^node:[^/]+/.exec(node.name ?? '')?.[0];
+      const match = importNode(this.context(node), this.catalog, id && this.recordedTypes[id]);
       if (!match || typeof match === 'string') {
         refuse(node, match);
         continue;
@@ -257,14 +261,9 @@ class OnnxReader {
   private meta(): DocumentMeta {
     const meta: DocumentMeta = { title: this.model.graph.name || 'Imported ONNX model' };
     if (this.model.docString) meta.description = this.model.docString;
-    const symbols = this.model.metadataProps?.find((p) => p.key === SYMBOLS_METADATA)?.value;
-    if (symbols) {
-      try {
-        meta.symbols = JSON.parse(symbols);
-      } catch {
-        // sizes are a convenience for live mode: a file without readable ones still imports
-      }
-    }
+    // sizes are a convenience for live mode: a file without readable ones still imports
+    const symbols = parseJsonObject<number>(this.model.metadataProps?.find((p) => p.key === SYMBOLS_METADATA)?.value);
+    if (Object.keys(symbols).length) meta.symbols = symbols;
     return meta;
   }
 
@@ -285,6 +284,16 @@ class OnnxReader {
     }
     const missing = [...params.keys()].filter((k) => !weights.has(k));
     if (missing.length) throw new OnnxImportError('weights', `the file holds no values for ${missing.join(', ')}`);
+  }
+}
+
+/** Metadata written as a JSON object, or {} when absent or unreadable. */
+function parseJsonObject<V>(text: string | undefined): Record<string, V> {
+  try {
+    const parsed = text ? JSON.parse(text) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
   }
 }
 

@@ -10,8 +10,11 @@ import {
   geluBody,
   importFunctionCall,
   multiHeadAttentionBody,
+  type FunctionSpec,
   patchEmbeddingBody,
   positionalEncodingBody,
+  recurrentBody,
+  recurrentWeights,
   siluBody,
 } from './functions.ts';
 import type { NodeProto } from './proto.ts';
@@ -78,7 +81,7 @@ const binary = (type: string, op: string): OnnxMapping => ({
 /** A call of the node type's model-local function. */
 const viaFunction = (
   type: string,
-  spec: { ports: string[]; outputs: string[]; weights: string[] },
+  spec: FunctionSpec,
   body: Parameters<typeof callFunction>[3],
 ): OnnxMapping => ({
   ops: [type],
@@ -565,6 +568,13 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
     },
     multiHeadAttentionBody,
   ),
+  RNN: viaFunction('RNN', { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights }, recurrentBody('RNN')),
+  LSTM: viaFunction(
+    'LSTM',
+    { ports: ['input', 'h0', 'c0'], outputs: ['output', 'h_n', 'c_n'], weights: recurrentWeights },
+    recurrentBody('LSTM'),
+  ),
+  GRU: viaFunction('GRU', { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights }, recurrentBody('GRU')),
   PositionalEncoding: viaFunction(
     'PositionalEncoding',
     { ports: ['input'], outputs: ['output'], weights: ['pos_embedding'] },
@@ -580,12 +590,14 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
 /** Node types the ONNX export writes. */
 export const onnxExportableTypes: readonly string[] = Object.keys(ONNX_MAPPINGS);
 
-/** Read one ONNX node with the table: the first rule that applies, or why none does. */
-export function importNode(ictx: ImportContext, catalog: Catalog): ImportMatch | string | null {
+/** Read one ONNX node with the table: the first rule that applies (`hint`'s first), or why none does. */
+export function importNode(ictx: ImportContext, catalog: Catalog, hint?: string): ImportMatch | string | null {
   const called = importFunctionCall(ictx, catalog);
   if (called) return called;
   let reason: string | null = null;
-  for (const mapping of Object.values(ONNX_MAPPINGS)) {
+  // the type the exporter recorded for this node goes first; the table's order decides the rest
+  const hinted = hint && ONNX_MAPPINGS[hint] ? [ONNX_MAPPINGS[hint]] : [];
+  for (const mapping of [...hinted, ...Object.values(ONNX_MAPPINGS)]) {
     const standard = !ictx.node.domain || ictx.node.domain === 'ai.onnx';
     if (!mapping.import || !mapping.ops.includes(ictx.node.opType) || !standard) continue;
     const result = mapping.import(ictx);
