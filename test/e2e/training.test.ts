@@ -8,9 +8,11 @@
  * Screenshots: test-results/screenshots/training-*.png (dark and light).
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeIdx } from '../../src/nodes/sources/idx.ts';
 import { launchBrowser, screenshot, startApp } from './harness.ts';
 
 let server: ViteDevServer;
@@ -42,7 +44,8 @@ async function load(name: string) {
   await page.waitForSelector('.node');
 }
 
-const chartPoints = async () => Number(await page.getByTestId('training-loss-chart').getAttribute('data-points'));
+const chartPoints = async () =>
+  Number(await page.getByTestId('training-loss-chart').getAttribute('data-points'));
 const stepCount = async () => Number(await page.getByTestId('training-step').getAttribute('data-step'));
 const state = () => page.getByTestId('training-state').getAttribute('data-state');
 
@@ -79,7 +82,10 @@ describe('training in the editor', () => {
     const pointsAtPause = await chartPoints();
 
     await page.getByTestId('training-step-batch').click();
-    await waitFor('one more step', async () => (await stepCount()) === pausedAt + 1 && (await state()) === 'paused');
+    await waitFor(
+      'one more step',
+      async () => (await stepCount()) === pausedAt + 1 && (await state()) === 'paused',
+    );
     await page.waitForTimeout(200);
     expect(await stepCount()).toBe(pausedAt + 1);
     expect(await chartPoints()).toBe(pointsAtPause + 1);
@@ -88,6 +94,21 @@ describe('training in the editor', () => {
     await page.getByTestId('training-run').click(); // now labelled Resume
     await waitFor('training resumed', async () => (await stepCount()) > pausedAt + 3);
     expect(await state()).toBe('running');
+    // an edit mid-run: fc1 and fc2 change shape and start over, fc3 keeps its weights
+    await page.evaluate(() => {
+      const { editor } = (window as unknown as { shapeflow: { editor: { apply(e: unknown[]): boolean } } })
+        .shapeflow;
+      editor.apply([
+        { kind: 'setParam', id: 'node:fc1', name: 'out_features', value: 100 },
+        { kind: 'setParam', id: 'node:fc2', name: 'in_features', value: 100 },
+      ]);
+    });
+    const recompiled = page.getByTestId('training-recompiled');
+    await recompiled.waitFor({ timeout: 10_000 });
+    expect(await recompiled.textContent()).toMatch(/kept weights\s*fc3.*re-initialised\s*fc1, fc2/s);
+    const stepBeforeEdit = await stepCount();
+    await waitFor('training goes on after the edit', async () => (await stepCount()) > stepBeforeEdit + 2);
+
     await page.getByTestId('training-pause').click();
     await waitFor('paused again', async () => (await state()) === 'paused');
     expect(await page.getByTestId('training-runs').locator('li').count()).toBeGreaterThanOrEqual(1);
@@ -105,13 +126,59 @@ describe('training in the editor', () => {
     const popover = page.getByTestId('nonfinite-popover');
     expect(await popover.getAttribute('data-node')).toBe(node);
     expect(await page.getByTestId('nonfinite-message').textContent()).toMatch(/non-finite|NaN/);
-    expect(await page.getByTestId('nonfinite-suggestions').textContent()).toContain('lower the learning rate');
+    expect(await page.getByTestId('nonfinite-suggestions').textContent()).toContain(
+      'lower the learning rate',
+    );
     expect(await popover.locator('.nonfinite-stats tbody tr').count()).toBeGreaterThan(0);
+    // the MLP's run, kept, overlaid on this one's loss chart
+    const runs = page.getByTestId('training-runs').locator('li');
+    expect(await runs.count()).toBe(2);
+    await runs.nth(1).locator('input[type=checkbox]').check();
+    await waitFor(
+      'two runs overlaid',
+      async () => Number(await page.getByTestId('training-loss-chart').getAttribute('data-curves')) >= 2,
+    );
     await screenshot(page, 'training-nonfinite-dark');
     await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
     await page.waitForTimeout(100);
     await screenshot(page, 'training-nonfinite-light');
   }, 60_000);
+
+  it('trains the MLP on IDX files picked in the dock (gzipped), in place of its Input nodes', async () => {
+    await load('mnist_mlp');
+    const gz = (dims: number[], data: Uint8Array) => Buffer.from(gzipSync(encodeIdx(dims, data)));
+    const pixels = (n: number) => new Uint8Array(n * 784).map((_, i) => (i * 37) % 256);
+    const digits = (n: number) => new Uint8Array(n).map((_, i) => i % 10);
+    await page.getByTestId('training-file-input').setInputFiles([
+      {
+        name: 'train-images-idx3-ubyte.gz',
+        mimeType: 'application/gzip',
+        buffer: gz([256, 28, 28], pixels(256)),
+      },
+      { name: 'train-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: gz([256], digits(256)) },
+      {
+        name: 't10k-images-idx3-ubyte.gz',
+        mimeType: 'application/gzip',
+        buffer: gz([64, 28, 28], pixels(64)),
+      },
+      { name: 't10k-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: gz([64], digits(64)) },
+    ]);
+    const source = page.getByTestId('training-dataset');
+    await waitFor('the IDX pairs', async () =>
+      /256 28×28 to train, 64 28×28 to test/.test((await source.textContent()) ?? ''),
+    );
+    await page.getByTestId('training-step-epoch').click();
+    await waitFor(
+      'one epoch (4 batches of 64)',
+      async () => (await stepCount()) === 4 && (await state()) === 'paused',
+    );
+    expect(await page.getByTestId('training-epoch-line').textContent()).toMatch(/val loss/);
+    await page.getByTestId('training-stop').click();
+    for (const name of ['train-images', 'train-labels', 't10k-images', 't10k-labels'])
+      await page
+        .getByRole('button', { name: `Remove ${name}-idx${name.endsWith('images') ? 3 : 1}-ubyte.gz` })
+        .click();
+  }, 30_000);
 
   it('names a malformed IDX file and leaves the document unchanged', async () => {
     const before = await page.evaluate(
@@ -122,13 +189,21 @@ describe('training in the editor', () => {
       mimeType: 'application/octet-stream',
       buffer: Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3]),
     });
-    const message = page.locator('.messages').getByText(/train-images-idx3-ubyte/);
+    const message = page.locator('.messages').getByText(/Dataset file not used: train-images-idx3-ubyte:/);
     await message.waitFor({ timeout: 5000 });
     expect(await message.textContent()).toMatch(/truncated/);
     const after = await page.evaluate(
       () => (window as unknown as { shapeflow: { store: { doc: unknown } } }).shapeflow.store.doc,
     );
     expect(after).toEqual(before);
-    await page.getByTestId('training-stop').click();
   }, 30_000);
+
+  it('keeps the runs across a reload (IndexedDB)', async () => {
+    await page.reload();
+    await page.waitForSelector('.node', { timeout: 30_000 });
+    await page.getByTestId('training-toggle').click();
+    const runs = page.getByTestId('training-runs').locator('li');
+    await waitFor('the kept runs', async () => (await runs.count()) >= 3);
+    expect(await runs.first().textContent()).toMatch(/stopped · cpu · 4 steps/);
+  }, 60_000);
 });
