@@ -2,7 +2,7 @@ import { state, defaultBackend } from './context.ts';
 import { OpError } from './errors.ts';
 import type { OpDef } from './op.ts';
 import { opRegistry, type AttrsOf, type OpName } from './ops/index.ts';
-import type { Tensor, TensorMeta } from './tensor.ts';
+import { checkBackendDType, type Tensor, type TensorMeta } from './tensor.ts';
 
 export function getOp(name: string): OpDef<any> {
   const op = (opRegistry as Record<string, OpDef<any>>)[name];
@@ -52,6 +52,7 @@ export function applyOp(op: OpDef<any>, inputs: (Tensor | null)[], rawAttrs?: un
       );
     }
   }
+  checkBackendDType(op.name, backend, [...inputs, ...outs]);
   if (op.composite) {
     const outputs = op.composite(inputs, attrs);
     outputs.forEach((t, i) => {

@@ -1,8 +1,11 @@
 import type { Backend } from './backend.ts';
+import { DTypeError } from './errors.ts';
 
-export type DType = 'float32' | 'int32';
+export type DType = 'float32' | 'float64' | 'int32';
+export type FloatDType = 'float32' | 'float64';
 export type Shape = readonly number[];
-export type Storage = Float32Array | Int32Array;
+export type FloatStorage = Float32Array | Float64Array;
+export type Storage = FloatStorage | Int32Array;
 
 /** What a shape rule sees of a tensor: no values. */
 export interface TensorMeta {
@@ -24,6 +27,56 @@ export interface TapeNode {
   outputs: Tensor[];
   /** graph node id (or any label) active when the op was recorded, for the stepper */
   source?: string;
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype !== 'int32';
+}
+
+/**
+ * The float dtype an op computes in, PyTorch's type promotion among floats: float64 when any
+ * float operand is float64, else float32 (int operands — indices, class targets — don't count).
+ */
+export function floatTypeOf(...metas: ({ dtype: DType } | null | undefined)[]): FloatDType {
+  return metas.some((m) => m?.dtype === 'float64') ? 'float64' : 'float32';
+}
+
+/** Fresh zeroed storage of a dtype: the one place the engine picks a typed array. */
+export function allocStorage(dtype: DType, size: number): Storage {
+  if (dtype === 'int32') return new Int32Array(size);
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** Fresh zeroed float storage: float64 for float64, float32 for anything else. */
+export function allocFloat(dtype: DType, size: number): FloatStorage {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** Float storage of `dtype` holding these values (a float64 accumulator stored as its output type). */
+export function floatFrom(dtype: DType, values: ArrayLike<number>): FloatStorage {
+  const out = allocFloat(dtype, values.length);
+  out.set(values);
+  return out;
+}
+
+/** The dtype a typed array holds. */
+export function dtypeOfStorage(data: Storage): DType {
+  return data instanceof Int32Array ? 'int32' : data instanceof Float64Array ? 'float64' : 'float32';
+}
+
+/** Backends that hold float64; the others (WebGPU: WGSL has no f64) are float32 only. */
+const FLOAT64_BACKENDS: ReadonlySet<string> = new Set(['cpu']);
+
+/** A float64 tensor headed for a float32-only backend is a DTypeError naming the op. */
+export function checkBackendDType(op: string, backend: Backend, metas: ({ dtype: DType } | null)[]): void {
+  if (FLOAT64_BACKENDS.has(backend.name)) return;
+  const at = metas.findIndex((m) => m?.dtype === 'float64');
+  if (at < 0) return;
+  throw new DTypeError(
+    op,
+    `the ${backend.name} backend computes in float32 only, got a float64 tensor (run float64 on the cpu backend)`,
+    at,
+  );
 }
 
 export function sizeOf(shape: Shape): number {

@@ -3,7 +3,7 @@ import { getOp, run } from '../dispatch.ts';
 import { OpError } from '../errors.ts';
 import { sameShape } from '../shape.ts';
 import type { TapeNode, Tensor } from '../tensor.ts';
-import { formatShape } from '../tensor.ts';
+import { floatTypeOf, formatShape } from '../tensor.ts';
 import { fill } from '../create.ts';
 
 /** Where a gradient went: every contribution to one tensor so far, and their sum. */
@@ -116,12 +116,15 @@ export class BackwardPass {
     if (root.size !== 1) {
       throw new OpError('shape', 'backward', 'grad can be implicitly created only for scalar outputs');
     }
-    return fill(root.shape, 1, root.backend);
+    return fill(root.shape, 1, root.backend, floatTypeOf(root));
   }
 
   private runStep(node: TapeNode): BackwardStep {
     const op = getOp(node.op);
-    const upstream = node.outputs.map((o) => this.slots.get(o.id)?.total ?? fill(o.shape, 0, o.backend));
+    // an output nothing used still gets a gradient: zeros of its float type
+    const upstream = node.outputs.map(
+      (o) => this.slots.get(o.id)?.total ?? fill(o.shape, 0, o.backend, floatTypeOf(o)),
+    );
     const needsGrad = node.inputs.map((t, i) => !!t?.requiresGrad && !op.inputs[op.variadic ? 0 : i]?.noGrad);
     if (!op.vjp) throw new OpError('backend', op.name, `${op.name} has no gradient rule`);
     const grads = op.vjp(

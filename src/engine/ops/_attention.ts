@@ -1,7 +1,7 @@
-import { scalar, tensor } from '../create.ts';
+import { scalarLike, tensor } from '../create.ts';
 import { run } from '../dispatch.ts';
 import { add, matmul, mul, transpose } from '../functional.ts';
-import type { Tensor } from '../tensor.ts';
+import { allocFloat, type Tensor } from '../tensor.ts';
 
 export interface AttentionOptions {
   /** multiplies q·kᵀ */
@@ -19,16 +19,19 @@ export interface AttentionOptions {
  */
 export const MASKED = -1e30;
 
-/** [Lq, Lk] additive mask: 0 where key j ≤ query i, MASKED after (a constant, not on the tape). */
+/**
+ * [Lq, Lk] additive mask: 0 where key j ≤ query i, MASKED after (a constant, not on the tape),
+ * of `like`'s dtype and backend.
+ */
 export function causalMask(Lq: number, Lk: number, like: Tensor): Tensor {
-  const data = new Float32Array(Lq * Lk);
+  const data = allocFloat(like.dtype, Lq * Lk);
   for (let i = 0; i < Lq; i++) data.fill(MASKED, i * Lk + i + 1, (i + 1) * Lk);
-  return tensor(data, [Lq, Lk], 'float32', like.backend);
+  return tensor(data, [Lq, Lk], like.dtype, like.backend);
 }
 
 /** softmax(q·kᵀ·scale + mask) over the keys: the weights both attention ops use. */
 export function attentionWeights(q: Tensor, k: Tensor, { scale, mask, causal }: AttentionOptions): Tensor {
-  let scores = mul(matmul(q, transpose(k, -2, -1)), scalar(scale, q.backend));
+  let scores = mul(matmul(q, transpose(k, -2, -1)), scalarLike(scale, q));
   if (mask) scores = add(scores, mask);
   if (causal) scores = add(scores, causalMask(q.shape[q.rank - 2], k.shape[k.rank - 2], q));
   return run('softmax', [scores], { dim: -1 });

@@ -3,7 +3,7 @@ import { applyOp } from '../dispatch.ts';
 import { AttrError, DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { type CpuTensor, defineOp, type InputSpec, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { formatShape, type Shape, type TensorMeta } from '../tensor.ts';
+import { floatTypeOf, formatShape, isFloat, type Shape, type TensorMeta } from '../tensor.ts';
 import { checkReduction, type Reduction } from './_loss.ts';
 
 export interface ClassLossAttrs {
@@ -78,12 +78,12 @@ function classLossShape(
 ): TensorMeta[] | OpError {
   const attrError = checkAttrs(op, attrs);
   if (attrError) return attrError;
-  if (input!.dtype !== 'float32')
-    return new DTypeError(op, `input must be a float32 tensor, got ${input!.dtype}`, 0);
+  if (!isFloat(input!.dtype))
+    return new DTypeError(op, `input must be a float tensor, got ${input!.dtype}`, 0);
   if (input!.shape.length === 0)
     return new ShapeError(op, 'Expected 1 or more dimensions (got 0)', [{ input: 0, dim: 0 }]);
   const byProbability = probabilities && sameShape(input!.shape, target!.shape);
-  if (byProbability && target!.dtype !== 'float32') {
+  if (byProbability && !isFloat(target!.dtype)) {
     return new DTypeError(
       op,
       'Expected floating point type for target with class probabilities, got Long',
@@ -104,8 +104,8 @@ function classLossShape(
   }
   const classes = input!.shape.length === 1 ? input!.shape[0] : input!.shape[1];
   if (weight) {
-    if (weight.dtype !== 'float32')
-      return new DTypeError(op, `weight must be a float32 tensor, got ${weight.dtype}`, 2);
+    if (!isFloat(weight.dtype))
+      return new DTypeError(op, `weight must be a float tensor, got ${weight.dtype}`, 2);
     if (weight.shape.length !== 1 || weight.shape[0] !== classes) {
       return new ShapeError(
         op,
@@ -115,7 +115,8 @@ function classLossShape(
     }
   }
   const perElement = input!.shape.length === 1 ? [] : [input!.shape[0], ...input!.shape.slice(2)];
-  return out(attrs.reduction === 'none' ? perElement : []);
+  // an int target (class indices) doesn't count towards the float type
+  return out(attrs.reduction === 'none' ? perElement : [], floatTypeOf(input, target, weight));
 }
 
 export interface ClassLossSpec {
@@ -138,7 +139,11 @@ export function classLoss(spec: ClassLossSpec): {
   backward: OpDef<ClassLossAttrs>;
 } {
   const { name, logits, probabilityTargets } = spec;
-  const args = ([input, target, weight]: (CpuTensor | null)[], attrs: ClassLossAttrs): ClassLossArgs => ({
+  const args = (
+    [input, target, weight]: (CpuTensor | null)[],
+    attrs: ClassLossAttrs,
+    o: TensorMeta,
+  ): ClassLossArgs => ({
     op: name,
     input: input!,
     target: target!,
@@ -148,6 +153,7 @@ export function classLoss(spec: ClassLossSpec): {
     // label smoothing is cross_entropy's; nll_loss has no such attr
     labelSmoothing: logits ? (attrs.label_smoothing ?? 0) : 0,
     logits,
+    dtype: o.dtype,
   });
 
   const backward = defineOp<ClassLossAttrs>({
@@ -164,9 +170,11 @@ export function classLoss(spec: ClassLossSpec): {
           `${name}_backward: grad_output ${dims(gradOutput!.shape)} must have the loss's shape ${dims(forward[0].shape)}`,
         );
       }
-      return out(metas[0]!.shape);
+      return out(metas[0]!.shape, floatTypeOf(gradOutput, ...metas));
     },
-    forward: { cpu: ([gradOutput, ...ts], attrs) => [classLossBackward(gradOutput!, args(ts, attrs))] },
+    forward: {
+      cpu: ([gradOutput, ...ts], attrs, [o]) => [classLossBackward(gradOutput!, args(ts, attrs, o))],
+    },
     formula: spec.backwardFormula,
   });
 
@@ -176,7 +184,7 @@ export function classLoss(spec: ClassLossSpec): {
     inputs: INPUTS,
     defaults: spec.defaults,
     shape: (metas, attrs) => classLossShape(name, metas, attrs, probabilityTargets),
-    forward: { cpu: (ts, attrs) => [classLossForward(args(ts, attrs))] },
+    forward: { cpu: (ts, attrs, [o]) => [classLossForward(args(ts, attrs, o))] },
     vjp: ({ inputs, needsGrad }, [dOut], attrs) => [
       needsGrad[0] ? applyOp(backward, [dOut, ...inputs], attrs)[0] : null,
       null,

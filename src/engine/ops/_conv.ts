@@ -5,7 +5,7 @@
  */
 import type { ConvGeometry } from '../backends/cpu/conv.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
-import type { Shape, TensorMeta } from '../tensor.ts';
+import { isFloat, type Shape, type TensorMeta } from '../tensor.ts';
 
 /** An int or one int per spatial dim, as PyTorch accepts. */
 export type IntOrList = number | readonly number[];
@@ -101,8 +101,8 @@ function batchedInput(op: string, x: TensorMeta, dims: number): Shape | ShapeErr
 function checkFloat(op: string, metas: (TensorMeta | null)[], names: string[]): DTypeError | null {
   for (let i = 0; i < metas.length; i++) {
     const m = metas[i];
-    if (m && m.dtype !== 'float32')
-      return new DTypeError(op, `expected ${names[i]} to be float32, got ${m.dtype}`, i);
+    if (m && !isFloat(m.dtype))
+      return new DTypeError(op, `expected ${names[i]} to be a float tensor, got ${m.dtype}`, i);
   }
   return null;
 }

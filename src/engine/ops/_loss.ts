@@ -8,7 +8,7 @@ import { applyOp } from '../dispatch.ts';
 import { AttrError, DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { type CpuTensor, defineOp, type InputSpec, type OpDef, out } from '../op.ts';
 import { broadcastShapes, sameShape } from '../shape.ts';
-import { type Shape, sizeOf, type TensorMeta } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Shape, sizeOf, type TensorMeta } from '../tensor.ts';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -40,12 +40,12 @@ export function torchSize(shape: Shape): string {
   return `torch.Size([${shape.join(', ')}])`;
 }
 
-/** Every present input named in `names` holds float32 values. */
+/** Every present input named in `names` holds float (float32 or float64) values. */
 export function checkFloat(op: string, metas: (TensorMeta | null)[], specs: InputSpec[]): DTypeError | null {
   for (let i = 0; i < metas.length; i++) {
     const m = metas[i];
-    if (m && m.dtype !== 'float32') {
-      return new DTypeError(op, `${specs[i].name} must be a float32 tensor, got ${m.dtype}`, i);
+    if (m && !isFloat(m.dtype)) {
+      return new DTypeError(op, `${specs[i].name} must be a float tensor, got ${m.dtype}`, i);
     }
   }
   return null;
@@ -127,14 +127,15 @@ export function pointwiseLoss<A extends { reduction: AnyReduction }>(
           `${backwardName}: grad_output [${gradOutput!.shape}] must have shape [${want}]`,
         );
       }
-      return out(metas[0]!.shape);
+      return out(metas[0]!.shape, floatTypeOf(gradOutput, ...metas));
     },
     forward: {
-      cpu: ([gradOutput, ...ts], attrs) => {
+      cpu: ([gradOutput, ...ts], attrs, [o]) => {
         const shape = broadcastAll(spec.name, ts) as number[];
         const divisor = divisorOf(attrs.reduction, ts[0]!.shape, shape);
+        const grad = spec.grad(attrs);
         return [
-          pointwiseLossBackward(gradOutput!, operands(ts), shape, attrs.reduction, divisor, spec.grad(attrs)),
+          pointwiseLossBackward(gradOutput!, operands(ts), shape, attrs.reduction, divisor, grad, o.dtype),
         ];
       },
     },
@@ -149,13 +150,14 @@ export function pointwiseLoss<A extends { reduction: AnyReduction }>(
     shape(metas, attrs) {
       const shape = elementShape(metas, attrs);
       if (!Array.isArray(shape)) return shape;
-      return out(attrs.reduction === 'none' ? shape : []);
+      return out(attrs.reduction === 'none' ? shape : [], floatTypeOf(...metas));
     },
     forward: {
-      cpu: (ts, attrs) => {
+      cpu: (ts, attrs, [o]) => {
         const shape = broadcastAll(spec.name, ts) as number[];
         const divisor = divisorOf(attrs.reduction, ts[0]!.shape, shape);
-        return [pointwiseLossForward(operands(ts), shape, attrs.reduction, divisor, spec.loss(attrs))];
+        const loss = spec.loss(attrs);
+        return [pointwiseLossForward(operands(ts), shape, attrs.reduction, divisor, loss, o.dtype)];
       },
     },
     vjp: ({ inputs: given, needsGrad }, [dOut], attrs) => [

@@ -1,7 +1,7 @@
 import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { add, matmul, transpose } from '../functional.ts';
-import type { Shape, Tensor, TensorMeta } from '../tensor.ts';
+import { isFloat, type Shape, type Tensor, type TensorMeta } from '../tensor.ts';
 
 const list = (s: Shape) => `[${s.join(', ')}]`;
 
@@ -25,8 +25,8 @@ export function checkCellWeights(
   gates: number,
   bias: unknown,
 ): number | AttrError | ShapeError | DTypeError {
-  const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
-  if (bad >= 0) return new DTypeError(op, `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+  const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
+  if (bad >= 0) return new DTypeError(op, `expected float tensors, got ${metas[bad]!.dtype}`, bad);
   if (typeof bias !== 'boolean') return new AttrError(op, 'bias', `must be a boolean, got ${bias}`);
   const whh = metas[slots.weightHh]!;
   const wih = metas[slots.weightIh]!;

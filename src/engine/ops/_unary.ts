@@ -2,7 +2,7 @@ import { mapBinary, mapUnary } from '../backends/cpu/elementwise.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out, type VjpContext } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import type { Tensor } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Tensor } from '../tensor.ts';
 
 export interface UnarySpec<A> {
   name: string;
@@ -15,7 +15,7 @@ export interface UnarySpec<A> {
   formula: string;
 }
 
-/** An elementwise op on one float32 tensor, output of the same shape. */
+/** An elementwise op on one float tensor, output of the same shape and dtype. */
 export function unaryOp<A>(spec: UnarySpec<A>): OpDef<A> {
   return defineOp<A>({
     name: spec.name,
@@ -23,11 +23,11 @@ export function unaryOp<A>(spec: UnarySpec<A>): OpDef<A> {
     inputs: [{ name: 'x' }],
     defaults: spec.defaults,
     shape([x], attrs) {
-      if (x!.dtype !== 'float32')
-        return new DTypeError(spec.name, `expected a float32 tensor, got ${x!.dtype}`, 0);
-      return spec.check?.(attrs) ?? out(x!.shape);
+      if (!isFloat(x!.dtype))
+        return new DTypeError(spec.name, `expected a float tensor, got ${x!.dtype}`, 0);
+      return spec.check?.(attrs) ?? out(x!.shape, x!.dtype);
     },
-    forward: { cpu: ([x], attrs) => [mapUnary(x!, (v) => spec.f(v, attrs))] },
+    forward: { cpu: ([x], attrs, [o]) => [mapUnary(x!, (v) => spec.f(v, attrs), o.dtype)] },
     vjp: (ctx, [dy], attrs) => [ctx.needsGrad[0] ? spec.vjp(ctx, dy, attrs) : null],
     formula: spec.formula,
   });
@@ -54,10 +54,12 @@ export function unaryBackwardOp<A>(
           `${name}: dy [${dy!.shape}] and x [${x!.shape}] must have the same shape`,
         );
       }
-      return out(x!.shape);
+      return out(x!.shape, floatTypeOf(dy, x));
     },
     forward: {
-      cpu: ([dy, x], attrs, [o]) => [mapBinary(dy!, x!, o.shape, (g, v) => g * derivative(v, attrs))],
+      cpu: ([dy, x], attrs, [o]) => [
+        mapBinary(dy!, x!, o.shape, (g, v) => g * derivative(v, attrs), o.dtype),
+      ],
     },
     formula,
   });

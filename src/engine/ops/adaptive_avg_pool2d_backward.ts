@@ -3,7 +3,7 @@ import { run } from '../dispatch.ts';
 import { AttrError, type OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import type { TensorMeta } from '../tensor.ts';
+import { type FloatStorage, type TensorMeta } from '../tensor.ts';
 import { type AdaptivePoolAttrs, type AdaptiveShape, adaptiveShape } from './_pool.ts';
 
 export interface AdaptivePoolBackwardAttrs extends AdaptivePoolAttrs {
@@ -31,13 +31,13 @@ export const adaptive_avg_pool2d_backward: OpDef<AdaptivePoolBackwardAttrs> =
     inputs: [{ name: 'grad' }],
     shape([dy], attrs) {
       const s = backwardShape(dy!, attrs);
-      return s instanceof Error ? s : out(attrs.input_size);
+      return s instanceof Error ? s : out(attrs.input_size, dy!.dtype);
     },
     forward: {
-      cpu([dy], attrs) {
+      cpu([dy], attrs, [o]) {
         const s = backwardShape(dy!, attrs);
         if (s instanceof Error) throw s;
-        return [adaptiveAvgPool2dBackward(dy!.data as Float32Array, s)];
+        return [adaptiveAvgPool2dBackward(dy!.data as FloatStorage, s, o.dtype)];
       },
     },
     vjp: (_ctx, [g], { input_size: _, ...attrs }) => [run('adaptive_avg_pool2d', [g], attrs)],

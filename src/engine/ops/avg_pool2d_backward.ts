@@ -3,7 +3,7 @@ import { run } from '../dispatch.ts';
 import { AttrError, type OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import type { TensorMeta } from '../tensor.ts';
+import { type FloatStorage, type TensorMeta } from '../tensor.ts';
 import { type AvgPoolAttrs, avgPoolDefaults, avgPoolOptions, type PoolShape, poolShape } from './_pool.ts';
 
 export interface AvgPoolBackwardAttrs extends AvgPoolAttrs {
@@ -34,13 +34,13 @@ export const avg_pool2d_backward: OpDef<AvgPoolBackwardAttrs> = defineOp<AvgPool
   defaults: avgPoolDefaults,
   shape([dy], attrs) {
     const s = backwardShape(dy!, attrs);
-    return s instanceof Error ? s : out(attrs.input_size);
+    return s instanceof Error ? s : out(attrs.input_size, dy!.dtype);
   },
   forward: {
-    cpu([dy], attrs) {
+    cpu([dy], attrs, [o]) {
       const s = backwardShape(dy!, attrs);
       if (s instanceof Error) throw s;
-      return [avgPool2dBackward(dy!.data as Float32Array, s.geometry, avgPoolOptions(attrs))];
+      return [avgPool2dBackward(dy!.data as FloatStorage, s.geometry, avgPoolOptions(attrs), o.dtype)];
     },
   },
   // the adjoint of the adjoint is the forward pool

@@ -4,7 +4,7 @@ import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { mul, reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import { sizeOf, type Tensor, type TensorMeta } from '../tensor.ts';
+import { floatFrom, floatTypeOf, isFloat, sizeOf, type Tensor, type TensorMeta } from '../tensor.ts';
 import { normGradients } from './_norm.ts';
 
 export interface BatchNormAttrs {
@@ -49,9 +49,9 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   defaults: { training: false, momentum: 0.1, eps: 1e-5 },
   shape(metas, { training, momentum, eps }) {
     const x = metas[0]!;
-    const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
+    const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError('batch_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+      return new DTypeError('batch_norm', `expected float tensors, got ${metas[bad]!.dtype}`, bad);
     if (x.shape.length < 2) {
       return new ShapeError('batch_norm', `batch_norm: expected input of shape [N, C, *], got [${x.shape}]`, [
         { input: 0, dim: 0 },
@@ -81,11 +81,12 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
         `Expected more than 1 value per channel when training, got input size ${torchSize(x.shape)}`,
       );
     }
-    const stat: TensorMeta = { shape: [C], dtype: 'float32' };
-    return [{ shape: [...x.shape], dtype: 'float32' }, stat, { ...stat }];
+    const dtype = floatTypeOf(...metas);
+    const stat: TensorMeta = { shape: [C], dtype };
+    return [{ shape: [...x.shape], dtype }, stat, { ...stat }];
   },
   forward: {
-    cpu([x, weight, bias, runningMean, runningVar], { training, momentum, eps }) {
+    cpu([x, weight, bias, runningMean, runningVar], { training, momentum, eps }, [o]) {
       const view = channelView(x!.shape);
       const [P, Q, R] = view;
       const affine = channelAffine(view);
@@ -94,16 +95,19 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
       const rv = runningVar!.data;
       if (!training) {
         const invstd = Array.from(rv, (v) => 1 / Math.sqrt(v + eps));
-        const y = normalize(x!.data, { P, Q, R }, rm, invstd, w, b, affine);
-        return [y, Float32Array.from(rm), Float32Array.from(rv)];
+        const y = normalize(x!.data, { P, Q, R }, rm, invstd, w, b, affine, o.dtype);
+        return [y, floatFrom(o.dtype, rm), floatFrom(o.dtype, rv)];
       }
       const m = moments(x!.data, { P, Q, R }, eps);
-      const y = normalize(x!.data, { P, Q, R }, m.mean, m.invstd, w, b, affine);
+      const y = normalize(x!.data, { P, Q, R }, m.mean, m.invstd, w, b, affine, o.dtype);
       const unbiased = m.count / (m.count - 1);
-      const newMean = Float32Array.from(rm, (v, q) => (1 - momentum) * v + momentum * m.mean[q]);
-      const newVar = Float32Array.from(
-        rv,
-        (v, q) => (1 - momentum) * v + momentum * m.variance[q] * unbiased,
+      const newMean = floatFrom(
+        o.dtype,
+        Array.from(rm, (v, q) => (1 - momentum) * v + momentum * m.mean[q]),
+      );
+      const newVar = floatFrom(
+        o.dtype,
+        Array.from(rv, (v, q) => (1 - momentum) * v + momentum * m.variance[q] * unbiased),
       );
       return [y, newMean, newVar];
     },
@@ -129,7 +133,7 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
     const channelSum = (t: Tensor, shape: readonly number[]) => reshape(sumTo(t, statShape), [...shape]);
     const g3 = weight ? mul(dy3, reshape(weight, statShape)) : dy3;
     return [
-      needsGrad[0] ? reshape(evalNorm(g3, zeros([view[1]], x!.backend)), [...x!.shape]) : null,
+      needsGrad[0] ? reshape(evalNorm(g3, zeros([view[1]], x!.backend, x!.dtype)), [...x!.shape]) : null,
       needsGrad[1] ? channelSum(mul(dy3, evalNorm(reshape(x!, view), runningMean!)), weight!.shape) : null,
       needsGrad[2] ? channelSum(dy3, bias!.shape) : null,
       null,

@@ -1,10 +1,10 @@
-import { axisView, storageLike } from '../backends/cpu/reduce.ts';
+import { axisView } from '../backends/cpu/reduce.ts';
 import { fill } from '../create.ts';
 import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { type CpuTensor, defineOp, type OpDef, out } from '../op.ts';
 import { normalizeDim } from '../shape.ts';
-import type { Tensor, TensorMeta } from '../tensor.ts';
+import { allocStorage, floatTypeOf, isFloat, type Tensor, type TensorMeta } from '../tensor.ts';
 
 export interface ConcatAttrs {
   dim: number;
@@ -27,8 +27,9 @@ export function concatShape(inputs: readonly (TensorMeta | null)[], dim: number)
       [{ input: zeroDim, dim: -1 }],
     );
   }
-  const dtype = metas[0].dtype;
-  const otherType = metas.findIndex((t) => t.dtype !== dtype);
+  // floats promote (float32 with float64 gives float64, as torch.cat); ints don't mix with floats
+  const dtype = isFloat(metas[0].dtype) ? floatTypeOf(...metas) : metas[0].dtype;
+  const otherType = metas.findIndex((t) => isFloat(t.dtype) !== isFloat(dtype));
   if (otherType >= 0) {
     return new DTypeError(
       'concat',
@@ -87,7 +88,7 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
   forward: {
     cpu(inputs, { dim }, [o]) {
       const parts = inputs.filter((t): t is CpuTensor => t !== null && !isLegacyEmpty(t));
-      const result = storageLike(
+      const result = allocStorage(
         o.dtype,
         o.shape.reduce((a, b) => a * b, 1),
       );
@@ -112,7 +113,7 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
     let start = 0;
     return inputs.map((x, i) => {
       if (!x) return null;
-      if (isLegacyEmpty(x)) return needsGrad[i] ? fill(x.shape, 0, x.backend) : null;
+      if (isLegacyEmpty(x)) return needsGrad[i] ? fill(x.shape, 0, x.backend, x.dtype) : null;
       const length = x.shape[d];
       const grad = needsGrad[i] ? run('narrow', [dy], { dim: d, start, length }) : null;
       start += length;

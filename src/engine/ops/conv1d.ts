@@ -2,6 +2,7 @@ import { run } from '../dispatch.ts';
 import { reshape } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { type ConvAttrs, convDefaults, convShape, visibleShape } from './_conv.ts';
+import { floatTypeOf } from '../tensor.ts';
 
 /**
  * F.conv1d: x [N, C, L] (or [C, L]), weight [O, C/groups, K], bias [O]. Written as a conv2d
@@ -14,7 +15,7 @@ export const conv1d: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
   defaults: convDefaults,
   shape(metas, attrs) {
     const s = convShape('conv1d', metas, attrs, 1);
-    return s instanceof Error ? s : out(visibleShape(s));
+    return s instanceof Error ? s : out(visibleShape(s), floatTypeOf(...metas));
   },
   composite([x, w, b], attrs) {
     const s = convShape('conv1d', [x, w, b], attrs, 1);

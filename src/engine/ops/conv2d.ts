@@ -3,6 +3,7 @@ import { run } from '../dispatch.ts';
 import { reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { type ConvAttrs, convDefaults, convShape, geometry2d, visibleShape } from './_conv.ts';
+import { floatTypeOf, type FloatStorage } from '../tensor.ts';
 
 /**
  * F.conv2d: x [N, C, H, W] (or unbatched [C, H, W]), weight [O, C/groups, kh, kw], bias [O].
@@ -15,14 +16,14 @@ export const conv2d: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
   defaults: convDefaults,
   shape(metas, attrs) {
     const s = convShape('conv2d', metas, attrs, 2);
-    return s instanceof Error ? s : out(visibleShape(s));
+    return s instanceof Error ? s : out(visibleShape(s), floatTypeOf(...metas));
   },
   forward: {
-    cpu([x, w, b], attrs) {
+    cpu([x, w, b], attrs, [o]) {
       const s = convShape('conv2d', [x, w, b], attrs, 2);
       if (s instanceof Error) throw s;
       const g = geometry2d(s.input, s.output, w!.shape, s.params);
-      return [conv2dForward(x!.data as Float32Array, w!.data as Float32Array, b?.data ?? null, g)];
+      return [conv2dForward(x!.data as FloatStorage, w!.data as FloatStorage, b?.data ?? null, g, o.dtype)];
     },
   },
   vjp({ inputs: [x, w, b], needsGrad }, [dy], attrs) {

@@ -2,7 +2,7 @@ import { conv2dWeightGrad } from '../backends/cpu/conv.ts';
 import { run } from '../dispatch.ts';
 import { DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
-import type { Tensor, TensorMeta } from '../tensor.ts';
+import { type FloatStorage, floatTypeOf, isFloat, type Tensor, type TensorMeta } from '../tensor.ts';
 import {
   type ConvAttrs,
   type ConvParams,
@@ -29,8 +29,8 @@ function weightGradShape(
   attrs: ConvWeightGradAttrs,
 ): WeightGradShape | OpError {
   const op = 'conv2d_backward_weight';
-  if (x!.dtype !== 'float32' || dy!.dtype !== 'float32') {
-    return new DTypeError(op, `expected float32 input and grad, got ${x!.dtype} and ${dy!.dtype}`);
+  if (!isFloat(x!.dtype) || !isFloat(dy!.dtype)) {
+    return new DTypeError(op, `expected float input and grad, got ${x!.dtype} and ${dy!.dtype}`);
   }
   const params = convParams(op, attrs, 2);
   if (params instanceof Error) return params;
@@ -67,14 +67,14 @@ export const conv2d_backward_weight: OpDef<ConvWeightGradAttrs> = defineOp<ConvW
   defaults: { ...convDefaults },
   shape(metas, attrs) {
     const s = weightGradShape(metas, attrs);
-    return s instanceof Error ? s : out(s.weight);
+    return s instanceof Error ? s : out(s.weight, floatTypeOf(...metas));
   },
   forward: {
-    cpu([x, dy], attrs) {
+    cpu([x, dy], attrs, [o]) {
       const s = weightGradShape([x, dy], attrs);
       if (s instanceof Error) throw s;
       const g = geometry2d(x!.shape, dy!.shape, s.weight, s.params);
-      return [conv2dWeightGrad(x!.data as Float32Array, dy!.data as Float32Array, g)];
+      return [conv2dWeightGrad(x!.data as FloatStorage, dy!.data as FloatStorage, g, o.dtype)];
     },
   },
   // bilinear in (x, dY): each gradient is the other conv direction with the upstream as weight

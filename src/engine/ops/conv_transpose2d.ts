@@ -2,7 +2,7 @@ import { convTranspose2dForward } from '../backends/cpu/conv.ts';
 import { run } from '../dispatch.ts';
 import { reshape, sumTo } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
-import type { Tensor } from '../tensor.ts';
+import { type FloatStorage, floatTypeOf, type Tensor } from '../tensor.ts';
 import {
   type ConvTransposeAttrs,
   convDefaults,
@@ -23,15 +23,16 @@ export const conv_transpose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspos
   defaults: { ...convDefaults, output_padding: 0 },
   shape(metas, attrs) {
     const s = convTransposeShape('conv_transpose2d', metas, attrs, 2);
-    return s instanceof Error ? s : out(visibleShape(s));
+    return s instanceof Error ? s : out(visibleShape(s), floatTypeOf(...metas));
   },
   forward: {
-    cpu([x, w, b], attrs) {
+    cpu([x, w, b], attrs, [o]) {
       const s = convTransposeShape('conv_transpose2d', [x, w, b], attrs, 2);
       if (s instanceof Error) throw s;
       // seen from the forward conv, the output is the side the kernel slides over
       const g = geometry2d(s.output, s.input, w!.shape, s.params);
-      return [convTranspose2dForward(x!.data as Float32Array, w!.data as Float32Array, b?.data ?? null, g)];
+      const [xd, wd] = [x!.data as FloatStorage, w!.data as FloatStorage];
+      return [convTranspose2dForward(xd, wd, b?.data ?? null, g, o.dtype)];
     },
   },
   vjp({ inputs: [x, w, b], needsGrad }, [dy], attrs) {

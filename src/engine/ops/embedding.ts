@@ -1,7 +1,7 @@
 import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
-import type { Storage } from '../tensor.ts';
+import { allocFloat, type DType, type FloatStorage, isFloat, type Storage } from '../tensor.ts';
 
 export interface EmbeddingAttrs {
   /** null, or a row (negative counts from the end) whose gradient stays zero */
@@ -50,8 +50,8 @@ export const embedding: OpDef<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
         0,
       );
     }
-    if (weight!.dtype !== 'float32')
-      return new DTypeError('embedding', `expected float32 weight, got ${weight!.dtype}`, 1);
+    if (!isFloat(weight!.dtype))
+      return new DTypeError('embedding', `expected a float weight, got ${weight!.dtype}`, 1);
     if (weight!.shape.length !== 2) {
       return new ShapeError('embedding', `'weight' must be 2-D, got [${weight!.shape}]`, [
         { input: 1, dim: 0 },
@@ -59,14 +59,14 @@ export const embedding: OpDef<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
     }
     const row = paddingRow('embedding', padding_idx, weight!.shape[0]);
     if (row instanceof Error) return row;
-    return out([...indices!.shape, weight!.shape[1]]);
+    return out([...indices!.shape, weight!.shape[1]], weight!.dtype);
   },
   forward: {
-    cpu([indices, weight]) {
+    cpu([indices, weight], _attrs, [o]) {
       const [V, D] = weight!.shape;
       const ids = indices!.data;
       const table = weight!.data;
-      const y = new Float32Array(ids.length * D);
+      const y = allocFloat(o.dtype, ids.length * D);
       for (let i = 0; i < ids.length; i++) {
         checkIndex('embedding', ids[i], V);
         y.set(table.subarray(ids[i] * D, (ids[i] + 1) * D), i * D);
@@ -88,8 +88,9 @@ export function scatterAddRows(
   rows: number,
   D: number,
   skip: number | null,
-): Float32Array {
-  const table = new Float32Array(rows * D);
+  dtype: DType,
+): FloatStorage {
+  const table = allocFloat(dtype, rows * D);
   for (let i = 0; i < ids.length; i++) {
     const row = ids[i];
     if (row === skip) continue;

@@ -28,14 +28,14 @@ export const embedding_backward: OpDef<EmbeddingBackwardAttrs> = defineOp<Embedd
     }
     const row = paddingRow('embedding_backward', padding_idx, num_weights);
     if (row instanceof Error) return row;
-    return out([num_weights, grad!.shape[grad!.shape.length - 1]]);
+    return out([num_weights, grad!.shape[grad!.shape.length - 1]], grad!.dtype);
   },
   forward: {
     cpu([indices, grad], { num_weights, padding_idx }, [o]) {
       const ids = indices!.data;
       for (let i = 0; i < ids.length; i++) checkIndex('embedding_backward', ids[i], num_weights);
       const skip = paddingRow('embedding_backward', padding_idx, num_weights) as number | null;
-      return [scatterAddRows(ids, grad!.data, num_weights, o.shape[1], skip)];
+      return [scatterAddRows(ids, grad!.data, num_weights, o.shape[1], skip, o.dtype)];
     },
   },
   formula: 'scatter-add: W[idx_i] += dY_i',

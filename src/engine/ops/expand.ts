@@ -20,9 +20,7 @@ export const expand: OpDef<{ shape: number[] }> = defineOp({
     return out(shape, x!.dtype);
   },
   forward: {
-    cpu: ([x], { shape }) => [
-      mapBinary(x!, { data: new Float32Array(1), shape: [], dtype: 'float32' }, shape, (v) => v),
-    ],
+    cpu: ([x], { shape }, [o]) => [mapBinary(x!, x!, shape, (v) => v, o.dtype)],
   },
   vjp: ({ inputs: [x] }, [dy]) => [sumTo(dy, x!.shape)],
   formula: 'dX = Σ over the expanded dims of dY',

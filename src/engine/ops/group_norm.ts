@@ -2,7 +2,7 @@ import { type AffineLayout, moments, normalize } from '../backends/cpu/norm.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { reshape } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import { type Shape, sizeOf } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Shape, sizeOf } from '../tensor.ts';
 import { normGradients } from './_norm.ts';
 
 export interface GroupNormAttrs {
@@ -33,9 +33,9 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
   defaults: { eps: 1e-5 },
   shape([x, weight, bias], { num_groups, eps }) {
     const metas = [x, weight, bias];
-    const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
+    const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError('group_norm', `expected float32 tensors, got ${metas[bad]!.dtype}`, bad);
+      return new DTypeError('group_norm', `expected float tensors, got ${metas[bad]!.dtype}`, bad);
     if (!Number.isInteger(num_groups) || num_groups < 1) {
       return new AttrError('group_norm', 'num_groups', `must be a positive integer, got ${num_groups}`);
     }
@@ -66,16 +66,15 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
         );
       }
     }
-    return [{ shape: [...shape], dtype: 'float32' }];
+    return [{ shape: [...shape], dtype: floatTypeOf(...metas) }];
   },
   forward: {
-    cpu([x, weight, bias], { num_groups, eps }) {
+    cpu([x, weight, bias], { num_groups, eps }, [o]) {
       const { groups: view, affine } = views(x!.shape, num_groups);
       const [P, Q, R] = view;
       const m = moments(x!.data, { P, Q, R }, eps);
-      return [
-        normalize(x!.data, { P, Q, R }, m.mean, m.invstd, weight?.data ?? null, bias?.data ?? null, affine),
-      ];
+      const [w, b] = [weight?.data ?? null, bias?.data ?? null];
+      return [normalize(x!.data, { P, Q, R }, m.mean, m.invstd, w, b, affine, o.dtype)];
     },
   },
   vjp({ inputs: [x, weight, bias], needsGrad }, [dy], { num_groups, eps }) {

@@ -2,6 +2,7 @@ import { run } from '../dispatch.ts';
 import { add, mul, sub } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { affine, checkCellHidden, checkCellInput, checkCellWeights, gate } from './_recurrent.ts';
+import { floatTypeOf } from '../tensor.ts';
 
 export interface GruCellAttrs {
   bias: boolean;
@@ -32,7 +33,7 @@ export const gru_cell: OpDef<GruCellAttrs> = defineOp<GruCellAttrs>({
     if (inputError) return inputError;
     const hiddenError = checkCellHidden('gru_cell', x!, h!, H, 0, 1);
     if (hiddenError) return hiddenError;
-    return [{ shape: [x!.shape[0], H], dtype: 'float32' }];
+    return [{ shape: [x!.shape[0], H], dtype: floatTypeOf(...metas) }];
   },
   composite([x, h, weightIh, weightHh, biasIh, biasHh]) {
     const H = h!.shape[1];

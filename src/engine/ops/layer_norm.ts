@@ -3,7 +3,7 @@ import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { reshape } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { type Shape, sizeOf } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Shape, sizeOf } from '../tensor.ts';
 import { normGradients } from './_norm.ts';
 
 export interface LayerNormAttrs {
@@ -38,13 +38,9 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   inputs: [{ name: 'x' }, { name: 'weight', optional: true }, { name: 'bias', optional: true }],
   defaults: { eps: 1e-5 },
   shape([x, weight, bias], attrs) {
-    const bad = [x, weight, bias].findIndex((m) => m !== null && m !== undefined && m.dtype !== 'float32');
+    const bad = [x, weight, bias].findIndex((m) => m !== null && m !== undefined && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError(
-        'layer_norm',
-        `expected float32 tensors, got ${[x, weight, bias][bad]!.dtype}`,
-        bad,
-      );
+      return new DTypeError('layer_norm', `expected float tensors, got ${[x, weight, bias][bad]!.dtype}`, bad);
     const given = attrs.normalized_shape;
     const shapeOk =
       (typeof given === 'number' && Number.isInteger(given) && given >= 0) ||
@@ -87,10 +83,10 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
         );
       }
     }
-    return [{ shape: [...x!.shape], dtype: 'float32' }];
+    return [{ shape: [...x!.shape], dtype: floatTypeOf(x, weight, bias) }];
   },
   forward: {
-    cpu([x, weight, bias], attrs) {
+    cpu([x, weight, bias], attrs, [o]) {
       const [P, Q, R] = rowView(x!.shape, normalizedShape(attrs));
       const m = moments(x!.data, { P, Q, R }, attrs.eps);
       return [
@@ -102,6 +98,7 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
           weight?.data ?? null,
           bias?.data ?? null,
           elementAffine(R),
+          o.dtype,
         ),
       ];
     },

@@ -3,7 +3,7 @@ import { run } from '../dispatch.ts';
 import { DTypeError, type OpError, ShapeError } from '../errors.ts';
 import { matmul, reshape, sumTo } from '../functional.ts';
 import { defineOp, type NoAttrs, type OpDef, out } from '../op.ts';
-import type { TensorMeta } from '../tensor.ts';
+import { allocFloat, floatTypeOf, isFloat, type TensorMeta } from '../tensor.ts';
 
 /** F.linear's checks, with the messages of the matmul/addmm PyTorch dispatches to. */
 function linearShape([x, w, b]: (TensorMeta | null)[]): number[] | OpError {
@@ -12,8 +12,8 @@ function linearShape([x, w, b]: (TensorMeta | null)[]): number[] | OpError {
     [1, w, 'weight'],
     [2, b, 'bias'],
   ] as const) {
-    if (m && m.dtype !== 'float32')
-      return new DTypeError('linear', `expected ${name} to be float32, got ${m.dtype}`, i);
+    if (m && !isFloat(m.dtype))
+      return new DTypeError('linear', `expected ${name} to be a float tensor, got ${m.dtype}`, i);
   }
   const xs = x!.shape;
   const ws = w!.shape;
@@ -67,13 +67,13 @@ export const linear: OpDef<NoAttrs> = defineOp<NoAttrs>({
   inputs: [{ name: 'x' }, { name: 'weight' }, { name: 'bias', optional: true }],
   shape(metas) {
     const s = linearShape(metas);
-    return s instanceof Error ? s : out(s);
+    return s instanceof Error ? s : out(s, floatTypeOf(...metas));
   },
   forward: {
-    cpu([x, w, b]) {
+    cpu([x, w, b], _attrs, [o]) {
       const [outF, inF] = w!.shape;
       const rows = x!.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-      const y = new Float32Array(rows * outF);
+      const y = allocFloat(o.dtype, rows * outF);
       if (b) {
         for (let r = 0; r < rows; r++) {
           for (let o = 0; o < outF; o++) y[r * outF + o] = b.data.length === 1 ? b.data[0] : b.data[o];

@@ -3,6 +3,7 @@ import { run } from '../dispatch.ts';
 import { DTypeError, ShapeError } from '../errors.ts';
 import { matmul } from '../functional.ts';
 import { defineOp, type NoAttrs, type OpDef, out } from '../op.ts';
+import { allocFloat, floatTypeOf, isFloat } from '../tensor.ts';
 
 /**
  * linear's weight gradient dW[out, in] = dYᵀ·X for dY [M, out], X [M, in]: a backward helper so
@@ -13,10 +14,10 @@ export const linear_backward_weight: OpDef<NoAttrs> = defineOp<NoAttrs>({
   kind: 'backward',
   inputs: [{ name: 'grad' }, { name: 'x' }],
   shape([dy, x]) {
-    if (dy!.dtype !== 'float32' || x!.dtype !== 'float32') {
+    if (!isFloat(dy!.dtype) || !isFloat(x!.dtype)) {
       return new DTypeError(
         'linear_backward_weight',
-        `expected float32 grad and input, got ${dy!.dtype} and ${x!.dtype}`,
+        `expected float grad and input, got ${dy!.dtype} and ${x!.dtype}`,
       );
     }
     const [g, s] = [dy!.shape, x!.shape];
@@ -26,13 +27,13 @@ export const linear_backward_weight: OpDef<NoAttrs> = defineOp<NoAttrs>({
         `linear_backward_weight: grad [${g.join(', ')}] and input [${s.join(', ')}] must be [M, out] and [M, in]`,
       );
     }
-    return out([g[1], s[1]]);
+    return out([g[1], s[1]], floatTypeOf(dy, x));
   },
   forward: {
-    cpu([dy, x]) {
+    cpu([dy, x], _attrs, [o]) {
       const [rows, outF] = dy!.shape;
       const inF = x!.shape[1];
-      const dw = new Float32Array(outF * inF);
+      const dw = allocFloat(o.dtype, outF * inF);
       gemmTransA(dy!.data, 0, x!.data, 0, dw, 0, outF, rows, inF);
       return [dw];
     },

@@ -2,6 +2,7 @@ import { run } from '../dispatch.ts';
 import { add, mul } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { affine, checkCellHidden, checkCellInput, checkCellWeights, gate } from './_recurrent.ts';
+import { floatTypeOf } from '../tensor.ts';
 
 export interface LstmCellAttrs {
   bias: boolean;
@@ -35,7 +36,7 @@ export const lstm_cell: OpDef<LstmCellAttrs> = defineOp<LstmCellAttrs>({
     const hiddenError =
       checkCellHidden('lstm_cell', x!, h!, H, 0, 1) ?? checkCellHidden('lstm_cell', x!, c!, H, 1, 2);
     if (hiddenError) return hiddenError;
-    const state = { shape: [x!.shape[0], H], dtype: 'float32' as const };
+    const state = { shape: [x!.shape[0], H], dtype: floatTypeOf(...metas) };
     return [state, { ...state }];
   },
   composite([x, h, c, weightIh, weightHh, biasIh, biasHh]) {

@@ -4,7 +4,7 @@ import { DTypeError } from '../errors.ts';
 import { matmul as mm, reshape, sumTo, transpose } from '../functional.ts';
 import { defineOp, type NoAttrs, type OpDef, out } from '../op.ts';
 import { matmulShape } from '../shape.ts';
-import { sizeOf, type Shape, type Tensor } from '../tensor.ts';
+import { allocFloat, floatTypeOf, isFloat, sizeOf, type Shape, type Tensor } from '../tensor.ts';
 
 /** torch.matmul's operand promotion: a 1-D left gets a 1 prepended, a 1-D right a 1 appended. */
 function promoted(a: Shape, b: Shape): { a: number[]; b: number[]; batch: number[] } {
@@ -26,19 +26,19 @@ export const matmul: OpDef<NoAttrs> = defineOp({
   kind: 'matmul',
   inputs: [{ name: 'a' }, { name: 'b' }],
   shape([a, b]) {
-    if (a!.dtype !== 'float32' || b!.dtype !== 'float32') {
-      return new DTypeError('matmul', `expected float32 operands, got ${a!.dtype} and ${b!.dtype}`);
+    if (!isFloat(a!.dtype) || !isFloat(b!.dtype)) {
+      return new DTypeError('matmul', `expected float operands, got ${a!.dtype} and ${b!.dtype}`);
     }
     const s = matmulShape(a!.shape, b!.shape);
-    return s instanceof Error ? s : out(s);
+    return s instanceof Error ? s : out(s, floatTypeOf(a, b));
   },
   forward: {
-    cpu([a, b]) {
+    cpu([a, b], _attrs, [o]) {
       const p = promoted(a!.shape, b!.shape);
       const [M, K] = p.a.slice(-2);
       const N = p.b[p.b.length - 1];
       const batches = sizeOf(p.batch);
-      const c = new Float32Array(batches * M * N);
+      const c = allocFloat(o.dtype, batches * M * N);
       const sa = broadcastStrides(p.a.slice(0, -2), p.batch);
       const sb = broadcastStrides(p.b.slice(0, -2), p.batch);
       const idx = new Array<number>(p.batch.length).fill(0);

@@ -1,9 +1,10 @@
-import { maxPropagatingNaN, reduceDims, storageLike } from '../backends/cpu/reduce.ts';
+import { maxPropagatingNaN, reduceDims } from '../backends/cpu/reduce.ts';
 import { run } from '../dispatch.ts';
 import { ShapeError } from '../errors.ts';
 import { div, mul, reshape } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { keptShape, type ReduceAttrs, reduceDefaults, reducedDims, reduceShape } from './_reduce.ts';
+import { allocStorage } from '../tensor.ts';
 
 /** torch.amax: the largest value over the given dims (values only); a NaN wins. */
 export const max: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
@@ -33,7 +34,7 @@ export const max: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     cpu([x], { dim }, [o]) {
       const dims = reducedDims('max', dim, x!.shape.length) as number[];
       const best = reduceDims(x!, keptShape(x!.shape, dims), Number.NEGATIVE_INFINITY, maxPropagatingNaN);
-      const result = storageLike(o.dtype, best.length);
+      const result = allocStorage(o.dtype, best.length);
       result.set(best);
       return [result];
     },

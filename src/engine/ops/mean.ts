@@ -1,5 +1,5 @@
 import { reduceDims } from '../backends/cpu/reduce.ts';
-import { scalar } from '../create.ts';
+import { scalarLike } from '../create.ts';
 import { DTypeError } from '../errors.ts';
 import { mul } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
@@ -12,6 +12,7 @@ import {
   reduceShape,
   spreadBack,
 } from './_reduce.ts';
+import { floatFrom } from '../tensor.ts';
 
 export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'mean',
@@ -30,17 +31,17 @@ export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     return reduceShape('mean', x!, attrs);
   },
   forward: {
-    cpu([x], { dim }) {
+    cpu([x], { dim }, [o]) {
       const dims = reducedDims('mean', dim, x!.shape.length) as number[];
       const n = reducedCount(x!.shape, dims);
       const total = reduceDims(x!, keptShape(x!.shape, dims), 0, (acc, v) => acc + v);
       // an empty reduction is 0/0 = NaN, as in PyTorch
-      return [Float32Array.from(total, (t) => t / n)];
+      return [floatFrom(o.dtype, total.map((t) => t / n))];
     },
   },
   vjp({ inputs: [x] }, [dy], attrs) {
     const n = reducedCount(x!.shape, reducedDims('mean', attrs.dim, x!.shape.length) as number[]);
-    return [mul(spreadBack(dy, x!, attrs), scalar(1 / n, dy.backend))];
+    return [mul(spreadBack(dy, x!, attrs), scalarLike(1 / n, dy))];
   },
   formula: 'dX = broadcast(dY) / n over the averaged dims',
 });

@@ -1,10 +1,10 @@
-import { scalar } from '../create.ts';
+import { scalarLike } from '../create.ts';
 import { run } from '../dispatch.ts';
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { add, matmul, mul, reshape, transpose } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import type { Shape, Tensor, TensorMeta } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Shape, type Tensor, type TensorMeta } from '../tensor.ts';
 import { attentionWeights } from './_attention.ts';
 
 export interface MultiHeadAttentionAttrs {
@@ -40,8 +40,8 @@ function parameterShapes(E: number): [number, string, number[]][] {
 
 function checkShapes(metas: (TensorMeta | null)[], { num_heads, causal, bias }: MultiHeadAttentionAttrs) {
   const [query, key, value, inProj] = metas;
-  const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
-  if (bad >= 0) return new DTypeError(OP, `${INPUTS[bad]} must be float32, got ${metas[bad]!.dtype}`, bad);
+  const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
+  if (bad >= 0) return new DTypeError(OP, `${INPUTS[bad]} must be a float tensor, got ${metas[bad]!.dtype}`, bad);
   if (!Number.isInteger(num_heads) || num_heads < 1) {
     return new AttrError(OP, 'num_heads', `must be a positive integer, got ${num_heads}`);
   }
@@ -168,9 +168,10 @@ export const multi_head_attention: OpDef<MultiHeadAttentionAttrs> = defineOp<Mul
     if (error) return error;
     const [B, L, E] = metas[0]!.shape;
     const S = metas[1]!.shape[1];
+    const dtype = floatTypeOf(...metas);
     return [
-      { shape: [B, L, E], dtype: 'float32' },
-      { shape: [B, L, S], dtype: 'float32' },
+      { shape: [B, L, E], dtype },
+      { shape: [B, L, S], dtype },
     ];
   },
   composite(
@@ -187,7 +188,7 @@ export const multi_head_attention: OpDef<MultiHeadAttentionAttrs> = defineOp<Mul
     const merged = reshape(transpose(matmul(weights, v), 1, 2), [B, L, E]);
     const projected = matmul(merged, transpose(outProjWeight!, 0, 1));
     const output = outProjBias ? add(projected, outProjBias) : projected;
-    const averaged = mul(run('sum', [weights], { dim: 1 }), scalar(1 / num_heads, query!.backend));
+    const averaged = mul(run('sum', [weights], { dim: 1 }), scalarLike(1 / num_heads, weights));
     return [output, averaged];
   },
   formula:

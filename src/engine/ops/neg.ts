@@ -6,8 +6,8 @@ export const neg: OpDef<NoAttrs> = defineOp({
   name: 'neg',
   kind: 'elementwise',
   inputs: [{ name: 'x' }],
-  shape: ([x]) => out(x!.shape),
-  forward: { cpu: ([x]) => [mapUnary(x!, (v) => -v)] },
+  shape: ([x]) => out(x!.shape, x!.dtype),
+  forward: { cpu: ([x], _attrs, [o]) => [mapUnary(x!, (v) => -v, o.dtype)] },
   vjp: (_ctx, [dy]) => [negate(dy)],
   formula: 'dX = −dY',
 });

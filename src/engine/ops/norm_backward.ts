@@ -2,7 +2,7 @@ import { type AffineLayout, affineSize, normBackward } from '../backends/cpu/nor
 import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { sizeOf } from '../tensor.ts';
+import { floatTypeOf, isFloat, sizeOf } from '../tensor.ts';
 
 export interface NormBackwardAttrs extends AffineLayout {
   eps: number;
@@ -25,8 +25,8 @@ export const norm_backward: OpDef<NormBackwardAttrs> = defineOp<NormBackwardAttr
   defaults: { eps: 1e-5 },
   shape([x, dy, weight], attrs) {
     const op = 'norm_backward';
-    if ([x, dy, weight].some((m) => m && m.dtype !== 'float32'))
-      return new DTypeError(op, 'expected float32 tensors');
+    if ([x, dy, weight].some((m) => m && !isFloat(m.dtype)))
+      return new DTypeError(op, 'expected float tensors');
     if (x!.shape.length !== 3 || !sameShape(x!.shape, dy!.shape)) {
       return new ShapeError(
         op,
@@ -53,12 +53,13 @@ export const norm_backward: OpDef<NormBackwardAttrs> = defineOp<NormBackwardAttr
         `${op}: weight has ${sizeOf(weight.shape)} elements, the affine layout ${params}`,
       );
     }
-    const view = { shape: [...x!.shape], dtype: 'float32' as const };
-    const param = { shape: [params], dtype: 'float32' as const };
+    const dtype = floatTypeOf(x, dy, weight);
+    const view = { shape: [...x!.shape], dtype };
+    const param = { shape: [params], dtype };
     return [view, param, { ...param }];
   },
   forward: {
-    cpu([x, dy, weight], { eps, ...affine }) {
+    cpu([x, dy, weight], { eps, ...affine }, [o]) {
       const [P, Q, R] = x!.shape;
       const { dx, dweight, dbias } = normBackward(
         x!.data,
@@ -67,6 +68,7 @@ export const norm_backward: OpDef<NormBackwardAttrs> = defineOp<NormBackwardAttr
         { P, Q, R },
         affine,
         eps,
+        o.dtype,
       );
       return [dx, dweight, dbias];
     },

@@ -1,10 +1,9 @@
-import { storageLike } from '../backends/cpu/reduce.ts';
 import { run } from '../dispatch.ts';
 import { AttrError, type OpError, ShapeError } from '../errors.ts';
 import type { CpuTensor } from '../op.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { type Shape, sizeOf, stridesOf } from '../tensor.ts';
+import { allocStorage, floatFrom, type Shape, sizeOf, stridesOf } from '../tensor.ts';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
@@ -168,7 +167,7 @@ function eachSource(
 }
 
 function padForward(x: CpuTensor, outShape: Shape, attrs: PadAttrs) {
-  const result = storageLike(x.dtype, sizeOf(outShape));
+  const result = allocStorage(x.dtype, sizeOf(outShape));
   const src = x.data;
   eachSource(x.shape, outShape, attrs, (o, i) => {
     result[o] = i < 0 ? attrs.value : src[i];
@@ -215,7 +214,7 @@ export const pad_backward: OpDef<PadBackwardAttrs> = defineOp<PadBackwardAttrs>(
         `pad_backward: gradient [${dy!.shape}] does not match padded shape [${padded}]`,
       );
     }
-    return out(attrs.shape);
+    return out(attrs.shape, dy!.dtype);
   },
   forward: {
     cpu([dy], attrs, [o]) {
@@ -224,7 +223,7 @@ export const pad_backward: OpDef<PadBackwardAttrs> = defineOp<PadBackwardAttrs>(
       eachSource(attrs.shape, dy!.shape, attrs, (j, i) => {
         if (i >= 0) acc[i] += g[j];
       });
-      return [Float32Array.from(acc)];
+      return [floatFrom(o.dtype, acc)];
     },
   },
   formula: 'dX[i] = Σ dY[j] over the padded positions j that copy X[i]',

@@ -1,4 +1,4 @@
-import { fill, scalar } from '../create.ts';
+import { fill, scalarLike } from '../create.ts';
 import { run } from '../dispatch.ts';
 import { mul } from '../functional.ts';
 import type { OpDef } from '../op.ts';
@@ -15,8 +15,8 @@ export const pow: OpDef<PowAttrs> = unaryOp<PowAttrs>({
   check: ({ exponent }) => checkNumber('pow', 'exponent', exponent),
   vjp({ inputs: [x] }, dy, { exponent }) {
     // PyTorch special-cases exponent 0: a zero gradient even where x^(−1) is infinite
-    if (exponent === 0) return fill(x!.shape, 0, x!.backend);
-    return mul(dy, mul(run('pow', [x!], { exponent: exponent - 1 }), scalar(exponent, x!.backend)));
+    if (exponent === 0) return fill(x!.shape, 0, x!.backend, x!.dtype);
+    return mul(dy, mul(run('pow', [x!], { exponent: exponent - 1 }), scalarLike(exponent, x!)));
   },
   formula: 'dX = dY·p·X^(p−1)',
 });

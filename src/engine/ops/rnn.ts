@@ -3,7 +3,7 @@ import { run } from '../dispatch.ts';
 import { AttrError, ShapeError } from '../errors.ts';
 import { add, matmul, reshape, transpose } from '../functional.ts';
 import { defineOp, type OpDef } from '../op.ts';
-import type { Tensor } from '../tensor.ts';
+import { floatTypeOf, type Tensor } from '../tensor.ts';
 import { affine, checkCellWeights } from './_recurrent.ts';
 
 export interface RnnAttrs {
@@ -74,9 +74,10 @@ export const rnn: OpDef<RnnAttrs> = defineOp<RnnAttrs>({
       ]);
     }
     const output = batch_first ? [B, T, H] : [T, B, H];
+    const dtype = floatTypeOf(...metas);
     return [
-      { shape: output, dtype: 'float32' },
-      { shape: [1, B, H], dtype: 'float32' },
+      { shape: output, dtype },
+      { shape: [1, B, H], dtype },
     ];
   },
   composite([x, h0, weightIh, weightHh, biasIh, biasHh], { nonlinearity, batch_first }) {
@@ -87,7 +88,7 @@ export const rnn: OpDef<RnnAttrs> = defineOp<RnnAttrs>({
     let fromInput = affine(sequence, weightIh!, biasIh);
     if (biasHh) fromInput = add(fromInput, biasHh);
     const recurrent = transpose(weightHh!, 0, 1);
-    let h = h0 ? reshape(h0, [B, H]) : zeros([B, H], x!.backend);
+    let h = h0 ? reshape(h0, [B, H]) : zeros([B, H], x!.backend, fromInput.dtype);
     const states: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const step = reshape(run('narrow', [fromInput], { dim: 1, start: t, length: 1 }), [B, H]);

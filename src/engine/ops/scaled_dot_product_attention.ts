@@ -2,7 +2,7 @@ import { AttrError, DTypeError, ShapeError } from '../errors.ts';
 import { matmul } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { broadcastShapes, sameShape } from '../shape.ts';
-import type { Shape } from '../tensor.ts';
+import { floatTypeOf, isFloat, type Shape } from '../tensor.ts';
 import { attentionWeights } from './_attention.ts';
 
 export interface ScaledDotProductAttentionAttrs {
@@ -26,9 +26,9 @@ export const scaled_dot_product_attention: OpDef<ScaledDotProductAttentionAttrs>
     shape([q, k, v, mask], { causal, scale }) {
       const op = 'scaled_dot_product_attention';
       const metas = [q, k, v, mask];
-      const bad = metas.findIndex((m) => m && m.dtype !== 'float32');
+      const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
       if (bad >= 0) {
-        const what = bad === 3 ? 'mask must be an additive float32 mask' : 'expected float32 q, k and v';
+        const what = bad === 3 ? 'mask must be an additive float mask' : 'expected float q, k and v';
         return new DTypeError(op, `${what}, got ${metas[bad]!.dtype}`, bad);
       }
       if (typeof causal !== 'boolean') return new AttrError(op, 'causal', `must be a boolean, got ${causal}`);
@@ -78,7 +78,7 @@ export const scaled_dot_product_attention: OpDef<ScaledDotProductAttentionAttrs>
           );
         }
       }
-      return out([...batch, last(qs, 2), last(vs)]);
+      return out([...batch, last(qs, 2), last(vs)], floatTypeOf(...metas));
     },
     composite([q, k, v, mask], { causal, scale }) {
       const d = q!.shape[q!.rank - 1];

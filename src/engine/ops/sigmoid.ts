@@ -1,4 +1,4 @@
-import { scalar } from '../create.ts';
+import { scalarLike } from '../create.ts';
 import { mul, sub } from '../functional.ts';
 import type { NoAttrs, OpDef } from '../op.ts';
 import { unaryOp } from './_unary.ts';
@@ -13,6 +13,6 @@ export function stableSigmoid(v: number): number {
 export const sigmoid: OpDef<NoAttrs> = unaryOp<NoAttrs>({
   name: 'sigmoid',
   f: stableSigmoid,
-  vjp: ({ outputs: [y] }, dy) => mul(dy, mul(y, sub(scalar(1, y.backend), y))),
+  vjp: ({ outputs: [y] }, dy) => mul(dy, mul(y, sub(scalarLike(1, y), y))),
   formula: 'dX = dY·Y·(1 − Y)',
 });

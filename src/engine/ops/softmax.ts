@@ -4,7 +4,7 @@ import { AttrError, DTypeError } from '../errors.ts';
 import { mul, sub } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { normalizeDim } from '../shape.ts';
-import type { TensorMeta } from '../tensor.ts';
+import { isFloat, type TensorMeta } from '../tensor.ts';
 
 export interface SoftmaxAttrs {
   dim: number;
@@ -12,10 +12,10 @@ export interface SoftmaxAttrs {
 
 /** The shape rule of softmax and log_softmax: same shape, a valid dim. */
 export function softmaxShape(op: string, x: TensorMeta, dim: unknown): TensorMeta[] | AttrError | DTypeError {
-  if (x.dtype !== 'float32') return new DTypeError(op, `expected a float32 tensor, got ${x.dtype}`, 0);
+  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float tensor, got ${x.dtype}`, 0);
   if (typeof dim !== 'number') return new AttrError(op, 'dim', `must be an int, got ${JSON.stringify(dim)}`);
   const d = normalizeDim(op, dim, x.shape.length);
-  return d instanceof AttrError ? d : out(x.shape);
+  return d instanceof AttrError ? d : out(x.shape, x.dtype);
 }
 
 /** The dim as a non-negative index (a 0-d tensor is treated as one element along dim 0). */

@@ -3,7 +3,7 @@ import { AttrError, type OpError, ShapeError } from '../errors.ts';
 import { reshape } from '../functional.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { normalizeDim, sameShape } from '../shape.ts';
-import type { TensorMeta } from '../tensor.ts';
+import { floatTypeOf, isFloat, type TensorMeta } from '../tensor.ts';
 
 export interface StackAttrs {
   dim: number;
@@ -26,13 +26,14 @@ function stackShape(inputs: readonly (TensorMeta | null)[], dim: number): Tensor
   // the new dim may go anywhere from before the first to after the last
   const d = normalizeDim('stack', dim, ref.length + 1);
   if (d instanceof AttrError) return d;
-  const other = metas.find((t) => t.dtype !== metas[0].dtype);
+  const float = isFloat(metas[0].dtype);
+  const other = metas.find((t) => isFloat(t.dtype) !== float);
   if (other)
     return new ShapeError(
       'stack',
       `stack: expected every tensor to be ${metas[0].dtype}, got ${other.dtype}`,
     );
-  return out([...ref.slice(0, d), metas.length, ...ref.slice(d)], metas[0].dtype);
+  return out([...ref.slice(0, d), metas.length, ...ref.slice(d)], float ? floatTypeOf(...metas) : metas[0].dtype);
 }
 
 /** torch.stack: each input gets a new size-1 dim at `dim`, then they are concatenated there. */

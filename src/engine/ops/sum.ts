@@ -1,4 +1,4 @@
-import { reduceDims, storageLike } from '../backends/cpu/reduce.ts';
+import { reduceDims } from '../backends/cpu/reduce.ts';
 import { defineOp, type OpDef } from '../op.ts';
 import {
   keptShape,
@@ -8,6 +8,7 @@ import {
   reduceShape,
   spreadBack,
 } from './_reduce.ts';
+import { allocStorage } from '../tensor.ts';
 
 export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'sum',
@@ -19,7 +20,7 @@ export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     cpu([x], { dim }, [o]) {
       const dims = reducedDims('sum', dim, x!.shape.length) as number[];
       const total = reduceDims(x!, keptShape(x!.shape, dims), 0, (acc, v) => acc + v);
-      const result = storageLike(o.dtype, total.length);
+      const result = allocStorage(o.dtype, total.length);
       result.set(total);
       return [result];
     },

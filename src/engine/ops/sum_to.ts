@@ -14,7 +14,7 @@ export const sum_to: OpDef<{ shape: number[] }> = defineOp({
     if (b instanceof Error || !sameShape(b, x!.shape)) {
       return new ShapeError('sum_to', `sum_to: shape [${shape}] does not broadcast to [${x!.shape}]`);
     }
-    return out(shape);
+    return out(shape, x!.dtype);
   },
   forward: { cpu: ([x], { shape }) => [reduceToShape(x!, shape)] },
   vjp: ({ inputs: [x] }, [dy]) => [expandTo(dy, x!.shape)],

@@ -7,6 +7,7 @@
  * The column buffer is allocated once per call and reused for every image and group.
  */
 import { gemm, gemmTransA, gemmTransB } from './matmul.ts';
+import { allocFloat, type DType, type FloatStorage } from '../../tensor.ts';
 
 /**
  * A convolution seen from the forward direction: `height × width` is the side the kernel
@@ -48,12 +49,12 @@ function isPointwise(g: ConvGeometry): boolean {
 
 /** col[(c, ki, kj), (oh, ow)] = x[c0 + c, oh·sh − ph + ki·dh, ow·sw − pw + kj·dw], zero outside. */
 function im2col(
-  x: Float32Array,
+  x: FloatStorage,
   xOff: number,
   g: ConvGeometry,
   c0: number,
   channels: number,
-  col: Float32Array,
+  col: FloatStorage,
 ) {
   const { height: H, width: W, outHeight: Ho, outWidth: Wo, strideH: sh, strideW: sw } = g;
   const P = Ho * Wo;
@@ -88,11 +89,11 @@ function im2col(
 
 /** The adjoint of im2col: out[c0 + c, ih, iw] += col[(c, ki, kj), (oh, ow)] for every tap. */
 function col2im(
-  col: Float32Array,
+  col: FloatStorage,
   g: ConvGeometry,
   c0: number,
   channels: number,
-  out: Float32Array,
+  out: FloatStorage,
   outOff: number,
 ) {
   const { height: H, width: W, outHeight: Ho, outWidth: Wo, strideH: sh, strideW: sw } = g;
@@ -118,7 +119,7 @@ function col2im(
 }
 
 function addChannelBias(
-  out: Float32Array,
+  out: FloatStorage,
   bias: ArrayLike<number>,
   batch: number,
   channels: number,
@@ -133,21 +134,22 @@ function addChannelBias(
   }
 }
 
-/** y[N, O, Ho, Wo] = conv2d(x[N, C, H, W], w[O, C/groups, kh, kw]) + bias. */
+/** y[N, O, Ho, Wo] = conv2d(x[N, C, H, W], w[O, C/groups, kh, kw]) + bias, stored as `dtype`. */
 export function conv2dForward(
-  x: Float32Array,
-  w: Float32Array,
+  x: FloatStorage,
+  w: FloatStorage,
   bias: ArrayLike<number> | null,
   g: ConvGeometry,
-): Float32Array {
+  dtype: DType,
+): FloatStorage {
   const cg = g.inChannels / g.groups;
   const og = g.outChannels / g.groups;
   const depth = cg * g.kernelH * g.kernelW;
   const P = g.outHeight * g.outWidth;
   const planeIn = g.height * g.width;
-  const out = new Float32Array(g.batch * g.outChannels * P);
+  const out = allocFloat(dtype, g.batch * g.outChannels * P);
   const pointwise = isPointwise(g);
-  const col = pointwise ? null : new Float32Array(depth * P);
+  const col = pointwise ? null : allocFloat(dtype, depth * P);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const xOff = (n * g.inChannels + gi * cg) * planeIn;
@@ -170,19 +172,20 @@ export function conv2dForward(
  * [N, inChannels, height, width]; w is [outChannels, inChannels/groups, kh, kw].
  */
 export function convTranspose2dForward(
-  x: Float32Array,
-  w: Float32Array,
+  x: FloatStorage,
+  w: FloatStorage,
   bias: ArrayLike<number> | null,
   g: ConvGeometry,
-): Float32Array {
+  dtype: DType,
+): FloatStorage {
   const cg = g.inChannels / g.groups;
   const og = g.outChannels / g.groups;
   const depth = cg * g.kernelH * g.kernelW;
   const P = g.outHeight * g.outWidth;
   const planeOut = g.height * g.width;
-  const out = new Float32Array(g.batch * g.inChannels * planeOut);
+  const out = allocFloat(dtype, g.batch * g.inChannels * planeOut);
   const pointwise = isPointwise(g);
-  const col = new Float32Array(depth * P);
+  const col = allocFloat(dtype, depth * P);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const xOff = (n * g.outChannels + gi * og) * P;
@@ -200,15 +203,20 @@ export function convTranspose2dForward(
 }
 
 /** dW[O, C/groups, kh, kw] = Σ_n dy[n]·col(x[n])ᵀ per group: the weight gradient of conv2d. */
-export function conv2dWeightGrad(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dWeightGrad(
+  x: FloatStorage,
+  dy: FloatStorage,
+  g: ConvGeometry,
+  dtype: DType,
+): FloatStorage {
   const cg = g.inChannels / g.groups;
   const og = g.outChannels / g.groups;
   const depth = cg * g.kernelH * g.kernelW;
   const P = g.outHeight * g.outWidth;
   const planeIn = g.height * g.width;
-  const dw = new Float32Array(g.outChannels * depth);
+  const dw = allocFloat(dtype, g.outChannels * depth);
   const pointwise = isPointwise(g);
-  const col = pointwise ? null : new Float32Array(depth * P);
+  const col = pointwise ? null : allocFloat(dtype, depth * P);
   for (let n = 0; n < g.batch; n++) {
     for (let gi = 0; gi < g.groups; gi++) {
       const dyOff = (n * g.outChannels + gi * og) * P;

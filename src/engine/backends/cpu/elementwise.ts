@@ -1,5 +1,5 @@
 import type { CpuTensor } from '../../op.ts';
-import { type Shape, sizeOf, stridesOf } from '../../tensor.ts';
+import { allocStorage, type DType, floatTypeOf, type Shape, type Storage, sizeOf, stridesOf } from '../../tensor.ts';
 
 /** Strides of `shape` seen from a broadcast `outShape` (0 along broadcast dims). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
@@ -11,25 +11,28 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   });
 }
 
-export function mapUnary(x: CpuTensor, f: (v: number) => number): Float32Array {
+/** out[i] = f(x[i]), stored as `dtype` (by default x's float type: float64 stays float64). */
+export function mapUnary(x: CpuTensor, f: (v: number) => number, dtype: DType = floatTypeOf(x)): Storage {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = allocStorage(dtype, src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
   return out;
 }
 
 /**
- * out[i] = f(a[ia], b[ib]) with broadcasting. The inner loop walks the last dim with
- * constant strides, so the general case costs one multiply-add per element.
+ * out[i] = f(a[ia], b[ib]) with broadcasting, stored as `dtype` (by default the promoted float
+ * type of a and b). The inner loop walks the last dim with constant strides, so the general
+ * case costs one multiply-add per element.
  */
 export function mapBinary(
   a: CpuTensor,
   b: CpuTensor,
   outShape: Shape,
   f: (x: number, y: number) => number,
-): Float32Array {
+  dtype: DType = floatTypeOf(a, b),
+): Storage {
   const size = sizeOf(outShape);
-  const out = new Float32Array(size);
+  const out = allocStorage(dtype, size);
   const ad = a.data;
   const bd = b.data;
   if (ad.length === size && bd.length === size) {
@@ -78,9 +81,9 @@ export function mapBinary(
   return out;
 }
 
-/** Sum a broadcast-shaped array back down to `shape` (the reverse of broadcasting). */
-export function reduceToShape(x: CpuTensor, shape: Shape): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
+/** Sum a broadcast-shaped array back down to `shape` (the reverse of broadcasting), in x's dtype. */
+export function reduceToShape(x: CpuTensor, shape: Shape): Storage {
+  const out = allocStorage(x.dtype, sizeOf(shape));
   const rank = x.shape.length;
   if (rank === 0) {
     out[0] = x.data[0];

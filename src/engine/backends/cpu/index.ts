@@ -1,6 +1,6 @@
 import type { Backend } from '../../backend.ts';
 import type { CpuTensor, OpDef } from '../../op.ts';
-import { type DType, sizeOf, type Storage, Tensor, type TensorMeta } from '../../tensor.ts';
+import { type DType, dtypeOfStorage, sizeOf, type Storage, Tensor, type TensorMeta } from '../../tensor.ts';
 
 /**
  * The reference backend: a tensor's handle is its typed array. Kernels live with their op
@@ -9,6 +9,7 @@ import { type DType, sizeOf, type Storage, Tensor, type TensorMeta } from '../..
 export const cpuBackend: Backend = {
   name: 'cpu',
   upload(data: Storage, shape: readonly number[], dtype: DType): Tensor {
+    if (dtypeOfStorage(data) !== dtype) throw new Error(`cpu upload: ${dtypeOfStorage(data)} values for a ${dtype} tensor`);
     return new Tensor([...shape], dtype, cpuBackend, data);
   },
   readSync(t: Tensor): Storage {
@@ -30,6 +31,12 @@ export const cpuBackend: Backend = {
       if (!data || data.length !== sizeOf(meta.shape)) {
         throw new Error(
           `${op.name}: cpu kernel returned ${data?.length} values for output ${i}, expected ${sizeOf(meta.shape)}`,
+        );
+      }
+      // a float32 array under a float64 tensor would be silent rounding: a kernel bug
+      if (dtypeOfStorage(data) !== meta.dtype) {
+        throw new Error(
+          `${op.name}: cpu kernel returned ${dtypeOfStorage(data)} values for output ${i}, the shape rule says ${meta.dtype}`,
         );
       }
       return new Tensor(meta.shape, meta.dtype, cpuBackend, data);

@@ -1,11 +1,12 @@
 import { OpError } from '../../errors.ts';
 import type { CpuTensor } from '../../op.ts';
-import { type Shape, sizeOf } from '../../tensor.ts';
+import { allocFloat, type DType, type FloatStorage, floatFrom, type Shape, sizeOf } from '../../tensor.ts';
 import { mapBinary, reduceToShape } from './elementwise.ts';
 
 /**
  * CPU kernels of the loss ops. Sums run in float64 (JS numbers) and only the results are
- * rounded to float32, so a mean over many elements loses nothing to accumulation.
+ * stored in the output dtype (float32 or float64), so a mean over many elements loses nothing
+ * to accumulation.
  */
 export type Reduction = 'none' | 'mean' | 'sum' | 'batchmean';
 
@@ -14,7 +15,7 @@ const SCALAR_ZERO: CpuTensor = { data: new Float32Array(1), shape: [], dtype: 'f
 /** `t`'s values laid out in `shape` (t broadcast to it); no copy when it already has that shape. */
 function expandData(t: CpuTensor, shape: Shape): ArrayLike<number> {
   if (t.data.length === sizeOf(shape) && t.shape.length === shape.length) return t.data;
-  return mapBinary(t, SCALAR_ZERO, shape, (x) => x);
+  return mapBinary(t, SCALAR_ZERO, shape, (x) => x, 'float64');
 }
 
 /** One element's loss (or its derivative in x) from input x, target y, weight w and pos_weight pw. */
@@ -47,17 +48,18 @@ export function pointwiseLossForward(
   reduction: Reduction,
   divisor: number,
   loss: PointwiseFn,
-): Float32Array {
+  dtype: DType,
+): FloatStorage {
   const { x, y, w, pw } = expanded(operands, shape);
   const size = sizeOf(shape);
   if (reduction === 'none') {
-    const out = new Float32Array(size);
+    const out = allocFloat(dtype, size);
     for (let i = 0; i < size; i++) out[i] = loss(x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1);
     return out;
   }
   let total = 0;
   for (let i = 0; i < size; i++) total += loss(x[i], y[i], w ? w[i] : 1, pw ? pw[i] : 1);
-  return Float32Array.of(reduction === 'sum' ? total : total / divisor);
+  return floatFrom(dtype, [reduction === 'sum' ? total : total / divisor]);
 }
 
 /**
@@ -72,10 +74,11 @@ export function pointwiseLossBackward(
   reduction: Reduction,
   divisor: number,
   grad: PointwiseFn,
-): Float32Array {
+  dtype: DType,
+): FloatStorage {
   const { x, y, w, pw } = expanded(operands, shape);
   const size = sizeOf(shape);
-  const out = new Float32Array(size);
+  const out = allocFloat(dtype, size);
   const g = gradOutput.data;
   const scale = reduction === 'none' ? 0 : reduction === 'sum' ? g[0] : g[0] / divisor;
   for (let i = 0; i < size; i++) {
@@ -83,7 +86,7 @@ export function pointwiseLossBackward(
   }
   const inputShape = operands.input.shape;
   if (sizeOf(inputShape) === size && inputShape.length === shape.length) return out;
-  return reduceToShape({ data: out, shape, dtype: 'float32' }, inputShape);
+  return reduceToShape({ data: out, shape, dtype }, inputShape) as FloatStorage;
 }
 
 /**
@@ -100,6 +103,8 @@ export interface ClassLossArgs {
   labelSmoothing: number;
   /** true: the input holds logits and log_softmax is taken inside (cross_entropy) */
   logits: boolean;
+  /** the output's float dtype */
+  dtype: DType;
 }
 
 /**
@@ -187,7 +192,7 @@ function meanDivisor(args: ClassLossArgs): number {
   return total;
 }
 
-export function classLossForward(args: ClassLossArgs): Float32Array {
+export function classLossForward(args: ClassLossArgs): FloatStorage {
   const { classes, stride, rows, rowStart } = layout(args.input);
   const { row, load } = rowTargets(args);
   const z = args.input.data;
@@ -204,23 +209,23 @@ export function classLossForward(args: ClassLossArgs): Float32Array {
     if (dense) for (let c = 0, i = start; c < classes; c++, i += stride) loss += dense[c] * (lse - z[i]);
     perRow[r] = loss;
   }
-  if (args.reduction === 'none') return Float32Array.from(perRow);
+  if (args.reduction === 'none') return floatFrom(args.dtype, perRow);
   let total = 0;
   for (let r = 0; r < rows; r++) total += perRow[r];
   // 'mean' over no counted rows is 0/0 = NaN, as in PyTorch
-  return Float32Array.of(args.reduction === 'mean' ? total / divisor : total);
+  return floatFrom(args.dtype, [args.reduction === 'mean' ? total / divisor : total]);
 }
 
 /**
  * dL/dz_c = g_r·(softmax(z)_c·Σq − q_c) for logits, or −g_r·q_c for log-probabilities, where
  * g_r is the row's upstream gradient (over the 'mean' divisor when reduced by mean).
  */
-export function classLossBackward(gradOutput: CpuTensor, args: ClassLossArgs): Float32Array {
+export function classLossBackward(gradOutput: CpuTensor, args: ClassLossArgs): FloatStorage {
   const { classes, stride, rows, rowStart } = layout(args.input);
   const { row, load } = rowTargets(args);
   const z = args.input.data;
   const g = gradOutput.data;
-  const out = new Float32Array(z.length);
+  const out = allocFloat(args.dtype, z.length);
   const scale = args.reduction === 'mean' ? g[0] / meanDivisor(args) : g[0];
   for (let r = 0; r < rows; r++) {
     if (!load(r)) continue;

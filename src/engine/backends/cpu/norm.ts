@@ -1,4 +1,4 @@
-import type { Storage } from '../../tensor.ts';
+import { allocFloat, type DType, type FloatStorage, floatFrom, type Storage } from '../../tensor.ts';
 
 /**
  * CPU kernels shared by batch_norm, layer_norm and group_norm. Every one of them is the same
@@ -74,7 +74,10 @@ export function moments(x: Storage, { P, Q, R }: NormLayout, eps: number): Momen
   return { mean, variance, invstd, count };
 }
 
-/** y = (x − mean[q])·invstd[q]·weight[c] + bias[c], c from the affine layout; null weight is 1, null bias 0. */
+/**
+ * y = (x − mean[q])·invstd[q]·weight[c] + bias[c], c from the affine layout; null weight is 1,
+ * null bias 0. Stored as `dtype`.
+ */
 export function normalize(
   x: Storage,
   { P, Q, R }: NormLayout,
@@ -83,8 +86,9 @@ export function normalize(
   weight: Storage | null,
   bias: Storage | null,
   { groups, group_channels, channel_size }: AffineLayout,
-): Float32Array {
-  const y = new Float32Array(P * Q * R);
+  dtype: DType,
+): FloatStorage {
+  const y = allocFloat(dtype, P * Q * R);
   for (let p = 0; p < P; p++) {
     for (let q = 0; q < Q; q++) {
       const base = (p * Q + q) * R;
@@ -111,7 +115,8 @@ export function normBackward(
   layout: NormLayout,
   affine: AffineLayout,
   eps: number,
-): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array } {
+  dtype: DType,
+): { dx: FloatStorage; dweight: FloatStorage; dbias: FloatStorage } {
   const { P, Q, R } = layout;
   const { groups, group_channels, channel_size } = affine;
   const { mean, invstd, count } = moments(x, layout, eps);
@@ -139,7 +144,7 @@ export function normBackward(
       sumGX[q] += sgx;
     }
   }
-  const dx = new Float32Array(P * Q * R);
+  const dx = allocFloat(dtype, P * Q * R);
   for (let p = 0; p < P; p++) {
     for (let q = 0; q < Q; q++) {
       const base = (p * Q + q) * R;
@@ -154,5 +159,5 @@ export function normBackward(
       }
     }
   }
-  return { dx, dweight: Float32Array.from(dweight), dbias: Float32Array.from(dbias) };
+  return { dx, dweight: floatFrom(dtype, dweight), dbias: floatFrom(dtype, dbias) };
 }

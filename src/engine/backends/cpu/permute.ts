@@ -1,11 +1,10 @@
-import type { Storage } from '../../tensor.ts';
-import { type Shape, sizeOf, stridesOf } from '../../tensor.ts';
+import { allocStorage, dtypeOfStorage, type Shape, type Storage, sizeOf, stridesOf } from '../../tensor.ts';
 
 /** out = x.permute(dims), materialised row-major. */
 export function permuteData(data: Storage, shape: Shape, dims: readonly number[]): Storage {
   const rank = shape.length;
   const size = sizeOf(shape);
-  const out = data instanceof Int32Array ? new Int32Array(size) : new Float32Array(size);
+  const out = allocStorage(dtypeOfStorage(data), size);
   if (rank === 0) {
     out[0] = data[0];
     return out;

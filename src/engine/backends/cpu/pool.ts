@@ -3,6 +3,7 @@
  * max pooling pads with −∞, keeps the first maximum and lets NaN win; average pooling divides
  * by the window clipped to the padded input (count_include_pad) or to the input itself.
  */
+import { allocFloat, type DType, type FloatStorage } from '../../tensor.ts';
 
 export interface PoolGeometry {
   /** N·C (or C for unbatched input) */
@@ -30,7 +31,7 @@ function firstTap(start: number, dilation: number): number {
  * The plane-local index of each window's maximum; `visit(outIndex, inIndex)` is called once
  * per window. Shared by the forward (take the value) and the backward (route the gradient).
  */
-function forEachArgmax(x: Float32Array, g: PoolGeometry, visit: (o: number, i: number) => void): void {
+function forEachArgmax(x: FloatStorage, g: PoolGeometry, visit: (o: number, i: number) => void): void {
   const { height: H, width: W, outHeight: Ho, outWidth: Wo, dilationH: dh, dilationW: dw } = g;
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
@@ -60,8 +61,8 @@ function forEachArgmax(x: Float32Array, g: PoolGeometry, visit: (o: number, i: n
   }
 }
 
-export function maxPool2dForward(x: Float32Array, g: PoolGeometry): Float32Array {
-  const y = new Float32Array(g.planes * g.outHeight * g.outWidth);
+export function maxPool2dForward(x: FloatStorage, g: PoolGeometry, dtype: DType): FloatStorage {
+  const y = allocFloat(dtype, g.planes * g.outHeight * g.outWidth);
   forEachArgmax(x, g, (o, i) => {
     y[o] = x[i];
   });
@@ -69,8 +70,13 @@ export function maxPool2dForward(x: Float32Array, g: PoolGeometry): Float32Array
 }
 
 /** dX: each window's upstream gradient added at the position of its maximum. */
-export function maxPool2dBackward(x: Float32Array, dy: Float32Array, g: PoolGeometry): Float32Array {
-  const dx = new Float32Array(x.length);
+export function maxPool2dBackward(
+  x: FloatStorage,
+  dy: FloatStorage,
+  g: PoolGeometry,
+  dtype: DType,
+): FloatStorage {
+  const dx = allocFloat(dtype, x.length);
   forEachArgmax(x, g, (o, i) => {
     dx[i] += dy[o];
   });
@@ -107,10 +113,15 @@ function forEachAvgWindow(
   }
 }
 
-export function avgPool2dForward(x: Float32Array, g: PoolGeometry, options: AvgPoolOptions): Float32Array {
+export function avgPool2dForward(
+  x: FloatStorage,
+  g: PoolGeometry,
+  options: AvgPoolOptions,
+  dtype: DType,
+): FloatStorage {
   const { height: H, width: W } = g;
   const outPlane = g.outHeight * g.outWidth;
-  const y = new Float32Array(g.planes * outPlane);
+  const y = allocFloat(dtype, g.planes * outPlane);
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
     forEachAvgWindow(g, options, (o, h0, h1, w0, w1, divisor) => {
@@ -123,10 +134,15 @@ export function avgPool2dForward(x: Float32Array, g: PoolGeometry, options: AvgP
 }
 
 /** dX[i] = Σ over windows containing i of dY / divisor. */
-export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, options: AvgPoolOptions): Float32Array {
+export function avgPool2dBackward(
+  dy: FloatStorage,
+  g: PoolGeometry,
+  options: AvgPoolOptions,
+  dtype: DType,
+): FloatStorage {
   const { height: H, width: W } = g;
   const outPlane = g.outHeight * g.outWidth;
-  const dx = new Float32Array(g.planes * H * W);
+  const dx = allocFloat(dtype, g.planes * H * W);
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
     forEachAvgWindow(g, options, (o, h0, h1, w0, w1, divisor) => {
@@ -163,10 +179,10 @@ function forEachBin(
   }
 }
 
-export function adaptiveAvgPool2dForward(x: Float32Array, g: AdaptiveGeometry): Float32Array {
+export function adaptiveAvgPool2dForward(x: FloatStorage, g: AdaptiveGeometry, dtype: DType): FloatStorage {
   const { height: H, width: W } = g;
   const outPlane = g.outHeight * g.outWidth;
-  const y = new Float32Array(g.planes * outPlane);
+  const y = allocFloat(dtype, g.planes * outPlane);
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
     forEachBin(g, (o, h0, h1, w0, w1) => {
@@ -178,10 +194,10 @@ export function adaptiveAvgPool2dForward(x: Float32Array, g: AdaptiveGeometry): 
   return y;
 }
 
-export function adaptiveAvgPool2dBackward(dy: Float32Array, g: AdaptiveGeometry): Float32Array {
+export function adaptiveAvgPool2dBackward(dy: FloatStorage, g: AdaptiveGeometry, dtype: DType): FloatStorage {
   const { height: H, width: W } = g;
   const outPlane = g.outHeight * g.outWidth;
-  const dx = new Float32Array(g.planes * H * W);
+  const dx = allocFloat(dtype, g.planes * H * W);
   for (let p = 0; p < g.planes; p++) {
     const plane = p * H * W;
     forEachBin(g, (o, h0, h1, w0, w1) => {

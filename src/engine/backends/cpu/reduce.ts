@@ -1,10 +1,6 @@
 import type { CpuTensor } from '../../op.ts';
-import { type DType, type Shape, type Storage, sizeOf } from '../../tensor.ts';
+import { allocFloat, allocStorage, type FloatStorage, type Shape, type Storage, sizeOf } from '../../tensor.ts';
 import { broadcastStrides } from './elementwise.ts';
-
-export function storageLike(dtype: DType, size: number): Storage {
-  return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
-}
 
 /**
  * A shape seen around one dim: `outer` blocks before it, `size` along it, `inner` elements
@@ -66,10 +62,10 @@ export function maxPropagatingNaN(a: number, b: number): number {
  * Softmax (or log-softmax) along one dim in one max-subtracting pass per row, in float64:
  * logits of ±1000 neither overflow nor lose the small probabilities.
  */
-export function softmaxAlong(x: CpuTensor, dim: number, log: boolean): Float32Array {
+export function softmaxAlong(x: CpuTensor, dim: number, log: boolean): FloatStorage {
   const { outer, size, inner } = axisView(x.shape, dim);
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = allocFloat(x.dtype, src.length);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < inner; k++) {
       const base = o * size * inner + k;
@@ -95,7 +91,7 @@ export function softmaxAlong(x: CpuTensor, dim: number, log: boolean): Float32Ar
  */
 export function takeAlong(x: CpuTensor, dim: number, start: number, step: number, count: number): Storage {
   const { outer, size, inner } = axisView(x.shape, dim);
-  const out = storageLike(x.dtype, outer * count * inner);
+  const out = allocStorage(x.dtype, outer * count * inner);
   const src = x.data;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < count; j++) {
@@ -110,7 +106,7 @@ export function takeAlong(x: CpuTensor, dim: number, start: number, step: number
 export function placeAlong(x: CpuTensor, shape: Shape, dim: number, start: number, step: number): Storage {
   const { outer, size, inner } = axisView(shape, dim);
   const count = x.shape.length === 0 ? 1 : x.shape[dim];
-  const out = storageLike(x.dtype, sizeOf(shape));
+  const out = allocStorage(x.dtype, sizeOf(shape));
   const src = x.data;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < count; j++) {
