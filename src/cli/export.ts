@@ -90,7 +90,9 @@ async function writePyTorch(doc: GraphDocument, file: string, values: Flags, wei
   console.log(
     `wrote ${Object.keys(files)
       .map((f) => join(out, f))
-      .join(', ')}\nmodel.py: class ${result.className}, ${result.stateDict.length} tensors, ${count.toLocaleString('en-US')} parameters\n${training}`,
+      .join(
+        ', ',
+      )}\nmodel.py: class ${result.className}, ${result.stateDict.length} tensors, ${count.toLocaleString('en-US')} parameters\n${training}`,
   );
 }
 

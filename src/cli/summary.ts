@@ -35,7 +35,9 @@ export function withSymbolSizes(summary: ModelSummary, sizes: Record<string, num
   };
   return {
     ...summary,
-    rows: summary.rows.map((r) => (r.output ? { ...r, output: { ...r.output, dims: r.output.dims.map(size) } } : r)),
+    rows: summary.rows.map((r) =>
+      r.output ? { ...r, output: { ...r.output, dims: r.output.dims.map(size) } } : r,
+    ),
   };
 }
 
@@ -59,7 +61,10 @@ export async function summaryCommand(args: string[]): Promise<number> {
   let summary = summarize(loaded.doc, catalog);
   if (values.symbols !== undefined) {
     const meta = { ...loaded.doc.meta?.symbols } as Record<string, number>;
-    summary = withSymbolSizes(summary, values.symbols === 'meta' ? meta : { ...meta, ...parseSymbols(values.symbols) });
+    summary = withSymbolSizes(
+      summary,
+      values.symbols === 'meta' ? meta : { ...meta, ...parseSymbols(values.symbols) },
+    );
   }
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return summary.errors ? 1 : 0;

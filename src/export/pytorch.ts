@@ -92,7 +92,12 @@ interface FunctionalSpec {
 }
 
 const pos = (name: string, spatial = false): Arg => ({ name, from: name, positional: true, spatial });
-const kw = (name: string, value: unknown, spatial = false): Arg => ({ name, from: name, default: value, spatial });
+const kw = (name: string, value: unknown, spatial = false): Arg => ({
+  name,
+  from: name,
+  default: value,
+  spatial,
+});
 /** a keyword PyTorch has no usable default for: always written */
 const always = (name: string): Arg => ({ name, from: name });
 const plain = (cls: string): ModuleSpec => ({ cls, args: [] });
@@ -162,7 +167,8 @@ const MODULES: Record<string, ModuleSpec> = {
       const v = value ?? k;
       const extra: string[] = [];
       if (!outputsUsed.includes('attn_weights')) extra.push('need_weights=False');
-      if (params.mask === 'causal') extra.push(`attn_mask=causal_mask(${query}, ${k}, ${params.batch_first ? 1 : 0})`);
+      if (params.mask === 'causal')
+        extra.push(`attn_mask=causal_mask(${query}, ${k}, ${params.batch_first ? 1 : 0})`);
       if (params.mask === 'padding' && padding) extra.push(`key_padding_mask=${padding}.bool()`);
       return `self.${layer}(${[query, k, v, ...extra].join(', ')})`;
     },
@@ -238,7 +244,8 @@ const FUNCTIONAL: Record<string, FunctionalSpec> = {
       `torch.cat([${inputs.filter((x) => x !== null).join(', ')}], dim=${pythonLiteral(params.dim)})`,
   },
   Transpose: {
-    expression: ([x], params) => `${x}.transpose(${pythonLiteral(params.dim0)}, ${pythonLiteral(params.dim1)})`,
+    expression: ([x], params) =>
+      `${x}.transpose(${pythonLiteral(params.dim0)}, ${pythonLiteral(params.dim1)})`,
   },
   Permute: {
     expression: ([x], params) => `${x}.permute(${(params.dims as number[]).map(pythonLiteral).join(', ')})`,
@@ -456,12 +463,15 @@ export function exportPyTorch(
     const args = ports.map((p) => {
       const edge = index.edgeInto(id, p.name);
       const v = edge ? valueNames.get(valueKey(edge.from.node, edge.from.port)) : null;
-      if (!v && !p.optional) throw new ExportError(`${node.type} (${id}): input '${p.name}' is not connected`);
+      if (!v && !p.optional)
+        throw new ExportError(`${node.type} (${id}): input '${p.name}' is not connected`);
       return v ?? null;
     });
     const attr = attrs.get(id) as string;
     const outPorts = portsOf(node, catalog)?.outputs.filter((p) => p.kind === 'tensor') ?? [];
-    const usedPorts = outPorts.filter((p) => consumers(id).some((e) => e.from.port === p.name) || isOutput(id));
+    const usedPorts = outPorts.filter(
+      (p) => consumers(id).some((e) => e.from.port === p.name) || isOutput(id),
+    );
     const next = consumers(id);
     const chained =
       usedPorts.length <= 1 &&
@@ -575,7 +585,9 @@ function withGivenWeights(state: StateEntry[], file: Uint8Array): StateEntry[] {
   return state.map((s) => {
     const t = (byName.get(s.name) ?? byName.get(s.key)) as NamedTensor;
     if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]))
-      throw new ExportError(`--weights: tensor '${t.name}' has shape [${t.shape}], the model's ${s.name} is [${s.shape}]`);
+      throw new ExportError(
+        `--weights: tensor '${t.name}' has shape [${t.shape}], the model's ${s.name} is [${s.shape}]`,
+      );
     return { ...s, data: t.data };
   });
 }

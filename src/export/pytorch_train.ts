@@ -62,7 +62,9 @@ export interface PyTorchTrainingExport extends PyTorchExport {
 }
 
 /** The files of an export, by name, as the CLI writes them and the editor zips them. */
-export function pytorchFiles(result: PyTorchExport & Partial<PyTorchTrainingExport>): Record<string, Uint8Array> {
+export function pytorchFiles(
+  result: PyTorchExport & Partial<PyTorchTrainingExport>,
+): Record<string, Uint8Array> {
   const text = (s: string) => new TextEncoder().encode(s);
   return {
     'model.py': text(result.modelPy),
@@ -128,9 +130,11 @@ export async function exportPyTorchTraining(
   const outputIndex = model.outputs.findIndex(
     (o) => o.node === prediction?.from.node && o.port === prediction?.from.port,
   );
-  if (outputIndex < 0) throw new ExportError(`${lossNode.type} (${lossNode.id}): its input is not a model output`);
+  if (outputIndex < 0)
+    throw new ExportError(`${lossNode.type} (${lossNode.id}): its input is not a model output`);
   const target = edge('target');
-  const source = target && plan.sources.find((s) => s.node === target.from.node && s.port === target.from.port);
+  const source =
+    target && plan.sources.find((s) => s.node === target.from.node && s.port === target.from.port);
   if (!source)
     throw new ExportError(
       `${lossNode.type} (${lossNode.id}): train.py takes the loss target from the data; this one is computed by the graph`,
@@ -239,20 +243,27 @@ const TORCH_OPTIMIZERS = new Set(['SGD', 'Adagrad', 'RMSprop', 'Adadelta', 'Adam
 
 function optimizerCode(o: PlanOptimizer, model: PyTorchExport, plan: Plan): string {
   if (!TORCH_OPTIMIZERS.has(o.name))
-    throw new ExportError(`train.py: torch.optim has no ${o.name} (optimizer ${o.node}); use one of ${[...TORCH_OPTIMIZERS].join(', ')}`);
+    throw new ExportError(
+      `train.py: torch.optim has no ${o.name} (optimizer ${o.node}); use one of ${[...TORCH_OPTIMIZERS].join(', ')}`,
+    );
   const schema = optimizerDefs[o.name as keyof typeof optimizerDefs].hyperparams as Record<
     string,
     { default: unknown }
   >;
   const args = Object.entries(schema)
-    .filter(([k, spec]) => k === 'lr' || (k in o.hyperparams && JSON.stringify(o.hyperparams[k]) !== JSON.stringify(spec.default)))
+    .filter(
+      ([k, spec]) =>
+        k === 'lr' ||
+        (k in o.hyperparams && JSON.stringify(o.hyperparams[k]) !== JSON.stringify(spec.default)),
+    )
     .map(([k, spec]) => `${k}=${pythonLiteral(o.hyperparams[k] ?? spec.default)}`);
   const trainable = plan.params.filter((p) => p.trainable).map((p) => p.key);
   const everything = trainable.length === o.params.length && trainable.every((k) => o.params.includes(k));
   let params = 'model.parameters()';
   if (!everything) {
     const names = o.params.map((key) => model.stateDict.find((s) => s.key === key)?.name);
-    if (names.some((n) => !n)) throw new ExportError(`optimizer ${o.node}: a parameter it updates is not in model.py`);
+    if (names.some((n) => !n))
+      throw new ExportError(`optimizer ${o.node}: a parameter it updates is not in model.py`);
     params = `[named[n] for n in ${pythonLiteral(names)}]`;
   }
   const lookup = everything ? '' : '    named = dict(model.named_parameters())\n';
@@ -317,7 +328,9 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 function renderTrainScript(t: TrainScript): string {
   const { config } = t;
-  const source = t.datasets.length ? `the ${t.datasets.join(' and ')} node's data` : 'the data given at export';
+  const source = t.datasets.length
+    ? `the ${t.datasets.join(' and ')} node's data`
+    : 'the data given at export';
   const valText = t.valSamples ? `, ${count(t.valSamples)} to validate` : '';
   const predictions =
     t.outputs === 1

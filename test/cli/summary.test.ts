@@ -73,7 +73,8 @@ const architectures = (
   ) as { cases: ArchitectureCase[] }
 ).cases.filter((c) => ARCHITECTURE_TEMPLATES[c.id]);
 
-const templateUrl = (id: string) => new URL(`../../templates/${ARCHITECTURE_TEMPLATES[id]}.json`, import.meta.url);
+const templateUrl = (id: string) =>
+  new URL(`../../templates/${ARCHITECTURE_TEMPLATES[id]}.json`, import.meta.url);
 
 /** The summary of a template with its symbols sized for the reference input (N = its batch). */
 function summaryFor(c: ArchitectureCase) {
@@ -103,7 +104,8 @@ function unmatchedRows(c: ArchitectureCase, summary: ReturnType<typeof summaryFo
         r.params === layer.params &&
         JSON.stringify(r.output?.dims) === JSON.stringify(layer.output_shape),
     );
-    if (at < 0) problems.push(`${layer.name} ${layer.type} → [${layer.output_shape}], ${layer.params} params`);
+    if (at < 0)
+      problems.push(`${layer.name} ${layer.type} → [${layer.output_shape}], ${layer.params} params`);
     else used.add(at);
   }
   model.forEach((r, i) => {

@@ -143,7 +143,9 @@ describe('export to PyTorch', () => {
   it('gives the Transformer encoder layer’s outputs in PyTorch (MultiheadAttention, LayerNorm, Dropout off in eval)', () => {
     const result = expectSameForward(template('transformer_encoder_post_norm.json'), 9);
     expect(result.modelPy).toContain('self.self_attn = nn.MultiheadAttention(32, 4, batch_first=True)');
-    expect(result.modelPy).toContain('self.self_attn(tokens_embedded, tokens_embedded, tokens_embedded, need_weights=False)');
+    expect(result.modelPy).toContain(
+      'self.self_attn(tokens_embedded, tokens_embedded, tokens_embedded, need_weights=False)',
+    );
     expect(result.modelPy).toContain('self.norm1 = nn.LayerNorm((32,))');
   });
 
@@ -159,10 +161,17 @@ describe('export to PyTorch', () => {
     );
     const withWeights = {
       ...d,
-      nodes: [...d.nodes, { id: 'node:soft' as NodeId, type: 'Softmax', params: { dim: -1 }, position: { x: 0, y: 0 } }],
+      nodes: [
+        ...d.nodes,
+        { id: 'node:soft' as NodeId, type: 'Softmax', params: { dim: -1 }, position: { x: 0, y: 0 } },
+      ],
       edges: [
         ...d.edges,
-        { id: 'edge:w' as const, from: { node: 'node:attn' as NodeId, port: 'attn_weights' }, to: { node: 'node:soft' as NodeId, port: 'input' } },
+        {
+          id: 'edge:w' as const,
+          from: { node: 'node:attn' as NodeId, port: 'attn_weights' },
+          to: { node: 'node:soft' as NodeId, port: 'input' },
+        },
       ],
     };
     const result = expectSameForward(withWeights, 2);
@@ -267,7 +276,9 @@ describe('export to PyTorch', () => {
     expect(modelOnly).toMatch(/no train.py: .*no dataset node/);
     const expected = exportPyTorch(template('mnist_mlp.json'), catalog, { seed: 7 });
     expect(readFileSync(join(out, 'model_only/model.py'), 'utf8')).toBe(expected.modelPy);
-    expect(new Uint8Array(readFileSync(join(out, 'model_only/weights.safetensors')))).toEqual(expected.weights);
+    expect(new Uint8Array(readFileSync(join(out, 'model_only/weights.safetensors')))).toEqual(
+      expected.weights,
+    );
     expect(existsSync(join(out, 'model_only/train.py'))).toBe(false);
 
     const trained = run(
@@ -282,7 +293,11 @@ describe('export to PyTorch', () => {
     expect(new Uint8Array(readFileSync(join(out, 'trained/weights.safetensors')))).toEqual(expected.weights);
     const shapes = execFileSync(
       PYTHON,
-      ['-c', 'import numpy as np, sys; d = np.load(sys.argv[1]); print({k: d[k].shape for k in sorted(d.files)})', join(out, 'trained/data.npz')],
+      [
+        '-c',
+        'import numpy as np, sys; d = np.load(sys.argv[1]); print({k: d[k].shape for k in sorted(d.files)})',
+        join(out, 'trained/data.npz'),
+      ],
       { encoding: 'utf8' },
     );
     expect(shapes.trim()).toBe(
@@ -304,7 +319,10 @@ describe('export to PyTorch', () => {
     expect(failure('--to', 'tflite')).toMatch(/--to tflite: expected 'pytorch' or 'onnx'/);
     const dir = mkdtempSync(join(tmpdir(), 'shapeflow-weights-'));
     const wrong = join(dir, 'wrong.safetensors');
-    writeFileSync(wrong, encodeSafetensors([{ name: 'fc1.weight', shape: [2, 2], data: new Float32Array(4) }]));
+    writeFileSync(
+      wrong,
+      encodeSafetensors([{ name: 'fc1.weight', shape: [2, 2], data: new Float32Array(4) }]),
+    );
     expect(failure('--to', 'pytorch', '--out', dir, '--weights', wrong)).toMatch(
       /--weights: the file has no tensor for fc1\.bias, fc2\.weight/,
     );

@@ -167,7 +167,11 @@ describe('train.py', () => {
       config: { batchSize: 2, seed: 5 },
       inputs: {
         train: {
-          'node:images:output': { data: pattern(samples * 96 * 96), sampleShape: [1, 96, 96], dtype: 'float32' },
+          'node:images:output': {
+            data: pattern(samples * 96 * 96),
+            sampleShape: [1, 96, 96],
+            dtype: 'float32',
+          },
           'node:labels:output': { data: Int32Array.from([3, 7, 1, 9]), sampleShape: [], dtype: 'int32' },
         },
       },
@@ -187,11 +191,20 @@ describe('train.py', () => {
       params: { shape: ['N', 'T', 32], dtype: 'float32' },
       position: { x: 0, y: 400 },
     };
-    const loss: GraphNode = { id: 'node:mse' as NodeId, type: 'MSELoss', params: {}, position: { x: 200, y: 400 } };
-    const trained = withNodes(base, [target, loss], [
-      ['node:norm2', 'output', 'node:mse', 'input'],
-      ['node:target', 'output', 'node:mse', 'target'],
-    ]);
+    const loss: GraphNode = {
+      id: 'node:mse' as NodeId,
+      type: 'MSELoss',
+      params: {},
+      position: { x: 200, y: 400 },
+    };
+    const trained = withNodes(
+      base,
+      [target, loss],
+      [
+        ['node:norm2', 'output', 'node:mse', 'input'],
+        ['node:target', 'output', 'node:mse', 'target'],
+      ],
+    );
     // PyTorch draws its own Dropout masks: the loss comparison runs with p = 0
     const doc = {
       ...trained,
@@ -202,7 +215,11 @@ describe('train.py', () => {
     const inputs = {
       train: {
         'node:tokens:output': { data: pattern(tokens), sampleShape: [10, 32], dtype: 'float32' as const },
-        'node:target:output': { data: pattern(tokens, 1.3), sampleShape: [10, 32], dtype: 'float32' as const },
+        'node:target:output': {
+          data: pattern(tokens, 1.3),
+          sampleShape: [10, 32],
+          dtype: 'float32' as const,
+        },
       },
     };
     const options: TrainingExportOptions = {

@@ -5,6 +5,7 @@
 import { createSignal, ErrorBoundary, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { emptyDocument, saveDocument } from '../../graph/index.ts';
 import { Canvas, type CanvasApi } from '../canvas/Canvas.tsx';
+import { scopeOf } from '../canvas/scope.ts';
 import { boundsOf, nodeHeight } from '../canvas/geometry.ts';
 import { isTyping } from '../controllers/pointer.ts';
 import { Inspector } from '../inspector/Inspector.tsx';
@@ -31,6 +32,7 @@ import { createTrainingWatch, watchingClients } from '../stepper/training-watch.
 import { isIdxFileName } from '../training/datasets.ts';
 import { browserTrainingDeps, createTraining } from '../training/state.ts';
 import { TrainingButton, TrainingDock } from '../training/TrainingDock.tsx';
+import { ExportMenu } from './ExportMenu.tsx';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
 import { openText } from './open.ts';
 import { handleShortcut, shortcutList } from './shortcuts.ts';
@@ -67,6 +69,8 @@ export function fitView(editor: Editor, size: { width: number; height: number })
 
 export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: Theme) => void }) {
   const { editor } = props;
+  // the level open on the canvas (the graph, or a composite's inner graph): selection-based actions act there
+  const view = () => scopeOf(editor).view();
   let canvas: CanvasApi | undefined;
   let searchInput: HTMLInputElement | undefined;
   let fileInput!: HTMLInputElement;
@@ -82,8 +86,8 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
   onCleanup(training.dispose);
 
   const add = (type: string) => {
-    const at = canvas ? placementFor(editor, canvas.size()) : { x: 80, y: 80 };
-    addNode(editor, type, at);
+    const at = canvas ? placementFor(view(), canvas.size()) : { x: 80, y: 80 };
+    addNode(view(), type, at);
   };
   const doTidy = async () => {
     setTidying(true);
@@ -112,11 +116,11 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     copy: () => {},
     cut: () => {},
     paste: () => {},
-    duplicate: () => duplicateSelection(editor),
-    remove: () => deleteSelection(editor),
-    selectAll: () => selectAll(editor),
-    group: () => groupSelection(editor),
-    ungroup: () => ungroupSelection(editor),
+    duplicate: () => duplicateSelection(view()),
+    remove: () => deleteSelection(view()),
+    selectAll: () => selectAll(view()),
+    group: () => groupSelection(view()),
+    ungroup: () => ungroupSelection(view()),
     quickAdd: () => {
       if (!canvas) return;
       const size = canvas.size();
@@ -127,7 +131,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     focusSearch: () => searchInput?.focus(),
     help: () => setHelp((h) => !h),
     tidy: () => void doTidy(),
-    fit: () => canvas && fitView(editor, canvas.size()),
+    fit: () => canvas && fitView(view(), canvas.size()),
     escape: () => {
       setHelp(false);
       setQuick(null);
@@ -135,7 +139,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
       editor.setSelection([]);
       editor.setSelectedEdge(null);
     },
-    nudge: (dx, dy) => nudgeSelection(editor, dx, dy),
+    nudge: (dx, dy) => nudgeSelection(view(), dx, dy),
   });
 
   onMount(() => {
@@ -143,18 +147,18 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     // the browser's clipboard events reach the system clipboard (and other tabs) without a permission prompt
     const onCopy = (e: ClipboardEvent) => {
       if (isTyping(e)) return;
-      const text = copySelection(editor);
+      const text = copySelection(view());
       if (!text || !e.clipboardData) return;
       e.clipboardData.setData('text/plain', text);
       e.preventDefault();
-      if (e.type === 'cut') deleteSelection(editor);
+      if (e.type === 'cut') deleteSelection(view());
     };
     const onPaste = (e: ClipboardEvent) => {
       if (isTyping(e)) return;
       const text = e.clipboardData?.getData('text/plain');
       if (!text) return;
       e.preventDefault();
-      pasteText(editor, text);
+      pasteText(view(), text);
     };
     window.addEventListener('keydown', onKey);
     document.addEventListener('copy', onCopy);
@@ -211,7 +215,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
           </button>
           <button
             type="button"
-            onClick={() => canvas && fitView(editor, canvas.size())}
+            onClick={() => canvas && fitView(view(), canvas.size())}
             aria-label="Fit graph in view"
           >
             ⤢ Fit
@@ -235,6 +239,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
             Save
           </button>
           <GalleryButton editor={editor} />
+          <ExportMenu editor={editor} training={training} />
           <TrainingButton training={training} />
           <input
             ref={fileInput}
@@ -276,9 +281,9 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
             editor={editor}
             onReady={(api) => {
               canvas = api;
-              requestAnimationFrame(() => fitView(editor, api.size()));
+              requestAnimationFrame(() => fitView(view(), api.size()));
             }}
-            onDropType={(type, at) => addNode(editor, type, at)}
+            onDropType={(type, at) => addNode(view(), type, at)}
             onDropFile={(f) =>
               isIdxFileName(f.name)
                 ? void training.addFiles([
@@ -294,7 +299,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
               editor={editor}
               at={q().screen}
               onPick={(type) => {
-                addNode(editor, type, q().world);
+                addNode(view(), type, q().world);
                 setQuick(null);
               }}
               onClose={() => setQuick(null)}
