@@ -8,6 +8,8 @@ import { defaultParams } from '../nodes/params.ts';
 import type { ParamValue } from '../nodes/types.ts';
 import {
   COMPOSITE_TYPE,
+  DOCUMENT_FORMAT,
+  DOCUMENT_VERSION,
   type DocumentMeta,
   type EdgeId,
   type ExposedPort,
@@ -40,7 +42,13 @@ export type Edit =
   /** puts a composite's nodes back where they were */
   | { kind: 'ungroup'; id: NodeId }
   /** inserts copies of nodes (fresh ids, shifted by offset) and the edges among them */
-  | { kind: 'paste'; nodes: GraphNode[]; edges: GraphEdge[]; offset?: Position };
+  | { kind: 'paste'; nodes: GraphNode[]; edges: GraphEdge[]; offset?: Position }
+  /**
+   * applies edits to a composite's inner graph (nest it for composites inside composites);
+   * exposed ports whose inner port went away, or that an inner edge now feeds, are dropped
+   * with the outer edges through them
+   */
+  | { kind: 'editInside'; id: NodeId; edits: Edit[] };
 
 /** The smallest changes, each with what is needed to invert it. */
 export type RecordOp =
@@ -334,6 +342,8 @@ function applyOne(d: Draft, edit: Edit): void {
       return ungroup(d, edit.id);
     case 'paste':
       return paste(d, edit.nodes, edit.edges, edit.offset ?? { x: 40, y: 40 });
+    case 'editInside':
+      return editInside(d, edit.id, edit.edits);
   }
 }
 
@@ -437,6 +447,43 @@ function ungroup(d: Draft, id: NodeId): void {
       d.insertEdge({ id: newEdgeId(), from: { node: exposed.node, port: exposed.port }, to: e.to });
   }
 }
+
+function editInside(d: Draft, id: NodeId, edits: readonly Edit[]): void {
+  const composite = d.node(id);
+  const sub = composite.subgraph;
+  if (composite.type !== COMPOSITE_TYPE || !sub)
+    throw new EditError('invalid_group', `${id} is not a composite`);
+  const inner = applyEdits({ ...EMPTY_INNER, nodes: sub.nodes, edges: sub.edges }, edits, d.catalog);
+  if (inner instanceof EditError) throw new EditError(inner.code, `inside ${id}: ${inner.message}`);
+  const nodes = new Map(inner.doc.nodes.map((n) => [n.id, n]));
+  const hasPort = (p: ExposedPort, side: 'inputs' | 'outputs') => {
+    const node = nodes.get(p.node);
+    return !!node && !!portsOf(node, d.catalog)?.[side].some((q) => q.name === p.port);
+  };
+  const fedInside = (p: ExposedPort) =>
+    inner.doc.edges.some((e) => e.to.node === p.node && e.to.port === p.port);
+  const inputs = sub.inputs.filter((p) => hasPort(p, 'inputs') && !fedInside(p));
+  const outputs = sub.outputs.filter((p) => hasPort(p, 'outputs'));
+  const kept = (list: ExposedPort[], port: string) => list.some((p) => p.name === port);
+  for (const e of d.edges.filter(
+    (e) =>
+      (e.to.node === id && !kept(inputs, e.to.port)) || (e.from.node === id && !kept(outputs, e.from.port)),
+  ))
+    d.deleteEdge(e.id);
+  d.replaceNode({
+    ...composite,
+    subgraph: { nodes: inner.doc.nodes, edges: inner.doc.edges, inputs, outputs },
+  });
+}
+
+/** The document around a composite's inner graph while it is edited (only nodes and edges matter). */
+const EMPTY_INNER: GraphDocument = {
+  format: DOCUMENT_FORMAT,
+  version: DOCUMENT_VERSION,
+  meta: { title: '' },
+  nodes: [],
+  edges: [],
+};
 
 /** A composite's subgraph with fresh inner ids, so that two pasted copies can both be ungrouped. */
 function freshSubgraph(sub: Subgraph): Subgraph {

@@ -24,6 +24,8 @@ import {
 } from './geometry.ts';
 import { IssuePopover } from './IssuePopover.tsx';
 import { LiveToolbar } from './LiveToolbar.tsx';
+import { Breadcrumb } from './Breadcrumb.tsx';
+import { type Scope, scopeOf } from './scope.ts';
 import { NodeView, type Wiring } from './NodeView.tsx';
 import './canvas.css';
 
@@ -38,12 +40,24 @@ export interface CanvasApi {
   pointerWorld(): Position | null;
 }
 
-export function Canvas(props: {
+export interface CanvasProps {
   editor: Editor;
   onReady?: (api: CanvasApi) => void;
   onDropType?: (type: string, at: Position) => void;
   onDropFile?: (file: File) => void;
-}) {
+}
+
+/** The canvas of the level open now: the graph, or a composite's inner graph (remounted per level). */
+export function Canvas(props: CanvasProps) {
+  const scope = scopeOf(props.editor);
+  return (
+    <Show when={scope.view()} keyed>
+      {(view) => <CanvasLevel {...props} editor={view} scope={scope} />}
+    </Show>
+  );
+}
+
+function CanvasLevel(props: CanvasProps & { scope: Scope }) {
   const { editor } = props;
   let viewportEl!: HTMLDivElement;
   let worldEl!: HTMLDivElement;
@@ -315,10 +329,14 @@ export function Canvas(props: {
           <EdgePaths editor={editor} />
           <Show when={wirePath()}>{(d) => <path class="wire" d={d()} />}</Show>
         </svg>
-        <For each={editor.nodeIds()}>{(id) => <NodeView editor={editor} id={id} wiring={wiring} />}</For>
+        <For each={editor.nodeIds()}>
+          {(id) => <NodeView editor={editor} id={id} wiring={wiring} onOpen={props.scope.open} />}
+        </For>
         <div class="edge-labels">
           <EdgeLabels editor={editor} />
-          <EdgePreviews editor={editor} />
+          <Show when={props.scope.path().length === 0}>
+            <EdgePreviews editor={editor} />
+          </Show>
         </div>
       </div>
       <Show when={box()}>
@@ -334,7 +352,12 @@ export function Canvas(props: {
           />
         )}
       </Show>
-      <LiveToolbar editor={editor} />
+      <div class="canvas-bar">
+        <Show when={props.scope.path().length === 0}>
+          <LiveToolbar editor={editor} />
+        </Show>
+        <Breadcrumb scope={props.scope} />
+      </div>
       <IssuePopover
         editor={editor}
         bounds={() => ({ width: viewportEl.clientWidth, height: viewportEl.clientHeight })}

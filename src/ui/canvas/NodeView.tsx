@@ -41,7 +41,13 @@ const statusWords: Record<string, string> = {
   incomplete: 'has unconnected inputs',
 };
 
-export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) {
+export function NodeView(props: {
+  editor: Editor;
+  id: NodeId;
+  wiring: Wiring;
+  /** open a composite (double-click, or Enter on the focused node) */
+  onOpen?: (id: NodeId) => void;
+}) {
   const { editor } = props;
   // the record only changes when this node does: other nodes' moves leave this view alone
   const node = createMemo(() => editor.node(props.id));
@@ -113,6 +119,15 @@ export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) 
           onFocus={() => {
             if (!selected()) editor.setSelection([props.id]);
           }}
+          onDblClick={(e) => {
+            if (!n().subgraph || (e.target as Element).closest('button')) return;
+            props.onOpen?.(props.id);
+          }}
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter' || e.target !== e.currentTarget || !n().subgraph) return;
+            e.preventDefault();
+            props.onOpen?.(props.id);
+          }}
         >
           <div class="node-header">
             <span class="node-title">{titleOf(n())}</span>
@@ -138,7 +153,23 @@ export function NodeView(props: { editor: Editor; id: NodeId; wiring: Wiring }) 
             </Show>
           </div>
           <div class="node-summary" title={paramLine(n().params)}>
-            {n().subgraph ? `${n().subgraph?.nodes.length} nodes inside` : paramLine(n().params) || '\u00a0'}
+            <Show when={n().subgraph} fallback={paramLine(n().params) || '\u00a0'}>
+              {(sub) => (
+                <>
+                  {sub().nodes.length} nodes inside
+                  <button
+                    type="button"
+                    class="node-open"
+                    aria-label={`Open ${titleOf(n())}`}
+                    title="Open (double-click, or Enter on the node)"
+                    onPointerDown={(e) => e.stopPropagation()}
+                    onClick={() => props.onOpen?.(props.id)}
+                  >
+                    open ⤢
+                  </button>
+                </>
+              )}
+            </Show>
           </div>
           <div class="node-ports">
             <div class="ports-in">

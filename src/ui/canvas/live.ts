@@ -21,14 +21,17 @@ export interface LiveView {
   value(node: NodeId): LiveValue | undefined;
 }
 
-const views = new WeakMap<Editor, LiveView>();
+const views = new WeakMap<Editor['store'], LiveView>();
 
-/** The editor's live slice, made on first use (one per editor, shared by canvas and inspector). */
+/**
+ * The editor's live slice, made on first use: one per store, so the canvas, the inspector and
+ * every composite level share it (values exist for top-level nodes only).
+ */
 export function liveViewOf(editor: Editor): LiveView {
-  let view = views.get(editor);
+  let view = views.get(editor.store);
   if (!view) {
     view = createLiveView(editor);
-    views.set(editor, view);
+    views.set(editor.store, view);
   }
   return view;
 }

@@ -9,6 +9,7 @@ import type { ParamValue, TensorType } from '../../nodes/index.ts';
 import { summarize } from '../../graph/stepper.ts';
 import { ShapeText } from '../canvas/EdgeView.tsx';
 import { liveViewOf } from '../canvas/live.ts';
+import { scopeOf } from '../canvas/scope.ts';
 import { TensorPreviewView } from '../canvas/TensorPreview.tsx';
 import { TensorGrid } from '../stepper/TensorGrid.tsx';
 import { DiagnosticView } from '../canvas/IssuePopover.tsx';
@@ -71,7 +72,7 @@ function LiveSection(props: { editor: Editor; id: NodeId }) {
   );
 }
 
-function NodeInspector(props: { editor: Editor; id: NodeId }) {
+function NodeInspector(props: { editor: Editor; id: NodeId; open: (id: NodeId) => void }) {
   const { editor } = props;
   const node = () => editor.node(props.id);
   const def = () => {
@@ -103,6 +104,16 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
             <h2>{titleOf(n())}</h2>
             <span class="muted">{n().type}</span>
           </header>
+          <Show when={n().subgraph}>
+            {(sub) => (
+              <p class="composite-note">
+                {sub().nodes.length} nodes inside, {sub().inputs.length} in · {sub().outputs.length} out{' '}
+                <button type="button" onClick={() => props.open(props.id)}>
+                  Open ⤢
+                </button>
+              </p>
+            )}
+          </Show>
           <div class="field">
             <label for="node-label">
               <span class="field-name">label</span>
@@ -196,30 +207,40 @@ function NodeInspector(props: { editor: Editor; id: NodeId }) {
   );
 }
 
+/** The inspector of the level open on the canvas (the graph, or a composite's inner graph). */
 export function Inspector(props: { editor: Editor }) {
-  const { editor } = props;
-  const selected = () => [...editor.selection()];
+  const scope = scopeOf(props.editor);
   return (
     <aside class="inspector panel" aria-label="Inspector">
       <div class="panel-title">Inspector</div>
-      <Show
-        when={selected().length === 1 && selected()[0]}
-        fallback={
-          <Show
-            when={selected().length > 1}
-            fallback={<p class="muted hint">Select a node to see its params, shapes and doc.</p>}
-          >
-            <div class="inspector-body">
-              <h2>{selected().length} nodes selected</h2>
-              <button type="button" onClick={() => groupSelection(editor)}>
-                Group into composite
-              </button>
-            </div>
-          </Show>
-        }
-      >
-        {(id) => <NodeInspector editor={editor} id={id()} />}
+      <Show when={scope.view()} keyed>
+        {(view) => <InspectorBody editor={view} open={scope.open} />}
       </Show>
     </aside>
+  );
+}
+
+function InspectorBody(props: { editor: Editor; open: (id: NodeId) => void }) {
+  const { editor } = props;
+  const selected = () => [...editor.selection()];
+  return (
+    <Show
+      when={selected().length === 1 && selected()[0]}
+      fallback={
+        <Show
+          when={selected().length > 1}
+          fallback={<p class="muted hint">Select a node to see its params, shapes and doc.</p>}
+        >
+          <div class="inspector-body">
+            <h2>{selected().length} nodes selected</h2>
+            <button type="button" onClick={() => groupSelection(editor)}>
+              Group into composite
+            </button>
+          </div>
+        </Show>
+      }
+    >
+      {(id) => <NodeInspector editor={editor} id={id()} open={props.open} />}
+    </Show>
   );
 }

@@ -1,0 +1,199 @@
+/**
+ * Opening a composite: the canvas and inspector then work on its inner graph through an Editor
+ * scoped to it. Reads come from the composite's subgraph (inner shapes inferred with the types
+ * its inputs get outside); every edit is wrapped in `editInside` edits of the whole document,
+ * so it is one undoable transaction like any other. Selection, viewport, history and messages
+ * stay the editor's own.
+ */
+import { type Accessor, createMemo, createRoot, createSignal } from 'solid-js';
+import {
+  COMPOSITE_TYPE,
+  type Diagnostic,
+  type EdgeId,
+  type Edit,
+  type GraphDocument,
+  type GraphEdge,
+  type GraphNode,
+  inferShapes,
+  type NodeId,
+  type NodeInference,
+  portsOf,
+} from '../../graph/index.ts';
+import type { PortDef } from '../../nodes/index.ts';
+import type { Editor } from '../state/editor.ts';
+import type { Ports } from './geometry.ts';
+
+/** Outer inputs enter the inner graph through stand-in Input nodes with these ids. */
+const STAND_IN = 'node:outside-';
+
+/** The edits that apply `edits` inside the composite at `path` (outermost first). */
+export function editsInside(path: readonly NodeId[], edits: readonly Edit[]): Edit[] {
+  return path.reduceRight<Edit[]>((inner, id) => [{ kind: 'editInside', id, edits: inner }], [...edits]);
+}
+
+/** The composite node at the end of `path`, or null when the path no longer leads to one. */
+export function compositeAt(nodes: readonly GraphNode[], path: readonly NodeId[]): GraphNode | null {
+  let node: GraphNode | undefined;
+  let level = nodes;
+  for (const id of path) {
+    node = level.find((n) => n.id === id);
+    if (node?.type !== COMPOSITE_TYPE || !node.subgraph) return null;
+    level = node.subgraph.nodes;
+  }
+  return node ?? null;
+}
+
+const sameList = <T>(a: readonly T[], b: readonly T[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The inner graph's inference: the subgraph plus one stand-in Input per exposed input,
+ * carrying the type the composite gets on that input outside.
+ */
+function innerInference(node: GraphNode, outside: NodeInference | undefined, editor: Editor) {
+  const sub = node.subgraph as NonNullable<GraphNode['subgraph']>;
+  const standIns: GraphNode[] = [];
+  const edges: GraphEdge[] = [...sub.edges];
+  sub.inputs.forEach((p, i) => {
+    const type = outside?.inputs[p.name];
+    if (!type) return;
+    const id = `${STAND_IN}${i}` as NodeId;
+    standIns.push({
+      id,
+      type: 'Input',
+      params: { shape: [...type.dims], dtype: type.dtype },
+      position: { x: 0, y: 0 },
+    });
+    edges.push({ id: `edge:outside-${i}` as EdgeId, from: { node: id, port: 'output' }, to: p });
+  });
+  const result = inferShapes({ nodes: [...standIns, ...sub.nodes], edges }, editor.catalog);
+  const diagnostics = result.diagnostics.filter((d) => !d.nodeId.startsWith(STAND_IN));
+  return { nodes: result.nodes, diagnostics };
+}
+
+/** An Editor over the inner graph of the composite at `path` (the root editor for an empty path). */
+export function scopedEditor(root: Editor, path: readonly NodeId[]): Editor {
+  if (path.length === 0) return root;
+  const parent = scopedEditor(root, path.slice(0, -1));
+  const id = path[path.length - 1];
+  const composite = createMemo(() => {
+    const n = parent.node(id);
+    return n?.type === COMPOSITE_TYPE && n.subgraph ? n : null;
+  });
+  const doc = createMemo(
+    (): GraphDocument => ({
+      ...root.doc(),
+      nodes: composite()?.subgraph?.nodes ?? [],
+      edges: composite()?.subgraph?.edges ?? [],
+    }),
+  );
+  const nodes = createMemo(() => new Map(doc().nodes.map((n) => [n.id, n])));
+  const edges = createMemo(() => new Map(doc().edges.map((e) => [e.id, e])));
+  const nodeIds = createMemo(() => doc().nodes.map((n) => n.id), [], { equals: sameList });
+  const edgeIds = createMemo(() => doc().edges.map((e) => e.id), [], { equals: sameList });
+  const inference = createMemo(() => {
+    const n = composite();
+    return n ? innerInference(n, parent.info(id), root) : null;
+  });
+  const diagnostics = createMemo<Diagnostic[]>(() => inference()?.diagnostics ?? []);
+  const edgeIssues = createMemo(() => {
+    const byEdge = new Map<EdgeId, Diagnostic>();
+    for (const d of diagnostics()) {
+      if (!d.edgeId || d.severity === 'info') continue;
+      const had = byEdge.get(d.edgeId);
+      if (!had || (had.severity === 'warning' && d.severity === 'error')) byEdge.set(d.edgeId, d);
+    }
+    return byEdge;
+  });
+  const portCache = new WeakMap<GraphNode, Ports | null>();
+  const ports = (nodeId: NodeId): Ports | null => {
+    const n = nodes().get(nodeId);
+    if (!n) return null;
+    if (!portCache.has(n))
+      portCache.set(n, portsOf(n, root.catalog) as { inputs: PortDef[]; outputs: PortDef[] });
+    return portCache.get(n) ?? null;
+  };
+  return {
+    ...root,
+    doc,
+    nodeIds,
+    edgeIds,
+    node: (nodeId) => nodes().get(nodeId),
+    edge: (edgeId) => edges().get(edgeId),
+    ports,
+    info: (nodeId) => inference()?.nodes.get(nodeId),
+    diagnostics,
+    edgeIssues,
+    apply: (edits, options) =>
+      root.apply(editsInside(path, Array.isArray(edits) ? edits : [edits as Edit]), options),
+  };
+}
+
+export interface Scope {
+  /** the composites opened, outermost first ([] = the top-level graph) */
+  path: Accessor<NodeId[]>;
+  /** the title of the graph, then of each opened composite */
+  titles: Accessor<string[]>;
+  /** the editor for the current level */
+  view: Accessor<Editor>;
+  open(id: NodeId): void;
+  /** back out to `depth` levels (0 = the top-level graph) */
+  exitTo(depth: number): void;
+}
+
+const scopes = new WeakMap<Editor, Scope>();
+
+/** The editor's scope (one per editor, shared by the canvas, inspector and shortcuts). */
+export function scopeOf(root: Editor): Scope {
+  let scope = scopes.get(root);
+  if (!scope) {
+    // the scope lives as long as the editor: its own root, never disposed
+    scope = createRoot(() => createScope(root));
+    scopes.set(root, scope);
+  }
+  return scope;
+}
+
+function createScope(root: Editor): Scope {
+  const [wanted, setPath] = createSignal<NodeId[]>([]);
+  // an undo that removes the opened composite (or a load) backs out to where the path still leads
+  const path = createMemo(
+    () => {
+      const p = wanted();
+      const nodes = root.doc().nodes;
+      let depth = p.length;
+      while (depth > 0 && !compositeAt(nodes, p.slice(0, depth))) depth--;
+      return p.slice(0, depth);
+    },
+    [],
+    { equals: sameList },
+  );
+  const view = createMemo(() => scopedEditor(root, path()));
+  const titles = createMemo(() => {
+    const doc = root.doc();
+    const p = path();
+    const inner = p.map((_, i) => compositeAt(doc.nodes, p.slice(0, i + 1)));
+    return [doc.meta.title || 'Graph', ...inner.map((n) => (n ? (n.label ?? n.type) : '…'))];
+  });
+  return {
+    path,
+    titles,
+    view,
+    open(id) {
+      const inner = view().node(id);
+      if (inner?.type !== COMPOSITE_TYPE) return;
+      root.setSelection([]);
+      root.setSelectedEdge(null);
+      root.setOpenIssue(null);
+      setPath([...path(), id]);
+    },
+    exitTo(depth) {
+      const left = path()[depth];
+      root.setOpenIssue(null);
+      root.setSelectedEdge(null);
+      setPath(path().slice(0, depth));
+      // back out with the composite just left selected, so the way in is where the eye is
+      root.setSelection(left ? [left] : []);
+    },
+  };
+}
