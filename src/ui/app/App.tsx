@@ -33,7 +33,6 @@ import { isIdxFileName } from '../training/datasets.ts';
 import { browserTrainingDeps, createTraining } from '../training/state.ts';
 import { TrainingButton, TrainingDock } from '../training/TrainingDock.tsx';
 import { ExportMenu } from './ExportMenu.tsx';
-import { ExportMenu } from './ExportMenu.tsx';
 import { Messages, PanelError, QuickAdd, ShortcutSheet } from './Overlays.tsx';
 import { openText } from './open.ts';
 import { handleShortcut, shortcutList } from './shortcuts.ts';
@@ -240,7 +239,6 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
             Save
           </button>
           <GalleryButton editor={editor} />
-          <ExportMenu editor={editor} training={training} />
           <ExportMenu editor={editor} training={training} />
           <TrainingButton training={training} />
           <input
