@@ -104,9 +104,11 @@ export function BackwardPanel(props: { editor: Editor }) {
           <Show when={mode.view() && mode.stepped()}>
             {(s) => (
               <p class="muted stepper-sample-note" data-testid="stepper-sample-note">
-                {s().sample === null
-                  ? `The whole sample batch (N = ${s().batch}).`
-                  : `Example ${s().sample} of the sample batch of ${s().batch}, on its own (N = 1): its gradients alone.`}
+                {s().sources === 0
+                  ? 'The graph’s own values: it has no data source to sample.'
+                  : s().sample === null
+                    ? `The whole sample batch (N = ${s().batch}).`
+                    : `Example ${s().sample} of the sample batch of ${s().batch}, on its own (N = 1): its gradients alone.`}
               </p>
             )}
           </Show>

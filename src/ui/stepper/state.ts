@@ -22,7 +22,7 @@ export interface BackwardMode {
   sample: Accessor<SampleChoice>;
   setSample(s: SampleChoice): void;
   /** what the current steps run on: the batch size and the example, as of the last forward pass */
-  stepped: Accessor<{ batch: number; sample: SampleChoice } | null>;
+  stepped: Accessor<{ batch: number; sample: SampleChoice; sources: number } | null>;
   lossValue(): number | null;
   /** the last gradient check of the whole graph (finite differences vs autograd) */
   gradcheck: Accessor<GradcheckReport | null>;
@@ -57,7 +57,9 @@ export function createBackwardMode(editor: Editor): BackwardMode {
   const [stale, setStale] = createSignal(false);
   const [batch, setBatchSignal] = createSignal(4);
   const [sample, setSample] = createSignal<SampleChoice>(null);
-  const [stepped, setStepped] = createSignal<{ batch: number; sample: SampleChoice } | null>(null);
+  const [stepped, setStepped] = createSignal<{ batch: number; sample: SampleChoice; sources: number } | null>(
+    null,
+  );
   const [gradcheck, setGradcheck] = createSignal<GradcheckReport | null>(null);
   const [health, setHealth] = createSignal<LayerHealth[] | null>(null);
   let stepper: BackwardStepper | null = null;
@@ -105,7 +107,8 @@ export function createBackwardMode(editor: Editor): BackwardMode {
       return;
     }
     stepper = made;
-    setStepped({ batch: batch(), sample: sample() });
+    const sources = doc.nodes.filter((n) => editor.catalog.get(n.type)?.group === 'sources').length;
+    setStepped({ batch: batch(), sample: sample(), sources });
     setHealth(null);
     setError(null);
     setStale(false);
