@@ -6,7 +6,10 @@
  * steps. Every failure is a `TrajectoryError` value, never a throw.
  */
 import type { Backend } from '../engine/backend.ts';
-import { cpuBackend } from '../engine/index.ts';
+import { executePlan } from '../engine/compile/execute.ts';
+import type { Plan, PlanOptimizer } from '../engine/compile/plan.ts';
+import { cpuBackend, type Tensor, tensor } from '../engine/index.ts';
+import { paramTensor } from '../engine/runtime/params.ts';
 import { ArrayFeed } from '../engine/runtime/train-data.ts';
 import { Trainer } from '../engine/runtime/train.ts';
 import type { GraphDocument } from '../graph/index.ts';
@@ -21,6 +24,8 @@ export interface Trajectory {
   param: string;
   /** the point before the first step, then after each step */
   points: [number, number][];
+  /** the objective this optimizer minimises at any point (other parameters as they started) */
+  lossAt(point: [number, number]): Promise<number>;
 }
 
 export class TrajectoryError extends Error {
@@ -63,12 +68,15 @@ export async function traceTrajectories(
     const data = trainer.params.get(key).data;
     return [data[0], data[1]];
   };
+  const backend = options.backend ?? cpuBackend;
+  const start = new Map(plan.params.map((p) => [p.key, paramTensor(trainer.params.get(p.key), backend)]));
   const paths = plan.optimizers.map(
     (o): Trajectory => ({
       optimizer: o.node,
       label: labels.get(o.node) ?? o.name,
       param: o.params[0],
       points: [point(o.params[0])],
+      lossAt: (at) => objective(plan, o, start, at, backend),
     }),
   );
   for (let k = 0; k < steps; k++) {
@@ -80,4 +88,19 @@ export async function traceTrajectories(
     for (const path of paths) path.points.push(point(path.param));
   }
   return paths;
+}
+
+/** The optimizer's loss with its parameter at `at`, the others at `start` (a forward pass, no tape). */
+async function objective(
+  plan: Plan,
+  o: PlanOptimizer,
+  start: ReadonlyMap<string, Tensor>,
+  at: [number, number],
+  backend: Backend,
+): Promise<number> {
+  const params = new Map(start);
+  const shape = plan.params.find((p) => p.key === o.params[0])?.shape ?? [2];
+  params.set(o.params[0], tensor(at, shape, 'float32', backend));
+  const values = executePlan(plan, { backend, params, feeds: new Map(), mode: 'eval' });
+  return (await values[o.loss].data())[0];
 }

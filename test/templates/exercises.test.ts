@@ -65,6 +65,10 @@ describe('SGD vs momentum on the ill-conditioned quadratic', () => {
       expect(sgd.points[t][1]).toBeCloseTo(-2 * (-0.6) ** t, 4); // 1 − 2·0.4·2: a zig-zag
     }
     expect(distance(momentum.points[20])).toBeLessThan(distance(sgd.points[20]) / 5);
+    // the objective behind the plot: f(x) = 0.1·x₁² + 2·x₂²
+    expect(await sgd.lossAt([-5, -2])).toBeCloseTo(10.5, 5);
+    expect(await momentum.lossAt([1, 0.5])).toBeCloseTo(0.6, 5);
+    expect(await sgd.lossAt([0, 0])).toBe(0);
   });
 
   it('at lr 0.6 plain SGD diverges along x₂ while momentum still converges', async () => {

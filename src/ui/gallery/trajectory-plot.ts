@@ -23,6 +23,17 @@ export interface PlotGeometry {
   /** the x₁ = 0 and x₂ = 0 lines where they cross the box */
   axes: { x1: number; y1: number; x2: number; y2: number }[];
   bounds: { x: [number, number]; y: [number, number] };
+  /** the data range the whole box shows (wider than `bounds` on one axis: one scale for both) */
+  view: { x: [number, number]; y: [number, number] };
+}
+
+/** A cell of the objective's background: its box in pixels, the point at its centre in data units. */
+export interface SurfaceCell {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  at: [number, number];
 }
 
 const PAD = 14;
@@ -53,6 +64,10 @@ export function trajectoryGeometry(
     width: size.width,
     height: size.height,
     bounds,
+    view: {
+      x: [bounds.x[0] - offsetX / scale, bounds.x[0] + (size.width - offsetX) / scale],
+      y: [bounds.y[0] - offsetY / scale, bounds.y[0] + (size.height - offsetY) / scale],
+    },
     axes: [
       { x1: PAD / 2, y1: origin.y, x2: size.width - PAD / 2, y2: origin.y },
       { x1: origin.x, y1: PAD / 2, x2: origin.x, y2: size.height - PAD / 2 },
@@ -73,3 +88,42 @@ export function trajectoryGeometry(
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+/** The box cut into cols × rows cells (whole pixels, tiling without overlap), each with the data point at its centre. */
+export function surfaceCells(g: PlotGeometry, cols: number, rows: number): SurfaceCell[] {
+  const [x0, x1] = g.view.x;
+  const [y0, y1] = g.view.y;
+  const edgeX = (c: number) => Math.round((c / cols) * g.width);
+  const edgeY = (r: number) => Math.round((r / rows) * g.height);
+  const cells: SurfaceCell[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      cells.push({
+        x: edgeX(c),
+        y: edgeY(r),
+        width: edgeX(c + 1) - edgeX(c),
+        height: edgeY(r + 1) - edgeY(r),
+        at: [x0 + ((c + 0.5) / cols) * (x1 - x0), y1 - ((r + 0.5) / rows) * (y1 - y0)],
+      });
+    }
+  }
+  return cells;
+}
+
+/** How many bands the objective's values fall into (drawn darkest at the bottom of the valley). */
+export const BANDS = 8;
+
+/**
+ * Each value's band, 0 (lowest) to BANDS − 1, on a log scale above the minimum: a quadratic's
+ * level sets then show as nested rings. Non-finite values go in the top band.
+ */
+export function valueBands(values: readonly number[]): number[] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return values.map(() => BANDS - 1);
+  const low = Math.min(...finite);
+  const lifted = values.map((v) => (Number.isFinite(v) ? Math.log1p(v - low) : Number.POSITIVE_INFINITY));
+  const top = Math.max(...lifted.filter(Number.isFinite), 1e-12);
+  return lifted.map((v) =>
+    Number.isFinite(v) ? Math.min(BANDS - 1, Math.floor((v / top) * BANDS)) : BANDS - 1,
+  );
+}
