@@ -4,9 +4,14 @@
  * a 'health' message gives each layer's ‖∇W‖/‖W‖, update ratio and dead-ReLU fraction.
  */
 import { describe, expect, it } from 'vitest';
+import { Trainer } from '../../src/engine/runtime/train.ts';
 import type { GraphDocument } from '../../src/graph/index.ts';
+import { catalog } from '../../src/nodes/index.ts';
+import { loadDocumentData } from '../../src/training/feed.ts';
+import { compilerFor } from '../../src/training/session.ts';
 import type { HealthMessage, MonitorOptions, ProbeMessage } from '../../src/training/monitor.ts';
 import { type TrainCommand, TrainingHost, type TrainMessage } from '../../src/training/train-host.ts';
+import { testBackends } from '../backends.ts';
 import { xorWithProbe } from './graphs.ts';
 
 const LR = 0.5;
@@ -172,4 +177,39 @@ describe('gradient health during training', () => {
     await calm.send({ type: 'stepBatch' });
     expect(healthIn(calm.seen)[0].flagged['node:fc2']).toContain('vanishing');
   });
+});
+
+describe('the trainer reads watched node outputs back', () => {
+  it('on every backend, the same values; a watched tensor that is also the logits is freed once', async () => {
+    const document = xorWithProbe({ condition: 'non_finite' });
+    const watched: Map<string, Float32Array>[] = [];
+    for (const backend of await testBackends()) {
+      const data = await loadDocumentData(document, catalog);
+      const trainer = new Trainer(compilerFor(document, catalog), data.feed, backend, {
+        batchSize: 20,
+        epochs: 1,
+        seed: 3,
+        validate: false,
+        optimizer: { name: 'SGD', hyperparams: { lr: LR } },
+      });
+      const seen = new Map<string, Float32Array>();
+      for (let step = 1; step <= 3; step++) {
+        // the probe's tensor, and the logits the accuracy count reads too
+        trainer.watch = ['node:probe:output', 'node:fc2:output', 'node:nowhere:output'];
+        const outcome = await trainer.trainStep();
+        expect(outcome.ok, backend.name).toBe(true);
+        expect([...trainer.watched.keys()]).toEqual(['node:probe:output', 'node:fc2:output']);
+        expect(trainer.watched.get('node:fc2:output')!.shape).toEqual([20, 2]);
+        if (step === 3) for (const [k, v] of trainer.watched) seen.set(k, v.data);
+      }
+      watched.push(seen);
+    }
+    const [cpu, ...others] = watched;
+    for (const other of others)
+      for (const [key, values] of cpu) {
+        const got = other.get(key)!;
+        expect(got.length).toBe(values.length);
+        for (let i = 0; i < values.length; i++) expect(got[i]).toBeCloseTo(values[i], 3);
+      }
+  }, 120_000);
 });
