@@ -17,7 +17,7 @@ import { flopsPerSample } from '../../graph/summary.ts';
 import { groupSelection, titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { formatCompact, formatCount } from '../state/format.ts';
-import { curvePoints, plannedLr } from './lrCurve.ts';
+import { chainedConfigs, curvePoints, plannedLr } from './lrCurve.ts';
 import { ParamField } from './ParamField.tsx';
 
 function LrCurve(props: { values: number[] }) {
@@ -91,7 +91,7 @@ function NodeInspector(props: { editor: Editor; id: NodeId; open: (id: NodeId) =
   });
   const lr = createMemo(() => {
     const n = node();
-    return n ? plannedLr(def(), n.params) : null;
+    return n ? plannedLr(def(), n.params, chainedConfigs(editor, props.id)) : null;
   });
   const problems = () => (info()?.diagnostics ?? []).filter((d) => d.severity !== 'info');
   const notes = () => (info()?.diagnostics ?? []).filter((d) => d.severity === 'info');
