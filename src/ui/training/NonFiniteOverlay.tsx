@@ -10,6 +10,7 @@ import type { TensorStats } from '../../engine/runtime/train-guard.ts';
 import { NODE_WIDTH, nodeHeight } from '../canvas/geometry.ts';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
+import { fixLabels, type NonFiniteFix } from './fixes.ts';
 import type { Training } from './state.ts';
 
 const num = (x: number) => {
@@ -29,6 +30,13 @@ export function statsCells(s: TensorStats): string[] {
     String(s.nan),
     String(s.inf),
   ];
+}
+
+/** The runtime's suggestions for the op, and the log-of-zero check whenever they leave it out. */
+export function suggestionsOf(fromRuntime: readonly string[]): string[] {
+  const logCheck =
+    'check for log of zero downstream (log, NLL or BCE on a probability that reached 0): add an epsilon';
+  return fromRuntime.some((s) => /log of zero/.test(s)) ? [...fromRuntime] : [...fromRuntime, logCheck];
 }
 
 /** Pan the canvas so a node sits in view (centred) when it is outside it. */
@@ -180,11 +188,23 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
                       </table>
                     </Show>
                     <ul class="nonfinite-suggestions" data-testid="nonfinite-suggestions">
-                      <For each={report().suggestions}>{(s) => <li>{s}</li>}</For>
+                      <For each={suggestionsOf(report().suggestions)}>{(s) => <li>{s}</li>}</For>
                     </ul>
                     <div class="fixes">
+                      <For each={['lower-lr', 'clip'] as NonFiniteFix[]}>
+                        {(fix) => (
+                          <button
+                            type="button"
+                            class="fix"
+                            data-testid={`nonfinite-fix-${fix}`}
+                            onClick={() => void training.applyFix(fix)}
+                          >
+                            {fixLabels[fix]}
+                          </button>
+                        )}
+                      </For>
                       <button type="button" class="fix" onClick={() => training.reset()}>
-                        Reset the run
+                        Start over
                       </button>
                     </div>
                   </div>

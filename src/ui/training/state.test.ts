@@ -78,10 +78,25 @@ afterEach(() => {
   cleanup = undefined;
 });
 
-function setup(runs: RunStore = memoryRunStore()): { editor: Editor; training: Training; runs: RunStore } {
+/** The XOR graph with an SGD node of its own. */
+function withSgd(lr: number): GraphDocument {
+  const doc = xorDoc();
+  doc.nodes.push({ id: 'node:sgd' as NodeId, type: 'SGD', params: { lr }, position: { x: 500, y: 0 } });
+  doc.edges.push({
+    id: 'edge:sgd' as EdgeId,
+    from: { node: 'node:loss' as NodeId, port: 'output' },
+    to: { node: 'node:sgd' as NodeId, port: 'loss' },
+  });
+  return doc;
+}
+
+function setup(
+  runs: RunStore = memoryRunStore(),
+  doc: GraphDocument = xorDoc(),
+): { editor: Editor; training: Training; runs: RunStore } {
   return createRoot((dispose) => {
     const store = new GraphStore({ catalog });
-    const loaded = store.load(xorDoc()); // fills the params left out with their defaults
+    const loaded = store.load(doc); // fills the params left out with their defaults
     if (!loaded.ok) throw new Error(loaded.errors[0].message);
     const editor = createEditor(store);
     const training = createTraining(editor, {
@@ -175,6 +190,29 @@ describe('the Training dock state', () => {
       'a new run after the reset',
       () => training.runs().length === 2 && training.state() === 'idle',
     );
+  });
+
+  it('lowers the learning rate of the optimizer node in one undoable edit and starts over', async () => {
+    const { editor, training } = setup(memoryRunStore(), withSgd(1e38));
+    await training.start();
+    await until('a non-finite value', () => training.nonfinite() !== null && training.state() === 'paused');
+    await training.applyFix('lower-lr');
+    expect(editor.node('node:sgd' as NodeId)?.params.lr).toBe(1e37);
+    expect(editor.history().undoLabel).toMatch(/Lower the learning rate/);
+    expect(training.pinned()).toBeNull();
+    await until('the new run', () => training.state() === 'idle' && training.runs().length === 2);
+    expect(training.step()).toBe(0);
+  });
+
+  it('without an optimizer node, lowers the dock’s own learning rate for the next run', async () => {
+    const { training } = setup();
+    training.setSettings({ lr: 1e38 });
+    await training.start();
+    await until('a non-finite value', () => training.nonfinite() !== null && training.state() === 'paused');
+    await training.applyFix('lower-lr');
+    expect(training.settings().lr).toBe(1e37);
+    await until('stopped', () => training.state() === 'stopped');
+    expect(training.notice()).toMatch(/lr 1e\+37: press Run/);
   });
 
   it('reports a graph it cannot train, without changing the document', async () => {

@@ -24,6 +24,7 @@ import {
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { filesByName, inspectIdxFile, type PickedFile, trainableDocument } from './datasets.ts';
+import { fixEdits, fixLabels, type NonFiniteFix } from './fixes.ts';
 import { appendStep, epochRow, type RecompileSummary, summariseRecompile } from './series.ts';
 
 export type BackendChoice = 'webgpu' | 'cpu';
@@ -46,6 +47,8 @@ export interface RunSettings {
   epochs: number;
   /** the SGD (momentum 0.9) learning rate used when the graph has no optimizer node */
   lr: number;
+  /** that SGD's gradient clipping (total norm), or none */
+  clipNorm?: number;
 }
 
 export interface Training {
@@ -90,6 +93,8 @@ export interface Training {
   addFiles(files: readonly { name: string; bytes(): Promise<Uint8Array> }[]): Promise<void>;
   removeFile(name: string): void;
   dismissNonFinite(): void;
+  /** apply a remedy for a blow-up (to the optimizer nodes, else the dock's SGD) and start over */
+  applyFix(fix: NonFiniteFix): Promise<void>;
   dispose(): void;
 }
 
@@ -202,7 +207,11 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
   const runConfig = (s: RunSettings) => ({
     epochs: s.epochs,
     seed: s.seed,
-    optimizer: { name: 'SGD', hyperparams: { lr: s.lr, momentum: 0.9 } },
+    optimizer: {
+      name: 'SGD',
+      hyperparams: { lr: s.lr, momentum: 0.9 },
+      clip: s.clipNorm ? { maxNorm: s.clipNorm } : null,
+    },
   });
 
   const onState = (m: Extract<TrainMessage, { type: 'state' }>) => {
@@ -378,7 +387,7 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     }, deps.recompileDelay ?? 300);
   });
 
-  return {
+  const training: Training = {
     open,
     setOpen,
     webgpu,
@@ -459,6 +468,32 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     },
     removeFile: (name) => setFiles((old) => old.filter((f) => f.name !== name)),
     dismissNonFinite: () => setPinned(null),
+    async applyFix(fix) {
+      const edits = fixEdits(editor.doc(), editor.catalog, fix);
+      if (edits.length > 0) {
+        if (!editor.apply(edits, { label: fixLabels[fix] })) return;
+        if (client && info()) {
+          // recompile now rather than after the edit debounce, so the reset below trains the new settings
+          if (recompileTimer) clearTimeout(recompileTimer);
+          recompileTimer = null;
+          compiledKey = structureKey(editor.doc());
+          client.recompile(trainableDocument(editor.doc(), editor.catalog, files()).doc);
+          training.reset();
+          return;
+        }
+      } else {
+        const s = settings();
+        const next: RunSettings = fix === 'lower-lr' ? { ...s, lr: s.lr / 10 } : { ...s, clipNorm: 1 };
+        setSettingsSignal(next);
+        // the fallback optimizer is part of the session's config: open a new session with it
+        if (client && info()) stopSession();
+        setNotice(
+          `The dock's SGD now uses lr ${next.lr}${next.clipNorm ? `, gradients clipped to norm ${next.clipNorm}` : ''}: press Run to start over.`,
+        );
+      }
+      setPinned(null);
+      setNonfinite(null);
+    },
     dispose() {
       disposed = true;
       txSubscription.unsubscribe();
@@ -468,4 +503,5 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
       client = null;
     },
   };
+  return training;
 }
