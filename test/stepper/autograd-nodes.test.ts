@@ -1,6 +1,6 @@
 /** The node types the autograd cases are built from: Tensor (leaf or constant), Pow and Sum. */
 import { describe, expect, it } from 'vitest';
-import { inferShapes } from '../../src/graph/index.ts';
+import { GraphStore, inferShapes, LiveValues } from '../../src/graph/index.ts';
 import { createStepper, StepperError } from '../../src/graph/stepper.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { parseValues } from '../../src/nodes/math/tensor.ts';
@@ -79,5 +79,24 @@ describe('Tensor, Pow and Sum nodes', () => {
     expect(s.lossValue).toBeCloseTo(3 * (1 + 4 + 0.25), 5);
     expect([...s.forward.params.keys()]).toEqual(['node:x/value']);
     expect(Array.from(s.pass.gradOf(s.forward.params.get('node:x/value')!)!.dataSync())).toEqual([6, -12, 3]);
+  });
+});
+
+describe('a Tensor leaf in live mode', () => {
+  it('shows an edit to its values at once (a leaf is not a weight kept while its shape stays)', () => {
+    const store = new GraphStore({
+      doc: documentOf(catalog, [['x', 'Tensor', leaf([2], '1, 2')]], []),
+      catalog,
+    });
+    const live = new LiveValues(store);
+    const valueOf = () => {
+      const v = live.valueOf(id('x'));
+      return v.status === 'ok' ? Array.from(v.outputs.output.dataSync()) : v.reason;
+    };
+    expect(valueOf()).toEqual([1, 2]);
+    const tx = store.apply({ kind: 'setParam', id: id('x'), name: 'values', value: '-3, 4' });
+    expect(tx).not.toBeInstanceOf(Error);
+    expect(valueOf()).toEqual([-3, 4]);
+    live.dispose();
   });
 });
