@@ -87,5 +87,23 @@ describe('the template gallery in Chromium', () => {
     );
     await screenshot(page, 'diff-lenet-edited');
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('compares two real runs: their graphs diffed, their loss curves overlaid in one chart', async () => {
+    await page.goto(`${url}src/ui/gallery/preview.html?view=runs`);
+    const chart = page.locator('[data-testid="diff-runs"]');
+    await chart.waitFor({ timeout: 60_000 });
+    // train and validation curves of each run: 4 curves, 50 steps each (two epochs of 25)
+    expect(await chart.getAttribute('data-curves')).toBe('4');
+    expect(await chart.getAttribute('data-points')).toBe('50');
+    expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('.diff-runs figcaption').textContent()).toContain(
+      'SGD + momentum (seed 0, 09:01)',
+    );
+    expect(await page.locator('.diff-changes').first().textContent()).toContain(
+      'node:minibatch_sgd.momentum: 0 → 0.9',
+    );
+    await screenshot(page, 'diff-two-runs');
+    expect(errors).toEqual([]);
   }, 30_000);
 });

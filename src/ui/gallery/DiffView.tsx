@@ -1,11 +1,13 @@
 /**
  * Two documents side by side with their structural diff: removed nodes marked on the left,
  * added and changed ones on the right, then every change and every shape change listed.
+ * Given the runs that trained them, their loss curves are overlaid in one chart below.
  */
-import { createMemo, For, type JSX, Show } from 'solid-js';
+import { createMemo, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { type DocumentDiff, describeDiff, diffDocuments } from '../../graph/diff.ts';
 import type { GraphDocument, NodeId } from '../../graph/index.ts';
 import type { Catalog, TensorType } from '../../nodes/index.ts';
+import { drawRunCurves, type RunCurves } from '../training/charts.ts';
 import { Thumbnail } from './Thumbnail.tsx';
 import type { DiffMark } from './thumbnail.ts';
 import './gallery.css';
@@ -50,7 +52,31 @@ function Folded<T>(props: { items: T[]; class: string; children: (item: T) => JS
   );
 }
 
-export function DiffView(props: { before: GraphDocument; after: GraphDocument; catalog: Catalog }) {
+/** The runs' train (and validation) loss in one chart, a colour per run (the training dock's chart). */
+function RunsChart(props: { runs: readonly RunCurves[] }) {
+  let box!: HTMLDivElement;
+  onMount(() => {
+    const chart = drawRunCurves(box, props.runs, 'loss');
+    onCleanup(() => chart.destroy());
+  });
+  return (
+    <figure class="diff-runs">
+      <figcaption>
+        Loss of the two runs
+        <For each={props.runs}>{(r, i) => <span class={`diff-run run-${i()}`}>{r.label}</span>}</For>
+      </figcaption>
+      <div class="diff-runs-plot" ref={box} data-testid="diff-runs" />
+    </figure>
+  );
+}
+
+export function DiffView(props: {
+  before: GraphDocument;
+  after: GraphDocument;
+  catalog: Catalog;
+  /** the runs that trained `before` and `after`: their curves are overlaid */
+  runs?: readonly RunCurves[];
+}) {
   const diff = createMemo(() => diffDocuments(props.before, props.after, props.catalog));
   // a node whose inputs were re-wired counts as changed, on the side where its edge is
   const marksBefore = createMemo(
@@ -106,6 +132,9 @@ export function DiffView(props: { before: GraphDocument; after: GraphDocument; c
           <figcaption>{props.after.meta.title}</figcaption>
         </figure>
       </div>
+      <Show when={(props.runs?.length ?? 0) >= 2}>
+        <RunsChart runs={props.runs ?? []} />
+      </Show>
       <p class="diff-summary">{diffSummary(diff())}</p>
       <Show when={!diff().same}>
         <p class="diff-legend">

@@ -7,13 +7,20 @@
  * document with its earlier version.
  */
 import { render } from 'solid-js/web';
-import type { GraphDocument } from '../../graph/index.ts';
+import { cpuBackend } from '../../engine/index.ts';
+import { Trainer } from '../../engine/runtime/train.ts';
+import { type GraphDocument, saveDocument } from '../../graph/index.ts';
 import { catalog, defaultsOf } from '../../nodes/index.ts';
 import { loadBundledTemplates } from '../../templates/browser-loader.ts';
 import type { Template } from '../../templates/template.ts';
+import { loadDocumentData } from '../../training/feed.ts';
+import { compilerFor } from '../../training/session.ts';
+import { emptySeries, type RunRecord } from '../persist/runs.ts';
+import { appendStep, epochRow } from '../training/series.ts';
 import '../theme.css';
 import { DiffView } from './DiffView.tsx';
 import { Gallery } from './Gallery.tsx';
+import { RunDiff } from './RunDiff.tsx';
 
 const params = new URLSearchParams(location.search);
 if (params.get('theme') === 'light') document.documentElement.dataset.theme = 'light';
@@ -66,19 +73,64 @@ function editedLenet(): GraphDocument {
   doc.meta = { ...doc.meta, title: 'LeNet-5, edited' };
   return doc;
 }
+/** A real run of `doc` in the page (CPU, two epochs), recorded as the training dock records one. */
+async function trainRun(doc: GraphDocument, title: string, createdAt: number): Promise<RunRecord> {
+  const data = await loadDocumentData(doc, catalog);
+  const trainer = new Trainer(compilerFor(doc, catalog), data.feed, cpuBackend, {
+    batchSize: data.sampler.batchSize,
+    epochs: 2,
+    seed: 0,
+  });
+  const run: RunRecord = {
+    id: title,
+    title,
+    createdAt,
+    updatedAt: createdAt,
+    doc: saveDocument(doc),
+    seed: 0,
+    config: { epochs: 2 },
+    backend: 'cpu',
+    dataset: 'LinearRegressionData',
+    status: 'done',
+    series: emptySeries(),
+    epochs: [],
+  };
+  while (!trainer.done) {
+    const outcome = await trainer.trainStep();
+    if (!outcome.ok) break;
+    appendStep(run.series, outcome.metrics);
+    if (outcome.epochDone) run.epochs.push(epochRow(outcome.epochDone, outcome.metrics.step));
+  }
+  return run;
+}
+
+async function twoRuns(): Promise<[RunRecord, RunRecord]> {
+  const plain = structuredClone(byName('linear_regression').doc);
+  const heavy = structuredClone(plain);
+  const sgd = heavy.nodes.find((n) => n.type === 'SGD');
+  if (sgd) sgd.params.momentum = 0.9;
+  heavy.meta = { ...heavy.meta, title: 'Linear regression, momentum 0.9' };
+  const start = Date.UTC(2026, 0, 1, 9, 0);
+  return [await trainRun(plain, 'SGD', start), await trainRun(heavy, 'SGD + momentum', start + 60_000)];
+}
+
 const docOf = (name: string) => (name === 'lenet-edited' ? editedLenet() : byName(name).doc);
 const opened: string[] = [];
 (window as unknown as { galleryOpened: string[] }).galleryOpened = opened;
 
-render(() => {
-  if (params.get('view') === 'diff') {
-    return (
-      <DiffView
-        before={docOf(params.get('a') ?? 'transformer_encoder_post_norm')}
-        after={docOf(params.get('b') ?? 'transformer_encoder_pre_norm')}
-        catalog={catalog}
-      />
-    );
-  }
-  return <Gallery templates={templates} catalog={catalog} onOpen={(doc) => opened.push(doc.meta.title)} />;
-}, document.getElementById('gallery') as HTMLElement);
+const root = document.getElementById('gallery') as HTMLElement;
+if (params.get('view') === 'runs') {
+  void twoRuns().then(([a, b]) => render(() => <RunDiff before={a} after={b} catalog={catalog} />, root));
+} else
+  render(() => {
+    if (params.get('view') === 'diff') {
+      return (
+        <DiffView
+          before={docOf(params.get('a') ?? 'transformer_encoder_post_norm')}
+          after={docOf(params.get('b') ?? 'transformer_encoder_pre_norm')}
+          catalog={catalog}
+        />
+      );
+    }
+    return <Gallery templates={templates} catalog={catalog} onOpen={(doc) => opened.push(doc.meta.title)} />;
+  }, root);
