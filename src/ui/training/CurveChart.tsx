@@ -2,7 +2,12 @@
 import { createEffect, For, on, onCleanup, onMount } from 'solid-js';
 import { type ChartHandle, type Curve, createCurveChart } from './charts.ts';
 
-export function CurveChart(props: { title: string; curves: () => Curve[]; log?: boolean; testid: string }) {
+export function CurveChart(props: {
+  title: string;
+  curves: () => Curve[];
+  log?: boolean | 'auto';
+  testid: string;
+}) {
   let box!: HTMLDivElement;
   let chart: ChartHandle | undefined;
   onMount(() => {

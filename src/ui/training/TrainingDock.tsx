@@ -351,6 +351,15 @@ function RunsList(props: { training: Training }) {
                 <button
                   type="button"
                   class="icon"
+                  title="Open the graph this run trained"
+                  aria-label={`Open the graph of run ${r.title}`}
+                  onClick={() => void t.openRunGraph(r.id)}
+                >
+                  ↗
+                </button>
+                <button
+                  type="button"
+                  class="icon"
                   aria-label={`Delete run ${r.title}`}
                   onClick={() => void t.deleteRun(r.id)}
                 >
@@ -409,7 +418,12 @@ function Dashboard(props: { editor: Editor; training: Training }) {
   };
   return (
     <div class="training-dashboard">
-      <CurveChart title="Loss" curves={() => runCurves(compared(), 'loss')} testid="training-loss-chart" />
+      <CurveChart
+        title="Loss"
+        curves={() => runCurves(compared(), 'loss')}
+        log="auto"
+        testid="training-loss-chart"
+      />
       <CurveChart
         title="Accuracy"
         curves={() => runCurves(compared(), 'accuracy')}

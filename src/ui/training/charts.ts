@@ -25,7 +25,21 @@ export interface ChartOptions {
    * a logarithmic y axis (gradient norms span many decades): values are drawn as log10 on a
    * linear axis labelled in powers of ten, so a blow-up to 1e30 still leaves readable ticks
    */
-  log?: boolean;
+  log?: boolean | 'auto';
+}
+
+/** Positive values spanning more than four decades: a linear axis would flatten all but the largest. */
+export function spansDecades(curves: readonly Curve[]): boolean {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const c of curves)
+    for (let i = 0; i < c.y.length; i++) {
+      const v = c.y[i];
+      if (v === null || !Number.isFinite(v) || v <= 0) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  return max > 0 && max / min > 1e4;
 }
 
 export interface ChartHandle {
@@ -80,12 +94,17 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
   let plot: uPlot | null = null;
   let labels = '';
   let current = curves;
+  let log = false;
   const drawable = canDraw();
+  const wantLog = (c: readonly Curve[]) =>
+    options.log === true || (options.log === 'auto' && spansDecades(c));
 
   const build = () => {
     plot?.destroy();
     plot = null;
     labels = current.map((c) => c.label).join('\n');
+    log = wantLog(current);
+    el.dataset.log = String(log);
     if (!drawable || el.clientWidth === 0) return;
     const axis = { stroke: cssVar('--muted', '#888'), grid: { stroke: cssVar('--grid', '#ddd'), width: 1 } };
     plot = new uPlot(
@@ -101,7 +120,7 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
             ...axis,
             size: 50,
             values: (_u: uPlot, splits: number[]) =>
-              splits.map((v) => (options.log ? (Number.isInteger(v) ? `1e${v}` : '') : tickText(v))),
+              splits.map((v) => (log ? (Number.isInteger(v) ? `1e${v}` : '') : tickText(v))),
           },
         ],
         series: [
@@ -116,7 +135,7 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
           })),
         ],
       },
-      alignCurves(current, options.log),
+      alignCurves(current, log),
       el,
     );
   };
@@ -136,8 +155,8 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
     update(next) {
       current = next;
       describe(el, next);
-      if (!plot || next.map((c) => c.label).join('\n') !== labels) build();
-      else plot.setData(alignCurves(next, options.log));
+      if (!plot || next.map((c) => c.label).join('\n') !== labels || wantLog(next) !== log) build();
+      else plot.setData(alignCurves(next, log));
     },
     destroy() {
       resize.disconnect();

@@ -252,4 +252,16 @@ describe('the Training dock state', () => {
     await training.deleteRun(id);
     expect(training.runs()).toEqual([]);
   });
+
+  it('opens the graph a kept run trained', async () => {
+    const { editor, training } = setup();
+    const trained = structureKey(editor.doc());
+    await training.stepBatch();
+    await until('saved', () => training.runs().length === 1 && training.state() === 'paused');
+    editor.apply({ kind: 'removeNode', id: 'node:act' as NodeId });
+    expect(structureKey(editor.doc())).not.toBe(trained);
+    await training.openRunGraph(training.runs()[0].id);
+    expect(structureKey(editor.doc())).toBe(trained);
+    await until('the session ended', () => training.state() === 'stopped');
+  });
 });

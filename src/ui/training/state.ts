@@ -81,6 +81,8 @@ export interface Training {
   overlay: Accessor<RunRecord[]>;
   toggleOverlay(id: string): Promise<void>;
   deleteRun(id: string): Promise<void>;
+  /** open the graph a kept run trained (like opening a file: undoable, ends the session) */
+  openRunGraph(id: string): Promise<void>;
   /** Run (opening a session first when there is none) */
   start(): Promise<void>;
   pause(): void;
@@ -426,6 +428,17 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
       setOverlay((list) => list.filter((r) => r.id !== id));
       await deps.runs.remove(id);
       await refreshRuns();
+    },
+    async openRunGraph(id) {
+      const record = await deps.runs.get(id);
+      if (!record) return;
+      const loaded = editor.store.load(record.doc);
+      if (loaded.ok) editor.notify('info', `Opened the graph of ${record.title}.`);
+      else
+        editor.notify(
+          'error',
+          `The graph of ${record.title} does not load any more: ${loaded.errors[0]?.message ?? 'unknown error'}`,
+        );
     },
     async start() {
       if (state() === 'running') return;
