@@ -771,7 +771,11 @@ function targetLabel(target: GradTarget, doc: GraphDocument): string {
     const n = findNode(doc.nodes, id);
     return n ? (n.label ?? n.type) : id;
   };
-  if (target.kind === 'param') return `${name(target.node)}.${target.name}`;
+  if (target.kind === 'param') {
+    // a Tensor leaf is its own value: its gradient is x's, as the notes write it (x.grad)
+    const leaf = target.name === 'value' && findNode(doc.nodes, target.node)?.type === 'Tensor';
+    return leaf ? name(target.node) : `${name(target.node)}.${target.name}`;
+  }
   if (target.kind === 'input')
     return target.from ? `${target.port} (from ${name(target.from.node)})` : target.port;
   return target.label;

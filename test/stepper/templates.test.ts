@@ -83,8 +83,8 @@ describe('the study notes’ four autograd cases as templates', () => {
       }
       expect(leafGrad('x')).toEqual(ref.expected_grads.x.data);
       // the last step that deposits into x shows the same total
-      const last = [...views].reverse().find((v) => v.accumulations.some((a) => a.label === 'x.value'))!;
-      const intoX = last.accumulations.find((a) => a.label === 'x.value')!;
+      const last = [...views].reverse().find((v) => v.accumulations.some((a) => a.label === 'x'))!;
+      const intoX = last.accumulations.find((a) => a.label === 'x')!;
       expect(intoX.total.values).toEqual(ref.expected_grads.x.data);
       expect(intoX.total.shape).toEqual(ref.expected_grads.x.shape);
     });
@@ -101,7 +101,7 @@ describe('the study notes’ four autograd cases as templates', () => {
     expect(views[0].rule).toContain('L = 49');
     expect(views.slice(1).map((v) => v.produced.map((p) => p.grad.values[0]))).toEqual([[14], [14], [42]]);
     // the constants take no gradient: the multiply produces one for x only
-    expect(views[3].produced.map((p) => p.label)).toEqual(['db → x.value']);
+    expect(views[3].produced.map((p) => p.label)).toEqual(['db → x']);
   });
 
   it('branching: x receives 4 from the square, then 3 from the multiply, summed to 7', () => {
@@ -117,9 +117,9 @@ describe('the study notes’ four autograd cases as templates', () => {
       'pow@node:sq',
       'mul@node:lin',
     ]);
-    const first = views[2].accumulations.find((a) => a.label === 'x.value')!;
+    const first = views[2].accumulations.find((a) => a.label === 'x')!;
     expect(first.contributions.map((c) => c.values)).toEqual([[4]]);
-    const sum = views[3].accumulations.find((a) => a.label === 'x.value')!;
+    const sum = views[3].accumulations.find((a) => a.label === 'x')!;
     expect(sum.contributions.map((c) => c.values)).toEqual([[4], [3]]);
     expect(sum.total.values).toEqual([7]);
   });
