@@ -13,7 +13,13 @@ import { uiSection } from './ui.ts';
 import { webgpuSection } from './webgpu.ts';
 import { webgpuBrowserSection } from './webgpu-browser.ts';
 
-export const sections: BenchSection[] = [cpuSection, graphSection, webgpuSection, webgpuBrowserSection, uiSection];
+export const sections: BenchSection[] = [
+  cpuSection,
+  graphSection,
+  webgpuSection,
+  webgpuBrowserSection,
+  uiSection,
+];
 
 function machine(): string {
   const cores = cpus();

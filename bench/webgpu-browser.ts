@@ -32,7 +32,10 @@ export const webgpuBrowserSection: BenchSection = {
       });
       const query = process.env.SHAPEFLOW_BENCH_QUERY ?? '';
       await page.goto(`${url}bench/browser/webgpu.html${query ? `?${query}` : ''}`);
-      await page.waitForFunction(() => 'benchReport' in window, undefined, { timeout: TIMEOUT_MS, polling: 1000 });
+      await page.waitForFunction(() => 'benchReport' in window, undefined, {
+        timeout: TIMEOUT_MS,
+        polling: 1000,
+      });
       const report = (await page.evaluate(
         () => (window as unknown as { benchReport: unknown }).benchReport,
       )) as BrowserBenchReport;

@@ -9,6 +9,10 @@
 import type { WebGPUBackend } from '../src/engine/backends/webgpu/index.ts';
 import { BackwardPass, noGrad, Rng, run, type Tensor, tensor } from '../src/engine/index.ts';
 import type { Trainer } from '../src/engine/runtime/train.ts';
+import { loadDocument } from '../src/graph/schema.ts';
+import { catalog } from '../src/nodes/index.ts';
+import { loadMnist } from '../src/nodes/sources/mnist.ts';
+import { openTrainingSession, withDatasetForInputs } from '../src/training/session.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -54,7 +58,13 @@ export async function measure(c: GpuCase): Promise<CaseResult> {
       times[i].push(performance.now() - t0);
     }
   }
-  return { name: c.name, oursMs: median(times[0]), tfjsMs: median(times[1]), flops: c.flops, samples: c.samples };
+  return {
+    name: c.name,
+    oursMs: median(times[0]),
+    tfjsMs: median(times[1]),
+    flops: c.flops,
+    samples: c.samples,
+  };
 }
 
 /** Table rows: ours ms, tfjs ms, speed-up (tfjs / ours), our GFLOPS, samples/s both ways. */
@@ -159,7 +169,13 @@ function sgdMomentum(gpu: WebGPUBackend, lr: number, momentum: number) {
  * One training step of an MLP (ReLU between Linear layers, cross-entropy on class indices),
  * SGD momentum 0.9, weights and optimizer state staying on the GPU; the loss is read back.
  */
-export function mlpStepCase(gpu: WebGPUBackend, tf: Tf, sizes: number[], batch: number, runs: number): GpuCase {
+export function mlpStepCase(
+  gpu: WebGPUBackend,
+  tf: Tf,
+  sizes: number[],
+  batch: number,
+  runs: number,
+): GpuCase {
   const [I, O] = [sizes[0], sizes[sizes.length - 1]];
   const labels = Array.from({ length: batch }, (_, i) => i % O);
   const layers = sizes.slice(1).map((out, l) => [sizes[l], out] as const);
@@ -180,7 +196,12 @@ export function mlpStepCase(gpu: WebGPUBackend, tf: Tf, sizes: number[], batch: 
       }
       const loss = run('cross_entropy', [h, y]);
       new BackwardPass(loss).run();
-      const next = noGrad(() => update(params, params.map((p) => p.grad!)));
+      const next = noGrad(() =>
+        update(
+          params,
+          params.map((p) => p.grad!),
+        ),
+      );
       for (const p of params) p.grad = null;
       return { loss, next };
     });
@@ -226,7 +247,14 @@ export function mlpStepCase(gpu: WebGPUBackend, tf: Tf, sizes: number[], batch: 
  * A ResNet basic block, forward and backward: conv3×3 → BatchNorm (batch statistics) → ReLU →
  * conv3×3 → BatchNorm → + x → ReLU, loss = mean; gradients of x and of every weight.
  */
-export function resnetBlockCase(gpu: WebGPUBackend, tf: Tf, N: number, C: number, S: number, runs: number): GpuCase {
+export function resnetBlockCase(
+  gpu: WebGPUBackend,
+  tf: Tf,
+  N: number,
+  C: number,
+  S: number,
+  runs: number,
+): GpuCase {
   const x = gpuTensor(gpu, [N, C, S, S]);
   const w1 = gpuTensor(gpu, [C, C, 3, 3], 0.05);
   const w2 = gpuTensor(gpu, [C, C, 3, 3], 0.05);
@@ -256,7 +284,9 @@ export function resnetBlockCase(gpu: WebGPUBackend, tf: Tf, N: number, C: number
   const tx = tf.variable(tf.tensor4d(randoms(N * S * S * C), [N, S, S, C]));
   const filter = () => tf.variable(tf.tensor4d(randoms(9 * C * C, 0.05), [3, 3, C, C]));
   const [tw1, tw2] = [filter(), filter()];
-  const [tg1, tb1, tg2, tb2] = [tf.ones([C]), tf.zeros([C]), tf.ones([C]), tf.zeros([C])].map((t) => tf.variable(t));
+  const [tg1, tb1, tg2, tb2] = [tf.ones([C]), tf.zeros([C]), tf.ones([C]), tf.zeros([C])].map((t) =>
+    tf.variable(t),
+  );
   const tfjs = async () => {
     const { grads, value } = tf.variableGrads(() => {
       const bn = (h: ReturnType<Tf['conv2d']>, g: typeof tg1, b: typeof tb1): ReturnType<Tf['conv2d']> => {
@@ -292,6 +322,33 @@ export interface MnistArrays {
 
 export type TfModel = 'mlp' | 'lenet';
 
+/** The MNIST training split as flat arrays (what the tfjs side trains on). */
+export async function mnistArrays(): Promise<MnistArrays> {
+  const { train } = await loadMnist();
+  const x = train.x.data as Float32Array;
+  return { x, y: train.y.data as Int32Array, count: x.length / 784 };
+}
+
+/**
+ * A template (JSON text) trained on MNIST through the runtime the editor and the CLI use; the
+ * MLP template has no optimizer node and gets the acceptance recipe's SGD momentum 0.9, lr 0.1.
+ */
+export async function mnistTrainer(template: string, gpu: WebGPUBackend): Promise<Trainer> {
+  const loaded = loadDocument(template, catalog);
+  if (!loaded.ok) throw new Error(loaded.errors[0].message);
+  const doc = withDatasetForInputs(loaded.doc, catalog, 'MNIST', {});
+  const { trainer } = await openTrainingSession(doc, {
+    catalog,
+    backend: gpu,
+    config: {
+      epochs: 1000,
+      validate: false,
+      optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } },
+    },
+  });
+  return trainer;
+}
+
 /**
  * tfjs's side of "samples/s training on MNIST": the same model and optimizer as our template,
  * batches taken in order from the same data, each step uploading its batch and reading the
@@ -299,10 +356,25 @@ export type TfModel = 'mlp' | 'lenet';
  */
 function tfjsTrainer(tf: Tf, model: TfModel, data: MnistArrays, batch: number) {
   const param = (shape: number[], fanIn: number) =>
-    tf.variable(tf.tensor(randoms(shape.reduce((a, b) => a * b, 1), 1 / Math.sqrt(fanIn)), shape));
+    tf.variable(
+      tf.tensor(
+        randoms(
+          shape.reduce((a, b) => a * b, 1),
+          1 / Math.sqrt(fanIn),
+        ),
+        shape,
+      ),
+    );
   const vars =
     model === 'mlp'
-      ? [param([784, 128], 784), param([128], 784), param([128, 64], 128), param([64], 128), param([64, 10], 64), param([10], 64)]
+      ? [
+          param([784, 128], 784),
+          param([128], 784),
+          param([128, 64], 128),
+          param([64], 128),
+          param([64, 10], 64),
+          param([10], 64),
+        ]
       : [
           param([5, 5, 1, 6], 25),
           param([6], 25),
@@ -323,7 +395,9 @@ function tfjsTrainer(tf: Tf, model: TfModel, data: MnistArrays, batch: number) {
       return tf.add(tf.matMul(h, vars[4]), vars[5]);
     }
     // LeNet (d2l): sigmoid convs and average pools; NHWC, which one channel makes the same bytes as NCHW
-    let h = tf.sigmoid(tf.add(tf.conv2d(tf.reshape(x, [batch, 28, 28, 1]) as never, vars[0] as never, 1, 'same'), vars[1]));
+    let h = tf.sigmoid(
+      tf.add(tf.conv2d(tf.reshape(x, [batch, 28, 28, 1]) as never, vars[0] as never, 1, 'same'), vars[1]),
+    );
     h = tf.avgPool(h as never, 2, 2, 'valid');
     h = tf.sigmoid(tf.add(tf.conv2d(h as never, vars[2] as never, 1, 'valid'), vars[3]));
     h = tf.reshape(tf.avgPool(h as never, 2, 2, 'valid'), [batch, 400]);
@@ -337,7 +411,10 @@ function tfjsTrainer(tf: Tf, model: TfModel, data: MnistArrays, batch: number) {
     const at = next++ * batch;
     const x = tf.tensor(data.x.subarray(at * 784, (at + batch) * 784), [batch, 784]);
     const y = tf.oneHot(tf.tensor1d(data.y.subarray(at, at + batch), 'int32'), 10);
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as ReturnType<Tf['scalar']>, true);
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, forward(x)) as ReturnType<Tf['scalar']>,
+      true,
+    );
     await loss!.data();
     tf.dispose([x, y, loss!]);
   };

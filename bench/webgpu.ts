@@ -10,17 +10,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WebGPUBackend } from '../src/engine/backends/webgpu/index.ts';
-import type { Trainer } from '../src/engine/runtime/train.ts';
-import { loadDocument } from '../src/graph/schema.ts';
-import { catalog } from '../src/nodes/index.ts';
-import { loadMnist } from '../src/nodes/sources/mnist.ts';
-import { openTrainingSession, withDatasetForInputs } from '../src/training/session.ts';
 import type { BenchSection, BenchTable } from './measure.ts';
 import {
   convCase,
   type GpuCase,
   matmulCase,
   measure,
+  mnistArrays,
+  mnistTrainer,
   mlpStepCase,
   mnistTrainingCase,
   RESULT_COLUMNS,
@@ -78,8 +75,24 @@ export const webgpuSection: BenchSection = {
       convCase(gpu, tf, [8, 64, 64, 32, 32], 3),
       mlpStepCase(gpu, tf, [784, 256, 10], 64, 5),
       mlpStepCase(gpu, tf, [784, 128, 64, 10], 128, 5),
-      mnistTrainingCase('MLP 784-128-64-10 (Trainer)', await mnistTrainer('mnist_mlp', gpu), tf, 'mlp', await mnistArrays(), 10, 6 * 109_184),
-      mnistTrainingCase('LeNet (Trainer)', await mnistTrainer('lenet', gpu), tf, 'lenet', await mnistArrays(), 5, 6 * 416_520),
+      mnistTrainingCase(
+        'MLP 784-128-64-10 (Trainer)',
+        await mnistTrainer(template('mnist_mlp'), gpu),
+        tf,
+        'mlp',
+        await mnistArrays(),
+        10,
+        6 * 109_184,
+      ),
+      mnistTrainingCase(
+        'LeNet (Trainer)',
+        await mnistTrainer(template('lenet'), gpu),
+        tf,
+        'lenet',
+        await mnistArrays(),
+        5,
+        6 * 416_520,
+      ),
     ];
     const rows: string[][] = [];
     for (const c of cases) rows.push(resultRow(await measure(c)));
@@ -96,21 +109,5 @@ export const webgpuSection: BenchSection = {
   },
 };
 
-/** A template trained on MNIST through the runtime the CLI and the editor use. */
-async function mnistTrainer(template: string, gpu: WebGPUBackend): Promise<Trainer> {
-  const loaded = loadDocument(readFileSync(new URL(`../templates/${template}.json`, import.meta.url), 'utf8'), catalog);
-  if (!loaded.ok) throw new Error(loaded.errors[0].message);
-  const doc = withDatasetForInputs(loaded.doc, catalog, 'MNIST', {});
-  const { trainer } = await openTrainingSession(doc, {
-    catalog,
-    backend: gpu,
-    config: { epochs: 1000, validate: false, optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } } },
-  });
-  return trainer;
-}
-
-async function mnistArrays() {
-  const { train } = await loadMnist();
-  const x = train.x.data as Float32Array;
-  return { x, y: train.y.data as Int32Array, count: x.length / 784 };
-}
+const template = (name: string) =>
+  readFileSync(new URL(`../templates/${name}.json`, import.meta.url), 'utf8');

@@ -6,21 +6,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { createWebGPUBackend, type WebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
-import type { Trainer } from '../../src/engine/runtime/train.ts';
-import { loadDocument } from '../../src/graph/schema.ts';
-import { catalog } from '../../src/nodes/index.ts';
-import { loadMnist } from '../../src/nodes/sources/mnist.ts';
-import { openTrainingSession, withDatasetForInputs } from '../../src/training/session.ts';
+import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import mlpTemplate from '../../templates/mnist_mlp.json?raw';
 import lenetTemplate from '../../templates/lenet.json?raw';
 import {
   type CaseResult,
   convCase,
   type GpuCase,
-  type MnistArrays,
   matmulCase,
   measure,
+  mnistArrays,
+  mnistTrainer,
   mlpStepCase,
   mnistTrainingCase,
   resnetBlockCase,
@@ -39,25 +35,6 @@ const num = (name: string, fallback: number) => Number(query.get(name) ?? fallba
 /** which cases to run: comma-separated prefixes of their names (all by default) */
 const only = query.get('only')?.split(',') ?? null;
 
-async function trainerFor(template: string, gpu: WebGPUBackend): Promise<Trainer> {
-  const loaded = loadDocument(template, catalog);
-  if (!loaded.ok) throw new Error(loaded.errors[0].message);
-  const doc = withDatasetForInputs(loaded.doc, catalog, 'MNIST', {});
-  const { trainer } = await openTrainingSession(doc, {
-    catalog,
-    backend: gpu,
-    // the MLP template has no optimizer node: the acceptance recipe's SGD momentum 0.9, lr 0.1
-    config: { epochs: 1000, validate: false, optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } } },
-  });
-  return trainer;
-}
-
-async function mnistArrays(): Promise<MnistArrays> {
-  const { train } = await loadMnist();
-  const x = train.x.data as Float32Array;
-  return { x, y: train.y.data as Int32Array, count: x.length / 784 };
-}
-
 async function main(): Promise<BrowserBenchReport> {
   const gpu = await createWebGPUBackend(navigator.gpu);
   if (!gpu) throw new Error('no WebGPU adapter in this browser');
@@ -75,12 +52,28 @@ async function main(): Promise<BrowserBenchReport> {
     [
       'MLP 784-128-64-10 (Trainer)',
       async () =>
-        mnistTrainingCase('MLP 784-128-64-10 (Trainer)', await trainerFor(mlpTemplate, gpu), tf, 'mlp', await mnistArrays(), steps, 6 * 109_184),
+        mnistTrainingCase(
+          'MLP 784-128-64-10 (Trainer)',
+          await mnistTrainer(mlpTemplate, gpu),
+          tf,
+          'mlp',
+          await mnistArrays(),
+          steps,
+          6 * 109_184,
+        ),
     ],
     [
       'LeNet (Trainer)',
       async () =>
-        mnistTrainingCase('LeNet (Trainer)', await trainerFor(lenetTemplate, gpu), tf, 'lenet', await mnistArrays(), steps, 6 * 416_520),
+        mnistTrainingCase(
+          'LeNet (Trainer)',
+          await mnistTrainer(lenetTemplate, gpu),
+          tf,
+          'lenet',
+          await mnistArrays(),
+          steps,
+          6 * 416_520,
+        ),
     ],
   ];
   const results: CaseResult[] = [];
@@ -89,7 +82,9 @@ async function main(): Promise<BrowserBenchReport> {
     const started = performance.now();
     const result = await measure(await build());
     results.push(result);
-    console.log(`bench: ${result.name}: ours ${result.oursMs.toFixed(1)} ms, tfjs ${result.tfjsMs.toFixed(1)} ms (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    console.log(
+      `bench: ${result.name}: ours ${result.oursMs.toFixed(1)} ms, tfjs ${result.tfjsMs.toFixed(1)} ms (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   return {
     adapter: gpu.adapterName,
@@ -100,7 +95,13 @@ async function main(): Promise<BrowserBenchReport> {
 }
 
 const done = main().catch(
-  (e: Error): BrowserBenchReport => ({ adapter: '', tfjsBackend: '', results: [], notes: [], error: e.stack ?? String(e) }),
+  (e: Error): BrowserBenchReport => ({
+    adapter: '',
+    tfjsBackend: '',
+    results: [],
+    notes: [],
+    error: e.stack ?? String(e),
+  }),
 );
 done.then((report) => {
   (window as unknown as { benchReport: BrowserBenchReport }).benchReport = report;

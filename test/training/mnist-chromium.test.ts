@@ -15,7 +15,9 @@ const hasChromium = existsSync(CHROMIUM);
  * 64, 5 epochs. Slow on a software adapter (minutes): the time is printed.
  */
 describe.skipIf(!hasChromium)('the MNIST MLP on WebGPU in headless Chromium', () => {
-  it('reaches PyTorch’s 92.7 % test accuracy (within 0.5 points) after 5 epochs', { timeout: 900_000 }, async () => {
+  it('reaches PyTorch’s 92.7 % test accuracy (within 0.5 points) after 5 epochs', {
+    timeout: 900_000,
+  }, async () => {
     const { server, url } = await startApp();
     const browser = await launchBrowser(WEBGPU_FLAGS);
     try {
@@ -24,7 +26,10 @@ describe.skipIf(!hasChromium)('the MNIST MLP on WebGPU in headless Chromium', ()
         if (m.text().startsWith('mnist:')) console.log(m.text());
       });
       await page.goto(`${url}test/webgpu/browser/mnist.html?epochs=5`);
-      await page.waitForFunction(() => 'mnistReport' in window, undefined, { timeout: 880_000, polling: 1000 });
+      await page.waitForFunction(() => 'mnistReport' in window, undefined, {
+        timeout: 880_000,
+        polling: 1000,
+      });
       const report = (await page.evaluate(
         () => (window as unknown as { mnistReport: unknown }).mnistReport,
       )) as MnistReport;

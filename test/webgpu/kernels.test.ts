@@ -30,7 +30,10 @@ describeGpu('WebGPU kernels agree with the CPU reference on random inputs', () =
         await expectSameAsCpu(op, [{ shape: [5] }, { shape: [5, 1] }]);
         await expectSameAsCpu(op, [{ shape: [] }, { shape: [2, 3], grad: true }]);
         // a scalar against a multiple of 4 (vec4, splatted); a per-channel bias (dims merged)
-        await expectSameAsCpu(op, [{ shape: [2, 8], grad: true }, { shape: [1], grad: true }]);
+        await expectSameAsCpu(op, [
+          { shape: [2, 8], grad: true },
+          { shape: [1], grad: true },
+        ]);
         await expectSameAsCpu(op, [
           { shape: [2, 4, 3, 5], grad: true },
           { shape: [4, 1, 1], grad: true },

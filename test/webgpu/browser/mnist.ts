@@ -15,7 +15,13 @@ export interface MnistReport {
   backend: string;
   trainSamples: number;
   testSamples: number;
-  epochs: { epoch: number; trainLoss: number; testAccuracy: number; seconds: number; samplesPerSec: number }[];
+  epochs: {
+    epoch: number;
+    trainLoss: number;
+    testAccuracy: number;
+    seconds: number;
+    samplesPerSec: number;
+  }[];
   testAccuracy: number;
   seconds: number;
   error?: string;
@@ -31,7 +37,11 @@ async function main(): Promise<MnistReport> {
   const { trainer } = await openTrainingSession(doc, {
     catalog,
     backend: gpu,
-    config: { epochs, evalBatchSize: 500, optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } } },
+    config: {
+      epochs,
+      evalBatchSize: 500,
+      optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } },
+    },
   });
   const report: MnistReport = {
     adapter: gpu.adapterName,
@@ -54,7 +64,9 @@ async function main(): Promise<MnistReport> {
       seconds: m.seconds,
       samplesPerSec: m.samplesPerSec,
     });
-    console.log(`mnist: epoch ${m.epoch + 1}: test acc ${(100 * m.val!.accuracy!).toFixed(2)} %, ${m.seconds.toFixed(1)} s`);
+    console.log(
+      `mnist: epoch ${m.epoch + 1}: test acc ${(100 * m.val!.accuracy!).toFixed(2)} %, ${m.seconds.toFixed(1)} s`,
+    );
   }
   report.seconds = (performance.now() - started) / 1000;
   report.testAccuracy = report.epochs.at(-1)!.testAccuracy;
