@@ -167,6 +167,7 @@ export async function exportPyTorchTraining(
     clip: optimizer.clip,
     accumulate: config.accumulate ?? optimizer.accumulate,
     crossEntropy: lossNode.type === 'CrossEntropyLoss',
+    batchNorm: doc.nodes.some((n) => n.type.startsWith('BatchNorm')),
   });
   return { ...model, trainPy, data: encodeNpz(npz), config };
 }
@@ -200,13 +201,6 @@ function dataArrays(setup: TrainingSetup, columns: { name: string; node: string;
   return arrays;
 }
 
-/** A loss node as its nn module, keywords left out at PyTorch's defaults. */
-interface LossCall {
-  code: string;
-  /** class-index targets: PyTorch wants them int64 */
-  longTarget: boolean;
-}
-
 const LOSS_ARGS: Record<string, Record<string, unknown>> = {
   CrossEntropyLoss: { ignore_index: -100, reduction: 'mean', label_smoothing: 0 },
   NLLLoss: { ignore_index: -100, reduction: 'mean' },
@@ -219,7 +213,8 @@ const LOSS_ARGS: Record<string, Record<string, unknown>> = {
   KLDivLoss: { reduction: 'mean', log_target: false },
 };
 
-function lossCall(node: GraphNode, catalog: Catalog): LossCall {
+/** A loss node as its nn module, keywords left out at PyTorch's defaults. */
+function lossCall(node: GraphNode, catalog: Catalog): string {
   const defaults = LOSS_ARGS[node.type];
   if (!defaults)
     throw new ExportError(
@@ -232,10 +227,7 @@ function lossCall(node: GraphNode, catalog: Catalog): LossCall {
   const args = Object.entries(defaults)
     .filter(([k, v]) => k in params && JSON.stringify(params[k]) !== JSON.stringify(v))
     .map(([k]) => `${k}=${pythonLiteral(params[k])}`);
-  return {
-    code: `nn.${node.type}(${args.join(', ')})`,
-    longTarget: node.type === 'CrossEntropyLoss' || node.type === 'NLLLoss',
-  };
+  return `nn.${node.type}(${args.join(', ')})`;
 }
 
 /** Optimizers torch.optim has under the same name and hyper-parameters. */
@@ -316,12 +308,13 @@ interface TrainScript {
   outputs: number;
   outputIndex: number;
   target: string;
-  loss: LossCall;
+  loss: string;
   optimizer: string;
   scheduler: string | null;
   clip: PlanOptimizer['clip'];
   accumulate: number;
   crossEntropy: boolean;
+  batchNorm: boolean;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -336,7 +329,6 @@ function renderTrainScript(t: TrainScript): string {
     t.outputs === 1
       ? 'prediction'
       : Array.from({ length: t.outputs }, (_, i) => (i === t.outputIndex ? 'prediction' : '_')).join(', ');
-  const target = t.loss.longTarget ? `${t.target}.long()` : t.target;
   const clipLines: string[] = [];
   if (t.clip?.maxNorm !== undefined)
     clipLines.push(
@@ -359,7 +351,7 @@ in data.npz (${count(t.samples)} samples to train${valText}), visited in Shapefl
 hyper-parameters${t.scheduler ? ', the learning-rate schedule' : ''}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of batch ${config.batchSize}.
 With --ddp a DistributedSampler splits each batch of ${config.batchSize} over the K processes and
 DistributedDataParallel averages their gradients, so a step sees the same samples as on one
-device (BatchNorm normalises over each process's share).
+device${t.batchNorm ? " (BatchNorm normalises over each process's share)" : ''}.
 
 Every optimizer step prints one JSON line, e.g. {"step": 1, "epoch": 1, "loss": 2.30, "lr": 0.1};
 every epoch one with its mean loss (and the validation split's). The trained weights go to
@@ -389,7 +381,7 @@ SEED = ${config.seed}
 ACCUMULATE = ${t.accumulate}
 # data.npz's arrays, in the order a batch holds them
 COLUMNS = [${t.columns.map((c) => `'${c}'`).join(', ')}]
-LOSS = ${t.loss.code}
+LOSS = ${t.loss}
 
 
 class EpochData(Dataset):
@@ -426,7 +418,7 @@ def make_scheduler(optimizer):
 def compute_loss(model, batch):
     ${t.columns.join(', ')}${t.columns.length === 1 ? ',' : ''} = batch
     ${predictions} = model(${t.forwardArgs.join(', ')})
-    return LOSS(prediction, ${target})
+    return LOSS(prediction, ${t.target})
 
 
 def train_step(net, model, optimizer, batches, device):
@@ -452,7 +444,7 @@ def evaluate(model, columns, device):
         batch = [c[start : start + BATCH_SIZE].to(device) for c in columns]
         ${t.columns.join(', ')}${t.columns.length === 1 ? ',' : ''} = batch
         ${predictions} = model(${t.forwardArgs.join(', ')})
-        loss_sum += LOSS(prediction, ${target}).item() * len(batch[0])
+        loss_sum += LOSS(prediction, ${t.target}).item() * len(batch[0])
 ${t.crossEntropy ? `        if prediction.dim() == 2:\n            correct += (prediction.argmax(1) == ${t.target}).sum().item()\n` : ''}    model.train()
     return {'val_loss': loss_sum / n${t.crossEntropy ? ", 'val_accuracy': correct / n" : ''}}
 
@@ -469,11 +461,11 @@ def micro_batches(loader, size):
         yield group
 
 
-def summed(values, ddp):
+def summed(values, ddp, device):
     """Add up numbers over the processes (a no-op on one device)."""
     if not ddp:
         return values
-    t = torch.tensor(values, dtype=torch.float64)
+    t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return t.tolist()
 
@@ -516,7 +508,7 @@ def main():
         epoch_loss, epoch_samples = 0.0, 0
         for group in micro_batches(loader, ACCUMULATE):
             lr = optimizer.param_groups[0]['lr']
-            loss_sum, samples = summed(train_step(net, model, optimizer, group, device), args.ddp)
+            loss_sum, samples = summed(train_step(net, model, optimizer, group, device), args.ddp, device)
             step += 1
             epoch_loss, epoch_samples = epoch_loss + loss_sum, epoch_samples + samples
             if rank == 0:

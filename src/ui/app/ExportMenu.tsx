@@ -42,7 +42,7 @@ export function ExportMenu(props: ExportMenuProps) {
   };
 
   return (
-    <div class="export-menu">
+    <div class="export-menu" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
       <button
         type="button"
         aria-haspopup="menu"
