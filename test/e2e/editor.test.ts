@@ -3,6 +3,8 @@
  * by typing, wire it, read the shapes on the edges, break it, fix it with one click, undo,
  * redo, reload, and drop a malformed file. Screenshots land in test-results/screenshots/.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,15 +14,20 @@ let server: ViteDevServer;
 let url: string;
 let browser: Browser;
 let page: Page;
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   ({ server, url } = await startApp());
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url);
-  await page.waitForSelector('.node');
-}, 60_000);
+  page.on('pageerror', (e) => {
+    console.error('page error:', e.message);
+    pageErrors.push(e.message);
+  });
+  // the dev server transforms every module on first load: slow on a busy machine
+  await page.goto(url, { timeout: 150_000 });
+  await page.waitForSelector('.node', { timeout: 60_000 });
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -65,7 +72,14 @@ async function setParam(node: string, name: string, text: string) {
 }
 
 const edgeLabels = () => page.locator('.edge-label').allTextContents();
+const mnistText = readFileSync(resolve('templates/mnist_mlp.json'), 'utf8');
 const status = () => page.getByTestId('graph-status').textContent();
+const theme = async () =>
+  (
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).getAttribute('aria-label')
+  )?.includes('dark')
+    ? 'light'
+    : 'dark';
 
 describe('the editor in Chromium', () => {
   it('opens on the MNIST MLP template with every edge labelled by its shape', async () => {
@@ -193,5 +207,56 @@ describe('the editor in Chromium', () => {
     expect(await page.locator('.node').count()).toBe(7);
     expect((await edgeLabels()).sort()).toEqual(before);
     await screenshot(page, 'malformed-drop');
+  });
+
+  it('runs live mode: a preview on every edge, the full tensor in the inspector, updated after an edit', async () => {
+    await page.evaluate(`window.shapeflow.store.load(${JSON.stringify(mnistText)})`);
+    await page.getByRole('button', { name: 'Fit graph in view' }).click();
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    const previews = page.locator('[data-edge-preview] .tensor-preview');
+    await expect.poll(() => previews.count()).toBe(8);
+    expect(
+      await page.locator('[data-edge-preview="edge:flatten_fc1"] .tensor-preview').getAttribute('data-shape'),
+    ).toBe('64,784');
+    await page.locator('[data-node-id="node:fc1"] .node-header').click();
+    const grid = page.getByTestId('live-grid-output');
+    expect(await grid.getAttribute('data-shape')).toBe('64,128');
+    await setParam('node:fc1', 'out_features', '96');
+    await expect.poll(() => grid.getAttribute('data-shape')).toBe('64,96');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => grid.getAttribute('data-shape')).toBe('64,128');
+    for (const dismiss of await page.getByRole('button', { name: 'Dismiss message' }).all())
+      await dismiss.click();
+    await screenshot(page, `live-previews-${await theme()}`);
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+    await screenshot(page, `live-previews-${await theme()}`);
+    expect(pageErrors).toEqual([]);
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await expect.poll(() => previews.count()).toBe(0);
+  });
+
+  it('groups two nodes into a composite, opens it, edits inside with undo, and backs out', async () => {
+    await page.locator('[data-node-id="node:fc2"] .node-header').click();
+    await page.locator('[data-node-id="node:relu2"] .node-header').click({ modifiers: ['Shift'] });
+    await page.keyboard.press('Control+g');
+    const group = page.locator('.node.composite');
+    await expect.poll(() => group.count()).toBe(1);
+    await group.getByRole('button', { name: /^Open / }).click();
+    const crumb = page.getByRole('navigation', { name: 'Graph level' });
+    expect(await crumb.textContent()).toBe('MNIST MLP›Group');
+    expect(await page.locator('.node').count()).toBe(2);
+    expect(await edgeLabels()).toEqual(['N×64']);
+    await setParam('node:fc2', 'out_features', '48');
+    await expect.poll(edgeLabels).toEqual(['N×48']);
+    await screenshot(page, 'composite-open');
+    expect(await page.locator('.inspector h2').textContent()).toBe('fc2');
+    await page.locator('.canvas').click({ position: { x: 400, y: 600 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(edgeLabels).toEqual(['N×64']);
+    await crumb.getByRole('button', { name: 'MNIST MLP' }).click();
+    await expect.poll(() => page.locator('.node').count()).toBe(8);
+    expect(await status()).toContain('shapes check');
+    await screenshot(page, 'composite-closed');
+    expect(pageErrors).toEqual([]);
   });
 });

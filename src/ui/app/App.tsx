@@ -135,9 +135,9 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     escape: () => {
       setHelp(false);
       setQuick(null);
-      editor.setOpenIssue(null);
-      editor.setSelection([]);
-      editor.setSelectedEdge(null);
+      view().setOpenIssue(null);
+      view().setSelection([]);
+      view().setSelectedEdge(null);
     },
     nudge: (dx, dy) => nudgeSelection(view(), dx, dy),
   });

@@ -183,7 +183,7 @@ export function EdgePreviews(props: { editor: Editor }) {
                         </span>
                       }
                     >
-                      {(t) => <TensorPreviewView tensor={t()} />}
+                      {(t) => <TensorPreviewView tensor={t()} compact />}
                     </Show>
                   </Show>
                 </div>

@@ -6,7 +6,7 @@ import { createEffect, createMemo, For, Show } from 'solid-js';
 import type { Tensor } from '../../engine/index.ts';
 import { previewOf, slicePixels, sliceLabel, statText, type TensorPreview } from './preview.ts';
 
-function Heatmap(props: { preview: TensorPreview; width: number }) {
+function Heatmap(props: { preview: TensorPreview; width: number; maxHeight: number }) {
   let canvas!: HTMLCanvasElement;
   createEffect(() => {
     const { rows, cols } = props.preview.slice;
@@ -18,10 +18,10 @@ function Heatmap(props: { preview: TensorPreview; width: number }) {
     image.data.set(slicePixels(props.preview));
     context.putImageData(image, 0, 0);
   });
-  // at most as tall as wide, at least a few px per row
+  // the slice's aspect, within [6, maxHeight] px
   const height = () => {
     const { rows, cols } = props.preview.slice;
-    return Math.max(6, Math.min(props.width, Math.round((props.width * rows) / cols)));
+    return Math.max(6, Math.min(props.maxHeight, Math.round((props.width * rows) / cols)));
   };
   return (
     <canvas
@@ -55,14 +55,15 @@ function Histogram(props: { preview: TensorPreview; width: number; height: numbe
   );
 }
 
-export function TensorPreviewView(props: { tensor: Tensor; width?: number; testid?: string }) {
+/** `compact`: the size for an edge (the inspector shows it larger). */
+export function TensorPreviewView(props: { tensor: Tensor; compact?: boolean; testid?: string }) {
   const preview = createMemo(() => previewOf(props.tensor.dataSync(), props.tensor.shape));
-  const width = () => props.width ?? 96;
+  const width = () => (props.compact ? 64 : 200);
   return (
     <div class="tensor-preview" data-testid={props.testid} data-shape={preview().shape.join(',')}>
       <div class="preview-plots">
-        <Heatmap preview={preview()} width={width()} />
-        <Histogram preview={preview()} width={width()} height={28} />
+        <Heatmap preview={preview()} width={width()} maxHeight={props.compact ? 40 : 120} />
+        <Histogram preview={preview()} width={width()} height={props.compact ? 14 : 32} />
       </div>
       <div class="preview-stats">
         <span title="mean">μ {statText(preview().mean)}</span>

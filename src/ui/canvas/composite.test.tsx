@@ -115,6 +115,9 @@ describe('opening a composite in the editor', () => {
     expect(view.apply({ kind: 'setParam', id: 'node:fc2', name: 'out_features', value: 48 })).toBe(true);
     expect([...root.querySelectorAll('.edge-label')].map((l) => l.textContent)).toEqual(['N×48']);
     expect(store.typeOf('node:fc3')?.status).toBe('error');
+    // the inner selection survives the transaction (the editor prunes its own to top-level ids)
+    expect([...view.selection()]).toEqual(['node:fc2']);
+    expect(root.querySelector('.inspector h2')?.textContent).toBe('fc2');
     editor.undo();
     expect([...root.querySelectorAll('.edge-label')].map((l) => l.textContent)).toEqual(['N×64']);
     expect(scope.path()).toEqual([group]);

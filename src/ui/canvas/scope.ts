@@ -5,7 +5,7 @@
  * so it is one undoable transaction like any other. Selection, viewport, history and messages
  * stay the editor's own.
  */
-import { type Accessor, createMemo, createRoot, createSignal } from 'solid-js';
+import { type Accessor, createComputed, createMemo, createRoot, createSignal, untrack } from 'solid-js';
 import {
   COMPOSITE_TYPE,
   type Diagnostic,
@@ -20,7 +20,7 @@ import {
   portsOf,
 } from '../../graph/index.ts';
 import type { PortDef } from '../../nodes/index.ts';
-import type { Editor } from '../state/editor.ts';
+import type { Editor, OpenIssue } from '../state/editor.ts';
 import type { Ports } from './geometry.ts';
 
 /** Outer inputs enter the inner graph through stand-in Input nodes with these ids. */
@@ -113,8 +113,28 @@ export function scopedEditor(root: Editor, path: readonly NodeId[]): Editor {
       portCache.set(n, portsOf(n, root.catalog) as { inputs: PortDef[]; outputs: PortDef[] });
     return portCache.get(n) ?? null;
   };
+  // selection, the selected edge and the open issue are this level's own: the editor prunes its
+  // own to the top-level document after every transaction, which would drop inner ids
+  const [selection, setSelection] = createSignal<ReadonlySet<NodeId>>(new Set());
+  const [selectedEdge, setSelectedEdge] = createSignal<EdgeId | null>(null);
+  const [openIssue, setOpenIssue] = createSignal<OpenIssue | null>(null);
+  createComputed(() => {
+    const here = nodes();
+    const sel = untrack(selection);
+    if ([...sel].some((n) => !here.has(n))) setSelection(new Set([...sel].filter((n) => here.has(n))));
+    const edge = untrack(selectedEdge);
+    if (edge && !edges().has(edge)) setSelectedEdge(null);
+    const issue = untrack(openIssue);
+    if (issue && !here.has(issue.nodeId)) setOpenIssue(null);
+  });
   return {
     ...root,
+    selection,
+    setSelection: (ids) => setSelection(new Set(ids)),
+    selectedEdge,
+    setSelectedEdge,
+    openIssue,
+    setOpenIssue,
     doc,
     nodeIds,
     edgeIds,
@@ -180,20 +200,21 @@ function createScope(root: Editor): Scope {
     titles,
     view,
     open(id) {
-      const inner = view().node(id);
-      if (inner?.type !== COMPOSITE_TYPE) return;
-      root.setSelection([]);
-      root.setSelectedEdge(null);
-      root.setOpenIssue(null);
+      const here = view();
+      if (here.node(id)?.type !== COMPOSITE_TYPE) return;
+      here.setSelection([]);
+      here.setSelectedEdge(null);
+      here.setOpenIssue(null);
       setPath([...path(), id]);
     },
     exitTo(depth) {
       const left = path()[depth];
-      root.setOpenIssue(null);
-      root.setSelectedEdge(null);
       setPath(path().slice(0, depth));
       // back out with the composite just left selected, so the way in is where the eye is
-      root.setSelection(left ? [left] : []);
+      const here = view();
+      here.setOpenIssue(null);
+      here.setSelectedEdge(null);
+      here.setSelection(left ? [left] : []);
     },
   };
 }

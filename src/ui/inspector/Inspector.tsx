@@ -62,7 +62,7 @@ function LiveSection(props: { editor: Editor; id: NodeId }) {
           {([port, tensor]) => (
             <div class="live-output">
               <div class="muted">out · {port}</div>
-              <TensorPreviewView tensor={tensor} width={200} testid={`live-preview-${port}`} />
+              <TensorPreviewView tensor={tensor} testid={`live-preview-${port}`} />
               <TensorGrid value={summarize(tensor)} testid={`live-grid-${port}`} />
             </div>
           )}
