@@ -89,6 +89,18 @@ describe('the template gallery in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('diffs a template against the open graph from its card', async () => {
+    await page.goto(`${url}src/ui/gallery/preview.html?current=lenet-edited`);
+    await page.fill('.gallery-search', 'lenet');
+    await page.locator('[data-template="lenet"] .gallery-diff').click();
+    await page.waitForSelector('.gallery-compare .diff-view');
+    expect(await page.locator('.gallery-compare .mark-added').count()).toBe(1);
+    await screenshot(page, 'gallery-diff-with-my-graph');
+    await page.locator('.gallery-compare-bar button').click();
+    await page.waitForSelector('[data-template="lenet"]');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('compares two real runs: their graphs diffed, their loss curves overlaid in one chart', async () => {
     await page.goto(`${url}src/ui/gallery/preview.html?view=runs`);
     const chart = page.locator('[data-testid="diff-runs"]');

@@ -22,10 +22,14 @@ afterEach(() => {
 function mount(
   list: readonly Template[],
   onOpen: (doc: GraphDocument, t: Template) => void = () => {},
+  current?: () => GraphDocument,
 ): HTMLElement {
   const root = document.createElement('div');
   document.body.append(root);
-  dispose = render(() => <Gallery templates={list} catalog={catalog} onOpen={onOpen} />, root);
+  dispose = render(
+    () => <Gallery templates={list} catalog={catalog} onOpen={onOpen} current={current} />,
+    root,
+  );
   return root;
 }
 
@@ -101,6 +105,27 @@ describe('the template gallery', () => {
     expect(card.textContent).toContain('<script>globalThis.pwned=2</script><b>bold</b>');
     expect(card.textContent).toContain('#<i>tag</i>');
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+
+  it('diffs a template against the open graph, then goes back to the cards', () => {
+    const mine = structuredClone(byName('lenet').doc);
+    mine.nodes.find((n) => n.id === 'node:conv2d')!.params.out_channels = 8;
+    mine.nodes.find((n) => n.id === 'node:conv2d_2')!.params.in_channels = 8;
+    const root = mount(templates, undefined, () => mine);
+    const card = root.querySelector('[data-template="lenet"]') as HTMLElement;
+    (card.querySelector('.gallery-diff') as HTMLButtonElement).click();
+    expect(root.querySelector('.gallery-grid')).toBeNull();
+    expect(root.querySelector('.diff-summary')?.textContent).toBe(
+      '2 nodes changed, 3 output shapes changed.',
+    );
+    expect(root.textContent).toContain('~ node:conv2d.out_channels: 6 → 8');
+    (root.querySelector('.gallery-compare-bar button') as HTMLButtonElement).click();
+    expect(cards(root)).toHaveLength(templates.length);
+  });
+
+  it('offers no diff when it has no open graph to compare with', () => {
+    const root = mount(templates);
+    expect(root.querySelector('.gallery-diff')).toBeNull();
   });
 
   it('plots the optimizer paths of the SGD-vs-momentum card: trained, one path per optimizer', async () => {

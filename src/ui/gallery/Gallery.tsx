@@ -14,6 +14,7 @@ import {
   type Template,
   templateKind,
 } from '../../templates/template.ts';
+import { DiffView } from './DiffView.tsx';
 import { Thumbnail } from './Thumbnail.tsx';
 import { TrajectoryPlot } from './TrajectoryPlot.tsx';
 import './gallery.css';
@@ -25,10 +26,14 @@ export function Gallery(props: {
   catalog: Catalog;
   onOpen: (doc: GraphDocument, template: Template) => void;
   onClose?: () => void;
+  /** the open document: each card then offers its diff against the template */
+  current?: () => GraphDocument;
 }) {
   const [query, setQuery] = createSignal('');
   const [kind, setKind] = createSignal<KindFilter>('all');
   const [tag, setTag] = createSignal<string | null>(null);
+  /** the template whose diff with the open document is shown instead of the cards */
+  const [comparing, setComparing] = createSignal<Template | null>(null);
   /** templates whose optimizer paths are plotted in their card (tagged 'trajectory') */
   const [plotted, setPlotted] = createSignal<ReadonlySet<string>>(new Set());
   const togglePlot = (name: string) => {
@@ -94,9 +99,29 @@ export function Gallery(props: {
           </button>
         </Show>
       </header>
+      <Show when={comparing()}>
+        {(t) => (
+          <div class="gallery-compare">
+            <p class="gallery-compare-bar">
+              <button type="button" onClick={() => setComparing(null)}>
+                ← Templates
+              </button>
+              <span>
+                “{t().meta.title}” (left) against your graph (right): what your graph adds, removes and
+                changes.
+              </span>
+            </p>
+            <DiffView before={t().doc} after={props.current?.() ?? t().doc} catalog={props.catalog} />
+          </div>
+        )}
+      </Show>
       <Show
-        when={shown().length > 0}
-        fallback={<p class="gallery-empty">No template matches “{query()}”.</p>}
+        when={!comparing() && shown().length > 0}
+        fallback={
+          <Show when={!comparing()}>
+            <p class="gallery-empty">No template matches “{query()}”.</p>
+          </Show>
+        }
       >
         <ul class="gallery-grid">
           <For each={shown()}>
@@ -130,18 +155,25 @@ export function Gallery(props: {
                       )}
                     </For>
                   </div>
-                  <Show when={t.meta.tags.includes('trajectory')}>
-                    <button
-                      type="button"
-                      class="gallery-plot"
-                      aria-expanded={plotted().has(t.name)}
-                      onClick={() => togglePlot(t.name)}
-                    >
-                      {plotted().has(t.name) ? 'Hide paths' : 'Plot optimizer paths'}
-                    </button>
-                    <Show when={plotted().has(t.name)}>
-                      <TrajectoryPlot doc={t.doc} catalog={props.catalog} />
+                  <div class="gallery-actions">
+                    <Show when={props.current}>
+                      <button type="button" class="gallery-diff" onClick={() => setComparing(t)}>
+                        Diff with my graph
+                      </button>
                     </Show>
+                    <Show when={t.meta.tags.includes('trajectory')}>
+                      <button
+                        type="button"
+                        class="gallery-plot"
+                        aria-expanded={plotted().has(t.name)}
+                        onClick={() => togglePlot(t.name)}
+                      >
+                        {plotted().has(t.name) ? 'Hide paths' : 'Plot optimizer paths'}
+                      </button>
+                    </Show>
+                  </div>
+                  <Show when={plotted().has(t.name)}>
+                    <TrajectoryPlot doc={t.doc} catalog={props.catalog} />
                   </Show>
                 </div>
               </li>

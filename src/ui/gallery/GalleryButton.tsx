@@ -36,6 +36,7 @@ export function GalleryButton(props: { editor: Editor }) {
               if (openDocument(props.editor, doc, `a copy of the template “${t.meta.title}”`)) setOpen(false);
             }}
             onClose={() => setOpen(false)}
+            current={() => props.editor.doc()}
           />
         </div>
       </Show>

@@ -132,5 +132,14 @@ if (params.get('view') === 'runs') {
         />
       );
     }
-    return <Gallery templates={templates} catalog={catalog} onOpen={(doc) => opened.push(doc.meta.title)} />;
+    // ?current=<name>: the open graph the cards' "Diff with my graph" compares against
+    const current = params.get('current');
+    return (
+      <Gallery
+        templates={templates}
+        catalog={catalog}
+        onOpen={(doc) => opened.push(doc.meta.title)}
+        current={current ? () => docOf(current) : undefined}
+      />
+    );
   }, root);
