@@ -142,6 +142,20 @@ describe('training in the editor', () => {
     await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
     await page.waitForTimeout(100);
     await screenshot(page, 'training-nonfinite-light');
+
+    // the first fix: the SGD node's lr drops tenfold (one undoable edit) and the run starts over
+    await page.getByTestId('nonfinite-fix-lower-lr').click();
+    await badge.waitFor({ state: 'detached', timeout: 10_000 });
+    const lr = await page.evaluate(() => {
+      const { store } = (
+        window as unknown as {
+          shapeflow: { store: { doc: { nodes: { type: string; params: { lr?: number } }[] } } };
+        }
+      ).shapeflow;
+      return store.doc.nodes.find((n) => n.type === 'SGD')?.params.lr;
+    });
+    expect(lr).toBe(1e4);
+    await waitFor('a fresh run', async () => (await state()) === 'idle' && (await stepCount()) === 0);
   }, 60_000);
 
   it('trains the MLP on IDX files picked in the dock (gzipped), in place of its Input nodes', async () => {

@@ -84,6 +84,11 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
     }),
   );
 
+  // the popover's own height, so it is placed to fit inside the canvas
+  const [height, setHeight] = createSignal(320);
+  const sizes = new ResizeObserver((entries) => setHeight(entries[0]?.contentRect.height ?? 320));
+  onCleanup(() => sizes.disconnect());
+
   const place = () => {
     const n = node();
     const c = canvas();
@@ -92,7 +97,7 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
     const width = 440;
     const right = (n.position.x + NODE_WIDTH) * v.k + v.x + 16;
     const left = right + width > c.clientWidth ? Math.max(8, n.position.x * v.k + v.x - width - 16) : right;
-    const top = Math.max(8, Math.min(n.position.y * v.k + v.y, c.clientHeight - 320));
+    const top = Math.max(8, Math.min(n.position.y * v.k + v.y, c.clientHeight - height() - 32));
     return { left: `${left}px`, top: `${top}px` };
   };
 
@@ -142,6 +147,7 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
                   aria-label={`Non-finite value in ${titleOf(n())}`}
                   data-testid="nonfinite-popover"
                   data-node={n().id}
+                  ref={(el) => sizes.observe(el)}
                   style={place()}
                   onPointerDown={(e) => e.stopPropagation()}
                 >
@@ -190,6 +196,9 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
                     <ul class="nonfinite-suggestions" data-testid="nonfinite-suggestions">
                       <For each={suggestionsOf(report().suggestions)}>{(s) => <li>{s}</li>}</For>
                     </ul>
+                    <p class="muted nonfinite-fix-note">
+                      A fix edits the optimizer (one undoable step) and starts the run over from its seed.
+                    </p>
                     <div class="fixes">
                       <For each={['lower-lr', 'clip'] as NonFiniteFix[]}>
                         {(fix) => (
@@ -204,7 +213,7 @@ export function NonFiniteOverlay(props: { editor: Editor; training: Training }) 
                         )}
                       </For>
                       <button type="button" class="fix" onClick={() => training.reset()}>
-                        Start over
+                        Start over as it is
                       </button>
                     </div>
                   </div>

@@ -9,9 +9,10 @@ import { isOptimizerNode } from '../../nodes/optimizers/optimizers.ts';
 
 export type NonFiniteFix = 'lower-lr' | 'clip';
 
+/** Button labels; the undo entry says the same. Both start the run over. */
 export const fixLabels: Record<NonFiniteFix, string> = {
-  'lower-lr': 'Lower the learning rate ×0.1 and start over',
-  clip: 'Clip gradients to norm 1 and start over',
+  'lower-lr': 'Learning rate ×0.1',
+  clip: 'Clip gradients to norm 1',
 };
 
 export function optimizerNodes(doc: GraphDocument, catalog: Catalog): GraphNode[] {

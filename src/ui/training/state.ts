@@ -264,8 +264,9 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     });
     const r = run();
     if (r) r.status = 'nonfinite';
+    // the popover on the canvas carries the details; the toast only announces it, and goes away
     editor.notify(
-      'error',
+      'info',
       `Training paused at step ${report.step}: ${report.what} became non-finite in ${node ? titleOf(node) : report.node}.`,
     );
     void saveNow();
