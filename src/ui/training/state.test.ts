@@ -182,7 +182,7 @@ describe('the Training dock state', () => {
     expect(pinned).not.toBeNull();
     expect(editor.node(pinned as NodeId)).toBeDefined();
     expect(training.nonfinite()?.suggestions).toContain('lower the learning rate');
-    expect(editor.messages().some((m) => /non-finite in fc/.test(m.text))).toBe(true);
+    expect(editor.messages().some((m) => /became non-finite in /.test(m.text))).toBe(true);
     await until('saved as non-finite', () => training.runs()[0]?.status === 'nonfinite');
     training.reset();
     expect(training.pinned()).toBeNull();
