@@ -7,14 +7,35 @@
  */
 import { existsSync } from 'node:fs';
 import { CHROMIUM, launchBrowser, startApp } from '../test/e2e/harness.ts';
+import type { Page } from 'playwright-core';
 import type { BrowserBenchReport } from './browser/webgpu.ts';
 import type { BenchSection, BenchTable } from './measure.ts';
-import { RESULT_COLUMNS, resultRow } from './webgpu-cases.ts';
+import { type CaseResult, RESULT_COLUMNS, resultRow } from './webgpu-cases.ts';
 
 /** Chromium's WebGPU flags (without a GPU it gives SwiftShader, its own Vulkan CPU device). */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
 
-const TIMEOUT_MS = 30 * 60_000;
+/** SHAPEFLOW_BENCH_MINUTES (default 30): past it, the rows measured so far are printed */
+const TIMEOUT_MS = Number(process.env.SHAPEFLOW_BENCH_MINUTES ?? 30) * 60_000;
+
+/** What a run cut short by TIMEOUT_MS measured: the rows done so far, and a note saying so. */
+async function partialReport(page: Page): Promise<BrowserBenchReport> {
+  const results = (await page.evaluate(
+    () => (window as unknown as { benchResults?: unknown }).benchResults ?? [],
+  )) as CaseResult[];
+  const adapter = (await page.evaluate(async () => {
+    const info = (await navigator.gpu?.requestAdapter())?.info;
+    return [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+  })) as string;
+  return {
+    adapter,
+    tfjsBackend: 'webgpu',
+    results,
+    notes: [
+      `the run was cut short after ${TIMEOUT_MS / 60_000} min: the cases after the last row were not measured`,
+    ],
+  };
+}
 
 export const webgpuBrowserSection: BenchSection = {
   name: 'webgpu-browser',
@@ -32,13 +53,15 @@ export const webgpuBrowserSection: BenchSection = {
       });
       const query = process.env.SHAPEFLOW_BENCH_QUERY ?? '';
       await page.goto(`${url}bench/browser/webgpu.html${query ? `?${query}` : ''}`);
-      await page.waitForFunction(() => 'benchReport' in window, undefined, {
-        timeout: TIMEOUT_MS,
-        polling: 1000,
-      });
-      const report = (await page.evaluate(
-        () => (window as unknown as { benchReport: unknown }).benchReport,
-      )) as BrowserBenchReport;
+      const finished = await page
+        .waitForFunction(() => 'benchReport' in window, undefined, { timeout: TIMEOUT_MS, polling: 1000 })
+        .then(() => true)
+        .catch(() => false);
+      const report = finished
+        ? ((await page.evaluate(
+            () => (window as unknown as { benchReport: unknown }).benchReport,
+          )) as BrowserBenchReport)
+        : await partialReport(page);
       if (report.error) return { title, columns: ['case'], rows: [], notes: [`failed: ${report.error}`] };
       const software = /swiftshader|llvmpipe|lavapipe/i.test(report.adapter);
       return {

@@ -76,7 +76,9 @@ async function main(): Promise<BrowserBenchReport> {
         ),
     ],
   ];
+  // measured rows stay readable on `window.benchResults` if the whole run is cut short
   const results: CaseResult[] = [];
+  (window as unknown as { benchResults: CaseResult[] }).benchResults = results;
   for (const [name, build] of builders) {
     if (only && !only.some((o) => name.startsWith(o))) continue;
     const started = performance.now();
