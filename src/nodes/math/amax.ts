@@ -4,6 +4,7 @@ import { declareNode, fail } from '../kit/checks.ts';
 import { numel } from '../kit/dims.ts';
 import { p } from '../params.ts';
 import { normalizeDimIndex } from '../shapes.ts';
+import { reducedType } from './reduce.ts';
 
 export const Max = declareNode({
   type: 'Max',
@@ -23,16 +24,10 @@ export const Max = declareNode({
   outputs: [tensorPort('output')],
   infer([x], params) {
     if (!x) return fail('missing_input', 'Max needs an input', { port: 'input' });
-    if (params.dim === null) return [{ dtype: x.dtype, dims: params.keepdim ? x.dims.map(() => 1) : [] }];
-    const dim = normalizeDimIndex(params.dim, x.dims.length);
-    if (typeof dim !== 'number') return [{ ...dim, message: `Max: ${dim.message}`, port: 'input' }];
-    if (x.dims[dim] === 0)
+    const dim = params.dim === null ? null : normalizeDimIndex(params.dim, x.dims.length);
+    if (typeof dim === 'number' && x.dims[dim] === 0)
       return fail('empty', `amax(): Expected reduction dim ${dim} to have non-zero size.`, { port: 'input' });
-    if (x.dims.length === 0) return [{ dtype: x.dtype, dims: [] }];
-    const dims = params.keepdim
-      ? x.dims.map((d, i) => (i === dim ? 1 : d))
-      : x.dims.filter((_, i) => i !== dim);
-    return [{ dtype: x.dtype, dims }];
+    return reducedType('Max', x, params.dim, params.keepdim);
   },
   lower: (b, [x], params) => b.op('max', [x], { dim: params.dim, keepdim: params.keepdim }),
   paramCount: () => 0,

@@ -1,5 +1,6 @@
 import { tensorPort } from '../define.ts';
 import { declareNode, fail } from '../kit/checks.ts';
+import { numel } from '../kit/dims.ts';
 import { p } from '../params.ts';
 
 /** torch.pow(x, p) with a constant exponent: Square is Pow with p = 2. */
@@ -18,5 +19,5 @@ export const Pow = declareNode({
       : fail('missing_input', 'Pow needs an input', { port: 'input' }),
   lower: (b, [x], params) => b.op('pow', [x], { exponent: params.exponent }),
   paramCount: () => 0,
-  flops: ([x]) => (x ? x.dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 0), 1) : 0),
+  flops: ([x]) => (x ? numel(x.dims) : 0),
 });

@@ -1,7 +1,8 @@
 import { tensorPort } from '../define.ts';
 import { declareNode, fail } from '../kit/checks.ts';
 import { p } from '../params.ts';
-import { normalizeDimIndex } from '../shapes.ts';
+import { numel } from '../kit/dims.ts';
+import { reducedType } from './reduce.ts';
 
 /** torch.sum: over every element (a scalar), or over one dim. */
 export const Sum = declareNode({
@@ -18,16 +19,9 @@ export const Sum = declareNode({
   outputs: [tensorPort('output')],
   infer([x], params) {
     if (!x) return fail('missing_input', 'Sum needs an input', { port: 'input' });
-    if (params.dim === null) return [{ dtype: x.dtype, dims: params.keepdim ? x.dims.map(() => 1) : [] }];
-    const dim = normalizeDimIndex(params.dim, x.dims.length);
-    if (typeof dim !== 'number') return [{ ...dim, message: `Sum: ${dim.message}`, port: 'input' }];
-    if (x.dims.length === 0) return [{ dtype: x.dtype, dims: [] }];
-    const dims = params.keepdim
-      ? x.dims.map((d, i) => (i === dim ? 1 : d))
-      : x.dims.filter((_, i) => i !== dim);
-    return [{ dtype: x.dtype, dims }];
+    return reducedType('Sum', x, params.dim, params.keepdim);
   },
   lower: (b, [x], params) => b.op('sum', [x], { dim: params.dim, keepdim: params.keepdim }),
   paramCount: () => 0,
-  flops: ([x]) => (x ? x.dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 0), 1) : 0),
+  flops: ([x]) => (x ? numel(x.dims) : 0),
 });
