@@ -268,6 +268,7 @@ function Controls(props: { mode: BackwardMode }) {
         title="Step the backward pass of the whole batch, or of one example of it"
       >
         <select
+          aria-label="Step the whole batch or one example of it"
           data-testid="stepper-sample"
           value={m.sample() === null ? 'batch' : String(m.sample())}
           onChange={(e) => {
