@@ -19,7 +19,7 @@ export function binaryOp(
     inputs: [{ name: 'a' }, { name: 'b' }],
     shape([a, b]) {
       if (!isFloat(a!.dtype) || !isFloat(b!.dtype)) {
-        return new DTypeError(name, `expected float operands, got ${a!.dtype} and ${b!.dtype}`);
+        return new DTypeError(name, `expected float32 or float64 operands, got ${a!.dtype} and ${b!.dtype}`);
       }
       const s = broadcastShapes(a!.shape, b!.shape, name);
       // float32 with float64 computes in float64, as PyTorch's type promotion

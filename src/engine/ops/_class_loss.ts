@@ -79,7 +79,7 @@ function classLossShape(
   const attrError = checkAttrs(op, attrs);
   if (attrError) return attrError;
   if (!isFloat(input!.dtype))
-    return new DTypeError(op, `input must be a float tensor, got ${input!.dtype}`, 0);
+    return new DTypeError(op, `input must be a float32 or float64 tensor, got ${input!.dtype}`, 0);
   if (input!.shape.length === 0)
     return new ShapeError(op, 'Expected 1 or more dimensions (got 0)', [{ input: 0, dim: 0 }]);
   const byProbability = probabilities && sameShape(input!.shape, target!.shape);
@@ -105,7 +105,7 @@ function classLossShape(
   const classes = input!.shape.length === 1 ? input!.shape[0] : input!.shape[1];
   if (weight) {
     if (!isFloat(weight.dtype))
-      return new DTypeError(op, `weight must be a float tensor, got ${weight.dtype}`, 2);
+      return new DTypeError(op, `weight must be a float32 or float64 tensor, got ${weight.dtype}`, 2);
     if (weight.shape.length !== 1 || weight.shape[0] !== classes) {
       return new ShapeError(
         op,

@@ -102,7 +102,7 @@ function checkFloat(op: string, metas: (TensorMeta | null)[], names: string[]): 
   for (let i = 0; i < metas.length; i++) {
     const m = metas[i];
     if (m && !isFloat(m.dtype))
-      return new DTypeError(op, `expected ${names[i]} to be a float tensor, got ${m.dtype}`, i);
+      return new DTypeError(op, `expected ${names[i]} to be a float32 or float64 tensor, got ${m.dtype}`, i);
   }
   return null;
 }

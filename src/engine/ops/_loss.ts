@@ -45,7 +45,7 @@ export function checkFloat(op: string, metas: (TensorMeta | null)[], specs: Inpu
   for (let i = 0; i < metas.length; i++) {
     const m = metas[i];
     if (m && !isFloat(m.dtype)) {
-      return new DTypeError(op, `${specs[i].name} must be a float tensor, got ${m.dtype}`, i);
+      return new DTypeError(op, `${specs[i].name} must be a float32 or float64 tensor, got ${m.dtype}`, i);
     }
   }
   return null;

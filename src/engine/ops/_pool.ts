@@ -75,7 +75,7 @@ export function poolShape(
   attrs: { kernel_size: IntOrList; stride: IntOrList | null; padding: IntOrList; ceil_mode: boolean },
   dilationAttr: IntOrList,
 ): PoolShape | OpError {
-  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float input, got ${x.dtype}`, 0);
+  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float32 or float64 input, got ${x.dtype}`, 0);
   const kernel = pair(attrs.kernel_size);
   if (!kernel) {
     return torchAttrError(
@@ -194,7 +194,7 @@ export function adaptiveShape(
   x: TensorMeta,
   { output_size }: AdaptivePoolAttrs,
 ): AdaptiveShape | OpError {
-  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float input, got ${x.dtype}`, 0);
+  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float32 or float64 input, got ${x.dtype}`, 0);
   const s = x.shape;
   if (s.length !== 3 && s.length !== 4) {
     return new ShapeError(op, `adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ${fmt(s)}`, [

@@ -26,7 +26,8 @@ export function checkCellWeights(
   bias: unknown,
 ): number | AttrError | ShapeError | DTypeError {
   const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
-  if (bad >= 0) return new DTypeError(op, `expected float tensors, got ${metas[bad]!.dtype}`, bad);
+  if (bad >= 0)
+    return new DTypeError(op, `expected float32 or float64 tensors, got ${metas[bad]!.dtype}`, bad);
   if (typeof bias !== 'boolean') return new AttrError(op, 'bias', `must be a boolean, got ${bias}`);
   const whh = metas[slots.weightHh]!;
   const wih = metas[slots.weightIh]!;

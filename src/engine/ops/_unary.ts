@@ -24,7 +24,7 @@ export function unaryOp<A>(spec: UnarySpec<A>): OpDef<A> {
     defaults: spec.defaults,
     shape([x], attrs) {
       if (!isFloat(x!.dtype))
-        return new DTypeError(spec.name, `expected a float tensor, got ${x!.dtype}`, 0);
+        return new DTypeError(spec.name, `expected a float32 or float64 tensor, got ${x!.dtype}`, 0);
       return spec.check?.(attrs) ?? out(x!.shape, x!.dtype);
     },
     forward: { cpu: ([x], attrs, [o]) => [mapUnary(x!, (v) => spec.f(v, attrs), o.dtype)] },

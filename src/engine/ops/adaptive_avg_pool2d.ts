@@ -2,7 +2,7 @@ import { adaptiveAvgPool2dForward } from '../backends/cpu/pool.ts';
 import { run } from '../dispatch.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { type AdaptivePoolAttrs, adaptiveShape } from './_pool.ts';
-import { type FloatStorage } from '../tensor.ts';
+import type { FloatStorage } from '../tensor.ts';
 
 /** F.adaptive_avg_pool2d: output bin i spans input rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉), the same for columns. */
 export const adaptive_avg_pool2d: OpDef<AdaptivePoolAttrs> = defineOp<AdaptivePoolAttrs>({

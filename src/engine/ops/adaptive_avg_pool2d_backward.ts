@@ -3,7 +3,7 @@ import { run } from '../dispatch.ts';
 import { AttrError, type OpError, ShapeError } from '../errors.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { sameShape } from '../shape.ts';
-import { type FloatStorage, type TensorMeta } from '../tensor.ts';
+import type { FloatStorage, TensorMeta } from '../tensor.ts';
 import { type AdaptivePoolAttrs, type AdaptiveShape, adaptiveShape } from './_pool.ts';
 
 export interface AdaptivePoolBackwardAttrs extends AdaptivePoolAttrs {

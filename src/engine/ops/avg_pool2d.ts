@@ -2,7 +2,7 @@ import { avgPool2dForward } from '../backends/cpu/pool.ts';
 import { run } from '../dispatch.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { type AvgPoolAttrs, avgPoolDefaults, avgPoolOptions, poolShape } from './_pool.ts';
-import { type FloatStorage } from '../tensor.ts';
+import type { FloatStorage } from '../tensor.ts';
 
 /**
  * F.avg_pool2d on [N, C, H, W] or [C, H, W]: the mean of each window; count_include_pad counts

@@ -51,7 +51,11 @@ export const batch_norm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
     const x = metas[0]!;
     const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError('batch_norm', `expected float tensors, got ${metas[bad]!.dtype}`, bad);
+      return new DTypeError(
+        'batch_norm',
+        `expected float32 or float64 tensors, got ${metas[bad]!.dtype}`,
+        bad,
+      );
     if (x.shape.length < 2) {
       return new ShapeError('batch_norm', `batch_norm: expected input of shape [N, C, *], got [${x.shape}]`, [
         { input: 0, dim: 0 },

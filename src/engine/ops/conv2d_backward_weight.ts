@@ -30,7 +30,7 @@ function weightGradShape(
 ): WeightGradShape | OpError {
   const op = 'conv2d_backward_weight';
   if (!isFloat(x!.dtype) || !isFloat(dy!.dtype)) {
-    return new DTypeError(op, `expected float input and grad, got ${x!.dtype} and ${dy!.dtype}`);
+    return new DTypeError(op, `expected float32 or float64 input and grad, got ${x!.dtype} and ${dy!.dtype}`);
   }
   const params = convParams(op, attrs, 2);
   if (params instanceof Error) return params;

@@ -37,7 +37,7 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   defaults: { p: 0.5, training: true, seed: 0 },
   shape([x], { p, training, seed }) {
     if (!isFloat(x!.dtype))
-      return new DTypeError('dropout', `expected a float tensor, got ${x!.dtype}`, 0);
+      return new DTypeError('dropout', `expected a float32 or float64 tensor, got ${x!.dtype}`, 0);
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
       return new AttrError('dropout', 'p', `dropout probability has to be between 0 and 1, but got ${p}`);
     }

@@ -51,7 +51,7 @@ export const embedding: OpDef<EmbeddingAttrs> = defineOp<EmbeddingAttrs>({
       );
     }
     if (!isFloat(weight!.dtype))
-      return new DTypeError('embedding', `expected a float weight, got ${weight!.dtype}`, 1);
+      return new DTypeError('embedding', `expected a float32 or float64 weight, got ${weight!.dtype}`, 1);
     if (weight!.shape.length !== 2) {
       return new ShapeError('embedding', `'weight' must be 2-D, got [${weight!.shape}]`, [
         { input: 1, dim: 0 },

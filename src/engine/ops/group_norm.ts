@@ -35,7 +35,11 @@ export const group_norm: OpDef<GroupNormAttrs> = defineOp<GroupNormAttrs>({
     const metas = [x, weight, bias];
     const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError('group_norm', `expected float tensors, got ${metas[bad]!.dtype}`, bad);
+      return new DTypeError(
+        'group_norm',
+        `expected float32 or float64 tensors, got ${metas[bad]!.dtype}`,
+        bad,
+      );
     if (!Number.isInteger(num_groups) || num_groups < 1) {
       return new AttrError('group_norm', 'num_groups', `must be a positive integer, got ${num_groups}`);
     }

@@ -40,7 +40,11 @@ export const layer_norm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   shape([x, weight, bias], attrs) {
     const bad = [x, weight, bias].findIndex((m) => m !== null && m !== undefined && !isFloat(m.dtype));
     if (bad >= 0)
-      return new DTypeError('layer_norm', `expected float tensors, got ${[x, weight, bias][bad]!.dtype}`, bad);
+      return new DTypeError(
+        'layer_norm',
+        `expected float32 or float64 tensors, got ${[x, weight, bias][bad]!.dtype}`,
+        bad,
+      );
     const given = attrs.normalized_shape;
     const shapeOk =
       (typeof given === 'number' && Number.isInteger(given) && given >= 0) ||

@@ -13,7 +13,11 @@ function linearShape([x, w, b]: (TensorMeta | null)[]): number[] | OpError {
     [2, b, 'bias'],
   ] as const) {
     if (m && !isFloat(m.dtype))
-      return new DTypeError('linear', `expected ${name} to be a float tensor, got ${m.dtype}`, i);
+      return new DTypeError(
+        'linear',
+        `expected ${name} to be a float32 or float64 tensor, got ${m.dtype}`,
+        i,
+      );
   }
   const xs = x!.shape;
   const ws = w!.shape;

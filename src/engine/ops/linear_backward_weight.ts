@@ -17,7 +17,7 @@ export const linear_backward_weight: OpDef<NoAttrs> = defineOp<NoAttrs>({
     if (!isFloat(dy!.dtype) || !isFloat(x!.dtype)) {
       return new DTypeError(
         'linear_backward_weight',
-        `expected float grad and input, got ${dy!.dtype} and ${x!.dtype}`,
+        `expected float32 or float64 grad and input, got ${dy!.dtype} and ${x!.dtype}`,
       );
     }
     const [g, s] = [dy!.shape, x!.shape];

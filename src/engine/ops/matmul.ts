@@ -27,7 +27,10 @@ export const matmul: OpDef<NoAttrs> = defineOp({
   inputs: [{ name: 'a' }, { name: 'b' }],
   shape([a, b]) {
     if (!isFloat(a!.dtype) || !isFloat(b!.dtype)) {
-      return new DTypeError('matmul', `expected float operands, got ${a!.dtype} and ${b!.dtype}`);
+      return new DTypeError(
+        'matmul',
+        `expected float32 or float64 operands, got ${a!.dtype} and ${b!.dtype}`,
+      );
     }
     const s = matmulShape(a!.shape, b!.shape);
     return s instanceof Error ? s : out(s, floatTypeOf(a, b));

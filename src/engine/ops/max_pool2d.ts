@@ -2,7 +2,7 @@ import { maxPool2dForward } from '../backends/cpu/pool.ts';
 import { run } from '../dispatch.ts';
 import { defineOp, type OpDef, out } from '../op.ts';
 import { type MaxPoolAttrs, maxPoolDefaults, poolShape } from './_pool.ts';
-import { type FloatStorage } from '../tensor.ts';
+import type { FloatStorage } from '../tensor.ts';
 
 /**
  * F.max_pool2d on [N, C, H, W] or [C, H, W]: the max of each (dilated) window, padding is −∞.

@@ -36,7 +36,12 @@ export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
       const n = reducedCount(x!.shape, dims);
       const total = reduceDims(x!, keptShape(x!.shape, dims), 0, (acc, v) => acc + v);
       // an empty reduction is 0/0 = NaN, as in PyTorch
-      return [floatFrom(o.dtype, total.map((t) => t / n))];
+      return [
+        floatFrom(
+          o.dtype,
+          total.map((t) => t / n),
+        ),
+      ];
     },
   },
   vjp({ inputs: [x] }, [dy], attrs) {

@@ -41,7 +41,12 @@ function parameterShapes(E: number): [number, string, number[]][] {
 function checkShapes(metas: (TensorMeta | null)[], { num_heads, causal, bias }: MultiHeadAttentionAttrs) {
   const [query, key, value, inProj] = metas;
   const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
-  if (bad >= 0) return new DTypeError(OP, `${INPUTS[bad]} must be a float tensor, got ${metas[bad]!.dtype}`, bad);
+  if (bad >= 0)
+    return new DTypeError(
+      OP,
+      `${INPUTS[bad]} must be a float32 or float64 tensor, got ${metas[bad]!.dtype}`,
+      bad,
+    );
   if (!Number.isInteger(num_heads) || num_heads < 1) {
     return new AttrError(OP, 'num_heads', `must be a positive integer, got ${num_heads}`);
   }

@@ -26,7 +26,7 @@ export const norm_backward: OpDef<NormBackwardAttrs> = defineOp<NormBackwardAttr
   shape([x, dy, weight], attrs) {
     const op = 'norm_backward';
     if ([x, dy, weight].some((m) => m && !isFloat(m.dtype)))
-      return new DTypeError(op, 'expected float tensors');
+      return new DTypeError(op, 'expected float32 or float64 tensors');
     if (x!.shape.length !== 3 || !sameShape(x!.shape, dy!.shape)) {
       return new ShapeError(
         op,

@@ -28,7 +28,10 @@ export const scaled_dot_product_attention: OpDef<ScaledDotProductAttentionAttrs>
       const metas = [q, k, v, mask];
       const bad = metas.findIndex((m) => m && !isFloat(m.dtype));
       if (bad >= 0) {
-        const what = bad === 3 ? 'mask must be an additive float mask' : 'expected float q, k and v';
+        const what =
+          bad === 3
+            ? 'mask must be an additive float32 or float64 mask'
+            : 'expected float32 or float64 q, k and v';
         return new DTypeError(op, `${what}, got ${metas[bad]!.dtype}`, bad);
       }
       if (typeof causal !== 'boolean') return new AttrError(op, 'causal', `must be a boolean, got ${causal}`);

@@ -12,7 +12,7 @@ export interface SoftmaxAttrs {
 
 /** The shape rule of softmax and log_softmax: same shape, a valid dim. */
 export function softmaxShape(op: string, x: TensorMeta, dim: unknown): TensorMeta[] | AttrError | DTypeError {
-  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float tensor, got ${x.dtype}`, 0);
+  if (!isFloat(x.dtype)) return new DTypeError(op, `expected a float32 or float64 tensor, got ${x.dtype}`, 0);
   if (typeof dim !== 'number') return new AttrError(op, 'dim', `must be an int, got ${JSON.stringify(dim)}`);
   const d = normalizeDim(op, dim, x.shape.length);
   return d instanceof AttrError ? d : out(x.shape, x.dtype);

@@ -33,7 +33,10 @@ function stackShape(inputs: readonly (TensorMeta | null)[], dim: number): Tensor
       'stack',
       `stack: expected every tensor to be ${metas[0].dtype}, got ${other.dtype}`,
     );
-  return out([...ref.slice(0, d), metas.length, ...ref.slice(d)], float ? floatTypeOf(...metas) : metas[0].dtype);
+  return out(
+    [...ref.slice(0, d), metas.length, ...ref.slice(d)],
+    float ? floatTypeOf(...metas) : metas[0].dtype,
+  );
 }
 
 /** torch.stack: each input gets a new size-1 dim at `dim`, then they are concatenated there. */

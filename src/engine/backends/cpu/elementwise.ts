@@ -1,5 +1,13 @@
 import type { CpuTensor } from '../../op.ts';
-import { allocStorage, type DType, floatTypeOf, type Shape, type Storage, sizeOf, stridesOf } from '../../tensor.ts';
+import {
+  allocStorage,
+  type DType,
+  floatTypeOf,
+  type Shape,
+  type Storage,
+  sizeOf,
+  stridesOf,
+} from '../../tensor.ts';
 
 /** Strides of `shape` seen from a broadcast `outShape` (0 along broadcast dims). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {

@@ -9,7 +9,8 @@ import { type DType, dtypeOfStorage, sizeOf, type Storage, Tensor, type TensorMe
 export const cpuBackend: Backend = {
   name: 'cpu',
   upload(data: Storage, shape: readonly number[], dtype: DType): Tensor {
-    if (dtypeOfStorage(data) !== dtype) throw new Error(`cpu upload: ${dtypeOfStorage(data)} values for a ${dtype} tensor`);
+    if (dtypeOfStorage(data) !== dtype)
+      throw new Error(`cpu upload: ${dtypeOfStorage(data)} values for a ${dtype} tensor`);
     return new Tensor([...shape], dtype, cpuBackend, data);
   },
   readSync(t: Tensor): Storage {

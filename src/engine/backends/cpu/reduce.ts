@@ -1,5 +1,12 @@
 import type { CpuTensor } from '../../op.ts';
-import { allocFloat, allocStorage, type FloatStorage, type Shape, type Storage, sizeOf } from '../../tensor.ts';
+import {
+  allocFloat,
+  allocStorage,
+  type FloatStorage,
+  type Shape,
+  type Storage,
+  sizeOf,
+} from '../../tensor.ts';
 import { broadcastStrides } from './elementwise.ts';
 
 /**
