@@ -2,21 +2,24 @@
  * Gradient check: central finite differences against autograd, per node type or for a whole
  * graph, with a relative error per parameter / input tensor and pass or fail.
  *
- * The engine computes in float32 only, so the differences are taken in float32 too, with care:
- * a five-point stencil (truncation error O(h⁴)), h = 2e-2, and the objective Σ r⊙y (r fixed
- * random weights) summed in float64 from the float32 outputs. What is left is float32 rounding
- * in the forward pass: about ε·S/h per coordinate, with ε = 2⁻²⁴ and S = ‖r⊙y‖ (the loss for a
- * graph). So a tensor passes when
- *   ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, noise / tolerance) < tolerance = 1e-3,
- * noise = 2ε·S·√(points)/h: a relative error of 1e-3, or an absolute one within float32's
- * resolution for gradients that are nearly zero (a conv bias before BatchNorm). PyTorch's
- * float64 check uses 1e-6; float32 cannot get there. Large tensors are checked on a sample
- * of coordinates, and points with a kink inside the stencil are left out.
+ * Everything runs in float64 on the CPU backend, as torch.autograd.gradcheck does: inputs and
+ * parameters are float64 leaves, every op computes in float64, and the objective Σ r⊙y (r fixed
+ * random weights; the loss for a graph) is differentiated by central differences
+ *   fd_i = (f(x + h·e_i) − f(x − h·e_i)) / 2h,   h = 1e-6.
+ * Truncation is O(h²) ≈ 1e-12; what is left is float64 rounding in the forward pass, about
+ * ε·S/h per coordinate (ε = 2⁻⁵³, S = ‖r⊙y‖). A tensor passes when
+ *   ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, noise / tolerance) < tolerance = 1e-6,
+ * noise = 2ε·S·√(points)/h: a relative error of 1e-6, or an absolute one within float64's
+ * resolution for gradients that are exactly zero (a conv bias before BatchNorm). Points with a
+ * kink within the stencil (ReLU at 0, a max changing hands) are tried on narrower stencils and
+ * left out if they still see one. Large tensors are checked on a sample of coordinates.
  */
 import {
   applyOp,
+  astype,
   BackwardPass,
   getOp,
+  isFloat,
   noGrad,
   Rng,
   type Root,
@@ -25,14 +28,20 @@ import {
 } from '../engine/index.ts';
 import type { Catalog } from '../nodes/catalog.ts';
 import type { AnyNodeDef, OpBuilder } from '../nodes/define.ts';
-import type { Dim, TensorType } from '../nodes/types.ts';
+import type { Dim, DType, TensorType } from '../nodes/types.ts';
 import type { GraphDocument, NodeId } from './document.ts';
 import { evaluateDim } from './live.ts';
 import { type ForwardOptions, findLoss, initialParam, runForward } from './stepper.ts';
 
-export const GRADCHECK_TOLERANCE = 1e-3;
-export const GRADCHECK_STEP = 2e-2;
-const FLOAT32_EPS = 2 ** -24;
+/** The relative error a tensor's gradient must stay under (the issue's float64 bar, PyTorch's 1e-6). */
+export const GRADCHECK_TOLERANCE = 1e-6;
+/** The central-difference step h. */
+export const GRADCHECK_STEP = 1e-6;
+/** Every check computes in this dtype. */
+export const GRADCHECK_DTYPE = 'float64';
+const FLOAT64_EPS = 2 ** -53;
+/** rounding in one forward pass, in units of ε·S: generous for deep blocks, still far below a kink */
+const ROUNDOFF = 256;
 
 export interface GradcheckOptions {
   /** finite-difference step h */
@@ -48,7 +57,7 @@ export interface TensorCheck {
   name: string;
   kind: 'input' | 'param';
   shape: number[];
-  /** ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, 1e-3) over the checked coordinates */
+  /** ‖fd − autograd‖ / max(‖fd‖, ‖autograd‖, noise / tolerance) over the checked coordinates */
   relError: number;
   maxAbsError: number;
   /** coordinates compared */
@@ -83,25 +92,27 @@ interface Checked {
 }
 
 /**
- * Compare autograd with finite differences for every tensor in `checked`. `objective(values)`
- * re-runs the computation with the given replacements (no tape) and returns a float64 scalar;
- * `grads` are autograd's gradients of the same objective.
+ * Compare autograd with finite differences for every tensor in `checked` (float64 leaves).
+ * `objective(values)` re-runs the computation with the given replacements (no tape) and
+ * returns a scalar; `grads` are autograd's gradients of the same objective.
  */
 function compare(
   subject: string,
   checked: Checked[],
   grads: (Tensor | null)[],
   objective: (replace: Map<Tensor, Tensor>) => number,
-  /** S = ‖r⊙y‖ of the unperturbed objective: what float32 rounding is relative to */
+  /** S = ‖r⊙y‖ of the unperturbed objective: what float64 rounding is relative to */
   scale: number,
   options: GradcheckOptions,
 ): GradcheckReport {
   const h = options.step ?? GRADCHECK_STEP;
   const tolerance = options.tolerance ?? GRADCHECK_TOLERANCE;
   const rng = new Rng(options.seed ?? 7);
+  const f0 = objective(new Map());
+  const roundoff = ROUNDOFF * FLOAT64_EPS * Math.max(scale, Math.abs(f0));
   const tensors = checked.map((c, k): TensorCheck => {
     const base = c.tensor.dataSync();
-    const auto = grads[k]?.dataSync() ?? new Float32Array(base.length);
+    const auto = grads[k]?.dataSync() ?? new Float64Array(base.length);
     const coords = sampleCoordinates(base.length, options.maxCoordinates ?? 24, rng);
     let diff = 0;
     let fdNorm = 0;
@@ -112,22 +123,20 @@ function compare(
     let noiseSq = 0;
     for (const i of coords) {
       const at = (delta: number) => {
-        const data = Float32Array.from(base);
+        const data = Float64Array.from(base);
         data[i] = base[i] + delta;
-        return objective(new Map([[c.tensor, tensor(data, c.tensor.shape)]]));
+        return objective(new Map([[c.tensor, tensor(data, c.tensor.shape, GRADCHECK_DTYPE)]]));
       };
-      const f0 = at(0);
-      const roundoff = 8 * FLOAT32_EPS * Math.max(scale, Math.abs(f0));
       // a kink (ReLU at 0, a max changing hands) inside the stencil: try a narrower one
-      const estimate = [h, h / 4, h / 16]
+      const estimate = [h, h / 16, h / 256]
         .map((step) => ({ step, ...stencil(at, f0, step) }))
-        .find((e) => e.bend <= roundoff + 1e-3 * e.step * (Math.abs(e.fd) + Math.abs(auto[i])));
+        .find((e) => e.bend <= roundoff + 1e-8 * e.step * (Math.abs(e.fd) + Math.abs(auto[i])));
       if (!estimate) {
         skipped++;
         continue;
       }
       checked++;
-      noiseSq += ((2 * FLOAT32_EPS * scale) / estimate.step) ** 2;
+      noiseSq += ((4 * FLOAT64_EPS * scale) / estimate.step) ** 2;
       const err = Math.abs(estimate.fd - auto[i]);
       diff += err * err;
       fdNorm += estimate.fd * estimate.fd;
@@ -136,7 +145,7 @@ function compare(
     }
     const noise = Math.sqrt(noiseSq);
     const relError =
-      Math.sqrt(diff) / Math.max(Math.sqrt(fdNorm), Math.sqrt(autoNorm), noise / tolerance, 1e-12);
+      Math.sqrt(diff) / Math.max(Math.sqrt(fdNorm), Math.sqrt(autoNorm), noise / tolerance, 1e-300);
     return {
       name: c.name,
       kind: c.kind,
@@ -152,8 +161,9 @@ function compare(
 }
 
 /**
- * The five-point derivative at one coordinate, and how far the second differences over h and
- * 2h disagree: they agree for a smooth function (to O(h⁴)), not across a kink.
+ * The five-point central difference at one coordinate, and how far the second differences over
+ * h and 2h disagree: for a smooth function they agree to O(h⁴) (float64 rounding is all that
+ * is left), across a kink they differ by about h times the jump in slope.
  */
 function stencil(at: (delta: number) => number, f0: number, h: number): { fd: number; bend: number } {
   const [m2, m1, p1, p2] = [at(-2 * h), at(-h), at(h), at(2 * h)];
@@ -170,7 +180,7 @@ function sampleCoordinates(size: number, most: number, rng: Rng): number[] {
 }
 
 /** Σ r⊙y over float outputs, in float64. */
-function weightedSum(outputs: Tensor[], weights: Float32Array[]): number {
+function weightedSum(outputs: Tensor[], weights: Float64Array[]): number {
   let s = 0;
   outputs.forEach((y, k) => {
     const data = y.dataSync();
@@ -181,7 +191,7 @@ function weightedSum(outputs: Tensor[], weights: Float32Array[]): number {
 }
 
 /** ‖r⊙y‖ in float64. */
-function objectiveScale(outputs: Tensor[], weights: Float32Array[]): number {
+function objectiveScale(outputs: Tensor[], weights: Float64Array[]): number {
   let sq = 0;
   outputs.forEach((y, k) => {
     const data = y.dataSync();
@@ -213,7 +223,15 @@ function declaredNoGrad(t: Tensor, outputs: Tensor[]): boolean {
 
 // ---------------------------------------------------------------- one node type
 
-/** Lower a node type on given inputs, with its parameters held in `params` (made on first use). */
+/** A tensor's dtype as a graph document knows it (float64 is the check's own precision). */
+function graphDType(t: Tensor): DType {
+  return isFloat(t.dtype) ? 'float32' : t.dtype;
+}
+
+/**
+ * Lower a node type on given inputs, with its parameters held in `params` (made on first use,
+ * float64 like everything else the check builds: parameters and float constants).
+ */
 function lowerNode(
   def: AnyNodeDef,
   params: Record<string, unknown>,
@@ -226,14 +244,15 @@ function lowerNode(
     param: (name, shape, init) => {
       let t = held.get(name);
       if (!t) {
-        t = tensor(initialParam(`${def.type}/${name}`, shape, init, seed), shape)
+        t = tensor(initialParam(`${def.type}/${name}`, shape, init, seed), shape, GRADCHECK_DTYPE)
           .named(name)
           .requireGrad();
         held.set(name, t);
       }
       return t;
     },
-    constant: (data, shape, dtype = 'float32') => tensor(data, shape, dtype),
+    constant: (data, shape, dtype = 'float32') =>
+      tensor(data, shape, dtype === 'int32' ? dtype : GRADCHECK_DTYPE),
     source: () => {
       throw new GradcheckError(def.type, 'a source node has nothing to check');
     },
@@ -259,9 +278,11 @@ function concreteOutputs(
     const symbols = new SymbolSizes(1);
     const types = inputs.map((t): TensorType | null => {
       if (!t) return null;
-      if (!batchSymbol || t.rank === 0) return { dtype: t.dtype, dims: [...t.shape] };
+      // the node's shape rule knows a document's dtypes: float64 is float32 to it
+      const dtype = graphDType(t);
+      if (!batchSymbol || t.rank === 0) return { dtype, dims: [...t.shape] };
       symbols.bind('N', t.shape[0]);
-      return { dtype: t.dtype, dims: ['N', ...t.shape.slice(1)] };
+      return { dtype, dims: ['N', ...t.shape.slice(1)] };
     });
     const result = def.infer(types, params as never, symbols.context());
     const issue = result.find((r) => !('dims' in r));
@@ -283,28 +304,31 @@ export function gradcheckNode(
 ): GradcheckReport {
   const seed = options.seed ?? 0;
   const held = new Map<string, Tensor>();
-  const leaves = inputs.map((t) =>
-    t && t.dtype === 'float32'
-      ? tensor(t.dataSync(), t.shape)
-          .named(`input${inputs.indexOf(t)}`)
-          .requireGrad()
-      : t,
+  const leaves = inputs.map((t, i) =>
+    t && isFloat(t.dtype) ? astype(t, GRADCHECK_DTYPE).named(`input${i}`).requireGrad() : t,
   );
-  const outputs = lowerNode(def, params, leaves, held, seed).filter(
-    (y) => y.dtype === 'float32' && y.requiresGrad,
-  );
+  const floats = lowerNode(def, params, leaves, held, seed).filter((y) => isFloat(y.dtype));
+  const rounded = floats.find((y) => y.dtype !== GRADCHECK_DTYPE);
+  if (rounded) {
+    // an op that made float32 out of float64 inputs would hide errors below float32's resolution
+    throw new GradcheckError(def.type, `an output came out ${rounded.dtype} from float64 inputs`);
+  }
+  const outputs = floats.filter((y) => y.requiresGrad);
   if (outputs.length === 0)
     throw new GradcheckError(def.type, 'no output depends on anything with a gradient');
   const rng = new Rng(seed + 1);
-  const weights = outputs.map((y) => rng.fillNormal(new Float32Array(y.size), 0, 1));
-  const roots: Root[] = outputs.map((y, k) => ({ tensor: y, grad: tensor(weights[k], y.shape) }));
+  const weights = outputs.map((y) => Float64Array.from(rng.fillNormal(new Float32Array(y.size), 0, 1)));
+  const roots: Root[] = outputs.map((y, k) => ({
+    tensor: y,
+    grad: tensor(weights[k], y.shape, GRADCHECK_DTYPE),
+  }));
   const pass = new BackwardPass(roots);
   pass.run();
 
   const checked: Checked[] = [];
   def.inputs.forEach((port, i) => {
     const t = leaves[i];
-    if (t?.dtype !== 'float32' || declaredNoGrad(t, outputs)) return;
+    if (t?.dtype !== GRADCHECK_DTYPE || declaredNoGrad(t, outputs)) return;
     checked.push({ name: port.name, kind: 'input', tensor: t });
   });
   for (const [name, t] of held) checked.push({ name, kind: 'param', tensor: t });
@@ -314,7 +338,7 @@ export function gradcheckNode(
     noGrad(() => {
       const swapped = new Map([...held].map(([name, t]) => [name, replace.get(t) ?? t]));
       const ins = leaves.map((t) => (t ? (replace.get(t) ?? t) : null));
-      const ys = lowerNode(def, params, ins, swapped, seed).filter((y) => y.dtype === 'float32');
+      const ys = lowerNode(def, params, ins, swapped, seed).filter((y) => isFloat(y.dtype));
       return weightedSum(ys.slice(0, outputs.length), weights);
     });
   return compare(def.type, checked, grads, objective, objectiveScale(outputs, weights), options);
@@ -380,7 +404,7 @@ function* rankChoices(count: number): Generator<number[]> {
   for (const r of ranks) for (const rest of rankChoices(count - 1)) yield [r, ...rest];
 }
 
-type Found = { shapes: (number[] | null)[]; dtypes: ('float32' | 'int32')[] };
+type Found = { shapes: (number[] | null)[]; dtypes: DType[] };
 
 /** Whether the shape rule accepts these input types (a rule that throws does not). */
 function accepts(
@@ -483,8 +507,9 @@ export function hasGradients(def: AnyNodeDef): boolean {
 // ---------------------------------------------------------------- a whole graph
 
 /**
- * Check a document's loss against every parameter (and float sample input): finite differences
- * re-run the whole forward pass with one coordinate moved.
+ * Check a document's loss against every parameter (and float sample input), in float64: the
+ * document's parameters and sample batch are taken from one ordinary forward pass, cast to
+ * float64, and finite differences re-run the whole forward pass with one coordinate moved.
  */
 export function gradcheckGraph(
   doc: GraphDocument,
@@ -493,37 +518,48 @@ export function gradcheckGraph(
 ): GradcheckReport {
   const first = runForward(doc, catalog, options);
   const lossId = options.loss ?? findLoss(doc, catalog, first);
-  const loss = lossId && Object.values(first.values.get(lossId) ?? {})[0];
-  if (!lossId || !loss) {
+  if (!lossId || !Object.values(first.values.get(lossId) ?? {})[0]) {
     const [id, why] = [...first.errors][0] ?? [];
     throw new GradcheckError(
       doc.meta.title,
       why ? `the forward pass stopped at ${id}: ${why}` : 'no scalar loss',
     );
   }
-  // the same sample batch for every re-run
-  const feeds: Record<string, Tensor> = {};
-  for (const n of doc.nodes) {
-    if (catalog.get(n.type)?.inputs.length !== 0) continue;
-    const out = first.values.get(n.id);
-    const t = out && Object.values(out)[0];
-    if (t) feeds[n.id] = t;
+  const sources = doc.nodes.filter((n) => catalog.get(n.type)?.inputs.length === 0).map((n) => n.id);
+  /** a source node's outputs, keyed as the stepper's feeds are: the k-th source of node id is `id#k` */
+  const sourceValues = (values: Map<NodeId, Record<string, Tensor>>) =>
+    sources.flatMap((id) => Object.values(values.get(id) ?? {}).map((t, k) => [`${id}#${k}`, t] as const));
+  // the same sample batch and parameters for every run, in float64
+  const feeds = Object.fromEntries(
+    sourceValues(first.values).map(([key, t]) => [key, isFloat(t.dtype) ? astype(t, GRADCHECK_DTYPE) : t]),
+  );
+  const params = new Map(
+    [...first.params].map(([key, t]) => [key, astype(t, GRADCHECK_DTYPE).named(key).requireGrad()]),
+  );
+  const run64 = runForward(doc, catalog, { ...options, feeds, params });
+  const loss = Object.values(run64.values.get(lossId) ?? {})[0];
+  if (!loss) throw new GradcheckError(doc.meta.title, `${lossId} has no value in float64`);
+  if (loss.dtype !== GRADCHECK_DTYPE) {
+    throw new GradcheckError(doc.meta.title, `the loss came out ${loss.dtype} from float64 parameters`);
   }
   const pass = new BackwardPass(loss);
   pass.run();
-  const checked: Checked[] = [...first.params].map(([key, t]) => ({
+  const checked: Checked[] = [...params].map(([key, t]) => ({
     name: key,
     kind: 'param' as const,
     tensor: t,
   }));
-  for (const [id, t] of Object.entries(feeds)) {
-    if (t.dtype === 'float32' && pass.gradOf(t)) checked.push({ name: id, kind: 'input', tensor: t });
+  const leaves = sourceValues(run64.values);
+  for (const [key, t] of leaves) {
+    const id = key.replace(/#\d+$/, '');
+    const name = leaves.filter(([k]) => k.startsWith(`${id}#`)).length > 1 ? key : id;
+    if (t.dtype === GRADCHECK_DTYPE && pass.gradOf(t)) checked.push({ name, kind: 'input', tensor: t });
   }
   const objective = (replace: Map<Tensor, Tensor>) =>
     noGrad(() => {
-      const params = new Map([...first.params].map(([key, t]) => [key, replace.get(t) ?? t]));
-      const fed = Object.fromEntries(Object.entries(feeds).map(([id, t]) => [id, replace.get(t) ?? t]));
-      const run = runForward(doc, catalog, { ...options, feeds: fed, params, inputGrads: false });
+      const moved = new Map([...params].map(([key, t]) => [key, replace.get(t) ?? t]));
+      const fed = Object.fromEntries(leaves.map(([key, t]) => [key, replace.get(t) ?? t]));
+      const run = runForward(doc, catalog, { ...options, feeds: fed, params: moved, inputGrads: false });
       const out = Object.values(run.values.get(lossId) ?? {})[0];
       if (!out) throw new GradcheckError(doc.meta.title, `${lossId} has no value after a perturbation`);
       return out.dataSync()[0];

@@ -18,7 +18,7 @@ import {
 } from '../engine/index.ts';
 import type { Catalog } from '../nodes/catalog.ts';
 import type { OpBuilder, ParamInit } from '../nodes/define.ts';
-import type { Dim, TensorType } from '../nodes/types.ts';
+import type { Dim, DType, TensorType } from '../nodes/types.ts';
 import {
   COMPOSITE_TYPE,
   DocumentIndex,
@@ -226,7 +226,10 @@ class ForwardRun {
   /** A node's output shapes: its shape rule run on the actual input shapes, symbols sized. */
   private outputShapes(node: GraphNode, ins: (Tensor | null)[]): number[][] {
     const def = this.catalog.get(node.type);
-    const types = ins.map((t): TensorType | null => (t ? { dtype: t.dtype, dims: [...t.shape] } : null));
+    // shape rules know the document's dtypes: a float64 run (the gradient check) is float32 to them
+    const types = ins.map((t): TensorType | null =>
+      t ? { dtype: t.dtype === 'float64' ? 'float32' : t.dtype, dims: [...t.shape] } : null,
+    );
     const size = (d: Dim) => evaluateDim(d, this.sizes);
     const ctx = { unify: (a: Dim, b: Dim) => size(a) === size(b), resolve: (d: Dim) => d, warn: () => {} };
     const result = def?.infer(types, node.params as never, ctx) ?? [];
@@ -257,7 +260,7 @@ class ForwardRun {
     return t;
   }
 
-  private source(owner: NodeId, shape: number[], dtype: 'float32' | 'int32'): Tensor {
+  private source(owner: NodeId, shape: number[], dtype: DType): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
     const k = this.sourceCalls.get(owner) ?? 0;
     this.sourceCalls.set(owner, k + 1);
@@ -274,8 +277,10 @@ class ForwardRun {
           owner,
         );
       }
-      // a copy: the stepper names it and marks it for gradients, the caller's tensor stays as it was
-      t = tensor(data ?? given!.dataSync(), shape, dtype);
+      // a copy: the stepper names it and marks it for gradients, the caller's tensor stays as it was;
+      // a float64 feed (the gradient check) stays float64, rounding would quantise its perturbations
+      const kept = given?.dtype === 'float64' && dtype === 'float32' ? 'float64' : dtype;
+      t = tensor(data ?? given!.dataSync(), shape, kept);
     } else {
       const rng = new Rng(hashSeed(owner, this.seed));
       const high = this.options.intHigh ?? 2;
@@ -286,7 +291,7 @@ class ForwardRun {
       );
     }
     t.named(owner);
-    if (dtype === 'float32' && this.options.inputGrads !== false) t.requireGrad();
+    if (t.dtype !== 'int32' && this.options.inputGrads !== false) t.requireGrad();
     return t;
   }
 }

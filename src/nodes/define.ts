@@ -6,7 +6,7 @@
  */
 import { defaultParams, type ParamSchema, type ParamsOf } from './params.ts';
 import type { Unifier } from './shapes.ts';
-import type { Dim, PortDef, ShapeIssue, TensorType } from './types.ts';
+import type { Dim, DType, PortDef, ShapeIssue, TensorType } from './types.ts';
 
 /** What a shape rule can ask of inference besides its inputs. */
 export interface InferContext extends Unifier {
@@ -48,9 +48,9 @@ export interface OpBuilder<V> {
   /** a trainable parameter of this node, e.g. `param('weight', [out, in], init)` */
   param(name: string, shape: number[], init: ParamInit): V;
   /** a constant tensor (no gradient) */
-  constant(data: number[], shape: number[], dtype?: 'float32' | 'int32'): V;
+  constant(data: number[], shape: number[], dtype?: DType): V;
   /** the sample batch of a source node (live mode: seeded data; compiled: the data feed) */
-  source(shape: number[], dtype: 'float32' | 'int32'): V;
+  source(shape: number[], dtype: DType): V;
   /**
    * A non-trainable state tensor kept between runs (BatchNorm's running stats). Builders
    * without state leave it out; lowering then uses a constant at the buffer's initial value.

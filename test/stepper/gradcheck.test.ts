@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/engine/index.ts';
 import {
+  GRADCHECK_DTYPE,
   GRADCHECK_TOLERANCE,
   gradcheckGraph,
   gradcheckNode,
@@ -12,21 +13,22 @@ import { mlpDocument, studyCatalog } from './graphs.ts';
 
 const checkable = nodeDefs.filter(hasGradients);
 
-describe('gradient check of every node type in the catalog (float32 central differences)', () => {
+describe('gradient check of every node type in the catalog (float64 central differences)', () => {
   it('finds node types to check', () => {
     expect(checkable.map((d) => d.type)).toEqual(
       expect.arrayContaining(['Linear', 'Conv2d', 'ReLU', 'CrossEntropyLoss']),
     );
   });
 
+  it('checks at the bar of the issue: relative error below 1e-6, in float64', () => {
+    expect(GRADCHECK_TOLERANCE).toBe(1e-6);
+    expect(GRADCHECK_DTYPE).toBe('float64');
+  });
+
   for (const def of checkable) {
-    // composite blocks hold thousands of ReLU units and BatchNorms over a batch of 3: in float32 the
-    // many small kinks near any point bias the differences to ~5e-3, so they get a looser tolerance
-    // and fewer points (each point is five runs of the whole block)
-    const block = def.group === 'composites';
-    const options = block ? { tolerance: 1e-2, maxCoordinates: 6 } : {};
-    const tolerance = options.tolerance ?? GRADCHECK_TOLERANCE;
-    it(`${def.type}: autograd agrees with finite differences within ${tolerance}`, {
+    // composite blocks get fewer points: each point is five runs of the whole block
+    const options = def.group === 'composites' ? { maxCoordinates: 6 } : {};
+    it(`${def.type}: autograd agrees with finite differences within ${GRADCHECK_TOLERANCE}`, {
       timeout: 240_000,
     }, () => {
       const params = defaultsOf(def);
