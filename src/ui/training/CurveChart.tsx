@@ -1,5 +1,5 @@
 /** One dashboard chart: a title, a legend, and a uPlot canvas that follows its curves. */
-import { createEffect, For, on, onCleanup, onMount } from 'solid-js';
+import { createEffect, Index, on, onCleanup, onMount } from 'solid-js';
 import { type ChartHandle, type Curve, createCurveChart } from './charts.ts';
 
 export function CurveChart(props: {
@@ -20,14 +20,15 @@ export function CurveChart(props: {
       <figcaption>
         <span class="training-chart-title">{props.title}</span>
         <span class="training-legend">
-          <For each={props.curves()}>
+          {/* Index, not For: the curves are new objects on every point, the legend rarely changes */}
+          <Index each={props.curves()}>
             {(c) => (
-              <span class="training-legend-item" classList={{ dashed: !!c.dash }}>
-                <i style={{ 'border-color': c.color }} />
-                {c.label}
+              <span class="training-legend-item" classList={{ dashed: !!c().dash }}>
+                <i style={{ 'border-color': c().color }} />
+                {c().label}
               </span>
             )}
-          </For>
+          </Index>
         </span>
       </figcaption>
       <div class="training-chart-plot" ref={box} data-testid={props.testid} />
