@@ -246,8 +246,7 @@ export function vitMnist(c: Catalog): GraphDocument {
   );
   let at: Source = g.chain(x, [
     ['PatchEmbedding', { in_channels: 1, patch_size: 7, num_hiddens: d }, 'patches (7×7)'],
-    ['ClassToken', { embed_dim: d }, 'class token'],
-    ['PositionalEncoding', { kind: 'learned', num_hiddens: d, max_len: 17 }, 'positions'],
+    ['PositionalEncoding', { kind: 'learned', num_hiddens: d, max_len: 16 }, 'positions'],
   ]);
   for (let b = 0; b < 2; b++) {
     const ln1 = g.apply('LayerNorm', at, { normalized_shape: [d] }, `block${b}.ln1`);
@@ -266,10 +265,13 @@ export function vitMnist(c: Catalog): GraphDocument {
     ]);
     at = g.apply('Add', { a: at, b: mlp }, {}, `block${b} + mlp`);
   }
-  // the head reads the class token's row only, as D2L's ViT does
+  // mean over the 16 tokens: [N, 16, d] → [N, d, 16, 1] → global average pool
   const logits = g.chain(at, [
-    ['Select', { dim: 1, index: 0 }, 'class token X[:, 0]'],
     ['LayerNorm', { normalized_shape: [d] }, 'final norm'],
+    ['Transpose', { dim0: 1, dim1: 2 }],
+    ['Unsqueeze', { dim: -1 }],
+    ['AdaptiveAvgPool2d', { output_size: [1, 1] }, 'mean over tokens'],
+    ['Flatten'],
     ['Linear', linear(d, 10), 'head'],
   ]);
   const labels = g.node('Input', { shape: ['N'], dtype: 'int32' }, { label: 'labels', stem: 'labels' });
@@ -278,9 +280,9 @@ export function vitMnist(c: Catalog): GraphDocument {
   return g.document({
     title: 'ViT on MNIST',
     description:
-      'A small Vision Transformer for 28×28 digits: 16 patches of 7×7 embedded in 64 dims, a learned class token in front, learned positions, two pre-norm blocks with 4 heads, a linear head on the class token.',
+      'A small Vision Transformer for 28×28 digits: 16 patches of 7×7 embedded in 64 dims, learned positions, two pre-norm blocks with 4 heads, mean-pooled tokens, a linear head.',
     teaches:
-      'Patch size sets the sequence length (28/7 = 4, so 4×4 = 16 patch tokens, plus the class token: 17) and attention cost grows with its square; every block keeps [N, 17, 64], and only the class token’s row, which attended to every patch, reaches the head.',
+      'Patch size sets the sequence length (28/7 = 4, so 4×4 = 16 tokens) and attention cost grows with its square; everything after the patch embedding keeps [N, 16, 64].',
     tags: ['model', 'transformer', 'attention', 'vision', 'vit', 'mnist'],
     symbols: { N: 64 },
   });
