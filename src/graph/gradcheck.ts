@@ -38,7 +38,7 @@ export const GRADCHECK_TOLERANCE = 1e-6;
 /** The central-difference step h. */
 export const GRADCHECK_STEP = 1e-6;
 /** Every check computes in this dtype. */
-export const GRADCHECK_DTYPE = 'float64';
+export const GRADCHECK_DTYPE = 'float64' as const;
 const FLOAT64_EPS = 2 ** -53;
 /** rounding in one forward pass, in units of ε·S: generous for deep blocks, still far below a kink */
 const ROUNDOFF = 256;
@@ -72,6 +72,8 @@ export interface GradcheckReport {
   subject: string;
   tensors: TensorCheck[];
   tolerance: number;
+  /** the dtype every difference was taken in (GRADCHECK_DTYPE) */
+  dtype: typeof GRADCHECK_DTYPE;
   pass: boolean;
 }
 
@@ -157,7 +159,7 @@ function compare(
       pass: checked > 0 && relError < tolerance,
     };
   });
-  return { subject, tensors, tolerance, pass: tensors.every((t) => t.pass) };
+  return { subject, tensors, tolerance, dtype: GRADCHECK_DTYPE, pass: tensors.every((t) => t.pass) };
 }
 
 /**

@@ -181,7 +181,9 @@ function GradcheckTable(props: { report: GradcheckReport }) {
     >
       <h4>
         Gradient check {props.report.pass ? '✓ passes' : '✗ fails'}{' '}
-        <span class="muted">(float32 central differences, relative error &lt; {props.report.tolerance})</span>
+        <span class="muted">
+          ({props.report.dtype} central differences, relative error &lt; {props.report.tolerance})
+        </span>
       </h4>
       <table>
         <thead>
