@@ -307,9 +307,17 @@ class OnnxExporter {
   }
 }
 
+interface NamedValues {
+  shape: readonly number[];
+  data: ArrayLike<number>;
+}
+
+/** A tensor name's words, lower case: Python identifiers (`_1_0_conv1`, `x_`) and labels meet there. */
+const canonical = (name: string) => name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join('_');
+
 /** Where each parameter's values come from: given tensors, a safetensors file, or the seed. */
 class WeightSource {
-  private readonly byName = new Map<string, { shape: readonly number[]; data: ArrayLike<number> }>();
+  private readonly byName = new Map<string, NamedValues>();
   private readonly seed: number;
   private readonly given: boolean;
 
@@ -330,9 +338,24 @@ class WeightSource {
     }
   }
 
+  private canonicalIndex: Map<string, NamedValues> | null = null;
+
+  /** Names by their words only, so model.py's `_1_0_conv1.weight` finds `1.0.conv1.weight`; ambiguous ones left out. */
+  private byCanonical(): Map<string, NamedValues> {
+    if (this.canonicalIndex) return this.canonicalIndex;
+    const index = new Map<string, NamedValues | null>();
+    for (const [name, t] of this.byName) {
+      const key = canonical(name);
+      index.set(key, index.has(key) ? null : t);
+    }
+    this.canonicalIndex = new Map([...index].filter((e): e is [string, NamedValues] => e[1] !== null));
+    return this.canonicalIndex;
+  }
+
   values(param: PlanParam, initializer: string): ArrayLike<number> {
     if (!this.given) return initialValues(param, this.seed);
-    const t = this.byName.get(param.key) ?? this.byName.get(initializer);
+    const t =
+      this.byName.get(param.key) ?? this.byName.get(initializer) ?? this.byCanonical().get(canonical(initializer));
     if (!t)
       throw new OnnxExportError('weights', `the weights given have no tensor '${param.key}' (or '${initializer}')`);
     const count = param.shape.reduce((n, d) => n * d, 1);
