@@ -53,14 +53,15 @@ export async function traceTrajectories(
       );
   }
   const labels = new Map(doc.nodes.map((n) => [n.id as string, n.label ?? n.type]));
+  const backend = options.backend ?? cpuBackend;
   let trainer: Trainer;
   try {
-    trainer = new Trainer(
-      () => plan,
-      new ArrayFeed({}, null, { train: steps, val: 0 }),
-      options.backend ?? cpuBackend,
-      { batchSize: 1, epochs: 1, seed: options.seed ?? 0, validate: false },
-    );
+    trainer = new Trainer(() => plan, new ArrayFeed({}, null, { train: steps, val: 0 }), backend, {
+      batchSize: 1,
+      epochs: 1,
+      seed: options.seed ?? 0,
+      validate: false,
+    });
   } catch (e) {
     return new TrajectoryError(e instanceof Error ? e.message : String(e));
   }
@@ -68,7 +69,6 @@ export async function traceTrajectories(
     const data = trainer.params.get(key).data;
     return [data[0], data[1]];
   };
-  const backend = options.backend ?? cpuBackend;
   const start = new Map(plan.params.map((p) => [p.key, paramTensor(trainer.params.get(p.key), backend)]));
   const paths = plan.optimizers.map(
     (o): Trajectory => ({
