@@ -26,6 +26,8 @@ export interface EpochRow {
   valAccuracy: number | null;
   seconds: number;
   samplesPerSec: number;
+  /** scalar outputs of evaluator nodes on the validation split, by `<node id>:<port>` */
+  valMetrics?: Record<string, number>;
 }
 
 export type RunStatus = RunState | 'nonfinite';

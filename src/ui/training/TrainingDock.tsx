@@ -411,6 +411,17 @@ function Dashboard(props: { editor: Editor; training: Training }) {
       };
     });
   };
+  // evaluator outputs by node title: `node:acc:output` → "Accuracy 0.75"
+  const metricsText = (metrics: Record<string, number> | undefined) =>
+    Object.entries(metrics ?? {})
+      .map(([key, v]) => {
+        const at = key.lastIndexOf(':');
+        const [id, port] = [key.slice(0, at), key.slice(at + 1)];
+        const n = props.editor.node(id as NodeId);
+        const name = `${n ? titleOf(n) : id.replace(/^node:/, '')}${port === 'output' ? '' : `.${port}`}`;
+        return ` · ${name} ${Number(v.toPrecision(4))}`;
+      })
+      .join('');
   const lastEpoch = () => {
     t.revision();
     const rows = t.run()?.epochs ?? [];
@@ -438,7 +449,7 @@ function Dashboard(props: { editor: Editor; training: Training }) {
             {e().valLoss !== null ? ` · val loss ${e().valLoss?.toFixed(4)}` : ''}
             {e().valAccuracy !== null ? ` · val accuracy ${(100 * (e().valAccuracy ?? 0)).toFixed(1)} %` : ''}{' '}
             · {formatDuration(e().seconds)} · {Math.round(e().samplesPerSec).toLocaleString('en-US')}{' '}
-            samples/s
+            samples/s{metricsText(e().valMetrics)}
           </p>
         )}
       </Show>

@@ -27,7 +27,12 @@ export function appendStep(series: RunSeries, m: StepMetrics): boolean {
 
 /** One epoch's row, placed on the step axis at the last step reported. */
 export function epochRow(m: EpochMetrics, step: number): EpochRow {
+  // evaluator outputs that are one number (accuracy, perplexity); matrices stay out of the row
+  const scalars = Object.entries(m.val?.metrics ?? {}).filter(
+    (e): e is [string, number] => typeof e[1] === 'number',
+  );
   return {
+    ...(scalars.length ? { valMetrics: Object.fromEntries(scalars) } : {}),
     epoch: m.epoch,
     step,
     trainLoss: m.trainLoss,
