@@ -270,15 +270,15 @@ const PYTHON_RESERVED = new Set(
     'False None True and as assert async await break class continue def del elif else except finally for from ' +
     'global if import in is lambda nonlocal not or pass raise return try while with yield ' +
     // names nn.Module itself uses, and the ones model.py imports
-    // `x` is forward's running value
-    'x self torch nn np json struct forward training train eval to cuda cpu apply float double half type ' +
+    // `x` is forward's running value; train.py's loss step names its model, batch and prediction
+    'x model batch prediction self torch nn np json struct forward training train eval to cuda cpu apply float double half type ' +
     'parameters buffers modules children state_dict load_state_dict zero_grad register_buffer register_parameter'
   ).split(' '),
 );
 
 /** A valid, unused Python identifier for a label: `conv 1` → `conv_1`, `1st` → `_1st`. */
-function identifierMaker(): (label: string) => string {
-  const used = new Set<string>();
+export function identifierMaker(taken: Iterable<string> = []): (label: string) => string {
+  const used = new Set<string>(taken);
   return (label) => {
     let base = label.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'layer';
     if (/^[0-9]/.test(base)) base = `_${base}`;

@@ -22,7 +22,14 @@ import { defaultsOf } from '../nodes/define.ts';
 import type { DatasetIO } from '../nodes/sources/dataset.ts';
 import { type DocumentData, loadDocumentData } from '../training/feed.ts';
 import { compilerFor } from '../training/session.ts';
-import { ExportError, exportPyTorch, type PyTorchExport, pythonLiteral, sourceStem } from './pytorch.ts';
+import {
+  ExportError,
+  exportPyTorch,
+  identifierMaker,
+  type PyTorchExport,
+  pythonLiteral,
+  sourceStem,
+} from './pytorch.ts';
 import { encodeNpz, type NpyArray } from './pytorch_data.ts';
 
 export interface TrainingExportOptions {
@@ -141,11 +148,9 @@ export async function exportPyTorchTraining(
     );
   let targetColumn = columns.find((c) => c.node === source.node && c.port === source.port);
   if (!targetColumn) {
+    const name = identifierMaker(columns.map((c) => c.name));
     const stem = sourceStem(index.nodes.get(source.node as GraphNode['id']) as GraphNode, source.port);
-    const base = stem.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'targets';
-    let name = base;
-    for (let k = 2; columns.some((c) => c.name === name); k++) name = `${base}_${k}`;
-    targetColumn = { name, node: source.node, port: source.port };
+    targetColumn = { name: name(stem), node: source.node, port: source.port };
     columns.push(targetColumn);
   }
 

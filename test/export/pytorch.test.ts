@@ -111,7 +111,8 @@ describe('export to PyTorch', () => {
     } catch {
       throw new Error(`${PYTHON} cannot import torch; run: sudo bash scripts/install-system-deps.sh`);
     }
-  });
+    // importing torch takes a while on a busy machine
+  }, 60_000);
 
   it('gives the MNIST MLP’s outputs in PyTorch, from the weights Shapeflow starts training with', () => {
     const result = expectSameForward(template('mnist_mlp.json'), 7);

@@ -21,6 +21,7 @@ import type { GraphDocument, GraphNode, NodeId } from '../../src/graph/document.
 import { loadDocument } from '../../src/graph/schema.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { compilerFor, withDatasetForInputs } from '../../src/training/session.ts';
+import { doc as graph } from '../training/helpers.ts';
 
 const PYTHON = '/usr/bin/python3';
 const TORCHRUN = '/usr/bin/torchrun';
@@ -128,7 +129,8 @@ describe('train.py', () => {
     } catch {
       throw new Error(`${PYTHON} cannot import torch; run: sudo bash scripts/install-system-deps.sh`);
     }
-  });
+    // importing torch takes a while on a busy machine
+  }, 60_000);
 
   it('trains the MNIST MLP on MNIST as Shapeflow does: same losses, lr schedule, and the same steps under DDP', async () => {
     const doc = withDatasetForInputs(template('mnist_mlp'), catalog, 'MNIST', { batch_size: 8, seed: 3 });
@@ -235,6 +237,53 @@ describe('train.py', () => {
     expect(ddp.result.modelPy).toContain('nn.Dropout(p=0.1)');
     expect(runDistributed(ddp.dir, 2)).toHaveLength(2);
   }, 300_000);
+
+  it('repeats gradient accumulation, clipping and a warm-up-then-cosine schedule on a generated dataset', async () => {
+    const doc = graph(
+      [
+        ['spirals', 'TwoSpirals', { samples: 120, batch_size: 10, seed: 4 }],
+        ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
+        ['act', 'Tanh'],
+        ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
+        ['loss', 'CrossEntropyLoss', { label_smoothing: 0.1 }],
+      ],
+      [
+        'spirals.x -> fc1.input',
+        'fc1.output -> act.input',
+        'act.output -> fc2.input',
+        'fc2.output -> loss.input',
+        'spirals.y -> loss.target',
+      ],
+    );
+    const options: TrainingExportOptions = {
+      config: {
+        epochs: 2,
+        accumulate: 2,
+        optimizer: {
+          name: 'AdamW',
+          hyperparams: { lr: 0.05, weight_decay: 0.1, betas: [0.8, 0.99] },
+          clip: { maxNorm: 0.5, normType: 2 },
+          scheduler: {
+            name: 'SequentialLR',
+            params: {
+              schedulers: [
+                { scheduler: 'LinearLR', params: { start_factor: 0.5, total_iters: 2 } },
+                { scheduler: 'CosineAnnealingLR', params: { T_max: 4 } },
+              ],
+              milestones: [2],
+            },
+          },
+        },
+      },
+    };
+    const { dir, result } = await exportTo(doc, options);
+    expect(result.trainPy).toContain('ACCUMULATE = 2');
+    expect(result.trainPy).toContain('nn.utils.clip_grad_norm_(model.parameters(), 0.5, norm_type=2)');
+    expect(result.trainPy).toContain('LOSS = nn.CrossEntropyLoss(label_smoothing=0.1)');
+    // 96 training samples in batches of 10: 10 micro-batches, 5 steps an epoch; into the second epoch
+    const ours = await shapeflowSteps(doc, options, 6);
+    expectSameSteps(runTrainPy(dir, 6), ours);
+  }, 120_000);
 
   it('says what it needs when the graph has no data or no optimizer', async () => {
     await expect(exportPyTorchTraining(template('mnist_mlp'), catalog)).rejects.toThrow(
