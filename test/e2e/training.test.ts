@@ -210,6 +210,22 @@ describe('training in the editor', () => {
       () => (window as unknown as { shapeflow: { store: { doc: unknown } } }).shapeflow.store.doc,
     );
     expect(after).toEqual(before);
+
+    // dropped on the canvas: the dock takes IDX files (the editor would otherwise try to open them as a graph)
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3])], 't10k-labels-idx1-ubyte.gz'));
+      const canvas = document.querySelector('.canvas') as HTMLElement;
+      canvas.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    const dropped = page
+      .locator('.messages')
+      .getByText(/Dataset file not used: t10k-labels-idx1-ubyte\.gz: looks gzipped/);
+    await dropped.waitFor({ timeout: 5000 });
+    const afterDrop = await page.evaluate(
+      () => (window as unknown as { shapeflow: { store: { doc: unknown } } }).shapeflow.store.doc,
+    );
+    expect(afterDrop).toEqual(before);
   }, 30_000);
 
   it('keeps the runs across a reload (IndexedDB)', async () => {

@@ -29,7 +29,6 @@ import { GalleryButton } from '../gallery/GalleryButton.tsx';
 import { BackwardPanel } from '../stepper/BackwardPanel.tsx';
 import { TrainingHealthOverlay } from '../stepper/TrainingHealth.tsx';
 import { createTrainingWatch, watchingClients } from '../stepper/training-watch.ts';
-import { isIdxFileName } from '../training/datasets.ts';
 import { browserTrainingDeps, createTraining } from '../training/state.ts';
 import { TrainingButton, TrainingDock } from '../training/TrainingDock.tsx';
 import { ExportMenu } from './ExportMenu.tsx';
@@ -284,13 +283,7 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
               requestAnimationFrame(() => fitView(view(), api.size()));
             }}
             onDropType={(type, at) => addNode(view(), type, at)}
-            onDropFile={(f) =>
-              isIdxFileName(f.name)
-                ? void training.addFiles([
-                    { name: f.name, bytes: async () => new Uint8Array(await f.arrayBuffer()) },
-                  ])
-                : void openFile(f)
-            }
+            onDropFile={(f) => void openFile(f)}
           />
         </Guarded>
         <Show when={quick()}>

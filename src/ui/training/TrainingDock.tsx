@@ -4,13 +4,13 @@
  * the data source (IDX files picked or dropped), what an edit mid-run kept, the kept runs,
  * and the dashboard (loss, accuracy, learning rate, per-layer gradient norms).
  */
-import { createMemo, For, Show } from 'solid-js';
+import { createMemo, For, onCleanup, onMount, Show } from 'solid-js';
 import type { NodeId } from '../../graph/index.ts';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { CURVE_COLORS, type Curve, type RunCurves, runCurves } from './charts.ts';
 import { CurveChart } from './CurveChart.tsx';
-import { trainableDocument } from './datasets.ts';
+import { isIdxFileName, trainableDocument } from './datasets.ts';
 import { NonFiniteOverlay } from './NonFiniteOverlay.tsx';
 import { formatDuration, progressText } from './series.ts';
 import type { Training } from './state.ts';
@@ -457,8 +457,30 @@ function Dashboard(props: { editor: Editor; training: Training }) {
   );
 }
 
+/**
+ * IDX files dropped anywhere on the page (the canvas included) go to the dock, all of them;
+ * a drop with any other file is left to the editor (a graph file opens).
+ */
+function useIdxDrop(training: Training): void {
+  onMount(() => {
+    const onDrop = (e: DragEvent) => {
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length === 0 || !files.every((f) => isIdxFileName(f.name))) return;
+      e.preventDefault();
+      e.stopPropagation();
+      training.setOpen(true);
+      void training.addFiles(
+        files.map((f) => ({ name: f.name, bytes: async () => new Uint8Array(await f.arrayBuffer()) })),
+      );
+    };
+    window.addEventListener('drop', onDrop, true);
+    onCleanup(() => window.removeEventListener('drop', onDrop, true));
+  });
+}
+
 export function TrainingDock(props: { editor: Editor; training: Training }) {
   const t = props.training;
+  useIdxDrop(t);
   return (
     <>
       <NonFiniteOverlay editor={props.editor} training={t} />
