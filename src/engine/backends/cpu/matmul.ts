@@ -6,7 +6,7 @@
  * the inner loop touches in L1/L2 (B panel: KC·4 floats; A block: MC·KC floats).
  *
  * Every entry point ADDS into `c` (row-major, leading dimension N), like BLAS with beta = 1.
- * A float64 `c` takes its own loop (gemmFloat64) instead: the packed panels are float32.
+ * A float64 `c` takes its own plain loop instead: the packed panels are float32.
  */
 import type { FloatStorage } from '../../tensor.ts';
 
@@ -43,7 +43,16 @@ export function gemmStrided(
 ): void {
   if (M === 0 || N === 0 || K === 0) return;
   if (c instanceof Float64Array) {
-    gemmFloat64(a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff, M, K, N);
+    // float64 (gradient checks): one dot product per output, summed in a register, so no
+    // operand layout makes the inner loop short (a conv with one output position has N = 1)
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let sum = 0;
+        for (let k = 0, x = aOff + i * aRow, y = bOff + j * bCol; k < K; k++, x += aCol, y += bRow)
+          sum += a[x] * b[y];
+        c[cOff + i * N + j] += sum;
+      }
+    }
     return;
   }
   if (M * N * K <= SMALL) {
@@ -194,35 +203,6 @@ function gemmSimple(
       const aik = a[aOff + i * aRow + k * aCol];
       const bk = bOff + k * bRow;
       for (let j = 0; j < N; j++) c[ci + j] += aik * b[bk + j * bCol];
-    }
-  }
-}
-
-/**
- * The float64 path (gradient checks): one dot product per output, summed in a register, so
- * no operand layout makes the inner loop short (a conv with one output position has N = 1).
- */
-function gemmFloat64(
-  a: ArrayLike<number>,
-  aOff: number,
-  aRow: number,
-  aCol: number,
-  b: ArrayLike<number>,
-  bOff: number,
-  bRow: number,
-  bCol: number,
-  c: Float64Array,
-  cOff: number,
-  M: number,
-  K: number,
-  N: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const ai = aOff + i * aRow;
-    for (let j = 0; j < N; j++) {
-      let sum = 0;
-      for (let k = 0, x = ai, y = bOff + j * bCol; k < K; k++, x += aCol, y += bRow) sum += a[x] * b[y];
-      c[cOff + i * N + j] += sum;
     }
   }
 }
