@@ -324,22 +324,30 @@ describe('what cannot be exported or imported', () => {
   it('names the node types that have no ONNX mapping, with their counts', () => {
     const d = doc(
       [
-        ['x', 'Input', { shape: ['N', 16, 4, 4] }],
-        ['norm', 'GroupNorm', { num_groups: 2, num_channels: 16 }],
-        ['flat', 'Flatten', {}],
-        ['block', 'MLPBlock', { in_features: 256, out_features: 8 }],
-        ['block2', 'MLPBlock', { in_features: 8, out_features: 8 }],
+        ['x', 'Input', { shape: ['N', 784] }],
+        ['block', 'MLPBlock', {}],
+        ['block2', 'MLPBlock', { in_features: 256, out_features: 256 }],
+        ['keys', 'Input', { shape: ['N', 3, 2] }],
+        ['query', 'Reshape', { shape: ['N', 1, 256] }],
+        ['attend', 'AdditiveAttention', { query_size: 256, key_size: 2, num_hiddens: 4 }],
       ],
-      ['x.output -> norm.input', 'norm.output -> flat.input', 'flat.output -> block.input', 'block.output -> block2.input'],
+      [
+        'x.output -> block.input',
+        'block.output -> block2.input',
+        'block2.output -> query.input',
+        'query.output -> attend.queries',
+        'keys.output -> attend.keys',
+        'keys.output -> attend.values',
+      ],
     );
     const result = exportOnnx(d, catalog);
     expect(result).toBeInstanceOf(OnnxExportError);
     const error = result as OnnxExportError;
     expect(error.code).toBe('unsupported_types');
-    expect(error.message).toBe('cannot export to ONNX: no mapping for GroupNorm ×1, MLPBlock ×2');
+    expect(error.message).toBe('cannot export to ONNX: no mapping for MLPBlock ×2, AdditiveAttention ×1');
     expect([...error.unsupported]).toEqual([
-      ['GroupNorm', 1],
       ['MLPBlock', 2],
+      ['AdditiveAttention', 1],
     ]);
   });
 
@@ -484,4 +492,72 @@ describe('importing files PyTorch exported', () => {
     const [ours] = runInShapeflow(imported.doc, imported.weights, feeds, [{ node: last.id, port: 'output' }], shape[0]);
     expect(maxAbsDiff(ours.data, Float32Array.from(torch.output))).toBeLessThanOrEqual(1e-4);
   }, 30_000);
+});
+
+describe('math, token and normalisation nodes', () => {
+  it('writes Tensor leaves, Pow, Exp, Log, Sum, Max and Maximum, and reads them back', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 3, 4] }],
+        ['w', 'Tensor', { shape: [4], values: '0.5, -1, 2, 0.25' }],
+        ['c', 'Tensor', { shape: [1], values: '3', requires_grad: false }],
+        ['scaled', 'Mul', {}],
+        ['square', 'Pow', { exponent: 2 }],
+        ['shift', 'Add', {}],
+        ['logs', 'Log', {}],
+        ['exps', 'Exp', {}],
+        ['big', 'Maximum', {}],
+        ['total', 'Sum', { dim: 1, keepdim: true }],
+        ['peak', 'Max', { dim: -1 }],
+        ['everything', 'Sum', {}],
+      ],
+      [
+        'x.output -> scaled.a',
+        'w.output -> scaled.b',
+        'scaled.output -> square.input',
+        'square.output -> shift.a',
+        'c.output -> shift.b',
+        'shift.output -> logs.input',
+        'x.output -> exps.input',
+        'logs.output -> big.a',
+        'exps.output -> big.b',
+        'big.output -> total.input',
+        'total.output -> peak.input',
+        'big.output -> everything.input',
+      ],
+    );
+    const e = await roundTrip(d);
+    expect(e.outputs.map((o) => o.dims)).toEqual([['N', 1], []]);
+  });
+
+  it('writes ConvTranspose2d, GroupNorm, scaled dot-product attention (padding mask), a class token and Select', async () => {
+    const d = doc(
+      [
+        ['image', 'Input', { shape: ['N', 4, 3, 3] }],
+        ['up', 'ConvTranspose2d', { in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 }],
+        ['norm', 'GroupNorm', { num_groups: 3, num_channels: 6 }],
+        ['tokens', 'Reshape', { shape: ['N', 6, -1] }],
+        ['cls', 'ClassToken', { embed_dim: 36 }],
+        ['mask', 'Input', { shape: ['N', 7] }],
+        ['attend', 'ScaledDotProductAttention', { mask: 'padding' }],
+        ['first', 'Select', { dim: 1, index: 0 }],
+        ['causal', 'ScaledDotProductAttention', { mask: 'causal', scale: 0.3 }],
+      ],
+      [
+        'image.output -> up.input',
+        'up.output -> norm.input',
+        'norm.output -> tokens.input',
+        'tokens.output -> cls.input',
+        'cls.output -> attend.q',
+        'cls.output -> attend.k',
+        'cls.output -> attend.v',
+        'mask.output -> attend.key_padding_mask',
+        'attend.output -> causal.q',
+        'cls.output -> causal.k',
+        'attend.output -> causal.v',
+        'causal.output -> first.input',
+      ],
+    );
+    await roundTrip(d);
+  });
 });

@@ -8,7 +8,7 @@
 import { defaultsOf } from '../../nodes/define.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
 import { sinusoidalTable } from '../../nodes/layers/positional_encoding.ts';
-import { int, ints, OnnxGraphWriter, SHAPEFLOW_DOMAIN } from './builder.ts';
+import { float, int, ints, OnnxGraphWriter, SHAPEFLOW_DOMAIN } from './builder.ts';
 import type { ExportContext, ImportContext, ImportMatch, Params } from './mapping.ts';
 
 /** What a body gets: a writer, and the formal name of each input port (null when unconnected). */
@@ -144,6 +144,34 @@ export function siluBody({ body, inputs }: BodyContext): Record<string, string> 
   return { output: body.op('Mul', [x, body.op('Sigmoid', [x])]) };
 }
 
+/**
+ * Attention scores of `rank` dims ([…, L, S]) with the node's mask added: MASKED above the
+ * diagonal (causal), or where key_padding_mask ([B, S], 1 = padding) marks a key.
+ */
+function masked(body: OnnxGraphWriter, scores: string, rank: number, mask: string, padding: string | null): string {
+  if (mask === 'causal') {
+    const lastTwo = body.op('Slice', [
+      body.op('Shape', [scores]),
+      body.constantInts('from', [rank - 2]),
+      body.constantInts('to', [rank]),
+    ]);
+    const filled = body.op('ConstantOfShape', [lastTwo], {
+      value: { tensor: { dims: [1], dataType: 1, floatData: [MASKED] } },
+    });
+    const above = body.op('Trilu', [filled, body.constant('one', { dims: [], dataType: 7, int64Data: [1] })], {
+      upper: int(1),
+    });
+    return body.op('Add', [scores, above]);
+  }
+  if (mask === 'padding' && padding) {
+    // [B, S] → [B, 1, …, 1, S] (or [S] → [1, S] for unbatched scores)
+    const shape = rank === 2 ? [1, -1] : [0, ...new Array<number>(rank - 2).fill(1), -1];
+    const additive = body.op('Mul', [padding, body.constantScalar('masked', MASKED)]);
+    return body.op('Add', [scores, body.op('Reshape', [additive, body.constantInts('mask_shape', shape)])]);
+  }
+  return scores;
+}
+
 /** What Shapeflow adds to a masked score (kit/attention.ts MASKED): finite, so softmax stays defined. */
 const MASKED = -1e30;
 
@@ -176,26 +204,8 @@ export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyCo
   const khT = heads(project(k, wk, bk), [0, 2, 3, 1]); // [B, H, d, S]
   const vh = heads(project(v, wv, bv), [0, 2, 1, 3]); // [B, H, S, d]
 
-  let scores = body.op('Mul', [body.op('MatMul', [qh, khT]), body.constantScalar('scale', 1 / Math.sqrt(E / H))]);
-  if (params.mask === 'causal') {
-    // MASKED above the diagonal of an [L, S] matrix shaped like the scores' last two dims
-    const lastTwo = body.op('Slice', [
-      body.op('Shape', [scores]),
-      body.constantInts('from', [2]),
-      body.constantInts('to', [4]),
-    ]);
-    const filled = body.op('ConstantOfShape', [lastTwo], {
-      value: { tensor: { dims: [1], dataType: 1, floatData: [MASKED] } },
-    });
-    const above = body.op('Trilu', [filled, body.constant('one', { dims: [], dataType: 7, int64Data: [1] })], {
-      upper: int(1),
-    });
-    scores = body.op('Add', [scores, above]);
-  } else if (params.mask === 'padding' && inputs.key_padding_mask) {
-    // [B, S] with 1 at padding keys → MASKED there, shaped [B, 1, 1, S]
-    const masked = body.op('Mul', [inputs.key_padding_mask, body.constantScalar('masked', MASKED)]);
-    scores = body.op('Add', [scores, body.op('Reshape', [masked, body.constantInts('mask_shape', [0, 1, 1, -1])])]);
-  }
+  const raw = body.op('Mul', [body.op('MatMul', [qh, khT]), body.constantScalar('scale', 1 / Math.sqrt(E / H))]);
+  const scores = masked(body, raw, 4, params.mask as string, inputs.key_padding_mask);
   const attention = body.op('Softmax', [scores], { axis: int(-1) });
   const joined = body.op('Reshape', [
     body.op('Transpose', [body.op('MatMul', [attention, vh])], { perm: ints([0, 2, 1, 3]) }),
@@ -305,4 +315,47 @@ export function recurrentBody(kind: RecurrentKind) {
     const join = (xs: string[]) => (xs.length === 1 ? xs[0] : body.op('Concat', xs, { axis: int(0) }));
     return kind === 'LSTM' ? { output, h_n: join(hN), c_n: join(cN) } : { output, h_n: join(hN) };
   };
+}
+
+/** softmax(Q·Kᵀ·scale + mask)·V over the last two dims; scale defaults to 1/√d (d = the query's feature size). */
+export function scaledDotProductAttentionBody({ body, inputs, params, ctx }: BodyContext): Record<string, string> {
+  const dims = ctx.inputTypes[0]?.dims ?? [];
+  const rank = dims.length;
+  const d = dims[rank - 1];
+  if (params.scale === null && typeof d !== 'number') throw ctx.refuse(`the query's feature size ${d} must be a number for scale 1/√d`);
+  const scale = (params.scale as number | null) ?? 1 / Math.sqrt(d as number);
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  const keysT = body.op('Transpose', [inputs.k as string], { perm: ints(perm) });
+  const raw = body.op('Mul', [body.op('MatMul', [inputs.q as string, keysT]), body.constantScalar('scale', scale)]);
+  const scores = masked(body, raw, rank, params.mask as string, inputs.key_padding_mask);
+  return { output: body.op('MatMul', [body.op('Softmax', [scores], { axis: int(-1) }), inputs.v as string]) };
+}
+
+/** GroupNorm: InstanceNormalization over [N, G, rest], back to x's shape, then γ and β per channel. */
+export function groupNormBody({ body, inputs, weights, params, ctx }: BodyContext): Record<string, string> {
+  const x = inputs.input as string;
+  const G = params.num_groups as number;
+  const C = params.num_channels as number;
+  const rank = ctx.inputTypes[0]?.dims.length ?? 4;
+  const grouped = body.op('Reshape', [x, body.constantInts('grouped_shape', [0, G, -1])]);
+  const ones = body.constantFloats('ones', [G], new Array<number>(G).fill(1));
+  const zeros = body.constantFloats('zeros', [G], new Array<number>(G).fill(0));
+  const normed = body.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: float(params.eps as number) });
+  let y = body.op('Reshape', [normed, body.op('Shape', [x])]);
+  if (weights.weight && weights.bias) {
+    const perChannel = body.constantInts('channel_shape', [C, ...new Array<number>(rank - 2).fill(1)]);
+    y = body.op('Mul', [y, body.op('Reshape', [weights.weight, perChannel])]);
+    y = body.op('Add', [y, body.op('Reshape', [weights.bias, perChannel])]);
+  }
+  return { output: y };
+}
+
+/** ViT's class token: the learned [1, 1, E] row repeated for each example, put before the tokens. */
+export function classTokenBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+  const x = inputs.input as string;
+  const batch = body.op('Slice', [body.op('Shape', [x]), body.constantInts('n_from', [0]), body.constantInts('n_to', [1])]);
+  const target = body.op('Concat', [batch, body.constantInts('row_shape', [1, params.embed_dim as number])], { axis: int(0) });
+  const tokens = body.op('Expand', [weights.cls_token as string, target]);
+  return { output: body.op('Concat', [tokens, x], { axis: int(1) }) };
 }

@@ -141,8 +141,10 @@ class OnnxReader {
       for (const out of n.output) this.producers.set(out, n);
       for (const input of n.input) if (input) this.readers.set(input, [...(this.readers.get(input) ?? []), n]);
       if (n.opType === 'Constant' && !n.domain) for (const out of n.output) this.constants.set(out, n);
-      const computedFromFixed = n.input.filter(Boolean).every((i) => this.fixed.has(i));
-      if (n.opType === 'Constant' || (n.input.some(Boolean) && computedFromFixed)) for (const out of n.output) this.fixed.add(out);
+      // an Identity of a fixed value is a node of its own (Shapeflow's Tensor), not folded into its readers
+      const computedFromFixed = n.opType !== 'Identity' && n.input.filter(Boolean).every((i) => this.fixed.has(i));
+      if (n.opType === 'Constant' || (n.input.some(Boolean) && computedFromFixed))
+        for (const out of n.output) this.fixed.add(out);
     }
   }
 
@@ -203,6 +205,11 @@ class OnnxReader {
       for (const n of match.consumed ?? []) consumed.add(n);
       for (const out of match.outputs) if (out) available.add(out);
       matches.push({ node, match });
+    }
+    // a graph output nothing read computes (a constant folded away) would be lost without a word
+    for (const output of g.output ?? []) {
+      const producer = this.producers.get(output.name);
+      if (!available.has(output.name) && producer) refuse(producer, `it computes the graph output '${output.name}' from constants only`);
     }
     if (unsupported.size) {
       const list = [...unsupported]

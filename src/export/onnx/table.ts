@@ -4,10 +4,12 @@
  * are model-local functions (functions.ts). Export and import both go through this table only.
  */
 import type { Catalog } from '../../nodes/catalog.ts';
-import { float, int, ints } from './builder.ts';
+import { float, int, int64Tensor, ints } from './builder.ts';
 import {
   callFunction,
+  classTokenBody,
   geluBody,
+  groupNormBody,
   importFunctionCall,
   multiHeadAttentionBody,
   type FunctionSpec,
@@ -15,6 +17,7 @@ import {
   positionalEncodingBody,
   recurrentBody,
   recurrentWeights,
+  scaledDotProductAttentionBody,
   siluBody,
 } from './functions.ts';
 import type { NodeProto } from './proto.ts';
@@ -525,14 +528,130 @@ const alpha = (type: string, op: string, param: string): OnnxMapping => ({
   import: (ictx) => matchOf(ictx, type, { [param]: fromFloat32(number(ictx, 'alpha', 0.01)) }),
 });
 
+/** ConvTranspose: PyTorch's weight is already ONNX's [in, out/groups, kH, kW]. */
+const convTranspose: OnnxMapping = {
+  ops: ['ConvTranspose'],
+  export(ctx) {
+    const padding = pair(ctx.params.padding);
+    return single(
+      ctx,
+      'ConvTranspose',
+      {
+        kernel_shape: ints(pair(ctx.params.kernel_size)),
+        strides: ints(pair(ctx.params.stride)),
+        pads: ints([...padding, ...padding]),
+        output_padding: ints(pair(ctx.params.output_padding)),
+        dilations: ints(pair(ctx.params.dilation)),
+        group: int(ctx.params.groups as number),
+      },
+      [ctx.weight('weight') as string, ctx.weight('bias')],
+    );
+  },
+  import(ictx) {
+    const weight = ictx.initializer(ictx.node.input[1]);
+    if (!weight || weight.dims.length !== 4) return null;
+    const bias = ictx.node.input[2] ? ictx.initializer(ictx.node.input[2]) : null;
+    if (ictx.node.input[2] && !bias) return 'ConvTranspose with a computed bias';
+    if (ictx.attr('output_shape') !== undefined) return 'ConvTranspose with an output_shape';
+    const pads = numbers(ictx, 'pads', [0, 0, 0, 0]);
+    if (pads[0] !== pads[2] || pads[1] !== pads[3]) return `ConvTranspose with asymmetric pads [${pads}]`;
+    const group = number(ictx, 'group', 1);
+    return matchOf(
+      ictx,
+      'ConvTranspose2d',
+      {
+        in_channels: weight.dims[0],
+        out_channels: weight.dims[1] * group,
+        kernel_size: weight.dims.slice(2),
+        stride: numbers(ictx, 'strides', [1, 1]),
+        padding: pads.slice(0, 2),
+        output_padding: numbers(ictx, 'output_padding', [0, 0]),
+        dilation: numbers(ictx, 'dilations', [1, 1]),
+        groups: group,
+        bias: !!bias,
+      },
+      { weights: bias ? { weight, bias } : { weight } },
+    );
+  },
+};
+
+/** A reduction over one dim (null: all of them), keeping it or not. */
+const reduction = (type: 'Sum' | 'Max', op: 'ReduceSum' | 'ReduceMax'): OnnxMapping => ({
+  ops: [op],
+  export(ctx) {
+    const dim = ctx.params.dim as number | null;
+    const keepdims = int(ctx.params.keepdim ? 1 : 0);
+    // opset 17: ReduceSum takes its axes as an input, ReduceMax still as an attribute
+    if (op === 'ReduceSum')
+      return single(ctx, op, { keepdims }, dim === null ? [] : [ctx.graph.constantInts(`${ctx.id}/axes`, [dim])]);
+    return single(ctx, op, { keepdims, axes: dim === null ? undefined : ints([dim]) });
+  },
+  import(ictx) {
+    const axes = ictx.node.input[1] ? ictx.constant(ictx.node.input[1])?.data : numbers(ictx, 'axes', []);
+    if (!axes) return `${op} over computed axes`;
+    if (axes.length > 1) return `${op} over ${axes.length} axes (${type} reduces one dim or all)`;
+    if (type === 'Max' && !axes.length) return 'ReduceMax over every dim (Max reduces one)';
+    return matchOf(ictx, type, { dim: axes.length ? axes[0] : null, keepdim: number(ictx, 'keepdims', 1) === 1 });
+  },
+});
+
+/** A value list as the Tensor node's text: one number when all are equal ("0" fills the shape). */
+function valuesText(data: Float32Array): string {
+  const values = [...data].map(fromFloat32);
+  return values.every((v) => v === values[0]) ? String(values[0] ?? 0) : values.join(', ');
+}
+
+/** A fixed or trainable tensor: an Identity of its initializer (trainable) or of a Constant. */
+const fixedTensor: OnnxMapping = {
+  ops: ['Identity'],
+  export(ctx) {
+    const shape = ctx.outputTypes[0].dims as number[];
+    const values = (ctx.params.values as string).split(/[\s,[\]]+/).filter(Boolean).map(Number);
+    const size = shape.reduce((n, d) => n * d, 1);
+    const value =
+      ctx.weight('value') ??
+      ctx.graph.constantFloats(`${ctx.id}/value`, shape, values.length === 1 ? new Array<number>(size).fill(values[0]) : values);
+    return ctx.graph.node('Identity', [value], {}, { name: ctx.id });
+  },
+  import(ictx) {
+    const source = ictx.node.input[0];
+    const weight = ictx.initializer(source);
+    const fixed = weight ?? ictx.constant(source);
+    if (!fixed) return null;
+    return matchOf(
+      ictx,
+      'Tensor',
+      { shape: fixed.dims, values: valuesText(fixed.data), requires_grad: !!weight },
+      { inputs: [], weights: weight ? { value: weight } : {} },
+    );
+  },
+};
+
+/** Select(dim, index) picks one row and drops the dim: Gather with a scalar index. */
+const select: OnnxMapping = {
+  ops: ['Gather'],
+  export(ctx) {
+    const index = ctx.graph.constant(`${ctx.id}/index`, int64Tensor('', [], [ctx.params.index as number]));
+    return single(ctx, 'Gather', { axis: int(ctx.params.dim as number) }, [index]);
+  },
+  import(ictx) {
+    const [data, indices] = ictx.node.input;
+    const index = ictx.constant(indices);
+    if (ictx.initializer(data) || !index || index.dims.length !== 0) return null;
+    return matchOf(ictx, 'Select', { dim: number(ictx, 'axis', 0), index: index.data[0] });
+  },
+};
+
 /** Every node type ONNX export writes, keyed by type; the order is import's order of preference. */
 export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Linear: linear,
   Conv2d: conv('Conv2d', 2),
   Conv1d: conv('Conv1d', 1),
+  ConvTranspose2d: convTranspose,
   BatchNorm2d: batchNorm('BatchNorm2d', [4]),
   BatchNorm1d: batchNorm('BatchNorm1d', [2, 3]),
   LayerNorm: layerNorm,
+  GroupNorm: viaFunction('GroupNorm', { ports: ['input'], outputs: ['output'], weights: ['weight', 'bias'] }, groupNormBody),
   ReLU: plain('ReLU', 'Relu'),
   Sigmoid: plain('Sigmoid', 'Sigmoid'),
   Tanh: plain('Tanh', 'Tanh'),
@@ -556,7 +675,23 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Mul: binary('Mul', 'Mul'),
   Div: binary('Div', 'Div'),
   MatMul: binary('MatMul', 'MatMul'),
+  Maximum: binary('Maximum', 'Max'),
+  Exp: plain('Exp', 'Exp'),
+  Log: plain('Log', 'Log'),
+  Pow: {
+    ops: ['Pow'],
+    export: (ctx) => single(ctx, 'Pow', {}, [ctx.graph.constantScalar(`${ctx.id}/exponent`, ctx.params.exponent as number)]),
+    import(ictx) {
+      const exponent = ictx.constant(ictx.node.input[1]);
+      if (!exponent || exponent.data.length !== 1) return 'Pow with a computed or non-scalar exponent';
+      return matchOf(ictx, 'Pow', { exponent: fromFloat32(exponent.data[0]) });
+    },
+  },
+  Sum: reduction('Sum', 'ReduceSum'),
+  Max: reduction('Max', 'ReduceMax'),
+  Select: select,
   Dropout: dropout,
+  Tensor: fixedTensor,
   Identity: plain('Identity', 'Identity'),
   Embedding: embedding,
   MultiHeadAttention: viaFunction(
@@ -575,6 +710,12 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
     recurrentBody('LSTM'),
   ),
   GRU: viaFunction('GRU', { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights }, recurrentBody('GRU')),
+  ScaledDotProductAttention: viaFunction(
+    'ScaledDotProductAttention',
+    { ports: ['q', 'k', 'v', 'key_padding_mask'], outputs: ['output'], weights: [] },
+    scaledDotProductAttentionBody,
+  ),
+  ClassToken: viaFunction('ClassToken', { ports: ['input'], outputs: ['output'], weights: ['cls_token'] }, classTokenBody),
   PositionalEncoding: viaFunction(
     'PositionalEncoding',
     { ports: ['input'], outputs: ['output'], weights: ['pos_embedding'] },
