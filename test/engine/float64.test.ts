@@ -84,6 +84,30 @@ describe('float64 tensors on the CPU backend', () => {
     expect(floatTypeOf({ dtype: 'float32' }, { dtype: 'int32' })).toBe('float32');
   });
 
+  it('give a float32 input of a mixed op a float32 gradient, as PyTorch (autograd casts it back)', () => {
+    const a = tensor([1, 2], [2], 'float32').requireGrad();
+    const b = tensor([1 / 3, 1 / 7], [2], 'float64').requireGrad();
+    const pass = new BackwardPass(run('sum', [run('mul', [a, b])]));
+    pass.run();
+    expect(pass.gradOf(a)!.dtype).toBe('float32');
+    expect(pass.gradOf(a)!.toArray()).toEqual([Math.fround(1 / 3), Math.fround(1 / 7)]);
+    expect(pass.gradOf(b)!.dtype).toBe('float64');
+    expect(pass.gradOf(b)!.toArray()).toEqual([1, 2]);
+  });
+
+  it('cast between float32 and float64 with a gradient, and refuse ints', () => {
+    const x = tensor([0.1, 1 / 3], [2], 'float64').requireGrad();
+    const y = run('cast', [x], { dtype: 'float32' });
+    expect(y.dtype).toBe('float32');
+    expect(y.toArray()).toEqual([Math.fround(0.1), Math.fround(1 / 3)]);
+    const pass = new BackwardPass(run('sum', [y]));
+    pass.run();
+    expect(pass.gradOf(x)!.dtype).toBe('float64');
+    expect(() => run('cast', [tensor([1], [1], 'int32')], { dtype: 'float64' })).toThrow(
+      /cast: casts between float32 and float64 only, got int32 to float64/,
+    );
+  });
+
   it('still refuse int32 operands in float ops with a DTypeError naming the op', () => {
     const ints = tensor([1, 2], [2], 'int32');
     expect(() => run('add', [ints, tensor([1, 2], [2], 'float64')])).toThrow(DTypeError);

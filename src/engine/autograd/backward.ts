@@ -3,7 +3,7 @@ import { getOp, run } from '../dispatch.ts';
 import { OpError } from '../errors.ts';
 import { sameShape } from '../shape.ts';
 import type { TapeNode, Tensor } from '../tensor.ts';
-import { floatTypeOf, formatShape } from '../tensor.ts';
+import { floatTypeOf, formatShape, isFloat } from '../tensor.ts';
 import { fill } from '../create.ts';
 
 /** Where a gradient went: every contribution to one tensor so far, and their sum. */
@@ -154,6 +154,8 @@ export class BackwardPass {
           `${op.name}: gradient for input ${i} has shape ${formatShape(g.shape)}, expected ${formatShape(input.shape)}`,
         );
       }
+      // a float32 input of a float64 op gets a float32 gradient, as in PyTorch
+      if (g.dtype !== input.dtype && isFloat(input.dtype)) g = run('cast', [g], { dtype: input.dtype });
       const name = op.inputs[op.variadic ? 0 : i]?.name ?? `input${i}`;
       step.produced.push({ input: i, name: op.variadic ? `${name}${i}` : name, grad: g });
       const seen = perTensor.get(input.id);

@@ -17,6 +17,7 @@ import { sub } from './sub.ts';
 import { sum_to } from './sum_to.ts';
 import { transpose } from './transpose.ts';
 // @group elementwise-imports
+import { cast } from './cast.ts';
 import { abs } from './abs.ts';
 import { dropout } from './dropout.ts';
 import { elu, elu_backward } from './elu.ts';
@@ -98,6 +99,7 @@ export const opRegistry = {
   expand,
   sum_to,
   // @group elementwise
+  cast,
   exp,
   log,
   sqrt,
