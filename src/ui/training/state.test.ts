@@ -164,6 +164,12 @@ describe('the Training dock state', () => {
     ]);
     await until('recompiled', () => training.recompiled() !== null);
     expect(training.recompiled()).toMatchObject({ kept: [], initialised: ['node:fc1', 'node:fc2'] });
+    // an edit that breaks the graph: training goes on with the graph as it was, until one that compiles
+    editor.apply({ kind: 'setParam', id: 'node:fc2' as NodeId, name: 'in_features', value: 5 });
+    await until('the compile error', () => training.error() !== null);
+    expect(training.error()).toMatch(/does not compile.*goes on with the graph as it was/);
+    editor.apply({ kind: 'setParam', id: 'node:fc2' as NodeId, name: 'in_features', value: 8 });
+    await until('the error cleared', () => training.error() === null);
     // a move is no reason to recompile
     const before = training.recompiled();
     editor.apply({ kind: 'move', id: 'node:act' as NodeId, position: { x: 5, y: 99 } });

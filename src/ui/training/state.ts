@@ -155,6 +155,8 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   let recompileTimer: ReturnType<typeof setTimeout> | null = null;
   let compiledKey = '';
+  /** the error shown is a failed recompile (cleared by the next one that works) */
+  let recompileFailed = false;
   let disposed = false;
 
   const refreshRuns = () =>
@@ -277,7 +279,14 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     c.on('progress', (m) => onProgress(m.metrics));
     c.on('epoch', (m) => onEpoch(m.metrics));
     c.on('nonfinite', (m) => onNonFinite(m.report));
-    c.on('recompiled', (m) => setRecompiled(summariseRecompile(m.report, m.optimizerStateKept)));
+    c.on('recompiled', (m) => {
+      batch(() => {
+        setRecompiled(summariseRecompile(m.report, m.optimizerStateKept));
+        // an edit that did not compile has been followed by one that does
+        if (recompileFailed) setError(null);
+      });
+      recompileFailed = false;
+    });
     c.on('notice', (m) => setNotice(m.message));
     c.on('recovered', (m) =>
       setNotice(
@@ -286,6 +295,7 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     );
     c.on('error', (m) => {
       if (m.command === 'open') return; // open's promise reports it
+      recompileFailed = m.command === 'recompile';
       setError(
         m.command === 'recompile'
           ? `The edited graph does not compile (${m.message}); training goes on with the graph as it was.`
