@@ -3,7 +3,7 @@
  * Components only wire the framework-free controllers (pan/zoom, drag, connect) to the
  * editor's actions and render.
  */
-import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from 'solid-js';
 import type { EdgeId, NodeId, Position } from '../../graph/index.ts';
 import type { PortDef } from '../../nodes/index.ts';
 import { createConnect, type PortHandle } from '../controllers/connect.ts';
@@ -22,6 +22,7 @@ import {
   type Rect,
   rectFromPoints,
 } from './geometry.ts';
+import { CULL_FROM_NODES, edgeVisible, nodeVisible, renderRegion } from './culling.ts';
 import { IssuePopover } from './IssuePopover.tsx';
 import { LiveToolbar } from './LiveToolbar.tsx';
 import { Breadcrumb } from './Breadcrumb.tsx';
@@ -31,6 +32,11 @@ import './canvas.css';
 
 /** world px between grid dots */
 const GRID = 24;
+/** below this zoom, edge labels and port names are not drawn (11 px text would be under 5 px) */
+const FAR_ZOOM = 0.45;
+
+const sameIds = <T,>(a: readonly T[], b: readonly T[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 export interface CanvasApi {
   /** screen px (relative to the canvas) → world coordinates */
@@ -68,12 +74,59 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
   const [hovered, setHovered] = createSignal<string | null>(null);
   const [picked, setPicked] = createSignal<PortHandle | null>(null);
   const [dropping, setDropping] = createSignal(false);
+  const [dragging, setDragging] = createSignal(false);
   let pointer: Position | null = null;
 
+  // the canvas's box, measured when it changes (resize), never in the pointermove path
+  const [size, setSize] = createSignal({ width: 0, height: 0 });
+  let box0: DOMRect | null = null;
   const local = (clientX: number, clientY: number) => {
-    const r = viewportEl.getBoundingClientRect();
-    return { x: clientX - r.left, y: clientY - r.top };
+    box0 ??= viewportEl.getBoundingClientRect();
+    return { x: clientX - box0.left, y: clientY - box0.top };
   };
+
+  // what is near the view is rendered; selected nodes always are (a drag may take them far)
+  const region = createMemo(
+    () => (editor.nodeIds().length < CULL_FROM_NODES ? null : renderRegion(editor.viewport(), size())),
+    null,
+    {
+      equals: (a, b) =>
+        !!a && !!b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height,
+    },
+  );
+  const placed = (id: NodeId) => {
+    const n = editor.node(id);
+    return n ? { position: n.position, height: nodeHeight(editor.ports(id)) } : null;
+  };
+  const visibleNodeIds = createMemo(
+    () => {
+      const r = region();
+      if (!r) return editor.nodeIds();
+      const selected = editor.selection();
+      return editor.nodeIds().filter((id) => {
+        const p = placed(id);
+        return selected.has(id) || (!!p && nodeVisible(r, p.position, p.height));
+      });
+    },
+    [],
+    { equals: sameIds },
+  );
+  const visibleEdgeIds = createMemo(
+    () => {
+      const r = region();
+      if (!r) return editor.edgeIds();
+      return editor.edgeIds().filter((id) => {
+        const e = editor.edge(id);
+        const from = e && placed(e.from.node);
+        const to = e && placed(e.to.node);
+        return !!from && !!to && edgeVisible(r, from, to);
+      });
+    },
+    [],
+    { equals: sameIds },
+  );
+  // far out, text is too small to read: labels and port names go (less to paint per frame)
+  const far = () => editor.viewport().k < FAR_ZOOM;
   const toWorld = (x: number, y: number): Position => {
     const v = editor.viewport();
     return { x: (x - v.x) / v.k, y: (y - v.y) / v.k };
@@ -157,6 +210,7 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
       },
       move(state, m) {
         const k = editor.viewport().k;
+        if (!dragging()) setDragging(true);
         cancelAnimationFrame(frame);
         // one transaction per frame, not per pointer event
         frame = requestAnimationFrame(() => {
@@ -172,6 +226,7 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
         });
       },
       end(state, moved) {
+        setDragging(false);
         if (!moved && state.toggle)
           editor.setSelection([...editor.selection()].filter((id) => id !== state.clicked));
         if (moved) {
@@ -255,6 +310,16 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
       },
     });
 
+    const measure = () => {
+      box0 = null;
+      setSize({ width: viewportEl.clientWidth, height: viewportEl.clientHeight });
+    };
+    measure();
+    const resizes = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure);
+    resizes?.observe(viewportEl);
+    window.addEventListener('resize', measure);
+    window.addEventListener('scroll', measure, true);
+
     const onPointerMove = (e: PointerEvent) => {
       const p = local(e.clientX, e.clientY);
       pointer = toWorld(p.x, p.y);
@@ -268,6 +333,9 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
     });
 
     onCleanup(() => {
+      resizes?.disconnect();
+      window.removeEventListener('resize', measure);
+      window.removeEventListener('scroll', measure, true);
       cancelAnimationFrame(frame);
       viewportEl.removeEventListener('pointermove', onPointerMove);
       panZoom.destroy();
@@ -312,7 +380,13 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
     <div
       ref={viewportEl}
       class="canvas"
-      classList={{ panning: panMode(), wiring: !!wire() || !!picked(), dropping: dropping() }}
+      classList={{
+        panning: panMode(),
+        wiring: !!wire() || !!picked(),
+        dropping: dropping(),
+        far: far(),
+        'dragging-nodes': dragging(),
+      }}
       role="application"
       aria-label="Graph canvas"
       aria-roledescription="node graph editor"
@@ -326,16 +400,16 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
       <div class="grid" style={gridStyle()} aria-hidden="true" />
       <div ref={worldEl} class="world" style={{ transform: transform() }}>
         <svg class="edges" width="1" height="1" aria-hidden="true">
-          <EdgePaths editor={editor} />
+          <EdgePaths editor={editor} ids={visibleEdgeIds()} />
           <Show when={wirePath()}>{(d) => <path class="wire" d={d()} />}</Show>
         </svg>
-        <For each={editor.nodeIds()}>
+        <For each={visibleNodeIds()}>
           {(id) => <NodeView editor={editor} id={id} wiring={wiring} onOpen={props.scope.open} />}
         </For>
         <div class="edge-labels">
-          <EdgeLabels editor={editor} />
+          <EdgeLabels editor={editor} ids={visibleEdgeIds()} />
           <Show when={props.scope.path().length === 0}>
-            <EdgePreviews editor={editor} />
+            <EdgePreviews editor={editor} ids={visibleEdgeIds()} />
           </Show>
         </div>
       </div>

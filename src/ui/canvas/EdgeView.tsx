@@ -48,10 +48,11 @@ function edgeClass(s: EdgeShape, selected: boolean): string {
   return `edge kind-${s.kind} edge-${state}${selected ? ' selected' : ''}`;
 }
 
-export function EdgePaths(props: { editor: Editor }) {
+/** `ids`: the edges to draw (the canvas culls those far off-screen). */
+export function EdgePaths(props: { editor: Editor; ids: EdgeId[] }) {
   const { editor } = props;
   return (
-    <For each={editor.edgeIds()}>
+    <For each={props.ids}>
       {(id) => {
         const shape = createMemo(() => edgeShape(editor, id), null, { equals: sameShape });
         return (
@@ -90,10 +91,10 @@ export function ShapeText(props: { type: TensorType | null }) {
   );
 }
 
-export function EdgeLabels(props: { editor: Editor }) {
+export function EdgeLabels(props: { editor: Editor; ids: EdgeId[] }) {
   const { editor } = props;
   return (
-    <For each={editor.edgeIds()}>
+    <For each={props.ids}>
       {(id) => {
         const shape = createMemo(() => edgeShape(editor, id), null, { equals: sameShape });
         const open = (e: MouseEvent) => {
@@ -134,12 +135,12 @@ export function EdgeLabels(props: { editor: Editor }) {
 }
 
 /** Live mode: under each tensor edge's label, its preview, or a chip to show it. */
-export function EdgePreviews(props: { editor: Editor }) {
+export function EdgePreviews(props: { editor: Editor; ids: EdgeId[] }) {
   const { editor } = props;
   const live = liveViewOf(editor);
   return (
     <Show when={live.enabled()}>
-      <For each={editor.edgeIds()}>
+      <For each={props.ids}>
         {(id) => {
           const shape = createMemo(() => edgeShape(editor, id), null, { equals: sameShape });
           const value = () => {
