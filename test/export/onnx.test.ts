@@ -476,10 +476,10 @@ describe('importing files PyTorch exported', () => {
       ['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear'],
     ],
     [
-      'a token MLP (MatMul + Add with a pre-transposed weight, LayerNormalization, Softmax)',
-      'nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 4), nn.Softmax(-1))',
+      'a token MLP (MatMul + Add with a pre-transposed weight, GELU as Erf ops, LayerNormalization, Softmax)',
+      'nn.Sequential(nn.Linear(8, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 4), nn.Softmax(-1))',
       [2, 5, 8],
-      ['Input', 'Linear', 'ReLU', 'LayerNorm', 'Linear', 'Softmax'],
+      ['Input', 'Linear', 'GELU', 'LayerNorm', 'Linear', 'Softmax'],
     ],
   ])('reads %s and gives PyTorch’s outputs', (_what, model, shape, types) => {
     const torch = exportFromPyTorch(model, shape);

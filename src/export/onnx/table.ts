@@ -642,6 +642,32 @@ const select: OnnxMapping = {
   },
 };
 
+/**
+ * GELU as PyTorch's exporter writes it at opset 17: x/√2 → Erf → +1 → ·x → ·0.5. Matched from
+ * its Div; any other use of the values in between leaves the ops to their own rules.
+ */
+function erfGelu(ictx: ImportContext): ImportMatch | null {
+  const [x, divisor] = ictx.node.input;
+  const near = (value: string | undefined, want: number) => {
+    const c = value === undefined ? null : ictx.constant(value);
+    return !!c && c.data.length === 1 && Math.abs(c.data[0] - want) < 1e-5;
+  };
+  const only = (value: string, op: string) => {
+    const readers = ictx.consumers(value);
+    return readers.length === 1 && readers[0].opType === op ? readers[0] : null;
+  };
+  const other = (n: NodeProto, value: string) => n.input.find((i) => i !== value);
+  if (!near(divisor, Math.SQRT2)) return null;
+  const erf = only(ictx.node.output[0], 'Erf');
+  const plusOne = erf && only(erf.output[0], 'Add');
+  if (!erf || !plusOne || !near(other(plusOne, erf.output[0]), 1)) return null;
+  const timesX = only(plusOne.output[0], 'Mul');
+  if (!timesX || other(timesX, plusOne.output[0]) !== x) return null;
+  const half = only(timesX.output[0], 'Mul');
+  if (!half || !near(other(half, timesX.output[0]), 0.5)) return null;
+  return matchOf(ictx, 'GELU', { approximate: 'none' }, { outputs: [half.output[0]], consumed: [erf, plusOne, timesX, half] });
+}
+
 /** Every node type ONNX export writes, keyed by type; the order is import's order of preference. */
 export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Linear: linear,
@@ -657,7 +683,7 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Tanh: plain('Tanh', 'Tanh'),
   LeakyReLU: alpha('LeakyReLU', 'LeakyRelu', 'negative_slope'),
   ELU: alpha('ELU', 'Elu', 'alpha'),
-  GELU: viaFunction('GELU', { ports: ['input'], outputs: ['output'], weights: [] }, geluBody),
+  GELU: { ...viaFunction('GELU', { ports: ['input'], outputs: ['output'], weights: [] }, geluBody), ops: ['GELU', 'Div'], import: erfGelu },
   SiLU: viaFunction('SiLU', { ports: ['input'], outputs: ['output'], weights: [] }, siluBody),
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
