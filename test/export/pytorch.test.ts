@@ -104,7 +104,8 @@ function expectSameForward(d: GraphDocument, seed: number): PyTorchExport {
   return result;
 }
 
-describe('export to PyTorch', () => {
+// each case runs Python (a torch import) and some the CLI: minutes on a busy machine
+describe('export to PyTorch', { timeout: 180_000 }, () => {
   beforeAll(() => {
     try {
       execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'pipe' });
@@ -139,7 +140,7 @@ describe('export to PyTorch', () => {
     expect(result.modelPy).toContain('self._2_0_conv3 = nn.Conv2d(64, 128, 1, stride=2)');
     expect(result.modelPy).toMatch(/ = x \+ \w+|= \w+ \+ x/);
     expect(result.stateDict.map((t) => t.name)).toContain('_1_0_bn1.running_var');
-  }, 60_000);
+  });
 
   it('gives the Transformer encoder layer’s outputs in PyTorch (MultiheadAttention, LayerNorm, Dropout off in eval)', () => {
     const result = expectSameForward(template('transformer_encoder_post_norm.json'), 9);

@@ -41,19 +41,24 @@ export function ExportMenu(props: ExportMenuProps) {
     }
   };
 
+  const closeOnEscape = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') setOpen(false);
+  };
+
   return (
-    <div class="export-menu" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+    <div class="export-menu">
       <button
         type="button"
         aria-haspopup="menu"
         aria-expanded={open()}
         disabled={busy() !== null}
         onClick={() => setOpen(!open())}
+        onKeyDown={closeOnEscape}
       >
         {busy() ? `Exporting ${busy()}…` : 'Export'}
       </button>
       <Show when={open()}>
-        <div class="export-menu-list" role="menu" aria-label="Export">
+        <div class="export-menu-list" role="menu" aria-label="Export" onKeyDown={closeOnEscape}>
           <button
             type="button"
             role="menuitem"
