@@ -1,15 +1,11 @@
 // @vitest-environment happy-dom
 /** Opening a composite: its inner graph on the canvas, edits inside as undoable document edits, the breadcrumb back out. */
-import { render } from 'solid-js/web';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GraphStore, type NodeId } from '../../graph/index.ts';
-import { catalog } from '../../nodes/index.ts';
-import { Inspector } from '../inspector/Inspector.tsx';
+import type { GraphStore, NodeId } from '../../graph/index.ts';
 import { groupSelection } from '../state/actions.ts';
-import { createEditor, type Editor } from '../state/editor.ts';
-import { templates } from '../templates.ts';
-import { Canvas } from './Canvas.tsx';
+import type { Editor } from '../state/editor.ts';
 import { editsInside, scopeOf } from './scope.ts';
+import { mnistStore, mountCanvas } from './testing.tsx';
 
 let dispose: (() => void) | undefined;
 afterEach(() => {
@@ -18,27 +14,12 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function mnist(): GraphStore {
-  const store = new GraphStore({ catalog });
-  const loaded = store.load(templates.mnist_mlp);
-  if (!loaded.ok) throw new Error(loaded.errors[0].message);
-  return store;
-}
+const mnist = mnistStore;
 
 function mount(store: GraphStore): { editor: Editor; root: HTMLElement } {
-  const root = document.createElement('div');
-  document.body.append(root);
-  let editor!: Editor;
-  dispose = render(() => {
-    editor = createEditor(store);
-    return (
-      <>
-        <Canvas editor={editor} />
-        <Inspector editor={editor} />
-      </>
-    );
-  }, root);
-  return { editor, root };
+  const mounted = mountCanvas(store);
+  dispose = mounted.dispose;
+  return mounted;
 }
 
 /** fc2 and relu2 of the MNIST MLP as one composite, with id node:block. */

@@ -1,15 +1,11 @@
 // @vitest-environment happy-dom
 /** Live mode on a real store: previews on edges, toggled per edge and globally, the inspector's full view, updates after edits. */
-import { render } from 'solid-js/web';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GraphStore } from '../../graph/index.ts';
-import { catalog } from '../../nodes/index.ts';
-import { Inspector } from '../inspector/Inspector.tsx';
-import { createEditor, type Editor } from '../state/editor.ts';
-import { templates } from '../templates.ts';
-import { Canvas } from './Canvas.tsx';
+import type { GraphStore } from '../../graph/index.ts';
+import type { Editor } from '../state/editor.ts';
 import { liveViewOf } from './live.ts';
 import { HISTOGRAM_BINS, previewOf, sliceLabel, statText } from './preview.ts';
+import { mnistStore, mountCanvas } from './testing.tsx';
 
 let dispose: (() => void) | undefined;
 afterEach(() => {
@@ -21,21 +17,11 @@ afterEach(() => {
 
 let editor: Editor | undefined;
 function mount(): { editor: Editor; store: GraphStore; root: HTMLElement } {
-  const store = new GraphStore({ catalog });
-  const loaded = store.load(templates.mnist_mlp);
-  if (!loaded.ok) throw new Error(loaded.errors[0].message);
-  const root = document.createElement('div');
-  document.body.append(root);
-  dispose = render(() => {
-    editor = createEditor(store);
-    return (
-      <>
-        <Canvas editor={editor} />
-        <Inspector editor={editor} />
-      </>
-    );
-  }, root);
-  return { editor: editor as Editor, store, root };
+  const store = mnistStore();
+  const mounted = mountCanvas(store);
+  editor = mounted.editor;
+  dispose = mounted.dispose;
+  return { ...mounted, store };
 }
 
 const previews = (root: HTMLElement) => [...root.querySelectorAll('[data-edge-preview] .tensor-preview')];

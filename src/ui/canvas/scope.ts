@@ -20,7 +20,7 @@ import {
   portsOf,
 } from '../../graph/index.ts';
 import type { PortDef } from '../../nodes/index.ts';
-import type { Editor, OpenIssue } from '../state/editor.ts';
+import { type Editor, issuesByEdge, type OpenIssue } from '../state/editor.ts';
 import type { Ports } from './geometry.ts';
 
 /** Outer inputs enter the inner graph through stand-in Input nodes with these ids. */
@@ -96,15 +96,7 @@ export function scopedEditor(root: Editor, path: readonly NodeId[]): Editor {
     return n ? innerInference(n, parent.info(id), root) : null;
   });
   const diagnostics = createMemo<Diagnostic[]>(() => inference()?.diagnostics ?? []);
-  const edgeIssues = createMemo(() => {
-    const byEdge = new Map<EdgeId, Diagnostic>();
-    for (const d of diagnostics()) {
-      if (!d.edgeId || d.severity === 'info') continue;
-      const had = byEdge.get(d.edgeId);
-      if (!had || (had.severity === 'warning' && d.severity === 'error')) byEdge.set(d.edgeId, d);
-    }
-    return byEdge;
-  });
+  const edgeIssues = createMemo(() => issuesByEdge(diagnostics()));
   const portCache = new WeakMap<GraphNode, Ports | null>();
   const ports = (nodeId: NodeId): Ports | null => {
     const n = nodes().get(nodeId);

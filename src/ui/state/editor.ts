@@ -90,6 +90,17 @@ function recordSignal<K, T>(
 const sameList = <T>(a: readonly T[], b: readonly T[]) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** Error and warning diagnostics by the edge they sit on (an error wins over a warning). */
+export function issuesByEdge(diagnostics: readonly Diagnostic[]): Map<EdgeId, Diagnostic> {
+  const byEdge = new Map<EdgeId, Diagnostic>();
+  for (const d of diagnostics) {
+    if (!d.edgeId || d.severity === 'info') continue;
+    const had = byEdge.get(d.edgeId);
+    if (!had || (had.severity === 'warning' && d.severity === 'error')) byEdge.set(d.edgeId, d);
+  }
+  return byEdge;
+}
+
 export function createEditor(store: GraphStore): Editor {
   const [doc, setDoc] = createSignal(store.doc, { equals: false });
   const [diagnostics, setDiagnostics] = createSignal(store.diagnostics);
@@ -171,15 +182,7 @@ export function createEditor(store: GraphStore): Editor {
 
   const nodeIds = createMemo(() => doc().nodes.map((n) => n.id), [], { equals: sameList });
   const edgeIds = createMemo(() => doc().edges.map((e) => e.id), [], { equals: sameList });
-  const edgeIssues = createMemo(() => {
-    const byEdge = new Map<EdgeId, Diagnostic>();
-    for (const d of diagnostics()) {
-      if (!d.edgeId || d.severity === 'info') continue;
-      const had = byEdge.get(d.edgeId);
-      if (!had || (had.severity === 'warning' && d.severity === 'error')) byEdge.set(d.edgeId, d);
-    }
-    return byEdge;
-  });
+  const edgeIssues = createMemo(() => issuesByEdge(diagnostics()));
 
   // ports of a node: its type's declaration, cached per record (records are immutable)
   const portCache = new WeakMap<GraphNode, Ports | null>();
