@@ -18,7 +18,7 @@ import { type TrainCommand, TrainingHost, type TrainMessage } from '../../traini
 import { TrainingClient, type WorkerLike } from '../../training/worker-client.ts';
 import { memoryRunStore, type RunStore } from '../persist/runs.ts';
 import { createEditor, type Editor } from '../state/editor.ts';
-import { createTraining, structureKey, type Training } from './state.ts';
+import { createTraining, reportingCrashes, structureKey, type Training } from './state.ts';
 
 /** XOR → Linear(2, 16) → Tanh → Linear(16, 2) → cross-entropy; no optimizer node (the dock's SGD trains it). */
 function xorDoc(): GraphDocument {
@@ -121,6 +121,73 @@ async function until(what: string, cond: () => boolean, ms = 20_000): Promise<vo
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A Worker stand-in that can crash: events like a real one's. */
+class CrashingWorker extends EventTarget {
+  posted: TrainCommand[] = [];
+  terminated = false;
+  postMessage(m: TrainCommand) {
+    this.posted.push(m);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  crash(message: string) {
+    this.dispatchEvent(new ErrorEvent('error', { message, cancelable: true }));
+  }
+}
+
+describe('a crashed training worker', () => {
+  it('rejects the open it was loading for, naming the failure', async () => {
+    const worker = new CrashingWorker();
+    const client = new TrainingClient(reportingCrashes(worker as unknown as Worker));
+    const opening = client.open(xorDoc());
+    expect(worker.posted[0]?.type).toBe('open');
+    worker.crash('SyntaxError in train-worker.ts');
+    await expect(opening).rejects.toThrow('The training worker stopped: SyntaxError in train-worker.ts');
+  });
+
+  it('ends a running session: stopped, the error shown, a fresh worker for the next Run', async () => {
+    const workers: CrashingWorker[] = [];
+    const { training } = createRoot((dispose) => {
+      const store = new GraphStore({ catalog });
+      store.load(xorDoc());
+      const editor = createEditor(store);
+      const t = createTraining(editor, {
+        // the first client: a real host in-thread whose worker can also crash
+        createClient: () => {
+          const crashing = new CrashingWorker();
+          workers.push(crashing);
+          const inner = inProcessWorker();
+          const reported = reportingCrashes(crashing as unknown as Worker);
+          return new TrainingClient({
+            postMessage: (m) => inner.postMessage(m),
+            addEventListener: (type, l) => {
+              inner.addEventListener(type, l);
+              reported.addEventListener(type, l);
+            },
+          });
+        },
+        runs: memoryRunStore(),
+        detectWebGPU: async () => false,
+      });
+      cleanup = () => {
+        t.dispose();
+        dispose();
+      };
+      return { training: t };
+    });
+    await training.stepBatch();
+    await until('one step', () => training.step() === 1 && training.state() === 'paused');
+    workers[0].crash('device lost for good');
+    expect(training.state()).toBe('stopped');
+    expect(training.info()).toBeNull();
+    expect(training.error()).toBe('The training worker stopped: device lost for good');
+    await training.stepBatch();
+    expect(workers).toHaveLength(2);
+    await until('a step on the fresh worker', () => training.step() === 1 && training.state() === 'paused');
+  });
+});
 
 describe('the Training dock state', () => {
   it('falls back to the CPU backend with a notice when there is no WebGPU adapter', async () => {

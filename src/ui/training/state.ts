@@ -13,6 +13,7 @@ import {
   type SessionInfo,
   TrainingClient,
   type TrainMessage,
+  type WorkerLike,
 } from '../../training/worker-client.ts';
 import {
   emptySeries,
@@ -117,9 +118,35 @@ async function hasWebGPUAdapter(): Promise<boolean> {
   }
 }
 
+/**
+ * A worker whose crash (a module that fails to load, an uncaught error) reaches the client as an
+ * 'open' error: while opening it rejects the open; later it ends the session (see the dock's handler).
+ */
+export function reportingCrashes(
+  worker: Pick<Worker, 'postMessage' | 'addEventListener' | 'terminate'>,
+): WorkerLike {
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
+    addEventListener: (_type, listener) => {
+      worker.addEventListener('message', listener as EventListener);
+      worker.addEventListener('error', (e) => {
+        e.preventDefault();
+        const detail = (e as ErrorEvent).message || 'it failed to load or crashed';
+        const data: TrainMessage = {
+          type: 'error',
+          command: 'open',
+          message: `The training worker stopped: ${detail}`,
+        };
+        listener(new MessageEvent('message', { data }));
+      });
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
 export function browserTrainingDeps(): TrainingDeps {
   return {
-    createClient: () => new TrainingClient(createTrainingWorker()),
+    createClient: () => new TrainingClient(reportingCrashes(createTrainingWorker())),
     runs: indexedDbRunStore(),
     detectWebGPU: hasWebGPUAdapter,
   };
@@ -294,7 +321,18 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
       ),
     );
     c.on('error', (m) => {
-      if (m.command === 'open') return; // open's promise reports it
+      if (m.command === 'open') {
+        if (state() === 'opening') return; // open's promise reports it
+        // outside an open, only a crashed worker says this: the next Run starts a fresh one
+        client?.terminate();
+        client = null;
+        batch(() => {
+          setInfo(null);
+          setState('stopped');
+          setError(m.message);
+        });
+        return;
+      }
       recompileFailed = m.command === 'recompile';
       setError(
         m.command === 'recompile'
