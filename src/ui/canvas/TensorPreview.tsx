@@ -66,6 +66,9 @@ export function TensorPreviewView(props: { tensor: Tensor; compact?: boolean; te
         <Histogram preview={preview()} width={width()} height={props.compact ? 14 : 32} />
       </div>
       <div class="preview-stats">
+        <Show when={!props.compact}>
+          <span title="the heatmap shows this slice">slice {sliceLabel(preview().shape)}</span>
+        </Show>
         <span title="mean">μ {statText(preview().mean)}</span>
         <span title="standard deviation">σ {statText(preview().std)}</span>
         <Show when={preview().nonFinite > 0}>
