@@ -324,31 +324,26 @@ describe('what cannot be exported or imported', () => {
   it('names the node types that have no ONNX mapping, with their counts', () => {
     const d = doc(
       [
-        ['x', 'Input', { shape: ['N', 784] }],
-        ['block', 'MLPBlock', {}],
-        ['block2', 'MLPBlock', { in_features: 256, out_features: 256 }],
+        ['queries', 'Input', { shape: ['N', 1, 4] }],
         ['keys', 'Input', { shape: ['N', 3, 2] }],
-        ['query', 'Reshape', { shape: ['N', 1, 256] }],
-        ['attend', 'AdditiveAttention', { query_size: 256, key_size: 2, num_hiddens: 4 }],
+        ['attend', 'AdditiveAttention', { query_size: 4, key_size: 2, num_hiddens: 8 }],
+        ['again', 'AdditiveAttention', { query_size: 2, key_size: 2, num_hiddens: 8 }],
       ],
       [
-        'x.output -> block.input',
-        'block.output -> block2.input',
-        'block2.output -> query.input',
-        'query.output -> attend.queries',
+        'queries.output -> attend.queries',
         'keys.output -> attend.keys',
         'keys.output -> attend.values',
+        'attend.output -> again.queries',
+        'keys.output -> again.keys',
+        'keys.output -> again.values',
       ],
     );
     const result = exportOnnx(d, catalog);
     expect(result).toBeInstanceOf(OnnxExportError);
     const error = result as OnnxExportError;
     expect(error.code).toBe('unsupported_types');
-    expect(error.message).toBe('cannot export to ONNX: no mapping for MLPBlock ×2, AdditiveAttention ×1');
-    expect([...error.unsupported]).toEqual([
-      ['MLPBlock', 2],
-      ['AdditiveAttention', 1],
-    ]);
+    expect(error.message).toBe('cannot export to ONNX: no mapping for AdditiveAttention ×2');
+    expect([...error.unsupported]).toEqual([['AdditiveAttention', 2]]);
   });
 
   it('refuses a parameter ONNX cannot express, naming the node and the parameter', () => {
@@ -559,5 +554,64 @@ describe('math, token and normalisation nodes', () => {
       ],
     );
     await roundTrip(d);
+  });
+});
+
+describe('blocks', () => {
+  it('writes the catalog’s blocks (MLPBlock, TransformerEncoderBlock with attention inside) as functions, and reads them back', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 'T', 16] }],
+        ['encoder', 'TransformerEncoderBlock', { d_model: 16, nhead: 2, dim_feedforward: 24, batch_first: true }],
+        ['mlp', 'MLPBlock', { in_features: 16, out_features: 12, activation: 'gelu' }],
+        ['mlp2', 'MLPBlock', { in_features: 12, out_features: 12, activation: 'tanh' }],
+      ],
+      ['x.output -> encoder.input', 'encoder.output -> mlp.input', 'mlp.output -> mlp2.input'],
+    );
+    d.meta.symbols = { N: 2, T: 4 };
+    const e = await roundTrip(d);
+    expect(e.model.functions?.map((f) => f.name).sort()).toEqual([
+      'GELU',
+      'MLPBlock',
+      'MLPBlock_2',
+      'MultiHeadAttention',
+      'TransformerEncoderBlock',
+    ]);
+    expect([...e.initializers.keys()]).toContain('mlp.linear.weight');
+  });
+
+  it('writes a document Composite node with its subgraph, and reads it back', async () => {
+    const d = doc(
+      [
+        ['x', 'Input', { shape: ['N', 6] }],
+        ['head', 'Linear', { in_features: 5, out_features: 3 }],
+      ],
+      ['group.out -> head.input'],
+    );
+    const inner = doc(
+      [
+        ['fc', 'Linear', { in_features: 6, out_features: 5 }],
+        ['act', 'ReLU', {}],
+      ],
+      ['fc.output -> act.input'],
+    );
+    d.nodes.push({
+      id: 'node:group',
+      type: 'Composite',
+      params: {},
+      position: { x: 0, y: 0 },
+      label: 'hidden layer',
+      subgraph: {
+        nodes: inner.nodes,
+        edges: inner.edges,
+        inputs: [{ name: 'in', node: 'node:fc', port: 'input' }],
+        outputs: [{ name: 'out', node: 'node:act', port: 'output' }],
+      },
+    });
+    d.edges.push({ id: 'edge:in', from: { node: 'node:x', port: 'output' }, to: { node: 'node:group', port: 'in' } });
+    const e = await roundTrip(d);
+    expect([...e.initializers.keys()]).toEqual(['hidden_layer.fc.weight', 'hidden_layer.fc.bias', 'head.weight', 'head.bias']);
+    const back = importOnnx(e.bytes, catalog) as OnnxImport;
+    expect(back.doc.nodes.find((n) => n.type === 'Composite')?.subgraph).toEqual(d.nodes[2].subgraph);
   });
 });

@@ -173,7 +173,10 @@ export class FunctionTable {
     if (known) return known;
     let name = type;
     for (let k = 2; this.functions.some((f) => f.name === name); k++) name = `${type}_${k}`;
-    this.functions.push({ name, domain: SHAPEFLOW_DOMAIN, opsetImport: [{ domain: '', version: OPSET }], ...body });
+    // a block's body may call other Shapeflow functions (an attention inside an encoder)
+    const callsFunctions = body.node.some((n) => n.domain === SHAPEFLOW_DOMAIN);
+    const opsetImport = [{ domain: '', version: OPSET }, ...(callsFunctions ? [{ domain: SHAPEFLOW_DOMAIN, version: 1 }] : [])];
+    this.functions.push({ name, domain: SHAPEFLOW_DOMAIN, opsetImport, ...body });
     this.byBody.set(key, name);
     return name;
   }

@@ -10,6 +10,7 @@ import { initialValues } from '../../engine/compile/params.ts';
 import type { PlanParam } from '../../engine/compile/plan.ts';
 import type { Tensor } from '../../engine/tensor.ts';
 import {
+  COMPOSITE_TYPE,
   DocumentIndex,
   type GraphDocument,
   type GraphNode,
@@ -23,7 +24,8 @@ import type { Dim, TensorType } from '../../nodes/types.ts';
 import { compileGraph, optimizerNameOf, schedulerNameOf } from '../../training/compile.ts';
 import { decodeSafetensors } from '../safetensors.ts';
 import { FunctionTable, IR_VERSION, OnnxGraphWriter, NODE_TYPES_METADATA, OPSET, SHAPEFLOW_DOMAIN, SYMBOLS_METADATA } from './builder.ts';
-import { type ExportContext, OnnxExportError, type Params } from './mapping.ts';
+import { catalogBlockMapping, compositeMapping } from './composites.ts';
+import { type ExportContext, OnnxExportError, type OnnxMapping, type Params } from './mapping.ts';
 import { DataType, encodeModel, type ModelProto, type ValueInfoProto } from './proto.ts';
 import { ONNX_MAPPINGS } from './table.ts';
 
@@ -189,10 +191,13 @@ class OnnxExporter {
         }),
         inputTypes: tensorIns.map((p) => info.inputs[p.name] ?? null),
         outputTypes: tensorOuts.map((p) => info.outputs[p.name] as TensorType),
-        weight: (name) => {
-          const param = params.find((p) => p.node === id && p.name === name);
+        weight: (name) => ctx.paramInitializer(name),
+        paramInitializer: (relative) => {
+          const param = params.find((p) => p.key === `${id}/${relative}`);
           if (!param) return null;
-          const initializer = `${stem}.${name}`;
+          // a block's inner keys (`node:fc/weight`) read as dotted names (`fc.weight`)
+          const initializer = `${stem}.${relative.replace(/node:/g, '').replace(/\//g, '.')}`;
+          if (initializers.has(initializer)) return initializer;
           initializers.set(initializer, param.key);
           return this.graph.weight(initializer, param.shape, weights.values(param, initializer));
         },
@@ -200,7 +205,7 @@ class OnnxExporter {
       };
       const firstNode = this.graph.nodes.length;
       nodeTypes.set(id, node.type);
-      const produced = ONNX_MAPPINGS[node.type].export(ctx);
+      const produced = (this.mappingFor(node) as OnnxMapping).export(ctx);
       // the label travels as the nodes' doc string, so import gives it back
       if (node.label) for (const n of this.graph.nodes.slice(firstNode)) n.docString = node.label;
       tensorOuts.forEach((port, k) => {
@@ -242,6 +247,13 @@ class OnnxExporter {
       ],
     };
     return { bytes: encodeModel(model), model, inputs, outputs: outputPorts, initializers };
+  }
+
+  /** The table's entry for a node, or the function a block (catalog block type, Composite) becomes. */
+  private mappingFor(node: GraphNode): OnnxMapping | null {
+    if (ONNX_MAPPINGS[node.type]) return ONNX_MAPPINGS[node.type];
+    if (node.type === COMPOSITE_TYPE) return node.subgraph ? compositeMapping(node, this.catalog, ONNX_MAPPINGS) : null;
+    return catalogBlockMapping(node.type, this.catalog, ONNX_MAPPINGS);
   }
 
   /** An Input's own shape keeps its symbols (`['N', 'T', 32]`); other sources give their inferred type. */
@@ -290,7 +302,7 @@ class OnnxExporter {
   private refuseUnsupported(inModel: Set<NodeId>): void {
     const unsupported = new Map<string, number>();
     for (const node of this.doc.nodes) {
-      if (!inModel.has(node.id) || this.isSource(node) || ONNX_MAPPINGS[node.type]) continue;
+      if (!inModel.has(node.id) || this.isSource(node) || this.mappingFor(node)) continue;
       unsupported.set(node.type, (unsupported.get(node.type) ?? 0) + 1);
     }
     if (!unsupported.size) return;

@@ -5,6 +5,7 @@
  * as attributes (JSON text), so import reads the node back exactly. Formal inputs are named
  * after the node's ports and parameters, which is how import tells data from weights.
  */
+import { COMPOSITE_TYPE, type Subgraph } from '../../graph/document.ts';
 import { defaultsOf } from '../../nodes/define.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
 import { sinusoidalTable } from '../../nodes/layers/positional_encoding.ts';
@@ -89,7 +90,9 @@ export function importFunctionCall(ictx: ImportContext, catalog: Catalog): Impor
   const type = node.opType.replace(/_\d+$/, '');
   const def = catalog.get(type);
   const formals = ictx.functionInputs(node);
-  if (!def || !formals) return null;
+  if (!formals) return null;
+  if (type === COMPOSITE_TYPE) return importComposite(ictx, formals);
+  if (!def) return null;
   const params = { ...defaultsOf(def) } as Params;
   for (const a of node.attribute ?? []) {
     const text = ictx.attr(a.name);
@@ -117,6 +120,37 @@ export function importFunctionCall(ictx: ImportContext, catalog: Catalog): Impor
   }
   const outputs = def.outputs.map((_p, k) => node.output[k] ?? '');
   return { type, params, inputs, outputs, weights };
+}
+
+/** A document Composite: its subgraph comes back from the call's `subgraph` attribute. */
+function importComposite(ictx: ImportContext, formals: string[]): ImportMatch | string {
+  const { node } = ictx;
+  const text = ictx.attr('subgraph');
+  let subgraph: Subgraph;
+  try {
+    subgraph = JSON.parse(typeof text === 'string' ? text : '');
+  } catch {
+    return `${node.opType} has no readable subgraph attribute`;
+  }
+  if (!Array.isArray(subgraph?.inputs) || !Array.isArray(subgraph?.outputs) || !Array.isArray(subgraph?.nodes))
+    return `${node.opType} has no readable subgraph attribute`;
+  const ports = subgraph.inputs.map((x) => x.name);
+  const inputs: (string | null)[] = ports.map(() => null);
+  const weights: ImportMatch['weights'] = {};
+  for (const [k, formal] of formals.entries()) {
+    const actual = node.input[k];
+    if (!actual) continue;
+    const port = ports.indexOf(formal);
+    if (port >= 0) inputs[port] = actual;
+    else {
+      const tensor = ictx.initializer(actual);
+      if (!tensor) return `${node.opType} input '${formal}' is neither a port nor a weight`;
+      weights[formal] = tensor;
+    }
+  }
+  const outputs = subgraph.outputs.map((_x, k) => node.output[k] ?? '');
+  const composite = { subgraph, inputs: ports, outputs: subgraph.outputs.map((x) => x.name) };
+  return { type: COMPOSITE_TYPE, params: {}, inputs, outputs, weights, composite };
 }
 
 // ---- bodies ------------------------------------------------------------------------------

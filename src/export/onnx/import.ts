@@ -8,7 +8,7 @@
  */
 import { tensor } from '../../engine/create.ts';
 import type { Tensor } from '../../engine/tensor.ts';
-import type { DocumentMeta, GraphDocument } from '../../graph/document.ts';
+import type { DocumentMeta, GraphDocument, Subgraph } from '../../graph/document.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
 import type { Dim } from '../../nodes/types.ts';
@@ -241,26 +241,33 @@ class OnnxReader {
       sources.set(name, { handle, port: 'output' });
     }
     const weights = new Map<string, Tensor>();
+    const subgraphs = new Map<string, Subgraph>();
     for (const { node, match } of matches) {
       const def = this.catalog.get(match.type);
-      if (!def) throw new OnnxImportError('catalog', `the catalog has no node type ${match.type}`);
+      const ports = match.composite ?? {
+        inputs: def?.inputs.filter((p) => p.kind === 'tensor').map((p) => p.name),
+        outputs: def?.outputs.map((p) => p.name),
+      };
+      if (!ports.inputs || !ports.outputs)
+        throw new OnnxImportError('catalog', `the catalog has no node type ${match.type}`);
       const handle = b.node(match.type, match.params, {
         stem: stemFromName(node.name ?? '') ?? match.type,
         label: node.docString,
       });
-      const ports = def.inputs.filter((p) => p.kind === 'tensor');
+      if (match.composite) subgraphs.set(handle.id, match.composite.subgraph);
       match.inputs.forEach((value, k) => {
         const from = value ? sources.get(value) : undefined;
-        if (from) b.wire(from.handle.out(from.port), handle, ports[k].name);
+        if (from) b.wire(from.handle.out(from.port), handle, (ports.inputs as string[])[k]);
       });
-      def.outputs.forEach((port, k) => {
-        if (match.outputs[k]) sources.set(match.outputs[k], { handle, port: port.name });
+      ports.outputs.forEach((port, k) => {
+        if (match.outputs[k]) sources.set(match.outputs[k], { handle, port });
       });
       for (const [name, t] of Object.entries(match.weights ?? {}))
         weights.set(`${handle.id}/${name}`, tensor(t.data, t.dims, 'float32'));
     }
     const built = b.document({ title: '', description: '', teaches: '', tags: [] });
-    const doc: GraphDocument = { ...built, meta: this.meta() };
+    const nodes = built.nodes.map((n) => (subgraphs.has(n.id) ? { ...n, subgraph: subgraphs.get(n.id) } : n));
+    const doc: GraphDocument = { ...built, nodes, meta: this.meta() };
     this.check(doc, weights);
     return { doc, weights };
   }

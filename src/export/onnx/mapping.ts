@@ -2,6 +2,7 @@
  * The shape of one entry of the ONNX mapping table: how a node type is written as ONNX ops,
  * and how those ops are read back as that node type. The table itself is `table.ts`.
  */
+import type { Subgraph } from '../../graph/document.ts';
 import type { Dim, ParamValue, TensorType } from '../../nodes/types.ts';
 import type { FunctionTable, OnnxGraphWriter } from './builder.ts';
 import type { NodeProto } from './proto.ts';
@@ -45,6 +46,8 @@ export interface ExportContext {
   outputTypes: TensorType[];
   /** the initializer holding the node's parameter `name` (null: the node has no such parameter) */
   weight(name: string): string | null;
+  /** the initializer of the plan parameter `<id>/<relativeKey>` (a block's inner weights), or null */
+  paramInitializer(relativeKey: string): string | null;
   /** a typed error about this node's params */
   refuse(message: string): OnnxExportError;
 }
@@ -89,6 +92,8 @@ export interface ImportMatch {
   weights?: Record<string, ConstTensor>;
   /** further ONNX nodes folded into this one (a Linear's bias Add, its weight's Transpose) */
   consumed?: NodeProto[];
+  /** a document Composite node: its subgraph, and its ports (the catalog has no declaration of them) */
+  composite?: { subgraph: Subgraph; inputs: string[]; outputs: string[] };
 }
 
 /** null: the rule does not apply (another may); a string: it applies but cannot, and why. */
