@@ -23,7 +23,7 @@ export interface Curve {
 export interface ChartOptions {
   /**
    * a logarithmic y axis (gradient norms span many decades): values are drawn as log10 on a
-   * linear axis labelled in powers of ten, so a blow-up to 1e30 still leaves readable ticks
+   * linear axis labelled with the values themselves, so a blow-up to 1e30 still leaves readable ticks
    */
   log?: boolean | 'auto';
 }
@@ -119,8 +119,7 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
           {
             ...axis,
             size: 50,
-            values: (_u: uPlot, splits: number[]) =>
-              splits.map((v) => (log ? (Number.isInteger(v) ? `1e${v}` : '') : tickText(v))),
+            values: (_u: uPlot, splits: number[]) => splits.map((v) => tickText(log ? 10 ** v : v)),
           },
         ],
         series: [
