@@ -27,7 +27,9 @@ export function template(name: string): GraphDocument {
 
 /** A fixed, non-trivial input: a smooth pattern of values in [−1, 1], or indices 0..9 for an int input. */
 export const fixedInput = (count: number, dtype = 'float32') =>
-  Float32Array.from({ length: count }, (_, i) => (dtype === 'int32' ? (i * 7) % 10 : Math.sin(0.37 * i + 0.1)));
+  Float32Array.from({ length: count }, (_, i) =>
+    dtype === 'int32' ? (i * 7) % 10 : Math.sin(0.37 * i + 0.1),
+  );
 
 /**
  * Weights for every parameter: the seed's initial values, except that parameters which start
@@ -48,7 +50,11 @@ export function testWeights(doc: GraphDocument, seed: number): Map<string, Tenso
 }
 
 /** Concrete sizes for a port's dims: N is the batch, other symbols the document's sizes. */
-export function sizes(dims: readonly (number | string)[], batch: number, symbols: Record<string, number> = {}) {
+export function sizes(
+  dims: readonly (number | string)[],
+  batch: number,
+  symbols: Record<string, number> = {},
+) {
   return dims.map((d) => (typeof d === 'number' ? d : d === 'N' ? batch : symbols[d]));
 }
 
@@ -117,13 +123,21 @@ export function checkModel(bytes: Uint8Array): void {
   );
 }
 
-export const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+export const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 /** A param value as PyTorch reads it: a square tuple is one int, pooling's stride None is the kernel. */
 function normalised(type: string, params: Record<string, unknown>, rank?: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
-    out[k] = Array.isArray(v) && v.length > 0 && v.every((x) => x === v[0]) && k !== 'normalized_shape' && k !== 'shape' ? v[0] : v;
+    out[k] =
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.every((x) => x === v[0]) &&
+      k !== 'normalized_shape' &&
+      k !== 'shape'
+        ? v[0]
+        : v;
   }
   if (type.endsWith('Pool2d') && 'stride' in out && out.stride === null) out.stride = out.kernel_size;
   // Transpose(1, 2) and Transpose(-2, -1) of a 3-D tensor are one op: compare the dims counted from 0

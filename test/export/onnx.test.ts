@@ -53,7 +53,10 @@ async function roundTrip(doc: GraphDocument): Promise<OnnxModelExport> {
   const feeds = new Map(
     exported.inputs.map((i) => [
       `${i.node}:${i.port}`,
-      fixedInput((shapes.get(i.name) as number[]).reduce((n, d) => n * d, 1), i.dtype),
+      fixedInput(
+        (shapes.get(i.name) as number[]).reduce((n, d) => n * d, 1),
+        i.dtype,
+      ),
     ]),
   );
   const ours = runInShapeflow(doc, weights, feeds, exported.outputs, BATCH);
@@ -122,7 +125,16 @@ describe('export to ONNX and import back', () => {
 
   it('writes ResNet-18 with BatchNormalization in eval mode and residual Adds, and reads it back', async () => {
     const e = await roundTrip(template('resnet18'));
-    expect(opTypes(e)).toEqual(['Add', 'BatchNormalization', 'Conv', 'Flatten', 'Gemm', 'GlobalAveragePool', 'MaxPool', 'Relu']);
+    expect(opTypes(e)).toEqual([
+      'Add',
+      'BatchNormalization',
+      'Conv',
+      'Flatten',
+      'Gemm',
+      'GlobalAveragePool',
+      'MaxPool',
+      'Relu',
+    ]);
   }, 120_000);
 
   it.each(['transformer_encoder_post_norm', 'transformer_encoder_pre_norm'])(
@@ -209,7 +221,11 @@ const convDoc = (): GraphDocument =>
   doc(
     [
       ['image', 'Input', { shape: ['N', 3, 9, 9] }],
-      ['conv', 'Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 2], stride: 2, padding: [1, 0] }],
+      [
+        'conv',
+        'Conv2d',
+        { in_channels: 3, out_channels: 4, kernel_size: [3, 2], stride: 2, padding: [1, 0] },
+      ],
       ['bn', 'BatchNorm2d', { num_features: 4, affine: false, eps: 0.001, momentum: 0.2 }],
       ['pool', 'MaxPool2d', { kernel_size: 2, stride: 1, padding: 1 }],
       ['avg', 'AvgPool2d', { kernel_size: 2, count_include_pad: false, padding: [1, 0], ceil_mode: true }],
@@ -240,7 +256,12 @@ const convDoc = (): GraphDocument =>
 describe('every mapped node type', () => {
   it('writes the ViT (patch embedding, learned positions, GELU, attention) and reads it back', async () => {
     const e = await roundTrip(template('vit_mnist'));
-    expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'MultiHeadAttention', 'PatchEmbedding', 'PositionalEncoding']);
+    expect(e.model.functions?.map((f) => f.name).sort()).toEqual([
+      'GELU',
+      'MultiHeadAttention',
+      'PatchEmbedding',
+      'PositionalEncoding',
+    ]);
   }, 60_000);
 
   it.each(['rnn_language_model', 'lstm_language_model', 'gru_language_model'])(
@@ -259,7 +280,11 @@ describe('every mapped node type', () => {
         ['c0', 'Input', { shape: [4, 'N', 3] }],
         ['lstm', 'LSTM', { input_size: 4, hidden_size: 3, num_layers: 2, bidirectional: true }],
         ['gru', 'GRU', { input_size: 6, hidden_size: 5, batch_first: true, num_layers: 2 }],
-        ['rnn', 'RNN', { input_size: 5, hidden_size: 2, nonlinearity: 'relu', bidirectional: true, bias: false }],
+        [
+          'rnn',
+          'RNN',
+          { input_size: 5, hidden_size: 2, nonlinearity: 'relu', bidirectional: true, bias: false },
+        ],
       ],
       [
         'x.output -> lstm.input',
@@ -288,7 +313,12 @@ describe('every mapped node type', () => {
 
   it('writes attention with a causal mask, GELU (erf and tanh), SiLU and the reshaping nodes, and reads them back', async () => {
     const e = await roundTrip(sequenceDoc());
-    expect(e.model.functions?.map((f) => f.name).sort()).toEqual(['GELU', 'GELU_2', 'MultiHeadAttention', 'SiLU']);
+    expect(e.model.functions?.map((f) => f.name).sort()).toEqual([
+      'GELU',
+      'GELU_2',
+      'MultiHeadAttention',
+      'SiLU',
+    ]);
     expect(e.model.opsetImport).toContainEqual({ domain: 'ai.shapeflow', version: 1 });
     const gelu = e.model.functions?.find((f) => f.name === 'GELU');
     expect(gelu?.node.map((n) => n.opType)).toContain('Erf');
@@ -398,7 +428,10 @@ describe('what cannot be exported or imported', () => {
   });
 
   it('says when the bytes are not an ONNX model', () => {
-    const error = importOnnx(new TextEncoder().encode('{"format": "shapeflow.graph"}'), catalog) as OnnxImportError;
+    const error = importOnnx(
+      new TextEncoder().encode('{"format": "shapeflow.graph"}'),
+      catalog,
+    ) as OnnxImportError;
     expect(error).toBeInstanceOf(OnnxImportError);
     expect(error.code).toBe('not_onnx');
   });
@@ -443,7 +476,10 @@ describe('weights', () => {
 });
 
 /** Runs a torch.onnx.export script (PyTorch 1.13, opset 17) and returns the file and torch's outputs. */
-function exportFromPyTorch(model: string, inputShape: number[]): { bytes: Uint8Array; input: Float32Array; output: number[] } {
+function exportFromPyTorch(
+  model: string,
+  inputShape: number[],
+): { bytes: Uint8Array; input: Float32Array; output: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'shapeflow-torch-onnx-'));
   const script = `
 import json, math, sys, torch
@@ -457,7 +493,10 @@ torch.onnx.export(model, x, sys.argv[1] + '/model.onnx', opset_version=17, input
 with torch.no_grad():
     print(json.dumps(model(x).flatten().tolist()))
 `;
-  const out = execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = execFileSync(PYTHON, ['-c', script, dir], {
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const size = inputShape.reduce((n, d) => n * d, 1);
   return { bytes: readFileSync(join(dir, 'model.onnx')), input: fixedInput(size), output: JSON.parse(out) };
 }
@@ -476,17 +515,27 @@ describe('importing files PyTorch exported', () => {
       [2, 5, 8],
       ['Input', 'Linear', 'GELU', 'LayerNorm', 'Linear', 'Softmax'],
     ],
-  ])('reads %s and gives PyTorch’s outputs', (_what, model, shape, types) => {
-    const torch = exportFromPyTorch(model, shape);
-    const imported = importOnnx(torch.bytes, catalog);
-    if (imported instanceof Error) throw imported;
-    expect(imported.doc.nodes.map((n) => n.type)).toEqual(types);
-    expect(imported.doc.nodes[0].params.shape).toEqual(['N', ...shape.slice(1)]);
-    const last = imported.doc.nodes[imported.doc.nodes.length - 1];
-    const feeds = new Map([[`${imported.doc.nodes[0].id}:output`, torch.input]]);
-    const [ours] = runInShapeflow(imported.doc, imported.weights, feeds, [{ node: last.id, port: 'output' }], shape[0]);
-    expect(maxAbsDiff(ours.data, Float32Array.from(torch.output))).toBeLessThanOrEqual(1e-4);
-  }, 30_000);
+  ])(
+    'reads %s and gives PyTorch’s outputs',
+    (_what, model, shape, types) => {
+      const torch = exportFromPyTorch(model, shape);
+      const imported = importOnnx(torch.bytes, catalog);
+      if (imported instanceof Error) throw imported;
+      expect(imported.doc.nodes.map((n) => n.type)).toEqual(types);
+      expect(imported.doc.nodes[0].params.shape).toEqual(['N', ...shape.slice(1)]);
+      const last = imported.doc.nodes[imported.doc.nodes.length - 1];
+      const feeds = new Map([[`${imported.doc.nodes[0].id}:output`, torch.input]]);
+      const [ours] = runInShapeflow(
+        imported.doc,
+        imported.weights,
+        feeds,
+        [{ node: last.id, port: 'output' }],
+        shape[0],
+      );
+      expect(maxAbsDiff(ours.data, Float32Array.from(torch.output))).toBeLessThanOrEqual(1e-4);
+    },
+    30_000,
+  );
 });
 
 describe('math, token and normalisation nodes', () => {
@@ -529,7 +578,11 @@ describe('math, token and normalisation nodes', () => {
     const d = doc(
       [
         ['image', 'Input', { shape: ['N', 4, 3, 3] }],
-        ['up', 'ConvTranspose2d', { in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 }],
+        [
+          'up',
+          'ConvTranspose2d',
+          { in_channels: 4, out_channels: 6, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
+        ],
         ['norm', 'GroupNorm', { num_groups: 3, num_channels: 6 }],
         ['tokens', 'Reshape', { shape: ['N', 6, -1] }],
         ['cls', 'ClassToken', { embed_dim: 36 }],
@@ -562,7 +615,11 @@ describe('blocks', () => {
     const d = doc(
       [
         ['x', 'Input', { shape: ['N', 'T', 16] }],
-        ['encoder', 'TransformerEncoderBlock', { d_model: 16, nhead: 2, dim_feedforward: 24, batch_first: true }],
+        [
+          'encoder',
+          'TransformerEncoderBlock',
+          { d_model: 16, nhead: 2, dim_feedforward: 24, batch_first: true },
+        ],
         ['mlp', 'MLPBlock', { in_features: 16, out_features: 12, activation: 'gelu' }],
         ['mlp2', 'MLPBlock', { in_features: 12, out_features: 12, activation: 'tanh' }],
       ],
@@ -608,9 +665,18 @@ describe('blocks', () => {
         outputs: [{ name: 'out', node: 'node:act', port: 'output' }],
       },
     });
-    d.edges.push({ id: 'edge:in', from: { node: 'node:x', port: 'output' }, to: { node: 'node:group', port: 'in' } });
+    d.edges.push({
+      id: 'edge:in',
+      from: { node: 'node:x', port: 'output' },
+      to: { node: 'node:group', port: 'in' },
+    });
     const e = await roundTrip(d);
-    expect([...e.initializers.keys()]).toEqual(['hidden_layer.fc.weight', 'hidden_layer.fc.bias', 'head.weight', 'head.bias']);
+    expect([...e.initializers.keys()]).toEqual([
+      'hidden_layer.fc.weight',
+      'hidden_layer.fc.bias',
+      'head.weight',
+      'head.bias',
+    ]);
     const back = importOnnx(e.bytes, catalog) as OnnxImport;
     expect(back.doc.nodes.find((n) => n.type === 'Composite')?.subgraph).toEqual(d.nodes[2].subgraph);
   });

@@ -44,9 +44,14 @@ function attribute(name: string, value: AttrValue): AttributeProto {
   if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
   if ('ints' in value) return { name, type: AttributeType.INTS, ints: [...value.ints] };
   if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: [...value.floats] };
-  if ('string' in value) return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value.string) };
+  if ('string' in value)
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value.string) };
   if ('strings' in value)
-    return { name, type: AttributeType.STRINGS, strings: value.strings.map((v) => new TextEncoder().encode(v)) };
+    return {
+      name,
+      type: AttributeType.STRINGS,
+      strings: value.strings.map((v) => new TextEncoder().encode(v)),
+    };
   return { name, type: AttributeType.TENSOR, t: value.tensor };
 }
 
@@ -129,7 +134,12 @@ export class OnnxGraphWriter {
   }
 
   /** One-output shorthand. */
-  op(opType: string, inputs: readonly (string | null)[], attrs: Record<string, AttrValue | undefined> = {}, name?: string): string {
+  op(
+    opType: string,
+    inputs: readonly (string | null)[],
+    attrs: Record<string, AttrValue | undefined> = {},
+    name?: string,
+  ): string {
     return this.node(opType, inputs, attrs, { name })[0];
   }
 
@@ -175,7 +185,10 @@ export class FunctionTable {
     for (let k = 2; this.functions.some((f) => f.name === name); k++) name = `${type}_${k}`;
     // a block's body may call other Shapeflow functions (an attention inside an encoder)
     const callsFunctions = body.node.some((n) => n.domain === SHAPEFLOW_DOMAIN);
-    const opsetImport = [{ domain: '', version: OPSET }, ...(callsFunctions ? [{ domain: SHAPEFLOW_DOMAIN, version: 1 }] : [])];
+    const opsetImport = [
+      { domain: '', version: OPSET },
+      ...(callsFunctions ? [{ domain: SHAPEFLOW_DOMAIN, version: 1 }] : []),
+    ];
     this.functions.push({ name, domain: SHAPEFLOW_DOMAIN, opsetImport, ...body });
     this.byBody.set(key, name);
     return name;

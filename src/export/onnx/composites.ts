@@ -6,7 +6,13 @@
  * Weights are formal inputs named by the parameter's key below the block (`linear.weight` for a
  * catalog block, `node:fc/weight` inside a Composite), so `<block id>/<formal>` is the plan key.
  */
-import { DocumentIndex, feedbackTest, type GraphNode, type Subgraph, topologicalOrder } from '../../graph/document.ts';
+import {
+  DocumentIndex,
+  feedbackTest,
+  type GraphNode,
+  type Subgraph,
+  topologicalOrder,
+} from '../../graph/document.ts';
 import type { Catalog } from '../../nodes/catalog.ts';
 import { defaultsOf } from '../../nodes/define.ts';
 import type { Dim, TensorType } from '../../nodes/types.ts';
@@ -88,7 +94,9 @@ export function exportBlock(
     const produced = mapping.export(innerCtx);
     def.outputs
       .filter((p) => p.kind === 'tensor')
-      .forEach((p, k) => values.set(key(id, p.name), { value: produced[k] ?? null, type: outTypes[k] ?? null }));
+      .forEach((p, k) =>
+        values.set(key(id, p.name), { value: produced[k] ?? null, type: outTypes[k] ?? null }),
+      );
   }
   const outputs = block.sub.outputs.map((exposed) => {
     const v = values.get(key(exposed.node, exposed.port))?.value;
@@ -108,8 +116,14 @@ export function exportBlock(
     node: body.nodes,
     docString: `Shapeflow ${block.type}`,
   });
-  const attrs = Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { string: JSON.stringify(v ?? null) }]));
-  return ctx.graph.node(name, actuals, attrs, { name: ctx.id, outputs: outputs.length, domain: SHAPEFLOW_DOMAIN });
+  const attrs = Object.fromEntries(
+    Object.entries(attributes).map(([k, v]) => [k, { string: JSON.stringify(v ?? null) }]),
+  );
+  return ctx.graph.node(name, actuals, attrs, {
+    name: ctx.id,
+    outputs: outputs.length,
+    domain: SHAPEFLOW_DOMAIN,
+  });
 }
 
 /** The mapping of a catalog block type: its `expand(params)` subgraph as the function body. */

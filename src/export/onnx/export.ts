@@ -23,7 +23,15 @@ import { defaultsOf } from '../../nodes/define.ts';
 import type { Dim, TensorType } from '../../nodes/types.ts';
 import { compileGraph, optimizerNameOf, schedulerNameOf } from '../../training/compile.ts';
 import { decodeSafetensors } from '../safetensors.ts';
-import { FunctionTable, IR_VERSION, OnnxGraphWriter, NODE_TYPES_METADATA, OPSET, SHAPEFLOW_DOMAIN, SYMBOLS_METADATA } from './builder.ts';
+import {
+  FunctionTable,
+  IR_VERSION,
+  OnnxGraphWriter,
+  NODE_TYPES_METADATA,
+  OPSET,
+  SHAPEFLOW_DOMAIN,
+  SYMBOLS_METADATA,
+} from './builder.ts';
 import { catalogBlockMapping, compositeMapping } from './composites.ts';
 import { type ExportContext, OnnxExportError, type OnnxMapping, type Params } from './mapping.ts';
 import { DataType, encodeModel, type ModelProto, type ValueInfoProto } from './proto.ts';
@@ -111,8 +119,9 @@ function valueInfo(name: string, type: TensorType, doc?: string): ValueInfoProto
 
 /** A label as an initializer stem in PyTorch's style: `conv 1` → `conv_1`; dots (`layer1.0`) stay. */
 const stemOf = (node: GraphNode) =>
-  (node.label ?? node.id.replace(/^node:/, '')).replace(/[^A-Za-z0-9_.]+/g, '_').replace(/^[_.]+|[_.]+$/g, '') ||
-  'layer';
+  (node.label ?? node.id.replace(/^node:/, ''))
+    .replace(/[^A-Za-z0-9_.]+/g, '_')
+    .replace(/^[_.]+|[_.]+$/g, '') || 'layer';
 
 class OnnxExporter {
   private readonly index: DocumentIndex;
@@ -165,11 +174,19 @@ class OnnxExporter {
       if (this.isSource(node)) {
         for (const port of ports.outputs) {
           const type = info.outputs[port.name];
-          const used = (this.index.outgoing.get(id) ?? []).some((e) => e.from.port === port.name && inModel.has(e.to.node));
+          const used = (this.index.outgoing.get(id) ?? []).some(
+            (e) => e.from.port === port.name && inModel.has(e.to.node),
+          );
           if (!type || !used) continue;
           const name = this.graph.reserve(ports.outputs.length === 1 ? id : `${id}:${port.name}`);
           values.set(key(id, port.name), name);
-          inputs.push({ name, node: id, port: port.name, dims: this.declaredDims(node, type), dtype: type.dtype });
+          inputs.push({
+            name,
+            node: id,
+            port: port.name,
+            dims: this.declaredDims(node, type),
+            dtype: type.dtype,
+          });
         }
         continue;
       }
@@ -242,7 +259,9 @@ class OnnxExporter {
       },
       functions: this.functions.functions,
       metadataProps: [
-        ...(this.doc.meta?.symbols ? [{ key: SYMBOLS_METADATA, value: JSON.stringify(this.doc.meta.symbols) }] : []),
+        ...(this.doc.meta?.symbols
+          ? [{ key: SYMBOLS_METADATA, value: JSON.stringify(this.doc.meta.symbols) }]
+          : []),
         { key: NODE_TYPES_METADATA, value: JSON.stringify(Object.fromEntries(nodeTypes)) },
       ],
     };
@@ -252,7 +271,8 @@ class OnnxExporter {
   /** The table's entry for a node, or the function a block (catalog block type, Composite) becomes. */
   private mappingFor(node: GraphNode): OnnxMapping | null {
     if (ONNX_MAPPINGS[node.type]) return ONNX_MAPPINGS[node.type];
-    if (node.type === COMPOSITE_TYPE) return node.subgraph ? compositeMapping(node, this.catalog, ONNX_MAPPINGS) : null;
+    if (node.type === COMPOSITE_TYPE)
+      return node.subgraph ? compositeMapping(node, this.catalog, ONNX_MAPPINGS) : null;
     return catalogBlockMapping(node.type, this.catalog, ONNX_MAPPINGS);
   }
 
@@ -307,12 +327,19 @@ class OnnxExporter {
     }
     if (!unsupported.size) return;
     const list = [...unsupported].map(([type, count]) => `${type} ×${count}`).join(', ');
-    throw new OnnxExportError('unsupported_types', `cannot export to ONNX: no mapping for ${list}`, unsupported);
+    throw new OnnxExportError(
+      'unsupported_types',
+      `cannot export to ONNX: no mapping for ${list}`,
+      unsupported,
+    );
   }
 
   /** The parameters every node owns, from compiling the document (N = 1: their shapes do not depend on it). */
   private planParams(): PlanParam[] {
-    const compiled = compileGraph(this.doc, { catalog: this.catalog, symbols: { ...this.doc.meta?.symbols, N: 1 } });
+    const compiled = compileGraph(this.doc, {
+      catalog: this.catalog,
+      symbols: { ...this.doc.meta?.symbols, N: 1 },
+    });
     if (!compiled.ok)
       throw new OnnxExportError('compile', `the graph does not compile: ${compiled.errors[0].message}`);
     return compiled.plan.params;
@@ -325,7 +352,12 @@ interface NamedValues {
 }
 
 /** A tensor name's words, lower case: Python identifiers (`_1_0_conv1`, `x_`) and labels meet there. */
-const canonical = (name: string) => name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join('_');
+const canonical = (name: string) =>
+  name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .join('_');
 
 /** Where each parameter's values come from: given tensors, a safetensors file, or the seed. */
 class WeightSource {
@@ -342,11 +374,15 @@ class WeightSource {
       try {
         ({ tensors } = decodeSafetensors(w));
       } catch (e) {
-        throw new OnnxExportError('weights', `the weights file is not a readable safetensors file: ${(e as Error).message}`);
+        throw new OnnxExportError(
+          'weights',
+          `the weights file is not a readable safetensors file: ${(e as Error).message}`,
+        );
       }
       for (const t of tensors) this.byName.set(t.name, t);
     } else if (w) {
-      for (const [name, t] of w) this.byName.set(name, { shape: t.shape, data: t.dataSync() as ArrayLike<number> });
+      for (const [name, t] of w)
+        this.byName.set(name, { shape: t.shape, data: t.dataSync() as ArrayLike<number> });
     }
   }
 
@@ -367,9 +403,14 @@ class WeightSource {
   values(param: PlanParam, initializer: string): ArrayLike<number> {
     if (!this.given) return initialValues(param, this.seed);
     const t =
-      this.byName.get(param.key) ?? this.byName.get(initializer) ?? this.byCanonical().get(canonical(initializer));
+      this.byName.get(param.key) ??
+      this.byName.get(initializer) ??
+      this.byCanonical().get(canonical(initializer));
     if (!t)
-      throw new OnnxExportError('weights', `the weights given have no tensor '${param.key}' (or '${initializer}')`);
+      throw new OnnxExportError(
+        'weights',
+        `the weights given have no tensor '${param.key}' (or '${initializer}')`,
+      );
     const count = param.shape.reduce((n, d) => n * d, 1);
     if (t.data.length !== count)
       throw new OnnxExportError(

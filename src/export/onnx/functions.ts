@@ -132,7 +132,11 @@ function importComposite(ictx: ImportContext, formals: string[]): ImportMatch | 
   } catch {
     return `${node.opType} has no readable subgraph attribute`;
   }
-  if (!Array.isArray(subgraph?.inputs) || !Array.isArray(subgraph?.outputs) || !Array.isArray(subgraph?.nodes))
+  if (
+    !Array.isArray(subgraph?.inputs) ||
+    !Array.isArray(subgraph?.outputs) ||
+    !Array.isArray(subgraph?.nodes)
+  )
     return `${node.opType} has no readable subgraph attribute`;
   const ports = subgraph.inputs.map((x) => x.name);
   const inputs: (string | null)[] = ports.map(() => null);
@@ -182,7 +186,13 @@ export function siluBody({ body, inputs }: BodyContext): Record<string, string> 
  * Attention scores of `rank` dims ([…, L, S]) with the node's mask added: MASKED above the
  * diagonal (causal), or where key_padding_mask ([B, S], 1 = padding) marks a key.
  */
-function masked(body: OnnxGraphWriter, scores: string, rank: number, mask: string, padding: string | null): string {
+function masked(
+  body: OnnxGraphWriter,
+  scores: string,
+  rank: number,
+  mask: string,
+  padding: string | null,
+): string {
   if (mask === 'causal') {
     const lastTwo = body.op('Slice', [
       body.op('Shape', [scores]),
@@ -192,9 +202,13 @@ function masked(body: OnnxGraphWriter, scores: string, rank: number, mask: strin
     const filled = body.op('ConstantOfShape', [lastTwo], {
       value: { tensor: { dims: [1], dataType: 1, floatData: [MASKED] } },
     });
-    const above = body.op('Trilu', [filled, body.constant('one', { dims: [], dataType: 7, int64Data: [1] })], {
-      upper: int(1),
-    });
+    const above = body.op(
+      'Trilu',
+      [filled, body.constant('one', { dims: [], dataType: 7, int64Data: [1] })],
+      {
+        upper: int(1),
+      },
+    );
     return body.op('Add', [scores, above]);
   }
   if (mask === 'padding' && padding) {
@@ -214,7 +228,12 @@ const MASKED = -1e30;
  * split into heads, softmax(QKᵀ/√d)·V per head, join the heads, project out; the weights
  * output is the attention averaged over heads, as PyTorch returns by default.
  */
-export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+export function multiHeadAttentionBody({
+  body,
+  inputs,
+  weights,
+  params,
+}: BodyContext): Record<string, string> {
   const H = params.num_heads as number;
   const E = params.embed_dim as number;
   const toBatchFirst = (x: string) =>
@@ -238,7 +257,10 @@ export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyCo
   const khT = heads(project(k, wk, bk), [0, 2, 3, 1]); // [B, H, d, S]
   const vh = heads(project(v, wv, bv), [0, 2, 1, 3]); // [B, H, S, d]
 
-  const raw = body.op('Mul', [body.op('MatMul', [qh, khT]), body.constantScalar('scale', 1 / Math.sqrt(E / H))]);
+  const raw = body.op('Mul', [
+    body.op('MatMul', [qh, khT]),
+    body.constantScalar('scale', 1 / Math.sqrt(E / H)),
+  ]);
   const scores = masked(body, raw, 4, params.mask as string, inputs.key_padding_mask);
   const attention = body.op('Softmax', [scores], { axis: int(-1) });
   const joined = body.op('Reshape', [
@@ -252,7 +274,12 @@ export function multiHeadAttentionBody({ body, inputs, weights, params }: BodyCo
 }
 
 /** The first T rows of the position table (T = the input's dim 1, known only at run time), added to x. */
-export function positionalEncodingBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
+export function positionalEncodingBody({
+  body,
+  inputs,
+  weights,
+  params,
+}: BodyContext): Record<string, string> {
   const x = inputs.input as string;
   const d = params.num_hiddens as number;
   const maxLen = params.max_len as number;
@@ -261,8 +288,17 @@ export function positionalEncodingBody({ body, inputs, weights, params }: BodyCo
   const table = learned
     ? (weights.pos_embedding as string)
     : body.constantFloats('table', [maxLen, d], sinusoidalTable(maxLen, d));
-  const steps = body.op('Slice', [body.op('Shape', [x]), body.constantInts('t_from', [1]), body.constantInts('t_to', [2])]);
-  const rows = body.op('Slice', [table, body.constantInts('zero', [0]), steps, body.constantInts('axis', [learned ? 1 : 0])]);
+  const steps = body.op('Slice', [
+    body.op('Shape', [x]),
+    body.constantInts('t_from', [1]),
+    body.constantInts('t_to', [2]),
+  ]);
+  const rows = body.op('Slice', [
+    table,
+    body.constantInts('zero', [0]),
+    steps,
+    body.constantInts('axis', [learned ? 1 : 0]),
+  ]);
   return { output: body.op('Add', [x, rows]) };
 }
 
@@ -306,13 +342,23 @@ export function recurrentBody(kind: RecurrentKind) {
     const onnxOrder = (name: string) => {
       if (gates === 1) return weights[name] as string;
       const blocks = body.node('Split', [weights[name] as string], { axis: int(0) }, { outputs: gates });
-      return body.op('Concat', GATE_ORDER[kind].map((k) => blocks[k]), { axis: int(0) });
+      return body.op(
+        'Concat',
+        GATE_ORDER[kind].map((k) => blocks[k]),
+        { axis: int(0) },
+      );
     };
     const stacked = (perDirection: string[]) =>
-      body.op('Concat', perDirection.map((w) => body.op('Unsqueeze', [w, body.constantInts('axis0', [0])])), {
-        axis: int(0),
-      });
-    let seq = params.batch_first ? body.op('Transpose', [inputs.input as string], { perm: ints([1, 0, 2]) }) : (inputs.input as string);
+      body.op(
+        'Concat',
+        perDirection.map((w) => body.op('Unsqueeze', [w, body.constantInts('axis0', [0])])),
+        {
+          axis: int(0),
+        },
+      );
+    let seq = params.batch_first
+      ? body.op('Transpose', [inputs.input as string], { perm: ints([1, 0, 2]) })
+      : (inputs.input as string);
     const hN: string[] = [];
     const cN: string[] = [];
     for (let l = 0; l < (params.num_layers as number); l++) {
@@ -322,23 +368,33 @@ export function recurrentBody(kind: RecurrentKind) {
       const B = params.bias
         ? stacked(
             suffixes.map((s) =>
-              body.op('Concat', [onnxOrder(`bias_ih_l${l}${s}`), onnxOrder(`bias_hh_l${l}${s}`)], { axis: int(0) }),
+              body.op('Concat', [onnxOrder(`bias_ih_l${l}${s}`), onnxOrder(`bias_hh_l${l}${s}`)], {
+                axis: int(0),
+              }),
             ),
           )
         : null;
       const rows = (state: string | null) =>
         state
-          ? body.op('Slice', [state, body.constantInts('from', [l * dirs]), body.constantInts('to', [(l + 1) * dirs])])
+          ? body.op('Slice', [
+              state,
+              body.constantInts('from', [l * dirs]),
+              body.constantInts('to', [(l + 1) * dirs]),
+            ])
           : null;
       const attrs = {
         hidden_size: int(H),
         direction: dirs === 2 ? { string: 'bidirectional' } : undefined,
         activations:
-          kind === 'RNN' && params.nonlinearity === 'relu' ? { strings: dirs === 2 ? ['Relu', 'Relu'] : ['Relu'] } : undefined,
+          kind === 'RNN' && params.nonlinearity === 'relu'
+            ? { strings: dirs === 2 ? ['Relu', 'Relu'] : ['Relu'] }
+            : undefined,
         linear_before_reset: kind === 'GRU' ? int(1) : undefined,
       };
       const stateInputs = kind === 'LSTM' ? [rows(inputs.h0), rows(inputs.c0)] : [rows(inputs.h0)];
-      const outs = body.node(kind, [seq, W, R, B, null, ...stateInputs], attrs, { outputs: kind === 'LSTM' ? 3 : 2 });
+      const outs = body.node(kind, [seq, W, R, B, null, ...stateInputs], attrs, {
+        outputs: kind === 'LSTM' ? 3 : 2,
+      });
       hN.push(outs[1]);
       if (kind === 'LSTM') cN.push(outs[2]);
       // [T, D, B, H] → [T, B, D·H]
@@ -352,16 +408,25 @@ export function recurrentBody(kind: RecurrentKind) {
 }
 
 /** softmax(Q·Kᵀ·scale + mask)·V over the last two dims; scale defaults to 1/√d (d = the query's feature size). */
-export function scaledDotProductAttentionBody({ body, inputs, params, ctx }: BodyContext): Record<string, string> {
+export function scaledDotProductAttentionBody({
+  body,
+  inputs,
+  params,
+  ctx,
+}: BodyContext): Record<string, string> {
   const dims = ctx.inputTypes[0]?.dims ?? [];
   const rank = dims.length;
   const d = dims[rank - 1];
-  if (params.scale === null && typeof d !== 'number') throw ctx.refuse(`the query's feature size ${d} must be a number for scale 1/√d`);
+  if (params.scale === null && typeof d !== 'number')
+    throw ctx.refuse(`the query's feature size ${d} must be a number for scale 1/√d`);
   const scale = (params.scale as number | null) ?? 1 / Math.sqrt(d as number);
   const perm = Array.from({ length: rank }, (_, i) => i);
   [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
   const keysT = body.op('Transpose', [inputs.k as string], { perm: ints(perm) });
-  const raw = body.op('Mul', [body.op('MatMul', [inputs.q as string, keysT]), body.constantScalar('scale', scale)]);
+  const raw = body.op('Mul', [
+    body.op('MatMul', [inputs.q as string, keysT]),
+    body.constantScalar('scale', scale),
+  ]);
   const scores = masked(body, raw, rank, params.mask as string, inputs.key_padding_mask);
   return { output: body.op('MatMul', [body.op('Softmax', [scores], { axis: int(-1) }), inputs.v as string]) };
 }
@@ -375,7 +440,9 @@ export function groupNormBody({ body, inputs, weights, params, ctx }: BodyContex
   const grouped = body.op('Reshape', [x, body.constantInts('grouped_shape', [0, G, -1])]);
   const ones = body.constantFloats('ones', [G], new Array<number>(G).fill(1));
   const zeros = body.constantFloats('zeros', [G], new Array<number>(G).fill(0));
-  const normed = body.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: float(params.eps as number) });
+  const normed = body.op('InstanceNormalization', [grouped, ones, zeros], {
+    epsilon: float(params.eps as number),
+  });
   let y = body.op('Reshape', [normed, body.op('Shape', [x])]);
   if (weights.weight && weights.bias) {
     const perChannel = body.constantInts('channel_shape', [C, ...new Array<number>(rank - 2).fill(1)]);
@@ -388,8 +455,14 @@ export function groupNormBody({ body, inputs, weights, params, ctx }: BodyContex
 /** ViT's class token: the learned [1, 1, E] row repeated for each example, put before the tokens. */
 export function classTokenBody({ body, inputs, weights, params }: BodyContext): Record<string, string> {
   const x = inputs.input as string;
-  const batch = body.op('Slice', [body.op('Shape', [x]), body.constantInts('n_from', [0]), body.constantInts('n_to', [1])]);
-  const target = body.op('Concat', [batch, body.constantInts('row_shape', [1, params.embed_dim as number])], { axis: int(0) });
+  const batch = body.op('Slice', [
+    body.op('Shape', [x]),
+    body.constantInts('n_from', [0]),
+    body.constantInts('n_to', [1]),
+  ]);
+  const target = body.op('Concat', [batch, body.constantInts('row_shape', [1, params.embed_dim as number])], {
+    axis: int(0),
+  });
   const tokens = body.op('Expand', [weights.cls_token as string, target]);
   return { output: body.op('Concat', [tokens, x], { axis: int(1) }) };
 }

@@ -34,7 +34,6 @@ export interface OnnxImport {
   weights: Map<string, Tensor>;
 }
 
-
 /** Read an .onnx file as a document and its weights, or say precisely what cannot be read. */
 export function importOnnx(bytes: Uint8Array, catalog: Catalog): OnnxImport | OnnxImportError {
   let model: ModelProto;
@@ -54,7 +53,8 @@ export function importOnnx(bytes: Uint8Array, catalog: Catalog): OnnxImport | On
 
 /** A TensorProto's values as float32 (weights, shapes, ratios are all small enough to be exact). */
 function constTensor(t: TensorProto, what: string): ConstTensor {
-  if (t.dataLocation === 1) throw new OnnxImportError('external_data', `${what} is stored in an external file`);
+  if (t.dataLocation === 1)
+    throw new OnnxImportError('external_data', `${what} is stored in an external file`);
   const dims = (t.dims ?? []).map(Number);
   const count = dims.reduce((n, d) => n * d, 1);
   const raw = t.rawData;
@@ -68,17 +68,33 @@ function constTensor(t: TensorProto, what: string): ConstTensor {
       [DataType.INT64]: [8, (at) => Number(view.getBigInt64(at, true))],
     };
     const reader = read[t.dataType ?? 0];
-    if (!reader) throw new OnnxImportError('dtype', `${what} has data type ${t.dataType}, which Shapeflow does not read`);
+    if (!reader)
+      throw new OnnxImportError(
+        'dtype',
+        `${what} has data type ${t.dataType}, which Shapeflow does not read`,
+      );
     values = Array.from({ length: raw.length / reader[0] }, (_, i) => reader[1](i * reader[0]));
   } else {
-    values = t.floatData?.length ? t.floatData : t.int64Data?.length ? t.int64Data.map(Number) : t.int32Data?.length ? t.int32Data : (t.doubleData ?? []);
+    values = t.floatData?.length
+      ? t.floatData
+      : t.int64Data?.length
+        ? t.int64Data.map(Number)
+        : t.int32Data?.length
+          ? t.int32Data
+          : (t.doubleData ?? []);
   }
   if (values.length !== count)
-    throw new OnnxImportError('tensor', `${what} should hold ${count} values for dims [${dims}], has ${values.length}`);
+    throw new OnnxImportError(
+      'tensor',
+      `${what} should hold ${count} values for dims [${dims}], has ${values.length}`,
+    );
   return { dims, data: Float32Array.from(values) };
 }
 
-function attributeValue(a: AttributeProto, what: string): number | number[] | string | ConstTensor | undefined {
+function attributeValue(
+  a: AttributeProto,
+  what: string,
+): number | number[] | string | ConstTensor | undefined {
   switch (a.type) {
     case AttributeType.FLOAT:
       return a.f ?? 0;
@@ -132,17 +148,23 @@ class OnnxReader {
     for (const v of [...(g.input ?? []), ...(g.valueInfo ?? []), ...(g.output ?? [])]) {
       const shape = v.type?.tensorType?.shape;
       if (!shape) continue;
-      const dims = (shape.dim ?? []).map((d) => d.dimParam ?? (d.dimValue !== undefined ? Number(d.dimValue) : null));
+      const dims = (shape.dim ?? []).map(
+        (d) => d.dimParam ?? (d.dimValue !== undefined ? Number(d.dimValue) : null),
+      );
       this.dims.set(v.name, dims.includes(null) ? null : (dims as Dim[]));
     }
     for (const name of this.initializers.keys()) this.fixed.add(name);
-    this.recordedTypes = parseJsonObject<string>(model.metadataProps?.find((p) => p.key === NODE_TYPES_METADATA)?.value);
+    this.recordedTypes = parseJsonObject<string>(
+      model.metadataProps?.find((p) => p.key === NODE_TYPES_METADATA)?.value,
+    );
     for (const n of g.node ?? []) {
       for (const out of n.output) this.producers.set(out, n);
-      for (const input of n.input) if (input) this.readers.set(input, [...(this.readers.get(input) ?? []), n]);
+      for (const input of n.input)
+        if (input) this.readers.set(input, [...(this.readers.get(input) ?? []), n]);
       if (n.opType === 'Constant' && !n.domain) for (const out of n.output) this.constants.set(out, n);
       // an Identity of a fixed value is a node of its own (Shapeflow's Tensor), not folded into its readers
-      const computedFromFixed = n.opType !== 'Identity' && n.input.filter(Boolean).every((i) => this.fixed.has(i));
+      const computedFromFixed =
+        n.opType !== 'Identity' && n.input.filter(Boolean).every((i) => this.fixed.has(i));
       if (n.opType === 'Constant' || (n.input.some(Boolean) && computedFromFixed))
         for (const out of n.output) this.fixed.add(out);
     }
@@ -199,7 +221,10 @@ class OnnxReader {
       }
       const dangling = match.inputs.find((v) => v && !available.has(v));
       if (dangling) {
-        refuse(node, `its input '${dangling}' is ${this.fixed.has(dangling) ? 'a constant' : 'not computed by any node Shapeflow reads'}`);
+        refuse(
+          node,
+          `its input '${dangling}' is ${this.fixed.has(dangling) ? 'a constant' : 'not computed by any node Shapeflow reads'}`,
+        );
         continue;
       }
       for (const n of match.consumed ?? []) consumed.add(n);
@@ -209,7 +234,8 @@ class OnnxReader {
     // a graph output nothing read computes (a constant folded away) would be lost without a word
     for (const output of g.output ?? []) {
       const producer = this.producers.get(output.name);
-      if (!available.has(output.name) && producer) refuse(producer, `it computes the graph output '${output.name}' from constants only`);
+      if (!available.has(output.name) && producer)
+        refuse(producer, `it computes the graph output '${output.name}' from constants only`);
     }
     if (unsupported.size) {
       const list = [...unsupported]
@@ -218,9 +244,16 @@ class OnnxReader {
           return `${op} ×${count}${why ? ` (${[...why].join('; ')})` : ''}`;
         })
         .join(', ');
-      throw new OnnxImportError('unsupported_ops', `cannot import: no Shapeflow node for ${list}`, unsupported);
+      throw new OnnxImportError(
+        'unsupported_ops',
+        `cannot import: no Shapeflow node for ${list}`,
+        unsupported,
+      );
     }
-    return this.build(graphInputs.map((v) => v.name), matches);
+    return this.build(
+      graphInputs.map((v) => v.name),
+      matches,
+    );
   }
 
   private build(inputs: string[], matches: { node: NodeProto; match: ImportMatch }[]): OnnxImport {
@@ -232,7 +265,10 @@ class OnnxReader {
       const elem = input?.type?.tensorType?.elemType;
       if (!dims) throw new OnnxImportError('shapes', `graph input '${name}' has no fully declared shape`);
       if (elem !== DataType.FLOAT && elem !== DataType.INT32 && elem !== DataType.INT64)
-        throw new OnnxImportError('dtype', `graph input '${name}' has data type ${elem}; Shapeflow reads float and integer inputs`);
+        throw new OnnxImportError(
+          'dtype',
+          `graph input '${name}' has data type ${elem}; Shapeflow reads float and integer inputs`,
+        );
       const handle = b.node(
         'Input',
         { shape: dims, dtype: elem === DataType.FLOAT ? 'float32' : 'int32' },
@@ -276,7 +312,9 @@ class OnnxReader {
     const meta: DocumentMeta = { title: this.model.graph.name || 'Imported ONNX model' };
     if (this.model.docString) meta.description = this.model.docString;
     // sizes are a convenience for live mode: a file without readable ones still imports
-    const symbols = parseJsonObject<number>(this.model.metadataProps?.find((p) => p.key === SYMBOLS_METADATA)?.value);
+    const symbols = parseJsonObject<number>(
+      this.model.metadataProps?.find((p) => p.key === SYMBOLS_METADATA)?.value,
+    );
     if (Object.keys(symbols).length) meta.symbols = symbols;
     return meta;
   }
@@ -286,18 +324,30 @@ class OnnxReader {
     const inference = inferShapes(doc, this.catalog);
     const errors = inference.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length)
-      throw new OnnxImportError('shapes', `the imported graph has shape errors: ${errors.map((d) => `${d.nodeId}: ${d.message}`).join('; ')}`);
+      throw new OnnxImportError(
+        'shapes',
+        `the imported graph has shape errors: ${errors.map((d) => `${d.nodeId}: ${d.message}`).join('; ')}`,
+      );
     const compiled = compileGraph(doc, { catalog: this.catalog, symbols: { ...doc.meta.symbols, N: 1 } });
-    if (!compiled.ok) throw new OnnxImportError('compile', `the imported graph does not compile: ${compiled.errors[0].message}`);
+    if (!compiled.ok)
+      throw new OnnxImportError(
+        'compile',
+        `the imported graph does not compile: ${compiled.errors[0].message}`,
+      );
     const params = new Map(compiled.plan.params.map((p) => [p.key, p]));
     for (const [key, t] of weights) {
       const p = params.get(key);
-      if (!p) throw new OnnxImportError('weights', `weight '${key}' belongs to no parameter of the imported graph`);
+      if (!p)
+        throw new OnnxImportError('weights', `weight '${key}' belongs to no parameter of the imported graph`);
       if (p.shape.join() !== t.shape.join())
-        throw new OnnxImportError('weights', `weight '${key}' has shape [${t.shape}], its parameter [${p.shape}]`);
+        throw new OnnxImportError(
+          'weights',
+          `weight '${key}' has shape [${t.shape}], its parameter [${p.shape}]`,
+        );
     }
     const missing = [...params.keys()].filter((k) => !weights.has(k));
-    if (missing.length) throw new OnnxImportError('weights', `the file holds no values for ${missing.join(', ')}`);
+    if (missing.length)
+      throw new OnnxImportError('weights', `the file holds no values for ${missing.join(', ')}`);
   }
 }
 

@@ -247,5 +247,10 @@ export function encodeModel(value: ModelProto): Uint8Array {
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const type = model();
   const message = type.decode(bytes);
-  return type.toObject(message, { longs: Number, bytes: Uint8Array, defaults: false, arrays: true }) as ModelProto;
+  return type.toObject(message, {
+    longs: Number,
+    bytes: Uint8Array,
+    defaults: false,
+    arrays: true,
+  }) as ModelProto;
 }

@@ -21,7 +21,14 @@ import {
   siluBody,
 } from './functions.ts';
 import type { NodeProto } from './proto.ts';
-import type { ConstTensor, ExportContext, ImportContext, ImportMatch, OnnxMapping, Params } from './mapping.ts';
+import type {
+  ConstTensor,
+  ExportContext,
+  ImportContext,
+  ImportMatch,
+  OnnxMapping,
+  Params,
+} from './mapping.ts';
 
 const pair = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : [v as number, v as number]);
 /** A float attribute as its parameter: float32 `1e-5` reads back as 9.99999974e-6; keep 7 digits. */
@@ -76,7 +83,8 @@ const binary = (type: string, op: string): OnnxMapping => ({
   export: (ctx) => ctx.graph.node(op, [ctx.inputs[0], ctx.inputs[1]], {}, { name: ctx.id }),
   import: (ictx) => {
     const [a, b] = ictx.node.input;
-    if (ictx.constant(a) || ictx.constant(b)) return `${op} of a constant has no ${type} node (both inputs must be computed)`;
+    if (ictx.constant(a) || ictx.constant(b))
+      return `${op} of a constant has no ${type} node (both inputs must be computed)`;
     return matchOf(ictx, type, {}, { inputs: [a, b] });
   },
 });
@@ -120,7 +128,7 @@ const linear: OnnxMapping = {
       if (!w) return null;
       weight = number(ictx, 'transB', 0) === 1 ? w : transposed(w);
       const bias = node.input[2] ? ictx.initializer(node.input[2]) : null;
-      if (node.input[2] && (!bias || bias.dims.length !== 1)) return 'Gemm with a bias that is not a [out] weight';
+      if (node.input[2] && bias?.dims.length !== 1) return 'Gemm with a bias that is not a [out] weight';
       return linearMatch(ictx, weight, bias, node.output[0], consumed);
     }
     // MatMul(x, Transpose(W)) as Shapeflow writes it, or MatMul(x, Wᵀ stored) as PyTorch does
@@ -135,7 +143,7 @@ const linear: OnnxMapping = {
       const stored = ictx.initializer(b);
       weight = stored && stored.dims.length === 2 ? transposed(stored) : null;
     }
-    if (!weight || weight.dims.length !== 2) return null;
+    if (weight?.dims.length !== 2) return null;
     const readers = ictx.consumers(node.output[0]);
     const add = readers.length === 1 && readers[0].opType === 'Add' ? readers[0] : null;
     const biasName = add?.input.find((i) => i !== node.output[0]);
@@ -226,7 +234,9 @@ const batchNorm = (type: 'BatchNorm1d' | 'BatchNorm2d', ranks: number[]): OnnxMa
   export(ctx) {
     const p = ctx.params;
     if (!p.track_running_stats)
-      throw ctx.refuse('track_running_stats=false normalises by batch statistics even in eval mode; ONNX BatchNormalization uses running ones');
+      throw ctx.refuse(
+        'track_running_stats=false normalises by batch statistics even in eval mode; ONNX BatchNormalization uses running ones',
+      );
     const c = p.num_features as number;
     return single(
       ctx,
@@ -251,7 +261,13 @@ const batchNorm = (type: 'BatchNorm1d' | 'BatchNorm2d', ranks: number[]): OnnxMa
     const scale = ictx.initializer(scaleName);
     const bias = ictx.initializer(biasName);
     const affine = !!(scale && bias);
-    if (!affine && !(ictx.constant(scaleName)?.data.every((v) => v === 1) && ictx.constant(biasName)?.data.every((v) => v === 0)))
+    if (
+      !affine &&
+      !(
+        ictx.constant(scaleName)?.data.every((v) => v === 1) &&
+        ictx.constant(biasName)?.data.every((v) => v === 0)
+      )
+    )
       return 'BatchNormalization with a constant scale or bias other than ones and zeros';
     const weights: Record<string, ConstTensor> = { running_mean: mean, running_var: variance };
     if (scale && bias) Object.assign(weights, { weight: scale, bias });
@@ -274,10 +290,15 @@ const layerNorm: OnnxMapping = {
   ops: ['LayerNormalization'],
   export(ctx) {
     const shape = ctx.params.normalized_shape as number[];
-    return single(ctx, 'LayerNormalization', { axis: int(-shape.length), epsilon: float(ctx.params.eps as number) }, [
-      ctx.weight('weight') ?? fixed(ctx, 'weight', shape, 1),
-      ctx.weight('bias') ?? fixed(ctx, 'bias', shape, 0),
-    ]);
+    return single(
+      ctx,
+      'LayerNormalization',
+      { axis: int(-shape.length), epsilon: float(ctx.params.eps as number) },
+      [
+        ctx.weight('weight') ?? fixed(ctx, 'weight', shape, 1),
+        ctx.weight('bias') ?? fixed(ctx, 'bias', shape, 0),
+      ],
+    );
   },
   import(ictx) {
     const [, scaleName, biasName] = ictx.node.input;
@@ -294,8 +315,14 @@ const layerNorm: OnnxMapping = {
     return matchOf(
       ictx,
       'LayerNorm',
-      { normalized_shape: shape, eps: fromFloat32(number(ictx, 'epsilon', 1e-5)), elementwise_affine: affine },
-      affine ? { weights: bias ? { weight: scale as ConstTensor, bias } : { weight: scale as ConstTensor } } : {},
+      {
+        normalized_shape: shape,
+        eps: fromFloat32(number(ictx, 'epsilon', 1e-5)),
+        elementwise_affine: affine,
+      },
+      affine
+        ? { weights: bias ? { weight: scale as ConstTensor, bias } : { weight: scale as ConstTensor } }
+        : {},
     );
   },
 };
@@ -328,7 +355,9 @@ function poolAttrs(ctx: ExportContext) {
     const onnx = Math.ceil(span / strides[i]) + 1;
     const torch = (onnx - 1) * strides[i] >= size + padding[i] ? onnx - 1 : onnx;
     if (onnx !== torch)
-      throw ctx.refuse(`ceil_mode gives ${torch} outputs along dim ${i + 2} in PyTorch, ${onnx} in ONNX opset 17 (the last window starts in the padding)`);
+      throw ctx.refuse(
+        `ceil_mode gives ${torch} outputs along dim ${i + 2} in PyTorch, ${onnx} in ONNX opset 17 (the last window starts in the padding)`,
+      );
   });
   return {
     kernel_shape: ints(kernel),
@@ -340,7 +369,8 @@ function poolAttrs(ctx: ExportContext) {
 
 function poolParams(ictx: ImportContext): Params | string {
   const kernel = numbers(ictx, 'kernel_shape', []);
-  if (kernel.length !== 2) return `${ictx.node.opType} over ${kernel.length} spatial dims (only 2-D pooling maps)`;
+  if (kernel.length !== 2)
+    return `${ictx.node.opType} over ${kernel.length} spatial dims (only 2-D pooling maps)`;
   const pads = numbers(ictx, 'pads', [0, 0, 0, 0]);
   if (pads[0] !== pads[2] || pads[1] !== pads[3]) return `${ictx.node.opType} with asymmetric pads [${pads}]`;
   const autoPad = ictx.attr('auto_pad');
@@ -378,7 +408,10 @@ const avgPool: OnnxMapping = {
   import(ictx) {
     const params = poolParams(ictx);
     if (typeof params === 'string') return params;
-    return matchOf(ictx, 'AvgPool2d', { ...params, count_include_pad: number(ictx, 'count_include_pad', 0) === 1 });
+    return matchOf(ictx, 'AvgPool2d', {
+      ...params,
+      count_include_pad: number(ictx, 'count_include_pad', 0) === 1,
+    });
   },
 };
 
@@ -390,11 +423,14 @@ const adaptiveAvgPool: OnnxMapping = {
     if (out.every((d) => d === 1)) return single(ctx, 'GlobalAveragePool');
     const [h, w] = (ctx.inputTypes[0]?.dims ?? []).slice(-2);
     if (typeof h !== 'number' || typeof w !== 'number' || h % out[0] || w % out[1])
-      throw ctx.refuse(`output_size ${out} must divide a fixed input size (got ${h}×${w}) to be an ONNX AveragePool`);
+      throw ctx.refuse(
+        `output_size ${out} must divide a fixed input size (got ${h}×${w}) to be an ONNX AveragePool`,
+      );
     const kernel = [h / out[0], w / out[1]];
     return single(ctx, 'AveragePool', { kernel_shape: ints(kernel), strides: ints(kernel) });
   },
-  import: (ictx) => (ictx.node.opType === 'GlobalAveragePool' ? matchOf(ictx, 'AdaptiveAvgPool2d', { output_size: 1 }) : null),
+  import: (ictx) =>
+    ictx.node.opType === 'GlobalAveragePool' ? matchOf(ictx, 'AdaptiveAvgPool2d', { output_size: 1 }) : null,
 };
 
 /** Flatten(1) is ONNX Flatten(axis=1); other spans are a Reshape with the kept dims. */
@@ -407,7 +443,9 @@ const flatten: OnnxMapping = {
     if (start === 1 && end === dims.length - 1) return single(ctx, 'Flatten', { axis: int(1) });
     const shape = ctx.outputTypes[0].dims.map((d, i) => (i < start ? 0 : i === start ? -1 : d));
     if (shape.some((d) => typeof d !== 'number'))
-      throw ctx.refuse(`flattening dims ${start}..${end} leaves symbolic dims after them: ${ctx.outputTypes[0].dims}`);
+      throw ctx.refuse(
+        `flattening dims ${start}..${end} leaves symbolic dims after them: ${ctx.outputTypes[0].dims}`,
+      );
     return single(ctx, 'Reshape', {}, [ctx.graph.constantInts(`${ctx.id}/shape`, shape as number[])]);
   },
   import(ictx) {
@@ -429,7 +467,9 @@ const reshape: OnnxMapping = {
       typeof d === 'number' ? d : d === input[i] ? 0 : null,
     );
     if (shape.some((d) => d === null))
-      throw ctx.refuse(`shape [${ctx.params.shape}] moves a symbolic dim; ONNX Reshape takes fixed sizes, 0 or -1`);
+      throw ctx.refuse(
+        `shape [${ctx.params.shape}] moves a symbolic dim; ONNX Reshape takes fixed sizes, 0 or -1`,
+      );
     return single(ctx, 'Reshape', {}, [ctx.graph.constantInts(`${ctx.id}/shape`, shape as number[])]);
   },
   import(ictx) {
@@ -475,10 +515,11 @@ const permute: OnnxMapping = {
 
 const unsqueeze: OnnxMapping = {
   ops: ['Unsqueeze'],
-  export: (ctx) => single(ctx, 'Unsqueeze', {}, [ctx.graph.constantInts(`${ctx.id}/axes`, [ctx.params.dim as number])]),
+  export: (ctx) =>
+    single(ctx, 'Unsqueeze', {}, [ctx.graph.constantInts(`${ctx.id}/axes`, [ctx.params.dim as number])]),
   import(ictx) {
     const axes = ictx.node.input[1] ? ictx.constant(ictx.node.input[1])?.data : numbers(ictx, 'axes', []);
-    if (!axes || axes.length !== 1) return 'Unsqueeze of more than one axis';
+    if (axes?.length !== 1) return 'Unsqueeze of more than one axis';
     return matchOf(ictx, 'Unsqueeze', { dim: axes[0] });
   },
 };
@@ -487,10 +528,16 @@ const CONCAT_PORTS = 6;
 const concat: OnnxMapping = {
   ops: ['Concat'],
   export: (ctx) =>
-    ctx.graph.node('Concat', ctx.inputs.filter((i) => i !== null), { axis: int(ctx.params.dim as number) }, { name: ctx.id }),
+    ctx.graph.node(
+      'Concat',
+      ctx.inputs.filter((i) => i !== null),
+      { axis: int(ctx.params.dim as number) },
+      { name: ctx.id },
+    ),
   import(ictx) {
     const inputs = ictx.node.input;
-    if (inputs.length < 2 || inputs.length > CONCAT_PORTS) return `Concat of ${inputs.length} inputs (Concat takes 2 to ${CONCAT_PORTS})`;
+    if (inputs.length < 2 || inputs.length > CONCAT_PORTS)
+      return `Concat of ${inputs.length} inputs (Concat takes 2 to ${CONCAT_PORTS})`;
     const ports = Array.from({ length: CONCAT_PORTS }, (_, k) => inputs[k] ?? null);
     return matchOf(ictx, 'Concat', { dim: number(ictx, 'axis', 1) }, { inputs: ports });
   },
@@ -499,7 +546,8 @@ const concat: OnnxMapping = {
 /** Dropout keeps its ratio as an input; in inference ONNX passes values through, like eval(). */
 const dropout: OnnxMapping = {
   ops: ['Dropout'],
-  export: (ctx) => single(ctx, 'Dropout', {}, [ctx.graph.constantScalar(`${ctx.id}/ratio`, ctx.params.p as number)]),
+  export: (ctx) =>
+    single(ctx, 'Dropout', {}, [ctx.graph.constantScalar(`${ctx.id}/ratio`, ctx.params.p as number)]),
   import(ictx) {
     const ratio = ictx.node.input[1] ? ictx.constant(ictx.node.input[1]) : null;
     if (ictx.node.input[1] && !ratio) return 'Dropout with a computed ratio';
@@ -509,10 +557,11 @@ const dropout: OnnxMapping = {
 
 const embedding: OnnxMapping = {
   ops: ['Gather'],
-  export: (ctx) => ctx.graph.node('Gather', [ctx.weight('weight'), ctx.inputs[0]], { axis: int(0) }, { name: ctx.id }),
+  export: (ctx) =>
+    ctx.graph.node('Gather', [ctx.weight('weight'), ctx.inputs[0]], { axis: int(0) }, { name: ctx.id }),
   import(ictx) {
     const weight = ictx.initializer(ictx.node.input[0]);
-    if (!weight || weight.dims.length !== 2 || number(ictx, 'axis', 0) !== 0) return null;
+    if (weight?.dims.length !== 2 || number(ictx, 'axis', 0) !== 0) return null;
     return matchOf(
       ictx,
       'Embedding',
@@ -549,7 +598,7 @@ const convTranspose: OnnxMapping = {
   },
   import(ictx) {
     const weight = ictx.initializer(ictx.node.input[1]);
-    if (!weight || weight.dims.length !== 4) return null;
+    if (weight?.dims.length !== 4) return null;
     const bias = ictx.node.input[2] ? ictx.initializer(ictx.node.input[2]) : null;
     if (ictx.node.input[2] && !bias) return 'ConvTranspose with a computed bias';
     if (ictx.attr('output_shape') !== undefined) return 'ConvTranspose with an output_shape';
@@ -583,7 +632,12 @@ const reduction = (type: 'Sum' | 'Max', op: 'ReduceSum' | 'ReduceMax'): OnnxMapp
     const keepdims = int(ctx.params.keepdim ? 1 : 0);
     // opset 17: ReduceSum takes its axes as an input, ReduceMax still as an attribute
     if (op === 'ReduceSum')
-      return single(ctx, op, { keepdims }, dim === null ? [] : [ctx.graph.constantInts(`${ctx.id}/axes`, [dim])]);
+      return single(
+        ctx,
+        op,
+        { keepdims },
+        dim === null ? [] : [ctx.graph.constantInts(`${ctx.id}/axes`, [dim])],
+      );
     return single(ctx, op, { keepdims, axes: dim === null ? undefined : ints([dim]) });
   },
   import(ictx) {
@@ -591,7 +645,10 @@ const reduction = (type: 'Sum' | 'Max', op: 'ReduceSum' | 'ReduceMax'): OnnxMapp
     if (!axes) return `${op} over computed axes`;
     if (axes.length > 1) return `${op} over ${axes.length} axes (${type} reduces one dim or all)`;
     if (type === 'Max' && !axes.length) return 'ReduceMax over every dim (Max reduces one)';
-    return matchOf(ictx, type, { dim: axes.length ? axes[0] : null, keepdim: number(ictx, 'keepdims', 1) === 1 });
+    return matchOf(ictx, type, {
+      dim: axes.length ? axes[0] : null,
+      keepdim: number(ictx, 'keepdims', 1) === 1,
+    });
   },
 });
 
@@ -606,11 +663,18 @@ const fixedTensor: OnnxMapping = {
   ops: ['Identity'],
   export(ctx) {
     const shape = ctx.outputTypes[0].dims as number[];
-    const values = (ctx.params.values as string).split(/[\s,[\]]+/).filter(Boolean).map(Number);
+    const values = (ctx.params.values as string)
+      .split(/[\s,[\]]+/)
+      .filter(Boolean)
+      .map(Number);
     const size = shape.reduce((n, d) => n * d, 1);
     const value =
       ctx.weight('value') ??
-      ctx.graph.constantFloats(`${ctx.id}/value`, shape, values.length === 1 ? new Array<number>(size).fill(values[0]) : values);
+      ctx.graph.constantFloats(
+        `${ctx.id}/value`,
+        shape,
+        values.length === 1 ? new Array<number>(size).fill(values[0]) : values,
+      );
     return ctx.graph.node('Identity', [value], {}, { name: ctx.id });
   },
   import(ictx) {
@@ -665,7 +729,12 @@ function erfGelu(ictx: ImportContext): ImportMatch | null {
   if (!timesX || other(timesX, plusOne.output[0]) !== x) return null;
   const half = only(timesX.output[0], 'Mul');
   if (!half || !near(other(half, timesX.output[0]), 0.5)) return null;
-  return matchOf(ictx, 'GELU', { approximate: 'none' }, { outputs: [half.output[0]], consumed: [erf, plusOne, timesX, half] });
+  return matchOf(
+    ictx,
+    'GELU',
+    { approximate: 'none' },
+    { outputs: [half.output[0]], consumed: [erf, plusOne, timesX, half] },
+  );
 }
 
 /** Every node type ONNX export writes, keyed by type; the order is import's order of preference. */
@@ -677,13 +746,21 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   BatchNorm2d: batchNorm('BatchNorm2d', [4]),
   BatchNorm1d: batchNorm('BatchNorm1d', [2, 3]),
   LayerNorm: layerNorm,
-  GroupNorm: viaFunction('GroupNorm', { ports: ['input'], outputs: ['output'], weights: ['weight', 'bias'] }, groupNormBody),
+  GroupNorm: viaFunction(
+    'GroupNorm',
+    { ports: ['input'], outputs: ['output'], weights: ['weight', 'bias'] },
+    groupNormBody,
+  ),
   ReLU: plain('ReLU', 'Relu'),
   Sigmoid: plain('Sigmoid', 'Sigmoid'),
   Tanh: plain('Tanh', 'Tanh'),
   LeakyReLU: alpha('LeakyReLU', 'LeakyRelu', 'negative_slope'),
   ELU: alpha('ELU', 'Elu', 'alpha'),
-  GELU: { ...viaFunction('GELU', { ports: ['input'], outputs: ['output'], weights: [] }, geluBody), ops: ['GELU', 'Div'], import: erfGelu },
+  GELU: {
+    ...viaFunction('GELU', { ports: ['input'], outputs: ['output'], weights: [] }, geluBody),
+    ops: ['GELU', 'Div'],
+    import: erfGelu,
+  },
   SiLU: viaFunction('SiLU', { ports: ['input'], outputs: ['output'], weights: [] }, siluBody),
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
@@ -706,10 +783,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Log: plain('Log', 'Log'),
   Pow: {
     ops: ['Pow'],
-    export: (ctx) => single(ctx, 'Pow', {}, [ctx.graph.constantScalar(`${ctx.id}/exponent`, ctx.params.exponent as number)]),
+    export: (ctx) =>
+      single(ctx, 'Pow', {}, [ctx.graph.constantScalar(`${ctx.id}/exponent`, ctx.params.exponent as number)]),
     import(ictx) {
       const exponent = ictx.constant(ictx.node.input[1]);
-      if (!exponent || exponent.data.length !== 1) return 'Pow with a computed or non-scalar exponent';
+      if (exponent?.data.length !== 1) return 'Pow with a computed or non-scalar exponent';
       return matchOf(ictx, 'Pow', { exponent: fromFloat32(exponent.data[0]) });
     },
   },
@@ -729,19 +807,31 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
     },
     multiHeadAttentionBody,
   ),
-  RNN: viaFunction('RNN', { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights }, recurrentBody('RNN')),
+  RNN: viaFunction(
+    'RNN',
+    { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights },
+    recurrentBody('RNN'),
+  ),
   LSTM: viaFunction(
     'LSTM',
     { ports: ['input', 'h0', 'c0'], outputs: ['output', 'h_n', 'c_n'], weights: recurrentWeights },
     recurrentBody('LSTM'),
   ),
-  GRU: viaFunction('GRU', { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights }, recurrentBody('GRU')),
+  GRU: viaFunction(
+    'GRU',
+    { ports: ['input', 'h0'], outputs: ['output', 'h_n'], weights: recurrentWeights },
+    recurrentBody('GRU'),
+  ),
   ScaledDotProductAttention: viaFunction(
     'ScaledDotProductAttention',
     { ports: ['q', 'k', 'v', 'key_padding_mask'], outputs: ['output'], weights: [] },
     scaledDotProductAttentionBody,
   ),
-  ClassToken: viaFunction('ClassToken', { ports: ['input'], outputs: ['output'], weights: ['cls_token'] }, classTokenBody),
+  ClassToken: viaFunction(
+    'ClassToken',
+    { ports: ['input'], outputs: ['output'], weights: ['cls_token'] },
+    classTokenBody,
+  ),
   PositionalEncoding: viaFunction(
     'PositionalEncoding',
     { ports: ['input'], outputs: ['output'], weights: ['pos_embedding'] },
@@ -758,7 +848,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
 export const onnxExportableTypes: readonly string[] = Object.keys(ONNX_MAPPINGS);
 
 /** Read one ONNX node with the table: the first rule that applies (`hint`'s first), or why none does. */
-export function importNode(ictx: ImportContext, catalog: Catalog, hint?: string): ImportMatch | string | null {
+export function importNode(
+  ictx: ImportContext,
+  catalog: Catalog,
+  hint?: string,
+): ImportMatch | string | null {
   const called = importFunctionCall(ictx, catalog);
   if (called) return called;
   let reason: string | null = null;
