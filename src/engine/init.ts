@@ -5,10 +5,10 @@
  */
 import type { Backend } from './backend.ts';
 import { defaultBackend } from './context.ts';
-import { tensor } from './create.ts';
+import { fill, tensor } from './create.ts';
 import { AttrError, ShapeError } from './errors.ts';
 import type { Rng } from './random.ts';
-import { type Shape, sizeOf, type Tensor } from './tensor.ts';
+import { allocFloat, type FloatDType, type Shape, sizeOf, type Tensor } from './tensor.ts';
 
 export type Nonlinearity =
   | 'linear'
@@ -183,12 +183,18 @@ export function initSpec(init: InitName | string, shape: Shape, params: InitPara
   }
 }
 
-/** Values from a spec's distribution, centred on 0. */
-export function sample(spec: InitSpec, shape: Shape, rng: Rng, backend: Backend = defaultBackend()): Tensor {
-  const values = new Float32Array(sizeOf(shape));
+/** Values from a spec's distribution, centred on 0, as float32 (or float64: the draws unrounded). */
+export function sample(
+  spec: InitSpec,
+  shape: Shape,
+  rng: Rng,
+  backend: Backend = defaultBackend(),
+  dtype: FloatDType = 'float32',
+): Tensor {
+  const values = allocFloat(dtype, sizeOf(shape));
   if (spec.distribution === 'uniform') rng.fillUniform(values, -spec.bound!, spec.bound!);
   else rng.fillNormal(values, 0, spec.std);
-  return tensor(values, shape, 'float32', backend);
+  return tensor(values, shape, dtype, backend);
 }
 
 export function xavierUniform(shape: Shape, rng: Rng, gain = 1, backend?: Backend): Tensor {
@@ -230,8 +236,15 @@ export function defaultLayerInit(
 }
 
 /** U(lo, hi), like nn.init.uniform_. */
-export function uniform(shape: Shape, rng: Rng, lo = 0, hi = 1, backend: Backend = defaultBackend()): Tensor {
-  return tensor(rng.fillUniform(new Float32Array(sizeOf(shape)), lo, hi), shape, 'float32', backend);
+export function uniform(
+  shape: Shape,
+  rng: Rng,
+  lo = 0,
+  hi = 1,
+  backend: Backend = defaultBackend(),
+  dtype: FloatDType = 'float32',
+): Tensor {
+  return tensor(rng.fillUniform(allocFloat(dtype, sizeOf(shape)), lo, hi), shape, dtype, backend);
 }
 
 /** N(mean, std²), like nn.init.normal_ (e.g. std 0.01 for the D2L classics). */
@@ -241,17 +254,26 @@ export function normal(
   std = 1,
   mean = 0,
   backend: Backend = defaultBackend(),
+  dtype: FloatDType = 'float32',
 ): Tensor {
   if (!(std >= 0)) throw new AttrError('normal', 'std', `must be non-negative, got ${std}`);
-  return tensor(rng.fillNormal(new Float32Array(sizeOf(shape)), mean, std), shape, 'float32', backend);
+  return tensor(rng.fillNormal(allocFloat(dtype, sizeOf(shape)), mean, std), shape, dtype, backend);
 }
 
 /** All zeros, like nn.init.zeros_ (biases, BatchNorm shifts). */
-export function zerosInit(shape: Shape, backend: Backend = defaultBackend()): Tensor {
-  return tensor(new Float32Array(sizeOf(shape)), shape, 'float32', backend);
+export function zerosInit(
+  shape: Shape,
+  backend: Backend = defaultBackend(),
+  dtype: FloatDType = 'float32',
+): Tensor {
+  return fill(shape, 0, backend, dtype);
 }
 
 /** All ones, like nn.init.ones_ (BatchNorm/LayerNorm scales). */
-export function onesInit(shape: Shape, backend: Backend = defaultBackend()): Tensor {
-  return tensor(new Float32Array(sizeOf(shape)).fill(1), shape, 'float32', backend);
+export function onesInit(
+  shape: Shape,
+  backend: Backend = defaultBackend(),
+  dtype: FloatDType = 'float32',
+): Tensor {
+  return fill(shape, 1, backend, dtype);
 }

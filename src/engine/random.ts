@@ -2,6 +2,8 @@
  * Seeded random numbers for init and dropout: a counter-based 32-bit generator (SplitMix32),
  * so a seed reproduces the same values on every machine and backend.
  */
+import type { FloatStorage } from './tensor.ts';
+
 export class Rng {
   private state: number;
 
@@ -36,12 +38,12 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  fillUniform(out: Float32Array, lo: number, hi: number): Float32Array {
+  fillUniform<T extends FloatStorage>(out: T, lo: number, hi: number): T {
     for (let i = 0; i < out.length; i++) out[i] = this.uniform(lo, hi);
     return out;
   }
 
-  fillNormal(out: Float32Array, mean: number, std: number): Float32Array {
+  fillNormal<T extends FloatStorage>(out: T, mean: number, std: number): T {
     for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std);
     return out;
   }

@@ -21,6 +21,7 @@ import {
   toBackend,
   zeros,
 } from '../../src/engine/index.ts';
+import { normal, onesInit, sample } from '../../src/engine/init.ts';
 import { defineOp, type NoAttrs, out } from '../../src/engine/op.ts';
 
 const rng = new Rng(64);
@@ -62,6 +63,17 @@ describe('float64 tensors on the CPU backend', () => {
     const back = astype(astype(x, 'float32'), 'float64');
     expect(back.dtype).toBe('float64');
     expect(astype(tensor([0.1], [1], 'float64'), 'float32').toArray()[0]).toBe(Math.fround(0.1));
+  });
+
+  it('come out of the initialisers in float64 when asked: the same draws, unrounded', () => {
+    const spec = { distribution: 'uniform' as const, bound: 1 };
+    const wide = sample(spec, [5], new Rng(3), cpuBackend, 'float64');
+    const narrow = sample(spec, [5], new Rng(3));
+    expect(wide.dtype).toBe('float64');
+    expect(narrow.toArray()).toEqual(wide.toArray().map(Math.fround));
+    expect(wide.toArray()).not.toEqual(narrow.toArray());
+    expect(normal([3], new Rng(1), 1, 0, cpuBackend, 'float64').dtype).toBe('float64');
+    expect(onesInit([2], cpuBackend, 'float64').toArray()).toEqual([1, 1]);
   });
 
   it('promote float32 with float64 to float64 in elementwise ops and matmul, as PyTorch', () => {
