@@ -21,7 +21,7 @@ import {
   toBackend,
   zeros,
 } from '../../src/engine/index.ts';
-import { normal, onesInit, sample } from '../../src/engine/init.ts';
+import { type InitSpec, normal, onesInit, sample } from '../../src/engine/init.ts';
 import { defineOp, type NoAttrs, out } from '../../src/engine/op.ts';
 
 const rng = new Rng(64);
@@ -66,7 +66,14 @@ describe('float64 tensors on the CPU backend', () => {
   });
 
   it('come out of the initialisers in float64 when asked: the same draws, unrounded', () => {
-    const spec = { distribution: 'uniform' as const, bound: 1 };
+    const spec: InitSpec = {
+      distribution: 'uniform',
+      fanIn: 3,
+      fanOut: 3,
+      gain: null,
+      bound: 1,
+      std: 1 / Math.sqrt(3),
+    };
     const wide = sample(spec, [5], new Rng(3), cpuBackend, 'float64');
     const narrow = sample(spec, [5], new Rng(3));
     expect(wide.dtype).toBe('float64');
