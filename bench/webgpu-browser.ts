@@ -52,7 +52,7 @@ export const webgpuBrowserSection: BenchSection = {
         if (m.text().startsWith('bench:')) console.error(m.text());
       });
       const query = process.env.SHAPEFLOW_BENCH_QUERY ?? '';
-      await page.goto(`${url}bench/browser/webgpu.html${query ? `?${query}` : ''}`);
+      await page.goto(`${url}bench/browser/webgpu.html${query ? `?${query}` : ''}`, { timeout: 300_000 });
       const finished = await page
         .waitForFunction(() => 'benchReport' in window, undefined, { timeout: TIMEOUT_MS, polling: 1000 })
         .then(() => true)

@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('the MNIST MLP on WebGPU in headless Chromium', ()
       page.on('console', (m) => {
         if (m.text().startsWith('mnist:')) console.log(m.text());
       });
-      await page.goto(`${url}test/webgpu/browser/mnist.html?epochs=5`);
+      await page.goto(`${url}test/webgpu/browser/mnist.html?epochs=5`, { timeout: 300_000 });
       await page.waitForFunction(() => 'mnistReport' in window, undefined, {
         timeout: 880_000,
         polling: 1000,
