@@ -143,10 +143,14 @@ class OnnxExporter {
     !!schedulerNameOf(n.type, this.group(n), n.params);
 
   run(options: OnnxExportOptions): OnnxModelExport {
+    // a type the catalog does not know has no ports to trace a model through: it is listed first
+    this.refuseUnsupported(
+      this.doc.nodes.filter((n) => n.type !== COMPOSITE_TYPE && !this.catalog.get(n.type)),
+    );
     const outputs = this.modelOutputs();
     if (!outputs.length) throw new OnnxExportError('empty', 'the graph has no layers to export');
     const inModel = this.ancestors(outputs.map((o) => o.node));
-    this.refuseUnsupported(inModel);
+    this.refuseUnsupported(this.doc.nodes.filter((n) => inModel.has(n.id)));
 
     const inference = inferShapes(this.doc, this.catalog);
     for (const id of inModel) {
@@ -319,10 +323,10 @@ class OnnxExporter {
     return seen;
   }
 
-  private refuseUnsupported(inModel: Set<NodeId>): void {
+  private refuseUnsupported(nodes: GraphNode[]): void {
     const unsupported = new Map<string, number>();
-    for (const node of this.doc.nodes) {
-      if (!inModel.has(node.id) || this.isSource(node) || this.mappingFor(node)) continue;
+    for (const node of nodes) {
+      if (this.isSource(node) || this.mappingFor(node)) continue;
       unsupported.set(node.type, (unsupported.get(node.type) ?? 0) + 1);
     }
     if (!unsupported.size) return;

@@ -466,3 +466,32 @@ export function classTokenBody({ body, inputs, weights, params }: BodyContext): 
   const tokens = body.op('Expand', [weights.cls_token as string, target]);
   return { output: body.op('Concat', [tokens, x], { axis: int(1) }) };
 }
+
+/** Bahdanau attention: w_v·tanh(W_q q + W_k k) for every query–key pair, softmax over keys, weights·V. */
+export function additiveAttentionBody({ body, inputs, weights }: BodyContext): Record<string, string> {
+  const project = (x: string, w: string) =>
+    body.op('MatMul', [x, body.op('Transpose', [w], { perm: ints([1, 0]) })]);
+  const axis = (stem: string, k: number) => body.constantInts(stem, [k]);
+  const qh = body.op('Unsqueeze', [
+    project(inputs.queries as string, weights['W_q.weight'] as string),
+    axis('at2', 2),
+  ]);
+  const kh = body.op('Unsqueeze', [
+    project(inputs.keys as string, weights['W_k.weight'] as string),
+    axis('at1', 1),
+  ]);
+  const features = body.op('Tanh', [body.op('Add', [qh, kh])]); // [B, Q, K, h]
+  const raw = body.op('Squeeze', [project(features, weights['w_v.weight'] as string), axis('last', -1)]);
+  // key_padding_mask [B, K] → [B, 1, K]
+  const scores = inputs.key_padding_mask
+    ? body.op('Add', [
+        raw,
+        body.op('Unsqueeze', [
+          body.op('Mul', [inputs.key_padding_mask, body.constantScalar('masked', MASKED)]),
+          axis('at1_mask', 1),
+        ]),
+      ])
+    : raw;
+  const attention = body.op('Softmax', [scores], { axis: int(-1) });
+  return { output: body.op('MatMul', [attention, inputs.values as string]), attention_weights: attention };
+}

@@ -6,6 +6,7 @@
 import type { Catalog } from '../../nodes/catalog.ts';
 import { float, int, int64Tensor, ints } from './builder.ts';
 import {
+  additiveAttentionBody,
   callFunction,
   classTokenBody,
   geluBody,
@@ -826,6 +827,15 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
     'ScaledDotProductAttention',
     { ports: ['q', 'k', 'v', 'key_padding_mask'], outputs: ['output'], weights: [] },
     scaledDotProductAttentionBody,
+  ),
+  AdditiveAttention: viaFunction(
+    'AdditiveAttention',
+    {
+      ports: ['queries', 'keys', 'values', 'key_padding_mask'],
+      outputs: ['output', 'attention_weights'],
+      weights: ['W_q.weight', 'W_k.weight', 'w_v.weight'],
+    },
+    additiveAttentionBody,
   ),
   ClassToken: viaFunction(
     'ClassToken',
