@@ -142,6 +142,40 @@ describe('float64 tensors on the CPU backend', () => {
     expect(p32[1] - p32[0]).toBe(0);
   });
 
+  it('multiply in float64 for every operand layout and width (the float64 GEMM path)', () => {
+    for (const [M, K, N] of [
+      [5, 7, 1],
+      [3, 4, 2],
+      [6, 5, 3],
+      [2, 9, 4],
+      [7, 3, 9],
+    ]) {
+      const a = values(M * K);
+      const b = values(K * N);
+      // A·B, Aᵀ·B and A·Bᵀ against the definition, through matmul and transposes
+      const want = Array.from({ length: M * N }, (_, o) => {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[Math.floor(o / N) * K + k] * b[k * N + (o % N)];
+        return s;
+      });
+      const A = tensor(a, [M, K], 'float64');
+      const B = tensor(b, [K, N], 'float64');
+      const swap = (t: Tensor) => run('permute', [t], { dims: [1, 0] });
+      for (const [x, y] of [
+        [A, B],
+        [swap(swap(A)), B],
+        [A, swap(swap(B))],
+      ]) {
+        expect(maxRelative(run('matmul', [x, y]).dataSync(), want)).toBeLessThan(1e-13);
+      }
+      const linear = run('linear', [A, swap(B)]).dataSync();
+      expect(maxRelative(linear, want)).toBeLessThan(1e-13);
+      // dW = dYᵀ·X with dY = Aᵀ: A·B again, read transposed
+      const dW = run('linear_backward_weight', [swap(A), B]).dataSync();
+      expect(maxRelative(dW, want)).toBeLessThan(1e-13);
+    }
+  });
+
   it('catch a CPU kernel that returns float32 values for a float64 output', () => {
     const sloppy = defineOp<NoAttrs>({
       name: 'sloppy_copy',

@@ -6,7 +6,7 @@
  * the inner loop touches in L1/L2 (B panel: KC·4 floats; A block: MC·KC floats).
  *
  * Every entry point ADDS into `c` (row-major, leading dimension N), like BLAS with beta = 1.
- * A float64 `c` takes its own plain loop instead: the packed panels are float32.
+ * A float64 `c` takes its own loop (gemmFloat64) instead: the packed panels are float32.
  */
 import type { FloatStorage } from '../../tensor.ts';
 
@@ -43,16 +43,7 @@ export function gemmStrided(
 ): void {
   if (M === 0 || N === 0 || K === 0) return;
   if (c instanceof Float64Array) {
-    // float64 (gradient checks): one dot product per output, summed in a register, so no
-    // operand layout makes the inner loop short (a conv with one output position has N = 1)
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        let sum = 0;
-        for (let k = 0, x = aOff + i * aRow, y = bOff + j * bCol; k < K; k++, x += aCol, y += bRow)
-          sum += a[x] * b[y];
-        c[cOff + i * N + j] += sum;
-      }
-    }
+    gemmFloat64(a, b, c, { aOff, aRow, aCol, bOff, bRow, bCol, cOff, cRow: N, cCol: 1, M, K, N });
     return;
   }
   if (M * N * K <= SMALL) {
@@ -203,6 +194,62 @@ function gemmSimple(
       const aik = a[aOff + i * aRow + k * aCol];
       const bk = bOff + k * bRow;
       for (let j = 0; j < N; j++) c[ci + j] += aik * b[bk + j * bCol];
+    }
+  }
+}
+
+interface StridedLayout {
+  aOff: number;
+  aRow: number;
+  aCol: number;
+  bOff: number;
+  bRow: number;
+  bCol: number;
+  cOff: number;
+  cRow: number;
+  cCol: number;
+  M: number;
+  K: number;
+  N: number;
+}
+
+/**
+ * The float64 path (gradient checks): dot products summed in registers, four outputs of a row
+ * at a time so each A element is loaded once per four. A narrow C (N < 4: a conv with one output
+ * position) is computed as Cᵀ = Bᵀ·Aᵀ, whose rows are long.
+ */
+function gemmFloat64(a: ArrayLike<number>, b: ArrayLike<number>, c: Float64Array, g: StridedLayout): void {
+  if (g.N < 4 && g.M > g.N) {
+    const t = { aOff: g.bOff, aRow: g.bCol, aCol: g.bRow, bOff: g.aOff, bRow: g.aCol, bCol: g.aRow };
+    gemmFloat64(b, a, c, { ...t, cOff: g.cOff, cRow: g.cCol, cCol: g.cRow, M: g.N, K: g.K, N: g.M });
+    return;
+  }
+  const { aRow, aCol, bRow, bCol, cRow, cCol, M, K, N } = g;
+  for (let i = 0; i < M; i++) {
+    const ai = g.aOff + i * aRow;
+    const ci = g.cOff + i * cRow;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0, x = ai, y = g.bOff + j * bCol; k < K; k++, x += aCol, y += bRow) {
+        const v = a[x];
+        s0 += v * b[y];
+        s1 += v * b[y + bCol];
+        s2 += v * b[y + 2 * bCol];
+        s3 += v * b[y + 3 * bCol];
+      }
+      c[ci + j * cCol] += s0;
+      c[ci + (j + 1) * cCol] += s1;
+      c[ci + (j + 2) * cCol] += s2;
+      c[ci + (j + 3) * cCol] += s3;
+    }
+    for (; j < N; j++) {
+      let sum = 0;
+      for (let k = 0, x = ai, y = g.bOff + j * bCol; k < K; k++, x += aCol, y += bRow) sum += a[x] * b[y];
+      c[ci + j * cCol] += sum;
     }
   }
 }
