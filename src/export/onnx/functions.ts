@@ -223,6 +223,12 @@ function masked(
 /** What Shapeflow adds to a masked score (kit/attention.ts MASKED): finite, so softmax stays defined. */
 const MASKED = -1e30;
 
+/** x·Wᵀ (+ b): nn.Linear with PyTorch's [out, in] weight, for inputs of any rank. */
+function linear(body: OnnxGraphWriter, x: string, weight: string, bias: string | null): string {
+  const y = body.op('MatMul', [x, body.op('Transpose', [weight], { perm: ints([1, 0]) })]);
+  return bias ? body.op('Add', [y, bias]) : y;
+}
+
 /**
  * nn.MultiheadAttention (dropout 0) as ONNX ops: split the packed in-projection, project,
  * split into heads, softmax(QKᵀ/√d)·V per head, join the heads, project out; the weights
@@ -246,10 +252,7 @@ export function multiHeadAttentionBody({
   const [bq, bk, bv] = weights.in_proj_bias
     ? body.node('Split', [weights.in_proj_bias], { axis: int(0) }, { outputs: 3 })
     : [null, null, null];
-  const project = (x: string, w: string, b: string | null) => {
-    const y = body.op('MatMul', [x, body.op('Transpose', [w], { perm: ints([1, 0]) })]);
-    return b ? body.op('Add', [y, b]) : y;
-  };
+  const project = (x: string, w: string, b: string | null) => linear(body, x, w, b);
   const headShape = body.constantInts('head_shape', [0, 0, H, -1]);
   const heads = (x: string, perm: number[]) =>
     body.op('Transpose', [body.op('Reshape', [x, headShape])], { perm: ints(perm) });
@@ -469,8 +472,7 @@ export function classTokenBody({ body, inputs, weights, params }: BodyContext): 
 
 /** Bahdanau attention: w_v·tanh(W_q q + W_k k) for every query–key pair, softmax over keys, weights·V. */
 export function additiveAttentionBody({ body, inputs, weights }: BodyContext): Record<string, string> {
-  const project = (x: string, w: string) =>
-    body.op('MatMul', [x, body.op('Transpose', [w], { perm: ints([1, 0]) })]);
+  const project = (x: string, w: string) => linear(body, x, w, null);
   const axis = (stem: string, k: number) => body.constantInts(stem, [k]);
   const qh = body.op('Unsqueeze', [
     project(inputs.queries as string, weights['W_q.weight'] as string),
