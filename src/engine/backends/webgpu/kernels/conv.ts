@@ -72,15 +72,20 @@ interface ConvGemm {
 }
 
 /**
- * Threads per workgroup side (rows TM, columns TN; each thread 4×4 outputs). Layers with few
- * output channels get short wide tiles: a square 64-row tile over 6 channels would compute
- * ten times the useful work.
+ * Threads per workgroup side (rows TM, columns TN; each thread 4×4 outputs). A product with
+ * few rows (output channels) or few columns (a weight gradient's C·kh·kw) gets a tile cut to
+ * its size: a square 64×64 tile over LeNet's 6 channels × 25 taps computes 27 times the
+ * useful work. Large products keep the square tiles of matmul.
  */
 export function convTiles(M: number, N: number, batches: number): { tm: number; tn: number } {
-  if (M <= 8) return { tm: 2, tn: 32 };
-  if (M <= 16) return { tm: 4, tn: 16 };
-  const ts = tileThreads(M, N, batches);
-  return { tm: ts, tn: ts };
+  if (M > 16 && N > 64) {
+    const ts = tileThreads(M, N, batches);
+    return { tm: ts, tn: ts };
+  }
+  // the power of two threads that cover `size` at 4 outputs each, within [2, max]
+  const fit = (size: number, max: number) => Math.min(max, Math.max(2, 2 ** Math.ceil(Math.log2(size / 4))));
+  const tm = fit(M, 16);
+  return { tm, tn: fit(N, Math.min(32, 256 / tm)) };
 }
 
 function convGemm(
