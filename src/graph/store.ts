@@ -283,6 +283,7 @@ function describeEdits(edits: readonly Edit[]): string {
     setMeta: 'Edit document info',
     group: 'Group',
     ungroup: 'Ungroup',
+    editInside: 'Edit inside composite',
     paste: 'Paste',
   };
   const first = words[edits[0].kind];

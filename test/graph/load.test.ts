@@ -202,8 +202,7 @@ describe('the published JSON Schema', () => {
     if (node?.anyOf) return;
     if (Array.isArray(value)) {
       for (const [i, v] of value.entries()) described(v, node?.items, `${path}[${i}]`, missing);
-    }
-    else if (value && typeof value === 'object') {
+    } else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const sub = node?.properties?.[k] ?? node?.additionalProperties;
         if (!sub) missing.push(`${path}.${k}`);

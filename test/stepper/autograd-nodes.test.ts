@@ -89,14 +89,14 @@ describe('a Tensor leaf in live mode', () => {
       catalog,
     });
     const live = new LiveValues(store);
-    const valueOf = () => {
+    const xValue = () => {
       const v = live.valueOf(id('x'));
       return v.status === 'ok' ? Array.from(v.outputs.output.dataSync()) : v.reason;
     };
-    expect(valueOf()).toEqual([1, 2]);
+    expect(xValue()).toEqual([1, 2]);
     const tx = store.apply({ kind: 'setParam', id: id('x'), name: 'values', value: '-3, 4' });
     expect(tx).not.toBeInstanceOf(Error);
-    expect(valueOf()).toEqual([-3, 4]);
+    expect(xValue()).toEqual([-3, 4]);
     live.dispose();
   });
 });
