@@ -118,7 +118,7 @@ export function createCurveChart(el: HTMLElement, curves: Curve[], options: Char
           { ...axis, size: 28 },
           {
             ...axis,
-            size: 50,
+            size: 60,
             values: (_u: uPlot, splits: number[]) => splits.map((v) => tickText(log ? 10 ** v : v)),
           },
         ],
