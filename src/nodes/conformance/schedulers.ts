@@ -6,6 +6,7 @@
  * (what the editor plots) must equal the schedule the optimizer actually followed.
  */
 import { compareValues, Verdict } from '../../engine/conformance/compare.ts';
+import { checkFollowedSchedule } from '../../engine/conformance/families/schedulers.ts';
 import type { CaseResult, RefCase } from '../../engine/conformance/types.ts';
 import { isOpError } from '../../engine/errors.ts';
 import { catalog } from '../catalog.ts';
@@ -67,16 +68,7 @@ export function runSchedulerCaseThroughNodes(raw: RefCase): CaseResult {
     const params = nodeParams(def, c.params, chained.length);
     const start = { lr: optimizer.lr, momentum: optimizer.momentum };
     const scheduler = def.schedule.create(params, start, chained);
-    const lrs: number[] = [];
-    const momentums: number[] = [];
-    for (let t = 0; t < c.lrs.length; t++) {
-      if (t > 0) scheduler.step();
-      scheduler.applyTo(optimizer);
-      lrs.push(optimizer.lr);
-      momentums.push(optimizer.momentum ?? Number.NaN);
-    }
-    v.add(compareValues('lrs', lrs, c.lrs));
-    if (c.momentums) v.add(compareValues('momentums', momentums.slice(0, c.momentums.length), c.momentums));
+    checkFollowedSchedule(v, scheduler, optimizer, c);
     const plan = def.schedule.plan(params, c.lrs.length, start, chained);
     v.add(compareValues('planned lrs (the node’s plot)', plan.lrs, c.lrs));
     if (c.momentums && plan.momentums) v.add(compareValues('planned momentums', plan.momentums, c.momentums));

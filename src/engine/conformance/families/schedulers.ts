@@ -12,6 +12,36 @@ interface SchedulerCase extends RefCase {
   momentums?: number[];
 }
 
+interface Scheduled {
+  lr: number;
+  momentum?: number;
+}
+
+/**
+ * Steps `scheduler` as training does (`step()` after every optimizer step) and compares the lr
+ * (and momentum) `optimizer` holds at each step with the expected ones. Shared with the
+ * node-level runner, which builds its scheduler and optimizer from node declarations.
+ */
+export function checkFollowedSchedule(
+  v: Verdict,
+  scheduler: { step(): void; applyTo(optimizer: Scheduled): void },
+  optimizer: Scheduled,
+  expected: { lrs: number[]; momentums?: number[] },
+): void {
+  const lrs: number[] = [];
+  const momentums: number[] = [];
+  for (let t = 0; t < expected.lrs.length; t++) {
+    if (t > 0) scheduler.step();
+    scheduler.applyTo(optimizer);
+    lrs.push(optimizer.lr);
+    momentums.push(optimizer.momentum ?? Number.NaN);
+  }
+  v.add(compareValues('lrs', lrs, expected.lrs));
+  if (expected.momentums) {
+    v.add(compareValues('momentums', momentums.slice(0, expected.momentums.length), expected.momentums));
+  }
+}
+
 /**
  * A scheduler driving a runtime optimizer, as in training: the lr (and momentum) the
  * optimizer holds at each step t, with `scheduler.step()` after every optimizer step.
@@ -29,16 +59,7 @@ export function runSchedulerCase(raw: RefCase): CaseResult {
       lr: optimizer.lr,
       momentum: optimizer.momentum,
     });
-    const lrs: number[] = [];
-    const momentums: number[] = [];
-    for (let t = 0; t < c.lrs.length; t++) {
-      if (t > 0) scheduler.step();
-      scheduler.applyTo(optimizer);
-      lrs.push(optimizer.lr);
-      momentums.push(optimizer.momentum ?? Number.NaN);
-    }
-    v.add(compareValues('lrs', lrs, c.lrs));
-    if (c.momentums) v.add(compareValues('momentums', momentums.slice(0, c.momentums.length), c.momentums));
+    checkFollowedSchedule(v, scheduler, optimizer, c);
   } catch (e) {
     return { id: c.id, ok: false, message: isOpError(e) ? e.message : `crashed: ${(e as Error).stack}` };
   }
