@@ -13,7 +13,7 @@
  *   found by kernels (a class index out of range) are raised at the next read; a lost device
  *   is reported, re-created, and the caller retries with fresh tensors.
  */
-import type { Backend } from '../../backend.ts';
+import type { Backend, UpdateKernel } from '../../backend.ts';
 import { OpError } from '../../errors.ts';
 import type { OpDef } from '../../op.ts';
 import {
@@ -28,7 +28,7 @@ import {
 import type { MemoryInfo } from './buffer-pool.ts';
 import { webgpuKernels } from './kernels/index.ts';
 import type { GpuTensor } from './kernels/types.ts';
-import { GpuRuntime, type GpuStorage } from './runtime.ts';
+import { f32Bits, GpuRuntime, type GpuStorage } from './runtime.ts';
 import { loadShaderSources, type ShaderSources } from './shaders.ts';
 
 /** What a WebGPU tensor's `handle` is: its share of a GPU buffer. */
@@ -175,6 +175,29 @@ export class WebGPUBackend implements Backend {
     return result;
   }
 
+  /**
+   * Compile ahead of first use the pipelines fn would need: fn (e.g. a forward and backward on
+   * zero-filled inputs) runs as a dry run that only records its dispatches, in a scope that
+   * disposes all it made; the pipelines not cached yet are then created asynchronously, in parallel.
+   */
+  async precompile(fn: () => unknown): Promise<{ compiled: number; ms: number }> {
+    const rt = this.current('precompile');
+    const started = performance.now();
+    const keys = rt.collectPipelines(() =>
+      this.scope(() => {
+        if (fn() instanceof Promise) {
+          throw new OpError(
+            'backend',
+            'precompile',
+            'precompile: fn returned a Promise; a dry run is synchronous',
+          );
+        }
+      }),
+    );
+    const compiled = await rt.precompile(keys);
+    return { compiled, ms: performance.now() - started };
+  }
+
   /** Keep a tensor past the scopes it was created in. */
   keep<T extends Tensor>(t: T): T {
     for (const s of this.scopes) s.delete(t);
@@ -185,6 +208,34 @@ export class WebGPUBackend implements Backend {
   memory(): WebGPUMemoryInfo {
     const rt = this.current('memory');
     return { ...rt.memory(), liveTensors: this.liveTensors };
+  }
+
+  /** An optimizer's step in place on the parameter and its buffers (see Backend.applyUpdate). */
+  applyUpdate(
+    kernel: UpdateKernel,
+    grad: Tensor,
+    state: readonly Tensor[],
+    floats: readonly number[],
+    flags: number,
+  ): void {
+    const rt = this.current(kernel.name);
+    const wrong = state.find((t) => t.size !== grad.size || t.dtype !== 'float32');
+    if (wrong || grad.dtype !== 'float32') {
+      throw new OpError(
+        'backend',
+        kernel.name,
+        `${kernel.name}: the gradient ${grad} and the state ${wrong ?? state[0]} must be float32 of one size`,
+      );
+    }
+    rt.dispatch({
+      kernel: kernel.name,
+      defines: kernel.defines,
+      meta: [grad.size, ...floats.map(f32Bits), flags],
+      inputs: [this.storageOf(grad, `${kernel.name} gradient`)],
+      outputs: state.map((t, i) => this.storageOf(t, `${kernel.name} state ${i}`)),
+      threads: grad.size,
+      label: kernel.name,
+    });
   }
 
   /**

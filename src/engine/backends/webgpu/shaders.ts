@@ -46,8 +46,9 @@ export function loadShaderSources(): Promise<ShaderSources> {
 }
 
 /**
- * Expand `//#include name` lines, drop comments, fill `{{KEY}}` placeholders. A placeholder without a value is
- * an error, so a kernel never compiles with a hole in it.
+ * Expand `//#include name` lines, keep `#if KEY line` lines only where KEY is set (non-zero), drop
+ * comments, fill `{{KEY}}` placeholders. A placeholder or condition without a value is an error,
+ * so a kernel never compiles with a hole in it.
  */
 export function specialise(
   sources: ShaderSources,
@@ -62,8 +63,13 @@ export function specialise(
       throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
     return body;
   });
+  const conditional = included.replace(/^#if (\w+) (.*)$/gm, (_, key: string, line: string) => {
+    const value = defines[key];
+    if (value === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl needs a value for #if ${key}`);
+    return value && value !== '0' ? line : '';
+  });
   // comments go first: they may mention placeholders, and the driver need not parse them
-  const code = included.replace(/\/\/.*$/gm, '');
+  const code = conditional.replace(/\/\/.*$/gm, '');
   return code.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = defines[key];
     if (value === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl needs a value for {{${key}}}`);

@@ -4,14 +4,15 @@ import { scalar, tensor } from '../../create.ts';
 import { run } from '../../dispatch.ts';
 import { isOpError } from '../../errors.ts';
 import { add, matmul, mul, reshape, sub } from '../../functional.ts';
-import { createOptimizer, isOptimizerName } from '../../runtime/optimizers/index.ts';
+import { canStepOnDevice, DeviceOptimizer } from '../../runtime/optimizers/device.ts';
+import { createOptimizer, isOptimizerName, type Optimizer } from '../../runtime/optimizers/index.ts';
 import { gradsOf, type Param, param, paramTensor } from '../../runtime/params.ts';
 import type { Tensor } from '../../tensor.ts';
-import { compareShape, compareValues, Verdict } from '../compare.ts';
+import { Verdict } from '../compare.ts';
 import { fromRef } from '../tensors.ts';
 import type { CaseResult, FamilyContext, RefCase, RefTensor } from '../types.ts';
 
-interface OptimizerCase extends RefCase {
+export interface OptimizerCase extends RefCase {
   optimizer: string;
   hyperparams: Record<string, unknown>;
   params: (RefTensor & { name: string })[];
@@ -24,7 +25,7 @@ interface OptimizerCase extends RefCase {
  * A·p is Σ_i A_i·p_i with A_i the columns of A that belong to parameter i, so each parameter
  * stays its own leaf and gets its gradient in its own shape from the backward pass.
  */
-class QuadraticProblem {
+export class QuadraticProblem {
   private readonly blocks: Tensor[];
   private readonly b: Tensor;
 
@@ -76,8 +77,9 @@ export async function runOptimizerCase(raw: RefCase, { backend }: FamilyContext)
       params.map((p) => p.data.length),
       backend,
     );
+    const stepper = optimizerStepper(optimizer, params, backend);
     for (const [k, want] of c.steps.entries()) {
-      const leaves = params.map((p) => paramTensor(p, backend));
+      const leaves = stepper.leaves();
       const loss = problem.loss(leaves);
       new BackwardPass([{ tensor: loss }]).run();
       await v.tensor(`step ${k} loss`, loss, { shape: [], data: [want.loss] });
@@ -85,17 +87,77 @@ export async function runOptimizerCase(raw: RefCase, { backend }: FamilyContext)
         const g = want.grads[p.name];
         if (g) await v.tensor(`step ${k} grad ${p.name}`, leaves[i].grad, g);
       }
-      optimizer.step(params, await gradsOf(leaves));
-      for (const p of params) {
+      await stepper.step(leaves);
+      for (const [i, p] of params.entries()) {
         const after = want.params[p.name];
         if (!after) continue;
-        const what = `step ${k} ${p.name}`;
-        v.add(compareShape(what, p.shape, after.shape) ?? compareValues(what, p.data, after.data));
+        await v.tensor(`step ${k} ${p.name}`, stepper.value(i), after);
       }
       if (!v.ok) break; // later steps only repeat the first difference
     }
+    stepper.dispose();
   } catch (e) {
     return { id: c.id, ok: false, message: isOpError(e) ? e.message : `crashed: ${(e as Error).stack}` };
   }
   return v.result(c.id);
+}
+
+/**
+ * Steps an optimizer the way the trainer does on this backend: on the device where the backend
+ * can run its kernel, else on the host. `hostStep` replaces the host step (a node clips first).
+ */
+export function optimizerStepper(
+  optimizer: Optimizer,
+  params: Param[],
+  backend: Backend,
+  hostStep?: (grads: (Float32Array | null)[]) => void,
+): Stepper {
+  if (!hostStep && canStepOnDevice(backend, optimizer))
+    return deviceStepper(new DeviceOptimizer(optimizer, backend), params, backend);
+  return hostStepper(hostStep ?? ((grads) => optimizer.step(params, grads)), params, backend);
+}
+
+export interface Stepper {
+  /** the parameters as leaves that collect this step's gradients */
+  leaves(): Tensor[];
+  step(leaves: Tensor[]): Promise<void>;
+  /** parameter i after the last step */
+  value(i: number): Tensor;
+  dispose(): void;
+}
+
+/** The host optimizer on arrays: gradients read back, parameters re-uploaded each step. */
+function hostStepper(
+  step: (grads: (Float32Array | null)[]) => void,
+  params: Param[],
+  backend: Backend,
+): Stepper {
+  return {
+    leaves: () => params.map((p) => paramTensor(p, backend)),
+    step: async (leaves) => step(await gradsOf(leaves)),
+    value: (i) => paramTensor(params[i], backend),
+    dispose: () => {},
+  };
+}
+
+/** The device optimizer: the parameters stay device tensors, updated in place. */
+function deviceStepper(optimizer: DeviceOptimizer, params: Param[], backend: Backend): Stepper {
+  const tensors = params.map((p) => backend.upload(p.data, p.shape, 'float32').named(p.name));
+  return {
+    leaves: () =>
+      tensors.map((t) => {
+        t.zeroGrad();
+        return t.requireGrad();
+      }),
+    step: async (leaves) =>
+      optimizer.step(
+        leaves,
+        leaves.map((t) => t.grad),
+      ),
+    value: (i) => tensors[i],
+    dispose: () => {
+      optimizer.dispose();
+      for (const t of tensors) t.dispose();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import {
   betasSpec,
   buffers,
+  type DeviceUpdate,
   epsSpec,
   lrSpec,
   maximizeSpec,
@@ -81,6 +82,24 @@ export function adamConstants(
   };
 }
 
+/** Adam's and AdamW's device step: gpu/optim_adam.wgsl with the decay each applies. */
+export function adamDevice(
+  decays: (lr: number, h: AdamHyperparams) => Pick<AdamConstants, 'weightDecay' | 'decay'>,
+): DeviceUpdate<AdamHyperparams> {
+  return {
+    kernel: (h) => ({ name: 'optim_adam', defines: { AMSGRAD: h.amsgrad ? 1 : 0 } }),
+    buffers: (h) => (h.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq']),
+    scalars(step, lr, h) {
+      const k = adamConstants(lr, h.betas, h.eps, step, h.maximize);
+      const { weightDecay, decay } = decays(lr, h);
+      return {
+        floats: [k.beta1, k.beta2, k.stepSize, k.bc2Sqrt, k.eps, weightDecay, decay],
+        flags: h.maximize ? 1 : 0,
+      };
+    },
+  };
+}
+
 export const Adam: OptimizerDef<AdamHyperparams> = {
   name: 'Adam',
   pytorchClass: 'torch.optim.Adam',
@@ -105,4 +124,5 @@ export const Adam: OptimizerDef<AdamHyperparams> = {
       decay: 1,
     });
   },
+  device: adamDevice((_lr, h) => ({ weightDecay: h.weight_decay, decay: 1 })),
 };

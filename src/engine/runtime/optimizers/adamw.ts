@@ -1,4 +1,4 @@
-import { type AdamHyperparams, adamConstants, adamKernel } from './adam.ts';
+import { type AdamHyperparams, adamConstants, adamDevice, adamKernel } from './adam.ts';
 import { betasSpec, buffers, epsSpec, lrSpec, maximizeSpec, type OptimizerDef } from './optimizer.ts';
 
 export type AdamwHyperparams = AdamHyperparams;
@@ -36,4 +36,5 @@ export const AdamW: OptimizerDef<AdamwHyperparams> = {
       decay: 1 - lr * h.weight_decay,
     });
   },
+  device: adamDevice((lr, h) => ({ weightDecay: 0, decay: 1 - lr * h.weight_decay })),
 };

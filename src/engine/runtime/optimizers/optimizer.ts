@@ -46,6 +46,36 @@ export interface OptimizerDef<H extends { lr: number }> {
    * already been incremented (it counts from 1). `lr` is the current (scheduled) rate.
    */
   update(p: Float32Array, g: Float32Array, s: ParamState, lr: number, h: H): void;
+  /** the same step on the training device, for device-resident training (see `DeviceUpdate`) */
+  device?: DeviceUpdate<H>;
+}
+
+/**
+ * `update` as one per-element kernel on the device (WebGPU: gpu/<kernel>.wgsl), run in place on
+ * the parameter and its buffers: the host computes the step's scalars exactly as `update` does,
+ * so the two stay the same rule, and nothing is read back.
+ */
+export interface DeviceUpdate<H> {
+  /** the kernel and its switches for these hyperparameters (e.g. SGD with momentum binds a buffer) */
+  kernel(h: H): DeviceKernel;
+  /** the state buffers it binds after the parameter, in binding order (initState's names) */
+  buffers(h: H): string[];
+  /**
+   * The step's scalars in the kernel's order. `step` counts from 1; `fresh`: its buffers were
+   * created for this step (SGD's momentum buffer starts as the gradient).
+   */
+  scalars(step: number, lr: number, h: H, fresh: boolean): DeviceScalars;
+}
+
+export interface DeviceKernel {
+  name: string;
+  defines: Record<string, number>;
+}
+
+/** f32 scalars then one word of bit flags, after the element count */
+export interface DeviceScalars {
+  floats: number[];
+  flags: number;
 }
 
 /** A JSON-safe copy of an optimizer: hyperparameters, current lr and every buffer. */

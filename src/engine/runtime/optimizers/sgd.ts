@@ -86,4 +86,12 @@ export const SGD: OptimizerDef<SgdHyperparams> = {
       firstStep,
     });
   },
+  device: {
+    kernel: (h) => ({ name: 'optim_sgd', defines: { MOMENTUM: h.momentum !== 0 ? 1 : 0 } }),
+    buffers: (h) => (h.momentum !== 0 ? ['momentum_buffer'] : []),
+    scalars: (_step, lr, h, fresh) => ({
+      floats: [lr, h.momentum, h.dampening, h.weight_decay],
+      flags: (h.nesterov ? 1 : 0) | (h.maximize ? 2 : 0) | (fresh ? 4 : 0),
+    }),
+  },
 };
