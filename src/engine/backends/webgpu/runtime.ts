@@ -35,6 +35,22 @@ export interface DispatchSpec {
   reportsErrors?: boolean;
 }
 
+/** What a pipeline is compiled from, and its cache key `id` (kernel + specialisation). */
+export interface PipelineKey {
+  id: string;
+  kernel: string;
+  defines: Record<string, string | number>;
+}
+
+/** The pipeline a dispatch needs; ERROR_BINDING is the slot after the inputs and outputs. */
+export function pipelineKeyOf(spec: DispatchSpec): PipelineKey {
+  const defines = spec.reportsErrors
+    ? { ...spec.defines, ERROR_BINDING: spec.inputs.length + spec.outputs.length + 1 }
+    : (spec.defines ?? {});
+  const specialisation = Object.entries(defines).map(([k, v]) => `|${k}=${v}`);
+  return { id: `${spec.kernel}${specialisation.join('')}`, kernel: spec.kernel, defines };
+}
+
 const f32View = new Float32Array(1);
 const u32View = new Uint32Array(f32View.buffer);
 
@@ -57,6 +73,10 @@ export class GpuRuntime {
   readonly storagePool: BufferPool;
   private readonly readPool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** asynchronous compiles in flight, by key id */
+  private readonly compiling = new Map<string, Promise<void>>();
+  /** during `collectPipelines`: what dispatches asked for, instead of running */
+  private dryRun: Map<string, PipelineKey> | null = null;
   private readonly constants = new Map<number, GpuStorage>();
   /** [code, value, extra, unused]: the first value error a kernel reported since the last read */
   private readonly valueErrors: GPUBuffer;
@@ -75,6 +95,10 @@ export class GpuRuntime {
   readonly errors: string[] = [];
   dispatches = 0;
   submits = 0;
+  /** pipelines compiled on first use, stalling that dispatch */
+  syncPipelines = 0;
+  /** pipelines compiled ahead of use by `precompile` */
+  asyncPipelines = 0;
   private readonly metaSlot: number;
 
   constructor(
@@ -134,7 +158,8 @@ export class GpuRuntime {
     let storage = this.constants.get(value);
     if (!storage) {
       storage = this.alloc(4, `constant ${value}`, 'constant');
-      this.write(storage, Float32Array.of(value));
+      // written even in a dry run: it outlives the run
+      this.device.queue.writeBuffer(storage.buffer, 0, Float32Array.of(value));
       this.constants.set(value, storage);
     }
     return storage;
@@ -155,7 +180,7 @@ export class GpuRuntime {
   }
 
   write(storage: GpuStorage, data: ArrayBufferView): void {
-    if (data.byteLength === 0) return;
+    if (data.byteLength === 0 || this.dryRun) return;
     this.device.queue.writeBuffer(storage.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -163,11 +188,13 @@ export class GpuRuntime {
   dispatch(spec: DispatchSpec): void {
     const grid = this.grid(spec);
     if (grid[0] * grid[1] * grid[2] === 0) return;
+    const key = pipelineKeyOf(spec);
+    if (this.dryRun) {
+      this.dryRun.set(key.id, key);
+      return;
+    }
     const buffers = [...spec.inputs.map((s) => s.buffer), ...spec.outputs.map((s) => s.buffer)];
-    const defines = spec.reportsErrors
-      ? { ...spec.defines, ERROR_BINDING: buffers.length + 1 }
-      : (spec.defines ?? {});
-    const pipeline = this.pipeline(spec.kernel, defines);
+    const pipeline = this.pipeline(key);
     const metaBytes = Math.ceil((Math.max(spec.meta.length, 1) * 4) / this.metaSlot) * this.metaSlot;
     if (this.metaUsed + metaBytes > this.metaArena.size) this.flush();
     const metaOffset = this.metaUsed;
@@ -211,6 +238,13 @@ export class GpuRuntime {
    * reported since the last read are raised here, as typed errors with PyTorch's message.
    */
   async read(storage: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    if (this.dryRun) {
+      throw new OpError(
+        'backend',
+        'read',
+        'read: no values can be read during a dry run (collectPipelines / precompile only records which kernels would run; nothing ran)',
+      );
+    }
     const staging = this.readPool.acquire(bytes + 16, 'readback');
     this.closePass();
     const encoder = this.openEncoder();
@@ -269,22 +303,79 @@ export class GpuRuntime {
     throw new OpError('backend', 'webgpu', `WebGPU reported an error: ${messages.join('; ')}`);
   }
 
-  private pipeline(kernel: string, defines: Record<string, string | number>): GPUComputePipeline {
-    const key = `${kernel}|${Object.entries(defines)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('|')}`;
-    let pipeline = this.pipelines.get(key);
+  /**
+   * Run fn as a dry run: its dispatches only record the pipeline they need (no encoding, no
+   * bind groups, no writes; reads fail), and return those pipelines' keys. Buffers come from
+   * the pool as usual and go back when fn's tensors are disposed.
+   */
+  collectPipelines(fn: () => void): PipelineKey[] {
+    if (this.dryRun) {
+      throw new OpError('backend', 'collectPipelines', 'collectPipelines: a dry run is already in progress');
+    }
+    // real work recorded before the dry run is submitted first, so nothing mixes with it
+    this.flush();
+    const wanted = new Map<string, PipelineKey>();
+    this.dryRun = wanted;
+    try {
+      fn();
+    } finally {
+      this.dryRun = null;
+      this.flush();
+    }
+    return [...wanted.values()];
+  }
+
+  /**
+   * Create the pipelines not cached yet with createComputePipelineAsync, all in parallel, and
+   * resolve with how many this call compiled once every key (also those another call is
+   * compiling) is in the cache. A failed compile rejects, after the others have landed.
+   */
+  async precompile(keys: readonly PipelineKey[]): Promise<number> {
+    const fresh = [...new Map(keys.map((k) => [k.id, k])).values()].filter(
+      (k) => !this.pipelines.has(k.id) && !this.compiling.has(k.id),
+    );
+    for (const key of fresh) this.compiling.set(key.id, this.compileAsync(key));
+    const pending = keys.flatMap((k) => this.compiling.get(k.id) ?? []);
+    const failed = (await Promise.allSettled(pending)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return fresh.length;
+  }
+
+  private async compileAsync(key: PipelineKey): Promise<void> {
+    try {
+      const pipeline = await this.device.createComputePipelineAsync(this.pipelineDescriptor(key));
+      // a dispatch that could not wait compiled it meanwhile: keep the one already in use
+      if (!this.pipelines.has(key.id)) {
+        this.pipelines.set(key.id, pipeline);
+        this.asyncPipelines++;
+      }
+    } catch (e) {
+      throw new OpError(
+        'backend',
+        key.kernel,
+        `compiling the WebGPU kernel ${key.id} failed: ${(e as Error).message}`,
+      );
+    } finally {
+      this.compiling.delete(key.id);
+    }
+  }
+
+  private pipeline(key: PipelineKey): GPUComputePipeline {
+    let pipeline = this.pipelines.get(key.id);
     if (!pipeline) {
-      const code = specialise(this.sources, kernel, defines);
-      const module = this.device.createShaderModule({ code, label: key });
-      pipeline = this.device.createComputePipeline({
-        layout: 'auto',
-        compute: { module, entryPoint: 'main' },
-        label: key,
-      });
-      this.pipelines.set(key, pipeline);
+      // A dispatch is synchronous and cannot await a compile in flight for this key: it
+      // compiles now, and the asynchronous result is dropped when it lands.
+      pipeline = this.device.createComputePipeline(this.pipelineDescriptor(key));
+      this.pipelines.set(key.id, pipeline);
+      this.syncPipelines++;
     }
     return pipeline;
+  }
+
+  private pipelineDescriptor(key: PipelineKey): GPUComputePipelineDescriptor {
+    const code = specialise(this.sources, key.kernel, key.defines);
+    const module = this.device.createShaderModule({ code, label: key.id });
+    return { layout: 'auto', compute: { module, entryPoint: 'main' }, label: key.id };
   }
 
   private grid(spec: DispatchSpec): [number, number, number] {
