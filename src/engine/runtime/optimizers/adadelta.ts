@@ -61,4 +61,12 @@ export const Adadelta: OptimizerDef<AdadeltaHyperparams> = {
       maximize: h.maximize,
     });
   },
+  device: {
+    kernel: () => ({ name: 'optim_adadelta', defines: {} }),
+    buffers: () => ['square_avg', 'acc_delta'],
+    scalars: (_step, lr, h) => ({
+      floats: [lr, h.rho, h.eps, h.weight_decay],
+      flags: h.maximize ? 1 : 0,
+    }),
+  },
 };

@@ -34,6 +34,11 @@ export function adagradKernel(
   }
 }
 
+/** The lr of step t (counting from 1): lr / (1 + (t − 1)·lr_decay). */
+function adagradLr(lr: number, step: number, lrDecay: number): number {
+  return lr / (1 + (step - 1) * lrDecay);
+}
+
 export const Adagrad: OptimizerDef<AdagradHyperparams> = {
   name: 'Adagrad',
   pytorchClass: 'torch.optim.Adagrad',
@@ -55,10 +60,18 @@ export const Adagrad: OptimizerDef<AdagradHyperparams> = {
   initState: (size, h) => buffers(size, ['sum'], h.initial_accumulator_value),
   update(p, g, s, lr, h) {
     adagradKernel(p, g, s.buffers.sum, {
-      clr: lr / (1 + (s.step - 1) * h.lr_decay),
+      clr: adagradLr(lr, s.step, h.lr_decay),
       eps: h.eps,
       weightDecay: h.weight_decay,
       maximize: h.maximize,
     });
+  },
+  device: {
+    kernel: () => ({ name: 'optim_adagrad', defines: {} }),
+    buffers: () => ['sum'],
+    scalars: (step, lr, h) => ({
+      floats: [adagradLr(lr, step, h.lr_decay), h.eps, h.weight_decay],
+      flags: h.maximize ? 1 : 0,
+    }),
   },
 };

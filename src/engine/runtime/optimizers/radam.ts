@@ -50,6 +50,20 @@ export function radamRectification(beta2: number, step: number): number | null {
   return Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
 }
 
+/** The scalars of step t (counting from 1): the momentum's bias correction and the rectification. */
+function radamConstants(lr: number, h: RadamHyperparams, step: number): RadamConstants {
+  const [beta1, beta2] = h.betas;
+  const rect = radamRectification(beta2, step);
+  return {
+    beta1,
+    beta2,
+    stepSize: lr / (1 - beta1 ** step),
+    adaptiveScale: rect === null ? 0 : rect * Math.sqrt(1 - beta2 ** step),
+    eps: h.eps,
+    weightDecay: h.weight_decay,
+  };
+}
+
 export const RAdam: OptimizerDef<RadamHyperparams> = {
   name: 'RAdam',
   pytorchClass: 'torch.optim.RAdam',
@@ -64,15 +78,18 @@ export const RAdam: OptimizerDef<RadamHyperparams> = {
   momentum: 'betas',
   initState: (size) => buffers(size, ['exp_avg', 'exp_avg_sq']),
   update(p, g, s, lr, h) {
-    const [beta1, beta2] = h.betas;
-    const rect = radamRectification(beta2, s.step);
-    radamKernel(p, g, s.buffers.exp_avg, s.buffers.exp_avg_sq, {
-      beta1,
-      beta2,
-      stepSize: lr / (1 - beta1 ** s.step),
-      adaptiveScale: rect === null ? 0 : rect * Math.sqrt(1 - beta2 ** s.step),
-      eps: h.eps,
-      weightDecay: h.weight_decay,
-    });
+    radamKernel(p, g, s.buffers.exp_avg, s.buffers.exp_avg_sq, radamConstants(lr, h, s.step));
+  },
+  device: {
+    kernel: () => ({ name: 'optim_radam', defines: {} }),
+    buffers: () => ['exp_avg', 'exp_avg_sq'],
+    scalars(step, lr, h) {
+      const k = radamConstants(lr, h, step);
+      // the ρ_t branch is per step, so the host decides it: one kernel for both kinds of step
+      return {
+        floats: [k.beta1, k.beta2, k.stepSize, k.adaptiveScale, k.eps, k.weightDecay],
+        flags: k.adaptiveScale === 0 ? 0 : 1,
+      };
+    },
   },
 };

@@ -106,4 +106,29 @@ export const RMSprop: OptimizerDef<RmspropHyperparams> = {
       },
     );
   },
+  device: {
+    // the buffers bind in `buffers`' order: grad_avg comes one binding later after a momentum buffer
+    kernel: (h) => {
+      const momentum = h.momentum > 0 ? 1 : 0;
+      const centered = h.centered ? 1 : 0;
+      return {
+        name: 'optim_rmsprop',
+        defines: {
+          MOMENTUM: momentum,
+          PLAIN: 1 - momentum,
+          CENTERED: centered,
+          GRAD_AVG_BINDING: 4 + momentum,
+        },
+      };
+    },
+    buffers: (h) => [
+      'square_avg',
+      ...(h.momentum > 0 ? ['momentum_buffer'] : []),
+      ...(h.centered ? ['grad_avg'] : []),
+    ],
+    scalars: (_step, lr, h) => ({
+      floats: [lr, h.alpha, h.eps, h.weight_decay, h.momentum],
+      flags: h.maximize ? 1 : 0,
+    }),
+  },
 };

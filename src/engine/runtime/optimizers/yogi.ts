@@ -39,6 +39,12 @@ export function yogiKernel(
   }
 }
 
+/** The scalars of step t (counting from 1): the bias corrections. */
+function yogiConstants(lr: number, h: YogiHyperparams, step: number): YogiConstants {
+  const [beta1, beta2] = h.betas;
+  return { lr, beta1, beta2, bc1: 1 - beta1 ** step, bc2: 1 - beta2 ** step, eps: h.eps };
+}
+
 export const Yogi: OptimizerDef<YogiHyperparams> = {
   name: 'Yogi',
   pytorchClass: 'd2l yogi (D2L §12.10)',
@@ -52,14 +58,14 @@ export const Yogi: OptimizerDef<YogiHyperparams> = {
   momentum: 'betas',
   initState: (size) => buffers(size, ['v', 's']),
   update(p, g, s, lr, h) {
-    const [beta1, beta2] = h.betas;
-    yogiKernel(p, g, s.buffers.v, s.buffers.s, {
-      lr,
-      beta1,
-      beta2,
-      bc1: 1 - beta1 ** s.step,
-      bc2: 1 - beta2 ** s.step,
-      eps: h.eps,
-    });
+    yogiKernel(p, g, s.buffers.v, s.buffers.s, yogiConstants(lr, h, s.step));
+  },
+  device: {
+    kernel: () => ({ name: 'optim_yogi', defines: {} }),
+    buffers: () => ['v', 's'],
+    scalars(step, lr, h) {
+      const k = yogiConstants(lr, h, step);
+      return { floats: [k.lr, k.beta1, k.beta2, k.bc1, k.bc2, k.eps], flags: 0 };
+    },
   },
 };

@@ -1,0 +1,39 @@
+// RMSprop's per-element step in place (mirror of rmspropKernel in
+// src/engine/runtime/optimizers/rmsprop.ts): d = g (+ wd·p); v ← αv + (1−α)d²; with CENTERED
+// m ← αm + (1−α)d and v̄ = v − m²; den = √v̄ + ε; with MOMENTUM b ← μb + d/den, p −= lr·b,
+// else (PLAIN) p −= lr·d/den. The buffers bind in initState's order (square_avg, momentum, grad_avg),
+// so grad_avg's binding is {{GRAD_AVG_BINDING}}: 4 alone, 5 after the momentum buffer.
+//#include math
+
+// [count, lr, α, ε, weight_decay, μ, flags: 1 maximize]
+@group(0) @binding(0) var<storage, read> params: array<u32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> p: array<f32>;
+@group(0) @binding(3) var<storage, read_write> square_avg: array<f32>;
+#if MOMENTUM @group(0) @binding(4) var<storage, read_write> buf: array<f32>;
+#if CENTERED @group(0) @binding({{GRAD_AVG_BINDING}}) var<storage, read_write> grad_avg: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = linear_index(wid, nwg, lid, 256u);
+  if (i >= params[0]) { return; }
+  let lr = bitcast<f32>(params[1]);
+  let alpha = bitcast<f32>(params[2]);
+  let eps = bitcast<f32>(params[3]);
+  let weight_decay = bitcast<f32>(params[4]);
+  let momentum = bitcast<f32>(params[5]);
+  var d = select(g[i], -g[i], (params[6] & 1u) != 0u);
+  if (weight_decay != 0.0) { d += weight_decay * p[i]; }
+  let v = alpha * square_avg[i] + (1.0 - alpha) * d * d;
+  square_avg[i] = v;
+  var centered_v = v;
+#if CENTERED   let m = alpha * grad_avg[i] + (1.0 - alpha) * d;
+#if CENTERED   grad_avg[i] = m;
+#if CENTERED   centered_v = v - m * m;
+  let denom = sqrt(centered_v) + eps;
+#if MOMENTUM   let b = momentum * buf[i] + d / denom;
+#if MOMENTUM   buf[i] = b;
+#if MOMENTUM   p[i] -= lr * b;
+#if PLAIN   p[i] -= lr * d / denom;
+}
