@@ -3,11 +3,12 @@
  * optimizer must give the same first losses; and train.py must run under torchrun with
  * DistributedDataParallel (gloo, CPU). Uses Debian's /usr/bin/python3 and /usr/bin/torchrun.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/engine/index.ts';
 import { Trainer } from '../../src/engine/runtime/train.ts';
 import { ExportError } from '../../src/export/pytorch.ts';
@@ -26,8 +27,16 @@ import { doc as graph } from '../training/helpers.ts';
 const PYTHON = '/usr/bin/python3';
 const TORCHRUN = '/usr/bin/torchrun';
 const root = new URL('../../', import.meta.url).pathname;
-/** one thread per process: the machine is shared, and two DDP workers already split it */
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
+/**
+ * One thread per process: the machine is shared, and two DDP workers already split it.
+ * Gloo on the loopback interface: it otherwise picks the one the host name resolves to.
+ */
+const env = { ...process.env, OMP_NUM_THREADS: '1', GLOO_SOCKET_IFNAME: 'lo' };
+/**
+ * A run takes seconds; one past this has hung (a gloo worker spinning at 100 % CPU, seen in CI).
+ * A test with a torchrun allows 420 s: its own work, and room for a hung run and its retry.
+ */
+const RUN_LIMIT_MS = 150_000;
 
 function template(name: string): GraphDocument {
   const loaded = loadDocument(readFileSync(join(root, 'templates', `${name}.json`), 'utf8'), catalog);
@@ -57,32 +66,104 @@ const stepLines = (stdout: string): StepLine[] =>
     .filter((l) => l.startsWith('{"step"'))
     .map((l) => JSON.parse(l));
 
-function runTrainPy(dir: string, steps: number): StepLine[] {
-  return stepLines(
-    execFileSync(PYTHON, [join(dir, 'train.py'), '--steps', String(steps)], { encoding: 'utf8', env }),
-  );
+interface Finished {
+  stdout: string;
+  stderr: string;
+}
+
+class RunTimeout extends Error {}
+
+/** Process groups still running: a test vitest timed out leaves its run here for afterEach to end. */
+const running = new Set<number>();
+
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group has already exited
+  }
+  running.delete(pid);
+};
+
+/**
+ * Run a command in a process group of its own, asynchronously (a sync call would block vitest's
+ * timeout). Past `RUN_LIMIT_MS` the whole group is killed: torchrun and its worker processes.
+ */
+function runProcess(command: string, args: string[], cwd?: string): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid as number;
+    running.add(pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid);
+    }, RUN_LIMIT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      killGroup(pid);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      killGroup(pid); // workers that outlived their launcher
+      const what = [command, ...args].join(' ');
+      if (timedOut)
+        reject(new RunTimeout(`${what}: no exit after ${RUN_LIMIT_MS / 1000} s\n${stderr.slice(-4000)}`));
+      else if (code !== 0) reject(new Error(`${what}: exit ${code ?? signal}\n${stderr.slice(-4000)}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+afterEach(() => {
+  for (const pid of running) killGroup(pid);
+});
+
+async function runTrainPy(dir: string, steps: number): Promise<StepLine[]> {
+  const { stdout } = await runProcess(PYTHON, [join(dir, 'train.py'), '--steps', String(steps)]);
+  return stepLines(stdout);
+}
+
+/** A port free right now: bind to port 0 and read what the system gave. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**
- * train.py under torchrun with 2 processes. `--redirects 2 --tee 2`: Debian's torch 1.13
- * torchrun crashes on Python 3.11 with its default (0: an enum value 3.11 no longer iterates).
+ * train.py under torchrun with 2 processes, on a free port of its own: torch 1.13's
+ * `--standalone` puts every run's rendezvous store on the fixed localhost:29400, so runs of
+ * other test processes on the machine share it and one run's exit breaks the other's
+ * rendezvous. The default static rendezvous keeps one store, the agent's, on the port given.
+ * `--redirects 2 --tee 2`: Debian's torch 1.13 torchrun crashes on Python 3.11 with its
+ * default (0: an enum value 3.11 no longer iterates).
  */
-function runDistributed(dir: string, steps: number): StepLine[] {
-  const args = ['--standalone', '--redirects', '2', '--tee', '2', '--nproc_per_node=2'];
-  // a gloo rendezvous occasionally hangs (seen once in 4 runs); a sync call cannot be interrupted
-  // by vitest's timeout, so bound each try and try once more
-  const run = () =>
-    execFileSync(TORCHRUN, [...args, join(dir, 'train.py'), '--ddp', '--steps', String(steps)], {
-      encoding: 'utf8',
-      env,
-      cwd: dir,
-      timeout: 150_000,
-      killSignal: 'SIGKILL',
-    });
+async function runDistributed(dir: string, steps: number): Promise<StepLine[]> {
+  const run = async () => {
+    const launcher = ['--nnodes=1', '--nproc_per_node=2', '--master_addr=127.0.0.1'];
+    const port = `--master_port=${await freePort()}`;
+    const output = ['--redirects', '2', '--tee', '2'];
+    const script = [join(dir, 'train.py'), '--ddp', '--steps', String(steps)];
+    return runProcess(TORCHRUN, [...launcher, port, ...output, ...script], dir);
+  };
   try {
-    return stepLines(run());
-  } catch {
-    return stepLines(run());
+    return stepLines((await run()).stdout);
+  } catch (error) {
+    if (!(error instanceof RunTimeout)) throw error;
+    // a hang is worth one more try (fresh port, fresh processes) but not silence
+    console.warn(`torchrun hung; trying once more: ${error.message.split('\n')[0]}`);
+    return stepLines((await run()).stdout);
   }
 }
 
@@ -157,18 +238,18 @@ describe('train.py', () => {
     expect(result.trainPy).toContain("COLUMNS = ['inputs', 'targets']");
     const ours = await shapeflowSteps(doc, options, 3);
     expect(ours.map((s) => s.lr)).toEqual([0.1, 0.05, 0.025]);
-    expectSameSteps(runTrainPy(dir, 3), ours);
+    expectSameSteps(await runTrainPy(dir, 3), ours);
     // a batch of 8 split over 2 processes, gradients averaged: the same steps as on one device
-    expectSameSteps(runDistributed(dir, 2), ours.slice(0, 2));
-  }, 180_000);
+    expectSameSteps(await runDistributed(dir, 2), ours.slice(0, 2));
+  }, 420_000);
 
   it('trains LeNet with its SGD node on MNIST, on one device and under torchrun --ddp', async () => {
     const doc = withDatasetForInputs(template('lenet'), catalog, 'MNIST', { batch_size: 4, seed: 1 });
     const { dir, result } = await exportTo(doc, {});
     expect(result.trainPy).toContain('torch.optim.SGD(model.parameters(), lr=0.1)');
-    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, {}, 2));
-    expect(runDistributed(dir, 2)).toHaveLength(2);
-  }, 180_000);
+    expectSameSteps(await runTrainPy(dir, 2), await shapeflowSteps(doc, {}, 2));
+    expect(await runDistributed(dir, 2)).toHaveLength(2);
+  }, 420_000);
 
   it('trains ResNet-18 (BatchNorm in training mode, residual adds) on 96×96 inputs as Shapeflow does', async () => {
     const doc = template('resnet18');
@@ -188,9 +269,9 @@ describe('train.py', () => {
     };
     const { dir, result } = await exportTo(doc, options);
     expect(result.modelPy).toContain('nn.BatchNorm2d(64)');
-    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
-    expect(runDistributed(dir, 2)).toHaveLength(2);
-  }, 300_000);
+    expectSameSteps(await runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
+    expect(await runDistributed(dir, 2)).toHaveLength(2);
+  }, 420_000);
 
   it('trains the Transformer encoder layer against a regression target with Adam as Shapeflow does', async () => {
     const base = template('transformer_encoder_post_norm');
@@ -239,12 +320,12 @@ describe('train.py', () => {
     const { dir, result } = await exportTo(doc, options);
     expect(result.trainPy).toContain('torch.optim.Adam(model.parameters(), lr=0.01)');
     expect(result.trainPy).toContain('LOSS = nn.MSELoss()');
-    expectSameSteps(runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
+    expectSameSteps(await runTrainPy(dir, 2), await shapeflowSteps(doc, options, 2));
     // the template's own Dropout (p = 0.1) under DDP
     const ddp = await exportTo(trained, options);
     expect(ddp.result.modelPy).toContain('nn.Dropout(p=0.1)');
-    expect(runDistributed(ddp.dir, 2)).toHaveLength(2);
-  }, 300_000);
+    expect(await runDistributed(ddp.dir, 2)).toHaveLength(2);
+  }, 420_000);
 
   it('repeats gradient accumulation, clipping and a warm-up-then-cosine schedule on a generated dataset', async () => {
     const doc = graph(
@@ -290,7 +371,7 @@ describe('train.py', () => {
     expect(result.trainPy).toContain('LOSS = nn.CrossEntropyLoss(label_smoothing=0.1)');
     // 96 training samples in batches of 10: 10 micro-batches, 5 steps an epoch; into the second epoch
     const ours = await shapeflowSteps(doc, options, 6);
-    expectSameSteps(runTrainPy(dir, 6), ours);
+    expectSameSteps(await runTrainPy(dir, 6), ours);
   }, 120_000);
 
   it('says what it needs when the graph has no data or no optimizer', async () => {
