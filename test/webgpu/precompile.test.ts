@@ -180,6 +180,39 @@ describeGpu('precompiling the pipelines of a training step', () => {
     expect(Array.from(await y.data())).toEqual([0, 2]);
   });
 
+  it('also compiles the optimizer update and the validation forward pass it is told of', async () => {
+    const backend = await freshBackend();
+    const plan = mlpPlan();
+    const sgdWithMomentum = { name: 'optim_sgd', defines: { MOMENTUM: 1 } };
+    await precompileStep(backend, plan, { evalPlan: plan, kernels: [sgdWithMomentum] });
+    const rt = backend.runtime;
+    const syncBefore = rt.syncPipelines;
+    const inputs = stepInputs(plan);
+    const logits = backend.scope(() => {
+      const values = executePlan(plan, {
+        backend,
+        params: new Map(
+          plan.params.map((p, i) => [p.key, tensor(inputs.params[i], p.shape, 'float32', backend)]),
+        ),
+        feeds: new Map(
+          plan.sources.map((s, i) => [s.key, tensor(inputs.sources[i], s.shape, s.dtype, backend)]),
+        ),
+        mode: 'eval',
+      });
+      return values[plan.outputs.get('node:fc3:output')!];
+    });
+    const [param, grad, momentum] = [
+      [1, 2],
+      [0.5, -0.5],
+      [0, 0],
+    ].map((v) => tensor(v, [2], 'float32', backend));
+    backend.applyUpdate(sgdWithMomentum, grad, [param, momentum], [0.1, 0.9, 0, 0], 4);
+    expect(Array.from(await param.data())).toEqual([0.95, 2.05].map(Math.fround));
+    expect(logits.shape).toEqual([batch, 10]);
+    await logits.data();
+    expect(rt.syncPipelines).toBe(syncBefore);
+  });
+
   it('has nothing to precompile on the CPU backend', async () => {
     expect(await precompileStep(cpuBackend as Backend, mlpPlan())).toBeNull();
   });
