@@ -5,7 +5,7 @@ import { executePlan } from '../../src/engine/compile/execute.ts';
 import type { Plan } from '../../src/engine/compile/plan.ts';
 import { createWebGPUBackend, type WebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import { precompileStep } from '../../src/engine/backends/webgpu/precompile.ts';
-import { cpuBackend, Rng, run, tensor } from '../../src/engine/index.ts';
+import { cpuBackend, Rng, run, type Tensor, tensor } from '../../src/engine/index.ts';
 import { compiler, doc } from '../training/helpers.ts';
 import { describeGpu, webgpu } from './gpu.ts';
 
@@ -180,11 +180,21 @@ describeGpu('precompiling the pipelines of a training step', () => {
     expect(Array.from(await y.data())).toEqual([0, 2]);
   });
 
-  it('also compiles the optimizer update and the validation forward pass it is told of', async () => {
+  it('also compiles the optimizer update, the gradient norms and the validation pass it is told of', async () => {
     const backend = await freshBackend();
     const plan = mlpPlan();
     const sgdWithMomentum = { name: 'optim_sgd', defines: { MOMENTUM: 1 } };
-    await precompileStep(backend, plan, { evalPlan: plan, kernels: [sgdWithMomentum] });
+    const norm = (g: Tensor) => run('sqrt', [run('sum', [run('mul', [g, g])])]);
+    let rehearsedGrads: (Tensor | null)[] = [];
+    await precompileStep(backend, plan, {
+      evalPlan: plan,
+      kernels: [sgdWithMomentum],
+      afterBackward: (grads) => {
+        rehearsedGrads = [...grads.values()];
+        for (const g of rehearsedGrads) if (g) norm(g);
+      },
+    });
+    expect(rehearsedGrads.map((g) => g?.shape)).toEqual(plan.params.map((p) => p.shape));
     const rt = backend.runtime;
     const syncBefore = rt.syncPipelines;
     const inputs = stepInputs(plan);
@@ -208,6 +218,7 @@ describeGpu('precompiling the pipelines of a training step', () => {
     ].map((v) => tensor(v, [2], 'float32', backend));
     backend.applyUpdate(sgdWithMomentum, grad, [param, momentum], [0.1, 0.9, 0, 0], 4);
     expect(Array.from(await param.data())).toEqual([0.95, 2.05].map(Math.fround));
+    expect((await norm(tensor([3, 4], [2], 'float32', backend)).data())[0]).toBe(5);
     expect(logits.shape).toEqual([batch, 10]);
     await logits.data();
     expect(rt.syncPipelines).toBe(syncBefore);

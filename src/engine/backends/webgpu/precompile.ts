@@ -28,6 +28,12 @@ export interface PrecompileStepOptions {
    * update (Backend.applyUpdate's `UpdateKernel`).
    */
   kernels?: readonly { name: string; defines?: Record<string, string | number> }[];
+  /**
+   * More of the step to rehearse after each backward pass, given the gradients by parameter key
+   * (gradient norms, clipping, accumulation): what it dispatches is compiled too. It runs in the
+   * dry run, so it must neither read values nor change state outside its tensors.
+   */
+  afterBackward?: (grads: ReadonlyMap<string, Tensor | null>) => void;
 }
 
 /**
@@ -44,26 +50,33 @@ export async function precompileStep(
   // real uploads, outside the dry run: the plan's constants are cached for the steps to come
   prepareConstants(plan, backend);
   if (options.evalPlan) prepareConstants(options.evalPlan, backend);
-  const step = await backend.precompile(() => {
-    rehearseTraining(plan, backend);
-    if (options.evalPlan) rehearseForward(options.evalPlan, backend, 'eval');
-  });
+  const started = performance.now();
   const outside = (options.kernels ?? []).map((k) =>
     pipelineKeyOf({ kernel: k.name, defines: k.defines, meta: [], inputs: [], outputs: [], label: k.name }),
   );
-  const started = performance.now();
-  const compiled = outside.length ? await backend.runtime.precompile(outside) : 0;
-  return { compiled: step.compiled + compiled, ms: step.ms + (performance.now() - started) };
+  const [step, compiledOutside] = await Promise.all([
+    backend.precompile(() => {
+      rehearseTraining(plan, backend, options.afterBackward);
+      if (options.evalPlan) rehearseForward(options.evalPlan, backend, 'eval');
+    }),
+    backend.runtime.precompile(outside),
+  ]);
+  return { compiled: step.compiled + compiledOutside, ms: performance.now() - started };
 }
 
-function rehearseTraining(plan: Plan, backend: Backend): void {
+function rehearseTraining(
+  plan: Plan,
+  backend: Backend,
+  afterBackward: PrecompileStepOptions['afterBackward'],
+): void {
   const { values, leaves } = rehearseForward(plan, backend, 'train');
   const losses = plan.optimizers.length
     ? plan.optimizers.map((o) => o.loss)
     : plan.losses.map((l) => l.value);
   for (const loss of losses) {
-    for (const t of leaves) t.zeroGrad();
+    for (const t of leaves.values()) t.zeroGrad();
     new BackwardPass(values[loss]).run();
+    afterBackward?.(new Map([...leaves].map(([key, t]) => [key, t.grad ?? null])));
   }
 }
 
@@ -72,16 +85,14 @@ function rehearseForward(
   plan: Plan,
   backend: Backend,
   mode: 'train' | 'eval',
-): { values: Tensor[]; leaves: Tensor[] } {
-  const leaves: Tensor[] = [];
-  const params = new Map(
+): { values: Tensor[]; leaves: Map<string, Tensor> } {
+  const leaves = new Map(
     plan.params.map((p) => {
       const t = zeros(p.shape, backend);
       t.requiresGrad = mode === 'train' && p.trainable;
-      leaves.push(t);
       return [p.key, t];
     }),
   );
   const feeds = new Map(plan.sources.map((s) => [s.key, zeros(s.shape, backend, s.dtype)]));
-  return { values: executePlan(plan, { backend, params, feeds, mode }), leaves };
+  return { values: executePlan(plan, { backend, params: leaves, feeds, mode }), leaves };
 }
