@@ -66,8 +66,9 @@ const META_SLOT = 256;
 
 /**
  * One GPU device and what it takes to run kernels on it: a pipeline cache keyed by kernel +
- * specialisation, a buffer pool, and dispatches recorded into one open compute pass and
- * submitted in batches (or when a read needs the results).
+ * specialisation (filled ahead of first use by `collectPipelines` + `precompile`, else on first
+ * dispatch), a buffer pool, and dispatches recorded into one open compute pass and submitted in
+ * batches (or when a read needs the results).
  */
 export class GpuRuntime {
   readonly storagePool: BufferPool;
