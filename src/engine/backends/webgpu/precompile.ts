@@ -1,8 +1,9 @@
 /**
- * Compile a training step's WebGPU pipelines before the step runs, so the first step (and the
- * first Live preview) does not stall while the driver compiles dozens of shaders one by one on
- * first dispatch. The step is rehearsed as a dry run on zero-filled inputs: the dispatches only
- * say which kernel and specialisation they need, and those compile asynchronously, in parallel.
+ * Compile a training step's WebGPU pipelines before the step runs, so the first step does not
+ * stall while the driver compiles a dozen shaders one by one on first dispatch. The step is
+ * rehearsed as a dry run on zero-filled inputs: the dispatches only say which kernel and
+ * specialisation they need, and those compile asynchronously, in parallel. (For other work, a
+ * Live preview's forward pass say, `WebGPUBackend.precompile(fn)` takes any function.)
  */
 import { BackwardPass } from '../../autograd/backward.ts';
 import type { Backend } from '../../backend.ts';
