@@ -162,6 +162,7 @@ export async function runTrainingCase(
   trainer.params.load(
     Object.fromEntries(Object.entries(c.initial_params).map(([k, t]) => [paramKey(k), t.data])),
   );
+  trainer.keepGradients = true;
   const v = new Verdict();
   const losses: number[] = [];
   for (let k = 0; k < c.steps; k++) {
@@ -181,6 +182,7 @@ export async function runTrainingCase(
   }
   v.add(compareValues('losses', losses, c.losses));
   const final = await trainer.evaluate('train');
+  await trainer.syncHost();
   v.add(compareValues('final_loss', [final?.loss ?? Number.NaN], [c.final_loss]));
   for (const [name, want] of Object.entries(c.final_params)) {
     const p = trainer.params.params.get(paramKey(name));

@@ -63,6 +63,11 @@ const sameShape = (a: readonly number[], b: readonly number[]) =>
 
 export class ParamStore {
   readonly params = new Map<string, Param>();
+  /**
+   * Bumped whenever values change in place (`restore`, `load`): a device copy made before is
+   * stale. New or re-initialised parameters are new `Param` objects, so they need no bump.
+   */
+  version = 0;
 
   /** Match the store to a plan: keep what fits, initialise what is new or reshaped, drop the rest. */
   sync(plan: Pick<Plan, 'params'>, seed: number): ParamSyncReport {
@@ -105,6 +110,7 @@ export class ParamStore {
 
   /** Put back a snapshot's values into the parameters it holds with the same size. */
   restore(snapshot: ReadonlyMap<string, Float32Array>): void {
+    this.version++;
     for (const [k, data] of snapshot) {
       const p = this.params.get(k);
       if (p && p.data.length === data.length) p.data.set(data);
@@ -113,6 +119,7 @@ export class ParamStore {
 
   /** Set values by key (e.g. a reference case's initial weights). */
   load(values: Record<string, ArrayLike<number>>): void {
+    this.version++;
     for (const [k, data] of Object.entries(values)) {
       const p = this.get(k);
       if (data.length !== p.data.length) {

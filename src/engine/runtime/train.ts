@@ -2,19 +2,36 @@
  * The train loop, backend-agnostic, with the anatomy the study notes teach:
  * zero_grad → forward → loss → backward → (clip) → optimizer step → scheduler step.
  *
- * Weights and optimizer state live on the CPU side (`ParamStore`, the runtime's optimizers);
- * each step uploads the weights as fresh leaf tensors, runs forward and backward on the
- * backend, and reads the gradients back for the update. So a lost GPU device loses nothing
- * but the step in flight: the loop restores its last checkpoint (taken every K steps) and
- * goes on. Gradients of k micro-batches add up (each scaled by 1/k) before one update.
+ * Where weights and optimizer state live:
+ * - On the device, when the backend runs every optimizer's kernel (WebGPU): the weights are
+ *   device tensors the optimizers update in place (`DeviceParams`, `DeviceOptimizer`), and a
+ *   step reads back only what the dashboard shows — the loss, the gradient norms, the accuracy
+ *   counts and one non-finite flag — together, at its end. Every K steps a checkpoint is read
+ *   back asynchronously; a lost device resumes from it. A non-finite flag replays the steps since
+ *   that checkpoint on the host, checking each, to point at the first node that went bad.
+ * - On the host otherwise (the CPU backend, or an optimizer without a device kernel): each step
+ *   uploads the weights as fresh leaf tensors, runs forward and backward on the backend and reads
+ *   the gradients back for the update (`ParamStore`, the runtime's optimizers).
+ * The host `ParamStore` is the device's mirror, brought up to date by `syncHost()`.
+ * Gradients of k micro-batches add up (each scaled by 1/k) before one update.
  */
 import { BackwardPass } from '../autograd/backward.ts';
 import type { Backend } from '../backend.ts';
 import { executePlan, forgetConstants, type Mode, prepareConstants } from '../compile/execute.ts';
 import { ParamStore, type ParamSyncReport } from '../compile/params.ts';
 import { type Plan, type PlanOptimizer, withDefaultOptimizer } from '../compile/plan.ts';
-import type { Tensor } from '../tensor.ts';
-import { clipGradNorm, clipGradValue } from './optimizers/clip.ts';
+import { scalar } from '../create.ts';
+import { run } from '../dispatch.ts';
+import { add, mul } from '../functional.ts';
+import type { Storage, Tensor } from '../tensor.ts';
+import { DeviceParams } from './device-params.ts';
+import { clipGradNorm, clipGradTensors, clipGradValue } from './optimizers/clip.ts';
+import {
+  canStepOnDevice,
+  DeviceOptimizer,
+  type DeviceStateMap,
+  pruneDeviceState,
+} from './optimizers/device.ts';
 import { createOptimizer, type Optimizer } from './optimizers/index.ts';
 import type { ParamState } from './optimizers/optimizer.ts';
 import { paramTensor } from './params.ts';
@@ -44,6 +61,8 @@ export interface TrainConfig {
   evalBatchSize?: number;
   /** when schedulers step: after every optimizer step (PyTorch's per-iteration use, default) or per epoch */
   schedulerInterval?: 'step' | 'epoch';
+  /** 'host' keeps weights and optimizer state on the CPU side even where the device could train (default: the device where it can) */
+  residency?: 'device' | 'host';
   /** used when the graph holds no optimizer node */
   optimizer?: {
     name: string;
@@ -107,6 +126,18 @@ interface BoundOptimizer {
   plan: PlanOptimizer;
   optimizer: Optimizer;
   scheduler: LrScheduler | null;
+  /** its steps on the device, where the backend runs its kernel */
+  device: DeviceOptimizer | null;
+}
+
+/** What a device step reads back, all at its end. */
+interface DeviceStepReads {
+  losses: Promise<Storage>[];
+  sumSquares: Promise<Storage> | null;
+  accuracy: Promise<{ correct: number; counted: number }>[];
+  finiteBefore: Promise<boolean>;
+  finiteAfter: Promise<boolean>;
+  gradients: Promise<void>;
 }
 
 interface Checkpoint {
@@ -136,6 +167,17 @@ export class Trainer {
   private optimizers: BoundOptimizer[] = [];
   private listeners: ((e: TrainEvent) => void)[] = [];
   private checkpoint: Checkpoint | null = null;
+  /** a device checkpoint being read back */
+  private pendingCheckpoint: Promise<void> | null = null;
+  /** device copies of the weights and optimizer buffers, where the backend can update in place */
+  private readonly device: { params: DeviceParams; state: DeviceStateMap } | null;
+  /** host steps re-running the steps since a checkpoint to locate a non-finite value: no events */
+  private replaying = false;
+  /**
+   * Read every gradient back after each device step into `lastGradients` (the conformance runner,
+   * a health report ask for them); host steps always have them.
+   */
+  keepGradients = false;
   /** completed epochs */
   epoch = 0;
   /** micro-batches done in the current epoch */
@@ -164,6 +206,10 @@ export class Trainer {
       throw new Error(`batch size must be a positive integer, got ${config.batchSize}`);
     }
     if (feed.size('train') === 0) throw new Error('the training split holds no samples');
+    this.device =
+      backend.applyUpdate && backend.nonFinite && config.residency !== 'host'
+        ? { params: new DeviceParams(backend, this.params), state: new Map() }
+        : null;
     const plan = this.planFor(config.batchSize);
     this.params.sync(plan, config.seed);
     this.optimizers = this.bindOptimizers(plan, []);
@@ -191,6 +237,23 @@ export class Trainer {
     return this.epoch >= this.config.epochs;
   }
 
+  /** Whether steps run with weights and optimizer state on the device (see the file's comment). */
+  get onDevice(): boolean {
+    return this.device !== null && !this.replaying && this.optimizers.every((o) => o.device);
+  }
+
+  /**
+   * Bring the host `params` and optimizer state up to date with the device (awaits it). Host
+   * readers — a health report, a final comparison, an export — call this first; on host steps
+   * it does nothing.
+   */
+  async syncHost(): Promise<void> {
+    if (!this.onDevice || !this.device) return;
+    this.device.params.sync(this.plan.params.map((p) => p.key));
+    await this.device.params.download();
+    await Promise.all(this.optimizers.map((o) => o.device?.download()));
+  }
+
   /** The lr each optimizer will use next. */
   get lrs(): Record<string, number> {
     return Object.fromEntries(this.optimizers.map((o) => [o.plan.node, o.optimizer.lr]));
@@ -200,7 +263,7 @@ export class Trainer {
   async trainStep(): Promise<StepOutcome> {
     for (;;) {
       try {
-        return await this.stepOnce();
+        return this.onDevice ? await this.stepOnDevice() : await this.stepOnce();
       } catch (e) {
         if (!isDeviceLost(e)) throw e;
         await this.recover((e as Error).message);
@@ -255,6 +318,7 @@ export class Trainer {
     this.config.seed = seed;
     this.params.reset(this.plan, seed);
     this.optimizers = this.bindOptimizers(this.plan, []);
+    this.pruneDevice();
     this.epoch = 0;
     this.batch = 0;
     this.step = 0;
@@ -281,6 +345,7 @@ export class Trainer {
     }
     const report = this.params.sync(plan, this.config.seed);
     this.optimizers = this.bindOptimizers(plan, this.optimizers);
+    this.pruneDevice();
     const kept = new Set(report.kept);
     const optimizerStateKept = this.optimizers.flatMap((o) => o.plan.params.filter((k) => kept.has(k)));
     this.emit({ type: 'recompiled', report, optimizerStateKept });
@@ -289,6 +354,8 @@ export class Trainer {
   }
 
   private emit(e: TrainEvent): void {
+    // a replay re-runs steps the listeners have seen
+    if (this.replaying && (e.type === 'step' || e.type === 'epoch')) return;
     for (const l of this.listeners) l(e);
   }
 
@@ -345,7 +412,11 @@ export class Trainer {
           : null;
       if (sameSchedule && old) optimizer.lr = old.optimizer.lr;
       scheduler?.applyTo(optimizer);
-      return { plan: o, optimizer, scheduler };
+      const device =
+        this.device && canStepOnDevice(this.backend, optimizer)
+          ? new DeviceOptimizer(optimizer, this.backend, this.device.state)
+          : null;
+      return { plan: o, optimizer, scheduler, device };
     });
   }
 
@@ -366,14 +437,40 @@ export class Trainer {
     return feeds;
   }
 
+  /** The weights as leaf tensors: the device's own (call `toDevice` first, outside any scope), or host copies. */
   private leaves(plan: Plan): Map<string, Tensor> {
     return new Map(
       plan.params.map((p) => {
-        const t = paramTensor(this.params.get(p.key), this.backend);
+        const t =
+          this.onDevice && this.device
+            ? this.device.params.get(p.key)
+            : paramTensor(this.params.get(p.key), this.backend);
+        t.zeroGrad();
         t.requiresGrad = p.trainable;
         return [p.key, t];
       }),
     );
+  }
+
+  /** Upload what the device lacks (new weights, a restored checkpoint) before a device step or evaluation. */
+  private toDevice(plan: Plan): void {
+    if (this.onDevice) this.device?.params.sync(plan.params.map((p) => p.key));
+  }
+
+  /** Dispose device buffers of optimizer states that no optimizer holds any more. */
+  private pruneDevice(): void {
+    if (this.device)
+      pruneDeviceState(
+        this.device.state,
+        this.optimizers.flatMap((o) => o.optimizer.state.params),
+      );
+  }
+
+  /** Forget every device copy: the host holds the current values (restored, or stepped on the host). */
+  private dropDevice(): void {
+    if (!this.device) return;
+    this.device.params.drop();
+    pruneDeviceState(this.device.state);
   }
 
   private scoped<T>(fn: () => T): T {
@@ -381,12 +478,10 @@ export class Trainer {
     return b.scope ? b.scope(fn) : fn();
   }
 
+  /** One optimizer step on the host: weights uploaded, gradients read back, every step checked. */
   private async stepOnce(): Promise<StepOutcome> {
     const started = performance.now();
-    const k = Math.max(
-      1,
-      this.config.accumulate ?? Math.max(...this.optimizers.map((o) => o.plan.accumulate)),
-    );
+    const k = this.microBatches();
     const grads = this.optimizers.map((o) =>
       o.plan.params.map((key) => new Float32Array(this.params.get(key).data.length)),
     );
@@ -400,36 +495,8 @@ export class Trainer {
       const indices = this.batches[this.batch + m];
       const plan = this.planFor(indices.length);
       prepareConstants(plan, this.backend);
-      const stepSeed = (this.config.seed * 7919 + this.step * 131 + m) >>> 0;
-      // forward and backward under one scope: every tensor it makes but returns is freed
-      const out = this.scoped(() => {
-        const leaves = this.leaves(plan);
-        const values = executePlan(plan, {
-          backend: this.backend,
-          params: leaves,
-          feeds: this.upload(plan, 'train', indices),
-          mode: 'train',
-          stepSeed,
-        });
-        const perOptimizer = this.optimizers.map((o) => {
-          for (const t of leaves.values()) t.zeroGrad();
-          new BackwardPass(values[o.plan.loss]).run();
-          return {
-            loss: values[o.plan.loss],
-            grads: o.plan.params.map((key) => leaves.get(key)?.grad ?? null),
-          };
-        });
-        const states = plan.steps.flatMap((s) =>
-          s.stateUpdates.map((u) => ({ key: u.key, value: values[s.outputs[u.output]] })),
-        );
-        const watched = m === 0 ? watchedValues(plan, values, this.watch) : [];
-        return {
-          perOptimizer,
-          states,
-          watched,
-          accuracy: accuracyInputs(plan, values, this.optimizers[0].plan.loss),
-        };
-      });
+      const stepSeed = this.stepSeed(m);
+      const out = this.forwardBackward(plan, indices, stepSeed, m === 0);
       if (m === 0) await this.readWatched(out.watched);
       for (const [i, r] of out.perOptimizer.entries()) {
         const loss = (await r.loss.data())[0];
@@ -495,11 +562,22 @@ export class Trainer {
           },
         };
       }
-      if (o.scheduler && (this.config.schedulerInterval ?? 'step') === 'step') {
-        o.scheduler.step();
-        o.scheduler.applyTo(o.optimizer);
-      }
     }
+    this.stepSchedulers();
+    return this.finishStep(started, micro, samples, lossSum, correct, counted, lr, gradNorms);
+  }
+
+  /** Count the step, report it, end the epoch when its batches ran out, checkpoint every K steps. */
+  private async finishStep(
+    started: number,
+    micro: number,
+    samples: number,
+    lossSum: number,
+    correct: number,
+    counted: number,
+    lr: Record<string, number>,
+    gradNorms: Record<string, number>,
+  ): Promise<StepOutcome> {
     this.step++;
     this.batch += micro;
     const seconds = (performance.now() - started) / 1000;
@@ -526,6 +604,240 @@ export class Trainer {
     const epochDone = this.batch >= this.batches.length ? await this.endEpoch() : null;
     if (this.step % (this.config.checkpointEvery ?? 50) === 0) this.saveCheckpoint();
     return { ok: true, metrics, epochDone };
+  }
+
+  /**
+   * One optimizer step with weights and optimizer state on the device. Forward, backward, the
+   * clip and the update are recorded without a wait; what the step reports (loss, gradient
+   * norms, accuracy, the non-finite flags) is read back together at the end.
+   */
+  private async stepOnDevice(): Promise<StepOutcome> {
+    const started = performance.now();
+    const k = this.microBatches();
+    const micro = Math.min(k, this.batches.length - this.batch);
+    const plan0 = this.planFor(this.batches[this.batch].length);
+    this.toDevice(plan0);
+    const grads: (Tensor | null)[][] = this.optimizers.map((o) => o.plan.params.map(() => null));
+    const losses: { value: Tensor; samples: number }[] = [];
+    const accuracy: Promise<{ correct: number; counted: number }>[] = [];
+    const made: Tensor[] = [];
+    let samples = 0;
+    for (let m = 0; m < micro; m++) {
+      const indices = this.batches[this.batch + m];
+      const plan = this.planFor(indices.length);
+      prepareConstants(plan, this.backend);
+      this.toDevice(plan);
+      const out = this.forwardBackward(plan, indices, this.stepSeed(m), m === 0);
+      if (m === 0) await this.readWatched(out.watched);
+      for (const [i, r] of out.perOptimizer.entries()) {
+        if (i === 0) losses.push({ value: r.loss, samples: indices.length });
+        grads[i] = r.grads.map((g, j) => this.accumulate(grads[i][j], g, micro, made));
+      }
+      for (const st of out.states) this.device!.params.replace(st.key, st.value);
+      if (out.accuracy) accuracy.push(countCorrect(out.accuracy));
+      made.push(
+        ...out.perOptimizer.map((r) => r.loss),
+        ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
+        ...out.watched.filter((w) => w.owned).map((w) => w.value),
+      );
+      samples += indices.length;
+    }
+    for (const t of plan0.params) this.device!.params.get(t.key).zeroGrad();
+    const reads = this.updateOnDevice(grads, losses, accuracy, made);
+    const lr = Object.fromEntries(this.optimizers.map((o) => [o.plan.node, o.optimizer.lr]));
+    this.stepSchedulers();
+    disposeAll(made);
+    // the one wait of the step: a few bytes the dashboard shows
+    const [lossValues, sumSquares, counts, finiteBefore, finiteAfter] = await Promise.all([
+      Promise.all(reads.losses),
+      reads.sumSquares,
+      Promise.all(reads.accuracy),
+      reads.finiteBefore,
+      reads.finiteAfter,
+      reads.gradients,
+    ]);
+    if (!finiteBefore || !finiteAfter) return this.locateByReplay(finiteBefore ? 'update' : 'forward');
+    const lossSum = lossValues.reduce((acc, v, i) => acc + v[0] * losses[i].samples, 0);
+    const correct = counts.reduce((a, c) => a + c.correct, 0);
+    const counted = counts.reduce((a, c) => a + c.counted, 0);
+    return this.finishStep(
+      started,
+      micro,
+      samples,
+      lossSum,
+      correct,
+      counted,
+      lr,
+      this.nodeNorms(sumSquares),
+    );
+  }
+
+  /** Micro-batches per optimizer step. */
+  private microBatches(): number {
+    return Math.max(1, this.config.accumulate ?? Math.max(...this.optimizers.map((o) => o.plan.accumulate)));
+  }
+
+  /** Dropout's seed for micro-batch m of this step: a replay draws the same masks. */
+  private stepSeed(m: number): number {
+    return (this.config.seed * 7919 + this.step * 131 + m) >>> 0;
+  }
+
+  /** Forward and backward of one micro-batch under one scope: every tensor it makes but returns is freed. */
+  private forwardBackward(plan: Plan, indices: Int32Array, stepSeed: number, watch: boolean) {
+    return this.scoped(() => {
+      const leaves = this.leaves(plan);
+      const values = executePlan(plan, {
+        backend: this.backend,
+        params: leaves,
+        feeds: this.upload(plan, 'train', indices),
+        mode: 'train',
+        stepSeed,
+      });
+      const perOptimizer = this.optimizers.map((o) => {
+        for (const t of leaves.values()) t.zeroGrad();
+        new BackwardPass(values[o.plan.loss]).run();
+        return {
+          loss: values[o.plan.loss],
+          grads: o.plan.params.map((key) => leaves.get(key)?.grad ?? null),
+        };
+      });
+      const states = plan.steps.flatMap((s) =>
+        s.stateUpdates.map((u) => ({ key: u.key, value: values[s.outputs[u.output]] })),
+      );
+      return {
+        perOptimizer,
+        states,
+        watched: watch ? watchedValues(plan, values, this.watch) : [],
+        accuracy: accuracyInputs(plan, values, this.optimizers[0].plan.loss),
+      };
+    });
+  }
+
+  /** acc + g/k on the device (g alone when k is 1); what it replaces goes to `made` to be freed. */
+  private accumulate(acc: Tensor | null, g: Tensor | null, k: number, made: Tensor[]): Tensor | null {
+    if (!g) return acc;
+    if (k === 1) {
+      made.push(g);
+      return g;
+    }
+    const next = this.scoped(() => {
+      const part = mul(g, scalar(1 / k, this.backend));
+      return acc ? add(acc, part) : part;
+    });
+    made.push(g, ...(acc ? [acc] : []), next);
+    return next;
+  }
+
+  /**
+   * Clip and step every optimizer on the device, and issue the step's reads: Σg² per parameter
+   * (gradient norms), the losses, the flags of non-finite values before and after the update.
+   */
+  private updateOnDevice(
+    grads: (Tensor | null)[][],
+    losses: { value: Tensor }[],
+    accuracy: Promise<{ correct: number; counted: number }>[],
+    made: Tensor[],
+  ): DeviceStepReads {
+    const all = grads.flat().filter((g): g is Tensor => g !== null);
+    const nonFinite = this.backend.nonFinite!.bind(this.backend);
+    const finiteBefore = nonFinite([...losses.map((l) => l.value), ...all]).then((bad) => !bad);
+    const squares = this.scoped(() => grads.map((gs) => gs.map((g) => (g ? run('sum', [mul(g, g)]) : null))));
+    made.push(...squares.flat().filter((t): t is Tensor => t !== null));
+    const present = squares.flat().filter((t): t is Tensor => t !== null);
+    const stacked = present.length ? this.scoped(() => run('stack', present)) : null;
+    if (stacked) made.push(stacked);
+    const gradients = this.keepGradients ? this.readGradients(grads) : Promise.resolve();
+    const params: Tensor[] = [];
+    for (const [i, o] of this.optimizers.entries()) {
+      let g = grads[i];
+      const clip = o.plan.clip;
+      if (clip && (clip.maxNorm !== undefined || clip.value !== undefined)) {
+        g = this.scoped(() => clipGradTensors(grads[i], squares[i], clip));
+        made.push(...g.filter((t): t is Tensor => t !== null));
+      }
+      const ps = o.plan.params.map((key) => this.device!.params.get(key));
+      o.device!.step(ps, g);
+      params.push(...ps);
+    }
+    const finiteAfter = nonFinite(params).then((bad) => !bad);
+    return {
+      losses: losses.map((l) => l.value.data()),
+      sumSquares: stacked ? stacked.data() : null,
+      accuracy,
+      finiteBefore,
+      finiteAfter,
+      gradients,
+    };
+  }
+
+  /** Issue reads of the step's gradients into `lastGradients` (when a reader keeps them). */
+  private readGradients(grads: (Tensor | null)[][]): Promise<void> {
+    const reads = this.optimizers.flatMap((o, i) =>
+      o.plan.params.map((key, j) => {
+        const g = grads[i][j];
+        return g ? g.data().then((d) => void this.lastGradients.set(key, Float32Array.from(d))) : null;
+      }),
+    );
+    return Promise.all(reads).then(() => {});
+  }
+
+  /** ‖∇‖ per graph node from each parameter's Σg² (in the optimizers' parameter order). */
+  private nodeNorms(sumSquares: Storage | null): Record<string, number> {
+    const norms: Record<string, number> = {};
+    let at = 0;
+    for (const o of this.optimizers) {
+      for (const key of o.plan.params) {
+        const node = key.slice(0, key.lastIndexOf('/'));
+        norms[node] = (norms[node] ?? 0) + (sumSquares ? sumSquares[at++] : 0);
+      }
+    }
+    for (const node of Object.keys(norms)) norms[node] = Math.sqrt(norms[node]);
+    return norms;
+  }
+
+  private stepSchedulers(): void {
+    for (const o of this.optimizers) {
+      if (o.scheduler && (this.config.schedulerInterval ?? 'step') === 'step') {
+        o.scheduler.step();
+        o.scheduler.applyTo(o.optimizer);
+      }
+    }
+  }
+
+  /**
+   * A device step found a NaN or ±Inf. Its update is applied already, so go back to the last
+   * checkpoint and step on the host from there, checking every step: the first that goes bad
+   * is located with the weights it started from.
+   */
+  private async locateByReplay(phase: 'forward' | 'update'): Promise<StepOutcome> {
+    const failed = this.step;
+    await this.pendingCheckpoint;
+    this.restoreCheckpoint();
+    this.dropDevice();
+    this.replaying = true;
+    try {
+      while (this.step <= failed) {
+        const outcome = await this.stepOnce();
+        if (!outcome.ok) return outcome;
+      }
+    } finally {
+      this.replaying = false;
+      // the host stepped: the device takes its values at the next step
+      this.dropDevice();
+    }
+    // float rounding on the host kept that step finite: report what the device saw
+    const o = this.optimizers[0].plan;
+    const report: NonFiniteReport = {
+      phase,
+      node: o.lossNode,
+      op: phase === 'update' ? o.name : 'loss',
+      what: phase === 'update' ? `the parameters after the ${o.name} step` : 'the loss or a gradient',
+      inputs: [],
+      suggestions: suggestionsFor(phase === 'update' ? o.name : 'loss', phase),
+      step: failed,
+    };
+    this.emit({ type: 'nonfinite', report });
+    return { ok: false, report };
   }
 
   private async readWatched(watched: { key: string; value: Tensor }[]): Promise<void> {
@@ -567,6 +879,7 @@ export class Trainer {
   ): Promise<{ loss: number; correct: number; counted: number; metrics: Record<string, ArrayLike<number>> }> {
     const plan = this.planFor(indices.length);
     prepareConstants(plan, this.backend);
+    this.toDevice(plan);
     const lossId = plan.optimizers[0].loss;
     const out = this.scoped(() => {
       const values = executePlan(plan, {
@@ -625,29 +938,51 @@ export class Trainer {
     return found;
   }
 
+  /**
+   * Keep a copy of weights, optimizer state and counters. On the device the values are read back
+   * asynchronously (the step does not wait); until they arrive the previous checkpoint holds.
+   */
   private saveCheckpoint(): void {
-    this.checkpoint = {
+    const meta = {
       step: this.step,
       epoch: this.epoch,
       batch: this.batch,
-      params: this.params.snapshot(),
-      optimizers: this.optimizers.map((o) => ({
+      lrs: this.optimizers.map((o) => ({
         lr: o.optimizer.lr,
         hyperparams: structuredClone(o.optimizer.hyperparams),
-        state: copyState(o.optimizer.state.params),
       })),
       schedulers: this.optimizers.map((o) => o.scheduler?.snapshot() ?? null),
       epochLoss: { ...this.epochStats },
     };
+    const build = (params: Map<string, Float32Array>, states: ParamState[][]): Checkpoint => ({
+      ...meta,
+      params,
+      optimizers: meta.lrs.map((o, i) => ({ ...o, state: states[i] })),
+    });
+    if (!(this.onDevice && this.device)) {
+      this.checkpoint = build(
+        this.params.snapshot(),
+        this.optimizers.map((o) => copyState(o.optimizer.state.params)),
+      );
+      return;
+    }
+    this.device.params.sync(this.plan.params.map((p) => p.key));
+    const reads = Promise.all([
+      this.device.params.snapshot(),
+      Promise.all(this.optimizers.map((o) => o.device!.snapshot())),
+    ]);
+    this.pendingCheckpoint = reads.then(
+      ([params, states]) => {
+        this.checkpoint = build(params, states);
+      },
+      () => {}, // the device was lost mid-read: the previous checkpoint stands
+    );
   }
 
-  /** Device lost: wait for the backend to come back, then resume from the last checkpoint. */
-  private async recover(reason: string): Promise<void> {
-    await (this.backend as Scoped).ready?.();
-    for (const plan of this.plans.values()) forgetConstants(plan);
+  /** Put the last checkpoint back on the host side (the device takes it at its next sync). */
+  private restoreCheckpoint(): Checkpoint {
     const c = this.checkpoint;
-    if (!c) throw new Error(`the device was lost (${reason}) before any checkpoint`);
-    const lostSteps = this.step - c.step;
+    if (!c) throw new Error('no checkpoint to go back to');
     this.params.restore(c.params);
     this.optimizers.forEach((o, i) => {
       const s = c.optimizers[i];
@@ -663,6 +998,19 @@ export class Trainer {
     this.epoch = c.epoch;
     this.batch = c.batch;
     this.epochStats = { ...c.epochLoss };
+    return c;
+  }
+
+  /** Device lost: wait for the backend to come back, then resume from the last checkpoint. */
+  private async recover(reason: string): Promise<void> {
+    await (this.backend as Scoped).ready?.();
+    await this.pendingCheckpoint;
+    for (const plan of this.plans.values()) forgetConstants(plan);
+    // the device copies went with the device
+    this.dropDevice();
+    if (!this.checkpoint) throw new Error(`the device was lost (${reason}) before any checkpoint`);
+    const lostSteps = this.step - this.checkpoint.step;
+    const c = this.restoreCheckpoint();
     this.emit({ type: 'recovered', reason, fromStep: c.step, lostSteps });
   }
 }
@@ -706,8 +1054,8 @@ async function countCorrect({
   logits: Tensor;
   target: Tensor;
 }): Promise<{ correct: number; counted: number }> {
-  const x = await logits.data();
-  const y = await target.data();
+  // both reads issued at once: the caller may free the tensors before they complete
+  const [x, y] = await Promise.all([logits.data(), target.data()]);
   const [n, c] = logits.shape;
   let correct = 0;
   for (let i = 0; i < n; i++) {

@@ -4,7 +4,13 @@ import { scalar, tensor } from '../../create.ts';
 import { run } from '../../dispatch.ts';
 import { isOpError } from '../../errors.ts';
 import { add, matmul, mul, reshape, sub } from '../../functional.ts';
-import { canStepOnDevice, DeviceOptimizer } from '../../runtime/optimizers/device.ts';
+import {
+  canStepOnDevice,
+  DeviceOptimizer,
+  type DeviceStateMap,
+  pruneDeviceState,
+  type UpdatingBackend,
+} from '../../runtime/optimizers/device.ts';
 import { createOptimizer, isOptimizerName, type Optimizer } from '../../runtime/optimizers/index.ts';
 import { gradsOf, type Param, param, paramTensor } from '../../runtime/params.ts';
 import type { Tensor } from '../../tensor.ts';
@@ -112,8 +118,7 @@ export function optimizerStepper(
   backend: Backend,
   hostStep?: (grads: (Float32Array | null)[]) => void,
 ): Stepper {
-  if (!hostStep && canStepOnDevice(backend, optimizer))
-    return deviceStepper(new DeviceOptimizer(optimizer, backend), params, backend);
+  if (!hostStep && canStepOnDevice(backend, optimizer)) return deviceStepper(optimizer, params, backend);
   return hostStepper(hostStep ?? ((grads) => optimizer.step(params, grads)), params, backend);
 }
 
@@ -141,7 +146,9 @@ function hostStepper(
 }
 
 /** The device optimizer: the parameters stay device tensors, updated in place. */
-function deviceStepper(optimizer: DeviceOptimizer, params: Param[], backend: Backend): Stepper {
+function deviceStepper(optimizer: Optimizer, params: Param[], backend: UpdatingBackend): Stepper {
+  const device: DeviceStateMap = new Map();
+  const stepper = new DeviceOptimizer(optimizer, backend, device);
   const tensors = params.map((p) => backend.upload(p.data, p.shape, 'float32').named(p.name));
   return {
     leaves: () =>
@@ -150,13 +157,13 @@ function deviceStepper(optimizer: DeviceOptimizer, params: Param[], backend: Bac
         return t.requireGrad();
       }),
     step: async (leaves) =>
-      optimizer.step(
+      stepper.step(
         leaves,
         leaves.map((t) => t.grad),
       ),
     value: (i) => tensors[i],
     dispose: () => {
-      optimizer.dispose();
+      pruneDeviceState(device);
       for (const t of tensors) t.dispose();
     },
   };

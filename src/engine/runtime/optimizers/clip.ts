@@ -1,4 +1,8 @@
+import { scalar } from '../../create.ts';
+import { run } from '../../dispatch.ts';
 import { AttrError } from '../../errors.ts';
+import { add, div, mul, neg } from '../../functional.ts';
+import type { Tensor } from '../../tensor.ts';
 
 /**
  * Gradient clipping with torch.nn.utils semantics, in place on the gradient arrays (the
@@ -70,4 +74,58 @@ export function clipGradValue(grads: readonly (Float32Array | null)[], clipValue
       else if (g[i] < -clipValue) g[i] = -clipValue;
     }
   }
+}
+
+/**
+ * The same two clips on device tensors, with engine ops (nothing read back). `sumSquares` are
+ * the scalar Σg² of each gradient, which the trainer computes once for its gradient norms.
+ * Returns the clipped gradients (new tensors; the caller disposes the old).
+ */
+export function clipGradTensors(
+  grads: readonly (Tensor | null)[],
+  sumSquares: readonly (Tensor | null)[],
+  clip: { maxNorm?: number; normType?: number; value?: number },
+): (Tensor | null)[] {
+  let out = [...grads];
+  if (clip.maxNorm !== undefined) {
+    const present = out.filter((g): g is Tensor => g !== null);
+    if (present.length === 0) return out;
+    const backend = present[0].backend;
+    const total = totalNormTensor(present, sumSquares, clip.normType ?? 2);
+    // min(max_norm / (total + 1e-6), 1) as −max(−x, −1): the registry has maximum, not minimum
+    const ratio = div(scalar(clip.maxNorm, backend), add(total, scalar(1e-6, backend)));
+    const coef = neg(run('maximum', [neg(ratio), scalar(-1, backend)]));
+    out = out.map((g) => (g ? mul(g, coef) : null));
+  }
+  if (clip.value !== undefined) {
+    const v = clip.value;
+    out = out.map((g) => {
+      if (!g) return null;
+      const low = scalar(-v, g.backend);
+      // clamp(g, −v, v) = max(−max(−g, −v), −v)
+      return run('maximum', [neg(run('maximum', [neg(g), low])), low]);
+    });
+  }
+  return out;
+}
+
+function totalNormTensor(grads: Tensor[], sumSquares: readonly (Tensor | null)[], normType: number): Tensor {
+  if (!(normType > 0))
+    throw new AttrError('clip_grad_norm', 'norm_type', `must be > 0 or Infinity, got ${normType}`);
+  const backend = grads[0].backend;
+  const flat = (x: Tensor) => run('reshape', [x], { shape: [x.size] });
+  if (normType === Infinity)
+    return run('max', [
+      run(
+        'concat',
+        grads.map((g) => flat(run('abs', [g]))),
+      ),
+    ]);
+  if (normType === 2) {
+    const squares = sumSquares.filter((s): s is Tensor => s !== null);
+    return run('sqrt', [run('sum', [run('stack', squares)])]);
+  }
+  const p = scalar(normType, backend);
+  const powered = grads.map((g) => run('sum', [run('pow', [run('abs', [g]), p])]));
+  return run('pow', [run('sum', [run('stack', powered)]), scalar(1 / normType, backend)]);
 }
