@@ -96,6 +96,9 @@ export class GpuRuntime {
   readonly errors: string[] = [];
   dispatches = 0;
   submits = 0;
+  /** reads back to the CPU, and their bytes (a training step should read a few bytes, not weights) */
+  reads = 0;
+  readBytes = 0;
   /** pipelines compiled on first use, stalling that dispatch */
   syncPipelines = 0;
   /** pipelines compiled ahead of use by `precompile` */
@@ -239,6 +242,8 @@ export class GpuRuntime {
    * reported since the last read are raised here, as typed errors with PyTorch's message.
    */
   async read(storage: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    this.reads++;
+    this.readBytes += bytes;
     if (this.dryRun) {
       throw new OpError(
         'backend',
