@@ -61,6 +61,8 @@ export async function traceTrajectories(
       epochs: 1,
       seed: options.seed ?? 0,
       validate: false,
+      // the path is read after every step: two numbers, on the host
+      residency: 'host',
     });
   } catch (e) {
     return new TrajectoryError(e instanceof Error ? e.message : String(e));

@@ -87,10 +87,15 @@ export class TrainingMonitor {
     return this.options.healthEvery ?? DEFAULT_HEALTH_EVERY;
   }
 
-  /** Before a step: ask the trainer for the probes' tensors, and on a health step the activations too. */
-  beforeStep(trainer: Trainer): void {
+  /**
+   * Before a step: ask the trainer for the probes' tensors, and on a health step the activations
+   * and gradients too (weights trained on the device are read back for it: a value asked for).
+   */
+  async beforeStep(trainer: Trainer): Promise<void> {
     const every = this.healthEvery;
     const health = every > 0 && (trainer.step + 1) % every === 0;
+    if (health) await trainer.syncHost();
+    trainer.keepGradients = health;
     this.before = health ? trainer.params.snapshot() : null;
     trainer.watch = [
       ...this.probes.map((p) => outputOf(p.node)),
@@ -102,9 +107,16 @@ export class TrainingMonitor {
    * After a step (`completed` false when it stopped on a non-finite value): post the health
    * report when one is due and a message per probe that fires; true when the run should pause.
    */
-  afterStep(trainer: Trainer, completed: boolean, post: (m: HealthMessage | ProbeMessage) => void): boolean {
+  async afterStep(
+    trainer: Trainer,
+    completed: boolean,
+    post: (m: HealthMessage | ProbeMessage) => void,
+  ): Promise<boolean> {
     const step = completed ? trainer.step : trainer.step + 1;
-    if (this.before && completed) post({ type: 'health', step, ...this.health(trainer, this.before) });
+    if (this.before && completed) {
+      await trainer.syncHost();
+      post({ type: 'health', step, ...this.health(trainer, this.before) });
+    }
     this.before = null;
     let pause = false;
     for (const { node, params } of this.probes) {

@@ -9,6 +9,7 @@ import { defaultsOf } from '../nodes/define.ts';
 import type { DatasetIO } from '../nodes/sources/dataset.ts';
 import { loadDocumentData } from './feed.ts';
 import type { Backend } from '../engine/backend.ts';
+import { type PrecompileStats, precompileStep } from '../engine/backends/webgpu/precompile.ts';
 import { type CompileFn, type TrainConfig, Trainer } from '../engine/runtime/train.ts';
 import { compileGraph } from './compile.ts';
 
@@ -36,7 +37,7 @@ export function compilerFor(
 export async function openTrainingSession(
   doc: GraphDocument,
   options: SessionOptions,
-): Promise<{ trainer: Trainer; classes?: number }> {
+): Promise<{ trainer: Trainer; classes?: number; precompiled: PrecompileStats | null }> {
   const data = await loadDocumentData(doc, options.catalog, options.io);
   if (data.datasets.length === 0) {
     throw new Error(
@@ -51,7 +52,11 @@ export async function openTrainingSession(
     ...options.config,
   };
   const trainer = new Trainer(compilerFor(doc, options.catalog), data.feed, options.backend, config);
-  return { trainer, classes: data.classes };
+  // the first step's shaders compile now, in parallel, instead of one by one on first dispatch
+  const precompiled = await precompileStep(options.backend, trainer.plan, trainer.precompileHints()).catch(
+    () => null, // the first step reports what went wrong, in its own words
+  );
+  return { trainer, classes: data.classes, precompiled };
 }
 
 /**

@@ -205,9 +205,9 @@ export class TrainingHost {
     let lastYield = performance.now();
     while (this.state === 'running') {
       if (trainer.done) return this.setState('done');
-      this.monitor?.beforeStep(trainer);
+      await this.monitor?.beforeStep(trainer);
       const outcome = await trainer.trainStep();
-      const probed = this.monitor?.afterStep(trainer, outcome.ok, this.post) ?? false;
+      const probed = (await this.monitor?.afterStep(trainer, outcome.ok, this.post)) ?? false;
       if (!outcome.ok || probed) return this.setState('paused');
       if (enough()) return this.setState('paused');
       if (performance.now() - lastYield > YIELD_INTERVAL_MS) {

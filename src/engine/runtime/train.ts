@@ -254,6 +254,27 @@ export class Trainer {
     await Promise.all(this.optimizers.map((o) => o.device?.download()));
   }
 
+  /**
+   * What a device step dispatches besides the plan's forward and backward, for a precompile:
+   * the optimizers' kernels and the non-finite check, and the gradient norms' ops.
+   */
+  precompileHints(): {
+    kernels: { name: string; defines: Record<string, number> }[];
+    afterBackward: (grads: ReadonlyMap<string, Tensor | null>) => void;
+  } {
+    if (!this.onDevice) return { kernels: [], afterBackward: () => {} };
+    return {
+      kernels: [
+        { name: 'nonfinite_flag', defines: {} },
+        ...this.optimizers.map((o) => o.optimizer.def.device!.kernel(o.optimizer.hyperparams)),
+      ],
+      afterBackward: (grads) => {
+        const squares = [...grads.values()].flatMap((g) => (g ? [run('sum', [mul(g, g)])] : []));
+        if (squares.length) run('stack', squares);
+      },
+    };
+  }
+
   /** The lr each optimizer will use next. */
   get lrs(): Record<string, number> {
     return Object.fromEntries(this.optimizers.map((o) => [o.plan.node, o.optimizer.lr]));
