@@ -759,14 +759,16 @@ export class Trainer {
     accuracy: Promise<{ correct: number; counted: number }>[],
     made: Tensor[],
   ): DeviceStepReads {
-    const all = grads.flat().filter((g): g is Tensor => g !== null);
     const nonFinite = this.backend.nonFinite!.bind(this.backend);
-    const finiteBefore = nonFinite([...losses.map((l) => l.value), ...all]).then((bad) => !bad);
     const squares = this.scoped(() => grads.map((gs) => gs.map((g) => (g ? run('sum', [mul(g, g)]) : null))));
     made.push(...squares.flat().filter((t): t is Tensor => t !== null));
     const present = squares.flat().filter((t): t is Tensor => t !== null);
     const stacked = present.length ? this.scoped(() => run('stack', present)) : null;
     if (stacked) made.push(stacked);
+    // a NaN or ±Inf anywhere in a gradient makes its Σg² one too (so does |g| past 1e19, which is
+    // divergence anyway): one small tensor checks them all
+    const checked = [...losses.map((l) => l.value), ...(stacked ? [stacked] : [])];
+    const finiteBefore = nonFinite(checked).then((bad) => !bad);
     const gradients = this.keepGradients ? this.readGradients(grads) : Promise.resolve();
     const params: Tensor[] = [];
     for (const [i, o] of this.optimizers.entries()) {

@@ -2,7 +2,7 @@
  * The acceptance recipe on WebGPU in a real browser (test/training/mnist-chromium.test.ts loads
  * this page in headless Chromium): the mnist_mlp template (784-128-64-10) on the seeded MNIST
  * split (8,000 train / 2,000 test), SGD momentum 0.9, lr 0.1, batch 64, through the same
- * runtime the editor uses. Query `epochs` (default 5). Leaves the report on `window`.
+ * runtime the editor uses. Query `epochs` (default 5), `residency` (device or host). Leaves the report on `window`.
  */
 import { createWebGPUBackend } from '../../../src/engine/backends/webgpu/index.ts';
 import { loadDocument } from '../../../src/graph/schema.ts';
@@ -28,7 +28,10 @@ export interface MnistReport {
 }
 
 async function main(): Promise<MnistReport> {
-  const epochs = Number(new URLSearchParams(location.search).get('epochs') ?? 5);
+  const query = new URLSearchParams(location.search);
+  const epochs = Number(query.get('epochs') ?? 5);
+  // `residency=host` trains with weights on the CPU side, for comparison
+  const residency = query.get('residency') === 'host' ? 'host' : 'device';
   const gpu = await createWebGPUBackend(navigator.gpu);
   if (!gpu) throw new Error('no WebGPU adapter in this browser');
   const loaded = loadDocument(template, catalog);
@@ -39,6 +42,7 @@ async function main(): Promise<MnistReport> {
     backend: gpu,
     config: {
       epochs,
+      residency,
       evalBatchSize: 500,
       optimizer: { name: 'SGD', hyperparams: { lr: 0.1, momentum: 0.9 } },
     },
