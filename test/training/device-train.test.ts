@@ -162,4 +162,21 @@ describe('training on the device (WebGPU)', () => {
     await run(steadyOnNew, 7);
     await expectSameWeights(flaky, steadyOnNew);
   });
+
+  it('survives a device lost in the middle of a step: the step resumes from the checkpoint', async () => {
+    if (!gpu) return;
+    const { create } = await import('webgpu');
+    const own = await createWebGPUBackend(create([]));
+    if (!own) return;
+    const t = make({ checkpointEvery: 2 }, 8, own);
+    const events: TrainEvent[] = [];
+    t.on((e) => events.push(e));
+    await run(t, 5);
+    const step = t.trainStep();
+    own.loseDevice();
+    const outcome = await step;
+    expect(outcome.ok).toBe(true);
+    expect(events.filter((e) => e.type === 'recovered')).toMatchObject([{ fromStep: 4 }]);
+    expect((await run(t, 3)).every((s) => Number.isFinite(s.loss))).toBe(true);
+  });
 });

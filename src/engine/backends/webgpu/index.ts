@@ -96,7 +96,7 @@ export class WebGPUBackend implements Backend {
 
   async read(t: Tensor): Promise<Storage> {
     const storage = this.storageOf(t, 'data');
-    const bytes = await storage.runtime.read(storage, t.size * 4);
+    const bytes = await this.lostOnAbort(storage.runtime.read(storage, t.size * 4), 'data');
     return t.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
@@ -259,7 +259,7 @@ export class WebGPUBackend implements Backend {
         label: 'nonFinite',
       });
     }
-    return rt.read(flag, 4).then(
+    return this.lostOnAbort(rt.read(flag, 4), 'nonFinite').then(
       (bytes) => {
         rt.release(flag);
         return new Uint32Array(bytes)[0] !== 0;
@@ -269,6 +269,18 @@ export class WebGPUBackend implements Backend {
         throw e;
       },
     );
+  }
+
+  /**
+   * A read the device loss cut short rejects with a bare AbortError (mapAsync's): say what
+   * happened, as a DeviceLostError the caller knows to retry after `ready()`.
+   */
+  private lostOnAbort<T>(read: Promise<T>, op: string): Promise<T> {
+    return read.catch((e: unknown) => {
+      if (e instanceof Error && e.name === 'AbortError')
+        throw new DeviceLostError(op, this.lostReason ?? 'a read was aborted: the device is going away');
+      throw e;
+    });
   }
 
   /** Submit recorded work and wait for the GPU to finish it. */
