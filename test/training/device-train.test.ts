@@ -99,11 +99,15 @@ describe('training on the device (WebGPU)', () => {
 
   it('leaks nothing: live tensors and bytes stay flat over 200 steps', async () => {
     if (!gpu) return;
-    const t = make({ epochs: 100, checkpointEvery: 25 });
+    // a backend of its own: tensors other tests forgot are collected at random times on the shared one
+    const { create } = await import('webgpu');
+    const own = await createWebGPUBackend(create([]));
+    if (!own) return;
+    const t = make({ epochs: 100, checkpointEvery: 25 }, 8, own);
     await run(t, 20);
-    const before = gpu.memory();
+    const before = own.memory();
     await run(t, 200);
-    const after = gpu.memory();
+    const after = own.memory();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveBytes).toBe(before.liveBytes);
   });
