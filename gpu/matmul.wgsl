@@ -5,6 +5,9 @@
 // TRANS_B = 1 reads B as [N, K] (linear's weight), TRANS_A = 1 reads A as [K, M] (a
 // weight gradient dYᵀ·X), both without a transpose copy.
 // A bias (BIAS_DECL, BIAS_READ) adds bias[col] (binding 3; the output moves to binding 4).
+// ACT is an activation of one f32 `x` applied in the write (`x` for none): linear_act, with
+// the expressions of the unary kernels, so a fused layer writes what linear then relu would.
+//#include math
 
 // [M, N, K, batch_rank, batch_shape[r], a_batch_strides[r], b_batch_strides[r], first batch]
 // (strides in matrices; more batches than one dispatch can hold go in several, each from its first)
@@ -25,6 +28,10 @@ fn bias_at(col: u32) -> f32 {
   {{BIAS_READ}}
 }
 
+fn act(x: f32) -> f32 {
+  return {{ACT}};
+}
+
 // one element of A (row gm, column gk) or 0 outside it
 fn a_at(oa: u32, gm: u32, gk: u32, M: u32, K: u32) -> f32 {
   if (gm >= M || gk >= K) { return 0.0; }
@@ -40,10 +47,10 @@ fn store(oc: u32, row: u32, col: u32, M: u32, N: u32, v: vec4<f32>) {
   if (row >= M) { return; }
   let at = oc + row * N;
   // unrolled: dynamic indexing of vectors is slow on some drivers (llvmpipe spills them)
-  if (col < N) { c[at + col] = v.x + bias_at(col); }
-  if (col + 1u < N) { c[at + col + 1u] = v.y + bias_at(col + 1u); }
-  if (col + 2u < N) { c[at + col + 2u] = v.z + bias_at(col + 2u); }
-  if (col + 3u < N) { c[at + col + 3u] = v.w + bias_at(col + 3u); }
+  if (col < N) { c[at + col] = act(v.x + bias_at(col)); }
+  if (col + 1u < N) { c[at + col + 1u] = act(v.y + bias_at(col + 1u)); }
+  if (col + 2u < N) { c[at + col + 2u] = act(v.z + bias_at(col + 2u)); }
+  if (col + 3u < N) { c[at + col + 3u] = act(v.w + bias_at(col + 3u)); }
 }
 
 @compute @workgroup_size(TS, TS)

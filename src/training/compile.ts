@@ -29,6 +29,7 @@ import { getOp, inferOp, withDefaults } from '../engine/dispatch.ts';
 import { isOptimizerName, optimizerDefs } from '../engine/runtime/optimizers/index.ts';
 import { isSchedulerName, schedulerDefs } from '../engine/runtime/schedulers/index.ts';
 import type { DType } from '../engine/tensor.ts';
+import { fuseLinearActivations } from '../engine/compile/fuse.ts';
 import {
   outputKey,
   type Plan,
@@ -55,6 +56,11 @@ export interface CompileOptions {
   catalog: Catalog;
   /** sizes for symbols, e.g. { N: 64 }; the document's meta.symbols fill in the rest */
   symbols?: Record<string, number>;
+  /**
+   * fuse Linear → activation into linear_act steps (engine/compile/fuse.ts): training plans do;
+   * readers of the plan's steps node by node (exporters, tests of the lowering) leave it off
+   */
+  fuse?: boolean;
 }
 
 export type CompileResult = { ok: true; plan: Plan } | { ok: false; errors: CompileError[] };
@@ -396,7 +402,9 @@ export function compileGraph(
     if (result instanceof CompileError) errors.push(result);
     else plan.optimizers.push(result);
   }
-  return errors.length ? { ok: false, errors } : { ok: true, plan };
+  if (errors.length) return { ok: false, errors };
+  if (options.fuse) fuseLinearActivations(plan);
+  return { ok: true, plan };
 }
 
 /** A scheduler node as the runtime's scheduler name and constructor arguments (a SequentialLR with its chain). */

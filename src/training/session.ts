@@ -28,7 +28,7 @@ export function compilerFor(
   catalog: Catalog,
 ): CompileFn {
   return (symbols) => {
-    const result = compileGraph(doc, { catalog, symbols });
+    const result = compileGraph(doc, { catalog, symbols, fuse: true });
     if (!result.ok) throw result.errors[0];
     return result.plan;
   };

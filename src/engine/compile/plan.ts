@@ -26,7 +26,9 @@ export type ValueOrigin =
   | { kind: 'op'; step: number; output: number }
   | { kind: 'param'; key: string }
   | { kind: 'constant'; index: number }
-  | { kind: 'source'; key: string };
+  | { kind: 'source'; key: string }
+  /** computed inside step `step`, a fused op, and never kept (linear_act's pre-activation) */
+  | { kind: 'fused'; step: number };
 
 export interface PlanValue {
   id: number;

@@ -83,6 +83,8 @@ import { l1_loss, l1_loss_backward } from './l1_loss.ts';
 import { mse_loss, mse_loss_backward } from './mse_loss.ts';
 import { nll_loss, nll_loss_backward } from './nll_loss.ts';
 import { smooth_l1_loss, smooth_l1_loss_backward } from './smooth_l1_loss.ts';
+// @group fusion-imports
+import { linear_act } from './linear_act.ts';
 
 export const opRegistry = {
   add,
@@ -177,6 +179,8 @@ export const opRegistry = {
   nll_loss_backward,
   smooth_l1_loss,
   smooth_l1_loss_backward,
+  // @group fusion
+  linear_act,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof opRegistry;

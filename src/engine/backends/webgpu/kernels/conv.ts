@@ -12,16 +12,26 @@ import {
   poolShape,
 } from '../../../ops/_pool.ts';
 import type { ConvWeightGradAttrs } from '../../../ops/conv2d_backward_weight.ts';
+import type { LinearActAttrs } from '../../../ops/linear_act.ts';
 import { sizeOf } from '../../../tensor.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
+import { activationExprs } from './elementwise.ts';
 import { gemm, tileThreads } from './matmul.ts';
 import { reduceInto } from './reduce.ts';
 import type { GpuKernel, GpuTensor } from './types.ts';
 
-/** linear: y = x·Wᵀ + b as one GEMM over all leading dims, W read transposed in place. */
-export const linearKernel: GpuKernel = ({ rt, op, inputs: [x, w, b], output }) => {
+/**
+ * y = act(x·Wᵀ + b) as one GEMM over all leading dims, W read transposed in place, the
+ * activation (WGSL of one f32 `x`) applied as each element is written.
+ */
+function linearInto(
+  rt: GpuRuntime,
+  op: string,
+  [x, w, b]: (GpuTensor | null)[],
+  y: GpuStorage,
+  activation?: string,
+): void {
   const [outF, inF] = w!.shape;
-  const y = output();
   gemm(rt, op, x!.storage, w!.storage, y, {
     M: sizeOf(x!.shape.slice(0, -1)),
     N: outF,
@@ -32,7 +42,22 @@ export const linearKernel: GpuKernel = ({ rt, op, inputs: [x, w, b], output }) =
     transB: true,
     bias: b?.storage,
     biasBroadcast: b !== null && b !== undefined && b.size === 1,
+    activation,
   });
+}
+
+/** linear: y = x·Wᵀ + b. */
+export const linearKernel: GpuKernel = ({ rt, op, inputs, output }) => {
+  const y = output();
+  linearInto(rt, op, inputs, y);
+  return [y];
+};
+
+/** linear_act: the activation fused into the GEMM's write, with the unary kernels' expressions. */
+export const linearActKernel: GpuKernel<LinearActAttrs> = ({ rt, op, inputs, attrs, output }) => {
+  const y = output();
+  const { activation } = attrs;
+  linearInto(rt, op, inputs, y, activation === 'none' ? undefined : activationExprs[activation](attrs));
   return [y];
 };
 

@@ -146,6 +146,16 @@ export function binaryKernel<A>(
 
 type Gelu = { approximate: 'none' | 'tanh' };
 
+/** The activations' WGSL of one f32 `x`, shared with the GEMM that applies them in its write (linear_act). */
+export const activationExprs = {
+  // `x <= 0` is false for NaN, so NaN passes through as in PyTorch
+  relu: () => 'select(x, 0.0, x <= 0.0)',
+  sigmoid: () => 'sigmoid_safe(x)',
+  tanh: () => 'tanh_safe(x)',
+  silu: () => 'x * sigmoid_safe(x)',
+  gelu: (a: Gelu) => (a.approximate === 'tanh' ? 'gelu_tanh(x)' : 'gelu_erf(x)'),
+};
+
 export const unaryKernels = {
   neg: unaryKernel('-x'),
   exp: unaryKernel('exp(x)'),
@@ -154,17 +164,16 @@ export const unaryKernels = {
   abs: unaryKernel('abs(x)'),
   sign: unaryKernel('sign(x)'),
   pow: unaryKernel<{ exponent: number }>('pow_real(x, p0)', (a) => [a.exponent]),
-  // `x <= 0` is false for NaN, so NaN passes through as in PyTorch
-  relu: unaryKernel('select(x, 0.0, x <= 0.0)'),
+  relu: unaryKernel(activationExprs.relu()),
   positive_mask: unaryKernel('select(1.0, 0.0, x <= 0.0)'),
   leaky_relu: unaryKernel<{ negative_slope: number }>('select(x * p0, x, x > 0.0)', (a) => [
     a.negative_slope,
   ]),
-  sigmoid: unaryKernel('sigmoid_safe(x)'),
-  tanh: unaryKernel('tanh_safe(x)'),
-  silu: unaryKernel('x * sigmoid_safe(x)'),
+  sigmoid: unaryKernel(activationExprs.sigmoid()),
+  tanh: unaryKernel(activationExprs.tanh()),
+  silu: unaryKernel(activationExprs.silu()),
   elu: unaryKernel<{ alpha: number }>('select(p0 * expm1_safe(x), x, x > 0.0)', (a) => [a.alpha]),
-  gelu: unaryKernel<Gelu>((a) => (a.approximate === 'tanh' ? 'gelu_tanh(x)' : 'gelu_erf(x)')),
+  gelu: unaryKernel<Gelu>(activationExprs.gelu),
 };
 
 /** Binary ops; the `*_backward` ones take (dy, x) and compute dy·f′(x). */

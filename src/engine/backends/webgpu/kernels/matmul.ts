@@ -26,9 +26,11 @@ export interface GemmSpec {
   bias?: GpuStorage;
   /** a one-element bias added to every column */
   biasBroadcast?: boolean;
+  /** WGSL of one f32 `x` applied to each element as it is written (linear_act's activation) */
+  activation?: string;
 }
 
-/** C[batch, M, N] = A·B (+ bias) with the tiled kernel (gpu/matmul.wgsl). */
+/** C[batch, M, N] = act(A·B (+ bias)) with the tiled kernel (gpu/matmul.wgsl). */
 export function gemm(
   rt: GpuRuntime,
   label: string,
@@ -51,6 +53,7 @@ export function gemm(
         BIAS_DECL: hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
         BIAS_READ: hasBias ? (spec.biasBroadcast ? 'return bias[0];' : 'return bias[col];') : 'return 0.0;',
         OUT_BINDING: hasBias ? 4 : 3,
+        ACT: spec.activation ?? 'x',
       },
       meta: [M, N, K, batch.length, ...batch, ...spec.aBatchStrides, ...spec.bBatchStrides, first],
       inputs: hasBias ? [a, b, spec.bias!] : [a, b],
