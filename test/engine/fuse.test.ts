@@ -5,6 +5,7 @@ import type { Plan } from '../../src/engine/compile/plan.ts';
 import { compareValues } from '../../src/engine/conformance/compare.ts';
 import {
   AttrError,
+  applyOp,
   type Backend,
   BackwardPass,
   cpuBackend,
@@ -49,7 +50,7 @@ const values = async (t: Tensor | null) => Array.from(await t!.data());
 
 describe('linear_act: the activation of a linear layer in one op', () => {
   const rng = new Rng(3);
-  const random = (shape: number[], backend: Backend) =>
+  const random = (shape: readonly number[], backend: Backend) =>
     tensor(
       Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
       shape,
@@ -69,7 +70,7 @@ describe('linear_act: the activation of a linear layer in one op', () => {
           const w = random([6, 7], backend);
           const b = bias ? random([6], backend) : null;
           const activationAttrs = a.attrs.activation === 'gelu' ? { approximate: a.attrs.approximate } : {};
-          const unfused = run(a.attrs.activation as 'relu', [run('linear', [x, w, b])], activationAttrs);
+          const [unfused] = applyOp(getOp(a.attrs.activation!), [run('linear', [x, w, b])], activationAttrs);
           const fused = run('linear_act', [x, w, b], a.attrs);
           expect(fused.shape).toEqual(unfused.shape);
           expectSame('forward', await values(fused), await values(unfused), backend);
@@ -122,7 +123,12 @@ describe('linear_act: the activation of a linear layer in one op', () => {
 });
 
 /** x [N, 6] → fc1 → act → fc2 → cross-entropy ← y, with extra nodes and edges. */
-function actDoc(type: string, params: Record<string, unknown> = {}, extra: string[] = [], nodes = []) {
+function actDoc(
+  type: string,
+  params: Record<string, unknown> = {},
+  extra: string[] = [],
+  nodes: [string, string][] = [],
+) {
   return doc(
     [
       ['x', 'Input', { shape: ['N', 6], dtype: 'float32' }],
