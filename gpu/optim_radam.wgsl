@@ -2,26 +2,19 @@
 // src/engine/runtime/optimizers/radam.ts): d = g (+ wd·p); m ← β₁m + (1−β₁)d; v ← β₂v + (1−β₂)d²;
 // rectified: p −= step_size·m·scale / (√v + ε), else p −= step_size·m. Whether step t is
 // rectified (ρ_t > 5) and its scale r_t·√(1−β₂ᵗ) are decided on the host.
-//#include math
+//#include optim_common
 
 // [count, β₁, β₂, step_size, scale, ε, weight_decay, flags: 1 rectified]
-@group(0) @binding(0) var<storage, read> params: array<u32>;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> p: array<f32>;
 @group(0) @binding(3) var<storage, read_write> exp_avg: array<f32>;
 @group(0) @binding(4) var<storage, read_write> exp_avg_sq: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_index(wid, nwg, lid, 256u);
-  if (i >= params[0]) { return; }
-  let beta1 = bitcast<f32>(params[1]);
-  let beta2 = bitcast<f32>(params[2]);
-  let step_size = bitcast<f32>(params[3]);
-  let adaptive_scale = bitcast<f32>(params[4]);
-  let eps = bitcast<f32>(params[5]);
-  let weight_decay = bitcast<f32>(params[6]);
+fn update(i: u32) {
+  let beta1 = scalar(1u);
+  let beta2 = scalar(2u);
+  let step_size = scalar(3u);
+  let adaptive_scale = scalar(4u);
+  let eps = scalar(5u);
+  let weight_decay = scalar(6u);
   var d = g[i];
   if (weight_decay != 0.0) { d += weight_decay * p[i]; }
   let m = beta1 * exp_avg[i] + (1.0 - beta1) * d;

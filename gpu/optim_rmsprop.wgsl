@@ -3,26 +3,19 @@
 // m ← αm + (1−α)d and v̄ = v − m²; den = √v̄ + ε; with MOMENTUM b ← μb + d/den, p −= lr·b,
 // else (PLAIN) p −= lr·d/den. The buffers bind in initState's order (square_avg, momentum, grad_avg),
 // so grad_avg's binding is {{GRAD_AVG_BINDING}}: 4 alone, 5 after the momentum buffer.
-//#include math
+//#include optim_common
 
 // [count, lr, α, ε, weight_decay, μ, flags: 1 maximize]
-@group(0) @binding(0) var<storage, read> params: array<u32>;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> p: array<f32>;
 @group(0) @binding(3) var<storage, read_write> square_avg: array<f32>;
 #if MOMENTUM @group(0) @binding(4) var<storage, read_write> buf: array<f32>;
 #if CENTERED @group(0) @binding({{GRAD_AVG_BINDING}}) var<storage, read_write> grad_avg: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = linear_index(wid, nwg, lid, 256u);
-  if (i >= params[0]) { return; }
-  let lr = bitcast<f32>(params[1]);
-  let alpha = bitcast<f32>(params[2]);
-  let eps = bitcast<f32>(params[3]);
-  let weight_decay = bitcast<f32>(params[4]);
-  let momentum = bitcast<f32>(params[5]);
+fn update(i: u32) {
+  let lr = scalar(1u);
+  let alpha = scalar(2u);
+  let eps = scalar(3u);
+  let weight_decay = scalar(4u);
+  let momentum = scalar(5u);
   var d = select(g[i], -g[i], (params[6] & 1u) != 0u);
   if (weight_decay != 0.0) { d += weight_decay * p[i]; }
   let v = alpha * square_avg[i] + (1.0 - alpha) * d * d;

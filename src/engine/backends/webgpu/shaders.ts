@@ -57,12 +57,18 @@ export function specialise(
 ): string {
   const text = sources.get(name);
   if (text === undefined) throw new Error(`WebGPU backend: no kernel source gpu/${name}.wgsl`);
-  const included = text.replace(/^\/\/#include (\w+)\s*$/gm, (_, inc: string) => {
-    const body = sources.get(inc);
-    if (body === undefined)
-      throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
-    return body;
-  });
+  // includes nest (an include may include), each file once
+  const seen = new Set<string>([name]);
+  const expand = (source: string): string =>
+    source.replace(/^\/\/#include (\w+)\s*$/gm, (_, inc: string) => {
+      if (seen.has(inc)) return '';
+      seen.add(inc);
+      const body = sources.get(inc);
+      if (body === undefined)
+        throw new Error(`WebGPU backend: gpu/${name}.wgsl includes missing gpu/${inc}.wgsl`);
+      return expand(body);
+    });
+  const included = expand(text);
   const conditional = included.replace(/^#if (\w+) (.*)$/gm, (_, key: string, line: string) => {
     const value = defines[key];
     if (value === undefined) throw new Error(`WebGPU backend: gpu/${name}.wgsl needs a value for #if ${key}`);
