@@ -136,7 +136,8 @@ export async function runTrainingCase(
     return { id: c.id, ok: false, unsupported: true, message: (e as Error).message };
   }
   const compile = (symbols: Record<string, number>): Plan => {
-    const result = compileGraph(doc, { catalog, symbols });
+    // fused as a training session compiles (Linear → activation in one linear_act step)
+    const result = compileGraph(doc, { catalog, symbols, fuse: true });
     if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('; '));
     return result.plan;
   };
