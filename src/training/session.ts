@@ -22,7 +22,10 @@ export interface SessionOptions {
   config?: Partial<TrainConfig>;
 }
 
-/** Compile `doc` for the given symbol sizes, throwing its first compile error (which names the node). */
+/**
+ * Compile `doc` for the given symbol sizes, Linear → activation fused (engine/compile/fuse.ts),
+ * throwing its first compile error (which names the node).
+ */
 export function compilerFor(
   doc: Pick<GraphDocument, 'nodes' | 'edges' | 'meta'>,
   catalog: Catalog,
