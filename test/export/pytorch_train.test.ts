@@ -92,8 +92,10 @@ const killGroup = (pid: number) => {
 function runProcess(command: string, args: string[], cwd?: string): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const pid = child.pid as number;
-    running.add(pid);
+    // no pid: the command could not start, and 'error' says why
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
+    const end = () => pid !== undefined && killGroup(pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -101,16 +103,16 @@ function runProcess(command: string, args: string[], cwd?: string): Promise<Fini
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid);
+      end();
     }, RUN_LIMIT_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
-      killGroup(pid);
+      end();
       reject(error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      killGroup(pid); // workers that outlived their launcher
+      end(); // workers that outlived their launcher
       const what = [command, ...args].join(' ');
       if (timedOut)
         reject(new RunTimeout(`${what}: no exit after ${RUN_LIMIT_MS / 1000} s\n${stderr.slice(-4000)}`));
