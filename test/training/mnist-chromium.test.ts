@@ -4,7 +4,11 @@ import { WEBGPU_FLAGS } from '../../bench/webgpu-browser.ts';
 import { CHROMIUM, launchBrowser, startApp } from '../e2e/harness.ts';
 import type { MnistReport } from '../webgpu/browser/mnist.ts';
 
-/** PyTorch's test accuracy for this recipe on this split after 5 epochs (issue #11). */
+/**
+ * The issue's PyTorch figure for this recipe after 5 epochs. On this very split PyTorch averages
+ * 93.7 ± 0.6 % over 10 seeds and ours 93.6 ± 0.4 % (docs/mnist-parity.md): one seed's spread is
+ * wider than ±0.5 points, so the bound is one-sided, at the issue's figure less 0.5.
+ */
 const PYTORCH_ACCURACY = 0.927;
 
 const hasChromium = existsSync(CHROMIUM);
@@ -13,8 +17,7 @@ const hasChromium = existsSync(CHROMIUM);
  * The acceptance recipe in headless Chromium on WebGPU (SwiftShader where there is no GPU):
  * the mnist_mlp template, seeded 8,000 / 2,000 MNIST split, SGD momentum 0.9, lr 0.1, batch
  * 64, 5 epochs. Slow on a software adapter (about 4 minutes on SwiftShader): the time is printed.
- * The bound is one-sided: this runtime's seeded initialisation lands above PyTorch's run (the CPU
- * backend's test, test/training/mnist.test.ts, prints the same per-epoch accuracies).
+ * The CPU backend's test, test/training/mnist.test.ts, prints the same per-epoch accuracies.
  */
 describe.skipIf(!hasChromium)('the MNIST MLP on WebGPU in headless Chromium', () => {
   it('reaches PyTorch’s 92.7 % test accuracy, less at most 0.5 points, after 5 epochs', {
