@@ -112,6 +112,20 @@ describe('linear_act: the activation of a linear layer in one op', () => {
     }
   });
 
+  for (const backend of backends) {
+    it(`${backend.name}: with activation none it is linear, values and gradients`, async () => {
+      const [x, w, b] = [random([3, 4], backend), random([2, 4], backend), random([2], backend)];
+      const gradsOf = async (y: Tensor) => {
+        for (const t of [x, w, b]) t.zeroGrad();
+        new BackwardPass(run('sum', [run('mul', [y, y])])).run();
+        return Promise.all([values(y), values(x.grad), values(w.grad), values(b.grad)]);
+      };
+      const want = await gradsOf(run('linear', [x, w, b]));
+      const got = await gradsOf(run('linear_act', [x, w, b]));
+      ['y', 'dx', 'dW', 'db'].forEach((what, i) => expectSame(what, got[i], want[i], backend));
+    });
+  }
+
   it('names the op and the attr when the activation is not one it can fuse', () => {
     const x = random([2, 3], cpuBackend);
     const w = random([4, 3], cpuBackend);
