@@ -72,7 +72,7 @@ export const webgpuBrowserSection: BenchSection = {
           `adapter: ${report.adapter}${software ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}; tfjs backend: ${report.tfjsBackend}`,
           `${(await browser.version()) || 'Chromium'}, flags ${WEBGPU_FLAGS.join(' ')}`,
           'median of alternating runs after a warm-up; every run ends with `await data()`; speed-up = tfjs ms / ours ms',
-          'training-step rows: weights and optimizer state stay on the GPU in both; Trainer rows: our runtime as the editor runs it (weights and optimizer on the CPU side, gradients read back each step) vs the same model and optimizer in tfjs',
+          'training-step rows: weights and optimizer state stay on the GPU in both; Trainer rows: our runtime as the editor runs it (weights and optimizer state on the GPU, one small read per step: loss, norms, flags) vs the same model and optimizer in tfjs',
           ...report.notes,
         ],
       };
