@@ -765,9 +765,9 @@ export class Trainer {
     const present = squares.flat().filter((t): t is Tensor => t !== null);
     const stacked = present.length ? this.scoped(() => run('stack', present)) : null;
     if (stacked) made.push(stacked);
-    // a NaN or ±Inf anywhere in a gradient makes its Σg² one too (so does |g| past 1e19, which is
-    // divergence anyway): one small tensor checks them all
-    const checked = [...losses.map((l) => l.value), ...(stacked ? [stacked] : [])];
+    // the gradients themselves, not their Σg²: that overflows to +Inf from |g| ≈ 1e19 on, which
+    // a diverging run reaches while every value is still finite
+    const checked = [...losses.map((l) => l.value), ...grads.flat().filter((g): g is Tensor => g !== null)];
     const finiteBefore = nonFinite(checked).then((bad) => !bad);
     const gradients = this.keepGradients ? this.readGradients(grads) : Promise.resolve();
     const params: Tensor[] = [];
