@@ -703,17 +703,23 @@ export class Trainer {
     return (this.config.seed * 7919 + this.step * 131 + m) >>> 0;
   }
 
+  /** The forward pass of a training micro-batch (Dropout on, BatchNorm on batch statistics). */
+  private trainForward(plan: Plan, indices: Int32Array, stepSeed: number) {
+    const leaves = this.leaves(plan);
+    const values = executePlan(plan, {
+      backend: this.backend,
+      params: leaves,
+      feeds: this.upload(plan, 'train', indices),
+      mode: 'train',
+      stepSeed,
+    });
+    return { leaves, values };
+  }
+
   /** Forward and backward of one micro-batch under one scope: every tensor it makes but returns is freed. */
   private forwardBackward(plan: Plan, indices: Int32Array, stepSeed: number, watch: boolean) {
     return this.scoped(() => {
-      const leaves = this.leaves(plan);
-      const values = executePlan(plan, {
-        backend: this.backend,
-        params: leaves,
-        feeds: this.upload(plan, 'train', indices),
-        mode: 'train',
-        stepSeed,
-      });
+      const { leaves, values } = this.trainForward(plan, indices, stepSeed);
       const perOptimizer = this.optimizers.map((o) => {
         for (const t of leaves.values()) t.zeroGrad();
         new BackwardPass(values[o.plan.loss]).run();
@@ -933,14 +939,7 @@ export class Trainer {
     stepSeed: number,
     optimizer: PlanOptimizer,
   ): Promise<NonFiniteReport> {
-    const leaves = this.leaves(plan);
-    const values = executePlan(plan, {
-      backend: this.backend,
-      params: leaves,
-      feeds: this.upload(plan, 'train', indices),
-      mode: 'train',
-      stepSeed,
-    });
+    const { values } = this.trainForward(plan, indices, stepSeed);
     let report = await locateForward(plan, values, this.step);
     if (!report) {
       const pass = new BackwardPass(values[optimizer.loss]);
