@@ -65,6 +65,24 @@ describe('training on the device (WebGPU)', () => {
     expect((await device.evaluate('val'))!.loss).toBeCloseTo((await host.evaluate('val'))!.loss, 5);
   });
 
+  it('records the next step ahead of this one’s results and computes the same, across epochs and evaluations', async () => {
+    if (!gpu) return;
+    const ahead = make();
+    const inOrder = make({ overlap: false });
+    for (let i = 0; i < 8; i++) {
+      const [a, b] = [await run(ahead, 1), await run(inOrder, 1)];
+      expect(a[0].loss).toBe(b[0].loss);
+      // an evaluation between steps sees the weights of the steps taken, not the one recorded ahead
+      if (i % 3 === 1)
+        expect((await ahead.evaluate('val'))!.loss).toBe((await inOrder.evaluate('val'))!.loss);
+    }
+    await expectSameWeights(ahead, inOrder, 1e-9);
+    // an edit drops what was recorded ahead: the step after it runs on the new graph
+    ahead.recompile(compiler(mlpDoc(12)));
+    inOrder.recompile(compiler(mlpDoc(12)));
+    expect((await run(ahead, 2)).map((s) => s.loss)).toEqual((await run(inOrder, 2)).map((s) => s.loss));
+  });
+
   it('clips and accumulates on the device, with Adam, as the host does', async () => {
     if (!gpu) return;
     const optimizer = { name: 'Adam', hyperparams: { lr: 0.01 }, clip: { maxNorm: 0.05 } };

@@ -63,6 +63,8 @@ export interface TrainConfig {
   schedulerInterval?: 'step' | 'epoch';
   /** 'host' keeps weights and optimizer state on the CPU side even where the device could train (default: the device where it can) */
   residency?: 'device' | 'host';
+  /** on the device, record the next step's forward and backward before awaiting this step's results (default true) */
+  overlap?: boolean;
   /** used when the graph holds no optimizer node */
   optimizer?: {
     name: string;
@@ -130,6 +132,28 @@ interface BoundOptimizer {
   device: DeviceOptimizer | null;
 }
 
+/** A device step's forward and backward passes, recorded (not yet awaited). */
+interface RecordedStep {
+  step: number;
+  batch: number;
+  epoch: number;
+  micro: number;
+  /** per optimizer, per parameter: the gradient, averaged over the micro-batches */
+  grads: (Tensor | null)[][];
+  losses: { value: Tensor; samples: number }[];
+  accuracy: Promise<{ correct: number; counted: number }>[];
+  /** what the step made and frees once its reads are issued */
+  made: Tensor[];
+  watched: { key: string; value: Tensor; owned: boolean }[];
+  samples: number;
+}
+
+function discardRecorded(r: RecordedStep): void {
+  disposeAll([...r.made, ...r.grads.flat()]);
+  // its accuracy reads may still be in flight when the tensors go: nobody waits for them
+  for (const a of r.accuracy) a.catch(() => {});
+}
+
 /** What a device step reads back, all at its end. */
 interface DeviceStepReads {
   losses: Promise<Storage>[];
@@ -173,6 +197,8 @@ export class Trainer {
   private readonly device: { params: DeviceParams; state: DeviceStateMap } | null;
   /** host steps re-running the steps since a checkpoint to locate a non-finite value: no events */
   private replaying = false;
+  /** the next device step's forward and backward, recorded while this step's results came back */
+  private ahead: RecordedStep | null = null;
   /**
    * Read every gradient back after each device step into `lastGradients` (the conformance runner,
    * a health report ask for them); host steps always have them.
@@ -337,6 +363,7 @@ export class Trainer {
   /** Start over from the seed: weights, optimizer state, schedules, data order. */
   reset(seed = this.config.seed): void {
     this.config.seed = seed;
+    this.discardAhead();
     this.params.reset(this.plan, seed);
     this.optimizers = this.bindOptimizers(this.plan, []);
     this.pruneDevice();
@@ -353,6 +380,7 @@ export class Trainer {
    * whose shape did not change, initialise the rest, and report which.
    */
   recompile(compile: CompileFn): ParamSyncReport {
+    this.discardAhead();
     const previous = { compile: this.compile, plans: this.plans };
     this.compile = compile;
     this.plans = new Map();
@@ -489,6 +517,7 @@ export class Trainer {
 
   /** Forget every device copy: the host holds the current values (restored, or stepped on the host). */
   private dropDevice(): void {
+    this.discardAhead();
     if (!this.device) return;
     this.device.params.drop();
     pruneDeviceState(this.device.state);
@@ -634,40 +663,15 @@ export class Trainer {
    */
   private async stepOnDevice(): Promise<StepOutcome> {
     const started = performance.now();
-    const k = this.microBatches();
-    const micro = Math.min(k, this.batches.length - this.batch);
-    const plan0 = this.planFor(this.batches[this.batch].length);
-    this.toDevice(plan0);
-    const grads: (Tensor | null)[][] = this.optimizers.map((o) => o.plan.params.map(() => null));
-    const losses: { value: Tensor; samples: number }[] = [];
-    const accuracy: Promise<{ correct: number; counted: number }>[] = [];
-    const made: Tensor[] = [];
-    let samples = 0;
-    for (let m = 0; m < micro; m++) {
-      const indices = this.batches[this.batch + m];
-      const plan = this.planFor(indices.length);
-      prepareConstants(plan, this.backend);
-      this.toDevice(plan);
-      const out = this.forwardBackward(plan, indices, this.stepSeed(m), m === 0);
-      if (m === 0) await this.readWatched(out.watched);
-      for (const [i, r] of out.perOptimizer.entries()) {
-        if (i === 0) losses.push({ value: r.loss, samples: indices.length });
-        grads[i] = r.grads.map((g, j) => this.accumulate(grads[i][j], g, micro, made));
-      }
-      for (const st of out.states) this.device!.params.replace(st.key, st.value);
-      if (out.accuracy) accuracy.push(countCorrect(out.accuracy));
-      made.push(
-        ...out.perOptimizer.map((r) => r.loss),
-        ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
-        ...out.watched.filter((w) => w.owned).map((w) => w.value),
-      );
-      samples += indices.length;
-    }
-    for (const t of plan0.params) this.device!.params.get(t.key).zeroGrad();
-    const reads = this.updateOnDevice(grads, losses, accuracy, made);
+    const rec = this.takeAhead() ?? this.recordStep(this.step, this.batch);
+    await this.readWatched(rec.watched);
+    const reads = this.updateOnDevice(rec.grads, rec.losses, rec.accuracy, rec.made);
     const lr = Object.fromEntries(this.optimizers.map((o) => [o.plan.node, o.optimizer.lr]));
     this.stepSchedulers();
-    disposeAll(made);
+    disposeAll(rec.made);
+    // the next step's forward and backward go in the queue now: the device works on them while
+    // this step's few bytes come back
+    if (this.canRecordAhead(rec)) this.ahead = this.recordStep(this.step + 1, this.batch + rec.micro);
     // the one wait of the step: a few bytes the dashboard shows
     const [lossValues, sumSquares, counts, finiteBefore, finiteAfter] = await Promise.all([
       Promise.all(reads.losses),
@@ -678,13 +682,13 @@ export class Trainer {
       reads.gradients,
     ]);
     if (!finiteBefore || !finiteAfter) return this.locateByReplay(finiteBefore ? 'update' : 'forward');
-    const lossSum = lossValues.reduce((acc, v, i) => acc + v[0] * losses[i].samples, 0);
+    const lossSum = lossValues.reduce((acc, v, i) => acc + v[0] * rec.losses[i].samples, 0);
     const correct = counts.reduce((a, c) => a + c.correct, 0);
     const counted = counts.reduce((a, c) => a + c.counted, 0);
     return this.finishStep(
       started,
-      micro,
-      samples,
+      rec.micro,
+      rec.samples,
       lossSum,
       correct,
       counted,
@@ -693,14 +697,90 @@ export class Trainer {
     );
   }
 
+  /**
+   * Record the forward and backward passes of optimizer step `step`, whose micro-batches start
+   * at `batch` of this epoch: the gradients (added up over micro-batches), the losses, the
+   * accuracy reads. Nothing is awaited.
+   */
+  private recordStep(step: number, batch: number): RecordedStep {
+    const micro = Math.min(this.microBatches(), this.batches.length - batch);
+    const rec: RecordedStep = {
+      step,
+      batch,
+      epoch: this.epoch,
+      micro,
+      grads: this.optimizers.map((o) => o.plan.params.map(() => null)),
+      losses: [],
+      accuracy: [],
+      made: [],
+      watched: [],
+      samples: 0,
+    };
+    const plans = new Set<Plan>();
+    for (let m = 0; m < micro; m++) {
+      const indices = this.batches[batch + m];
+      const plan = this.planFor(indices.length);
+      plans.add(plan);
+      prepareConstants(plan, this.backend);
+      this.toDevice(plan);
+      const out = this.forwardBackward(plan, indices, this.stepSeed(m, step), m === 0);
+      rec.watched = m === 0 ? out.watched : rec.watched;
+      for (const [i, r] of out.perOptimizer.entries()) {
+        if (i === 0) rec.losses.push({ value: r.loss, samples: indices.length });
+        rec.grads[i] = r.grads.map((g, j) => this.accumulate(rec.grads[i][j], g, micro, rec.made));
+      }
+      for (const st of out.states) this.device!.params.replace(st.key, st.value);
+      if (out.accuracy) rec.accuracy.push(countCorrect(out.accuracy));
+      rec.made.push(
+        ...out.perOptimizer.map((r) => r.loss),
+        ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
+        ...out.watched.filter((w) => w.owned).map((w) => w.value),
+      );
+      rec.samples += indices.length;
+    }
+    for (const plan of plans) for (const p of plan.params) this.device!.params.get(p.key).zeroGrad();
+    return rec;
+  }
+
+  /**
+   * Whether the next step may be recorded before this one's results are back: it must stay in
+   * this epoch (validation comes between), watch nothing (a probe reads its first micro-batch),
+   * and the plan must update no state in its forward pass (BatchNorm's running statistics would
+   * run ahead of an evaluation in between).
+   */
+  private canRecordAhead(rec: RecordedStep): boolean {
+    if (this.config.overlap === false || this.watch.length > 0) return false;
+    const next = rec.batch + rec.micro;
+    if (next >= this.batches.length) return false;
+    const plan = this.planFor(this.batches[next].length);
+    return plan.steps.every((s) => s.stateUpdates.length === 0);
+  }
+
+  /** The step recorded ahead, when it is still the step to take; else it is freed. */
+  private takeAhead(): RecordedStep | null {
+    const a = this.ahead;
+    this.ahead = null;
+    if (!a) return null;
+    if (a.step === this.step && a.batch === this.batch && a.epoch === this.epoch && this.watch.length === 0)
+      return a;
+    discardRecorded(a);
+    return null;
+  }
+
+  /** Forget a step recorded ahead (the weights or the plan changed under it). */
+  private discardAhead(): void {
+    if (this.ahead) discardRecorded(this.ahead);
+    this.ahead = null;
+  }
+
   /** Micro-batches per optimizer step. */
   private microBatches(): number {
     return Math.max(1, this.config.accumulate ?? Math.max(...this.optimizers.map((o) => o.plan.accumulate)));
   }
 
-  /** Dropout's seed for micro-batch m of this step: a replay draws the same masks. */
-  private stepSeed(m: number): number {
-    return (this.config.seed * 7919 + this.step * 131 + m) >>> 0;
+  /** Dropout's seed for micro-batch m of a step (this one by default): a replay draws the same masks. */
+  private stepSeed(m: number, step = this.step): number {
+    return (this.config.seed * 7919 + step * 131 + m) >>> 0;
   }
 
   /** The forward pass of a training micro-batch (Dropout on, BatchNorm on batch statistics). */
