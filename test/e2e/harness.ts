@@ -2,7 +2,7 @@
  * End-to-end harness: a Vite dev server on a free port and Debian's Chromium driven by
  * playwright-core (headless). Screenshots go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -50,6 +50,32 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       ...extraArgs,
     ],
   });
+}
+
+/** A page on the editor, its errors logged, once the canvas shows nodes (a cold dev server can take a while). */
+export async function openEditor(
+  browser: Browser,
+  url: string,
+  options: Parameters<Browser['newPage']>[0] = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, ...options });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url, { timeout: 90_000 });
+  await page.waitForSelector('.node', { timeout: 30_000 });
+  return page;
+}
+
+/** Load a template's JSON into the editor as a user opening it would. */
+export async function loadTemplate(page: Page, name: string): Promise<void> {
+  await page.evaluate(
+    (text) => {
+      (window as unknown as { shapeflow: { store: { load(t: string): unknown } } }).shapeflow.store.load(
+        text,
+      );
+    },
+    readFileSync(`templates/${name}.json`, 'utf8'),
+  );
+  await page.waitForSelector('.node');
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -4,12 +4,12 @@
  * update. The exploding-LR template must still be pinned to the node the CPU backend names —
  * the trainer replays the steps since its checkpoint on the host to find it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBGPU_FLAGS } from '../../bench/webgpu-browser.ts';
-import { CHROMIUM, launchBrowser, screenshot, startApp } from './harness.ts';
+import { CHROMIUM, launchBrowser, loadTemplate, openEditor, screenshot, startApp } from './harness.ts';
 
 let server: ViteDevServer;
 let url: string;
@@ -20,10 +20,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   ({ server, url } = await startApp());
   browser = await launchBrowser(WEBGPU_FLAGS);
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url, { timeout: 90_000 });
-  await page.waitForSelector('.node', { timeout: 30_000 });
+  page = await openEditor(browser, url);
 }, 120_000);
 
 afterAll(async () => {
@@ -32,15 +29,7 @@ afterAll(async () => {
 });
 
 async function pinnedNode(backend: 'cpu' | 'webgpu'): Promise<string | null> {
-  await page.evaluate(
-    (text) => {
-      (window as unknown as { shapeflow: { store: { load(t: string): unknown } } }).shapeflow.store.load(
-        text,
-      );
-    },
-    readFileSync('templates/exploding_lr.json', 'utf8'),
-  );
-  await page.waitForSelector('.node');
+  await loadTemplate(page, 'exploding_lr');
   if (!(await page.getByTestId('training-run').isVisible()))
     await page.getByTestId('training-toggle').click();
   await page.getByTestId(`training-backend-${backend}`).check();

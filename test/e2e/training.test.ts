@@ -7,29 +7,22 @@
  * the dock gives a message naming it and leaves the document alone.
  * Screenshots: test-results/screenshots/training-*.png (dark and light).
  */
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdx } from '../../src/nodes/sources/idx.ts';
-import { launchBrowser, screenshot, startApp } from './harness.ts';
+import { launchBrowser, loadTemplate, openEditor, screenshot, startApp } from './harness.ts';
 
 let server: ViteDevServer;
 let url: string;
 let browser: Browser;
 let page: Page;
 
-const template = (name: string) => readFileSync(`templates/${name}.json`, 'utf8');
-
 beforeAll(async () => {
   ({ server, url } = await startApp());
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  // a cold dev server on a busy machine can take a while to transform the app
-  await page.goto(url, { timeout: 90_000 });
-  await page.waitForSelector('.node', { timeout: 30_000 });
+  page = await openEditor(browser, url);
 }, 120_000);
 
 afterAll(async () => {
@@ -37,12 +30,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function load(name: string) {
-  await page.evaluate((text) => {
-    (window as unknown as { shapeflow: { store: { load(t: string): unknown } } }).shapeflow.store.load(text);
-  }, template(name));
-  await page.waitForSelector('.node');
-}
+const load = (name: string) => loadTemplate(page, name);
 
 const chartPoints = async () =>
   Number(await page.getByTestId('training-loss-chart').getAttribute('data-points'));
