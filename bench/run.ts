@@ -9,6 +9,7 @@ import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
 import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
+import { placementSection } from './placement.ts';
 import { uiSection } from './ui.ts';
 import { webgpuSection } from './webgpu.ts';
 import { webgpuBrowserSection } from './webgpu-browser.ts';
@@ -17,6 +18,7 @@ export const sections: BenchSection[] = [
   cpuSection,
   graphSection,
   webgpuSection,
+  placementSection,
   webgpuBrowserSection,
   uiSection,
 ];
