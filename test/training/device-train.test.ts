@@ -20,6 +20,12 @@ beforeAll(async () => {
     );
 });
 
+/** A backend of its own: losing it, or counting its tensors, leaves the shared one alone. */
+async function ownBackend(): Promise<WebGPUBackend | null> {
+  const { create } = await import('webgpu');
+  return createWebGPUBackend(create([]));
+}
+
 function make(config: Partial<TrainConfig> = {}, hidden = 8, backend = gpu!): Trainer {
   return new Trainer(compiler(mlpDoc(hidden)), blobsFeed(), backend, {
     batchSize: 16,
@@ -118,8 +124,7 @@ describe('training on the device (WebGPU)', () => {
   it('leaks nothing: live tensors and bytes stay flat over 200 steps', async () => {
     if (!gpu) return;
     // a backend of its own: tensors other tests forgot are collected at random times on the shared one
-    const { create } = await import('webgpu');
-    const own = await createWebGPUBackend(create([]));
+    const own = await ownBackend();
     if (!own) return;
     const t = make({ epochs: 100, checkpointEvery: 25 }, 8, own);
     await run(t, 20);
@@ -169,8 +174,7 @@ describe('training on the device (WebGPU)', () => {
 
   it('survives a lost device: resumes from the last checkpoint read back', async () => {
     if (!gpu) return;
-    const { create } = await import('webgpu');
-    const own = await createWebGPUBackend(create([]));
+    const own = await ownBackend();
     if (!own) return;
     const flaky = make({ checkpointEvery: 2 }, 8, own);
     const events: TrainEvent[] = [];
@@ -187,8 +191,7 @@ describe('training on the device (WebGPU)', () => {
 
   it('survives a device lost in the middle of a step: the step resumes from the checkpoint', async () => {
     if (!gpu) return;
-    const { create } = await import('webgpu');
-    const own = await createWebGPUBackend(create([]));
+    const own = await ownBackend();
     if (!own) return;
     const t = make({ checkpointEvery: 2 }, 8, own);
     const events: TrainEvent[] = [];
