@@ -150,8 +150,16 @@ interface RecordedStep {
 
 function discardRecorded(r: RecordedStep): void {
   disposeAll([...r.made, ...r.grads.flat()]);
-  // its accuracy reads may still be in flight when the tensors go: nobody waits for them
-  for (const a of r.accuracy) a.catch(() => {});
+}
+
+/**
+ * A read issued now and awaited at the end of the step. Its rejection is marked handled here:
+ * when the step throws first (a lost device, an edit) nobody awaits it, and Node would report
+ * it as unhandled; whoever does await it still gets the error.
+ */
+function awaitedLater<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
 }
 
 /** What a device step reads back, all at its end. */
@@ -730,7 +738,7 @@ export class Trainer {
         rec.grads[i] = r.grads.map((g, j) => this.accumulate(rec.grads[i][j], g, micro, rec.made));
       }
       for (const st of out.states) this.device!.params.replace(st.key, st.value);
-      if (out.accuracy) rec.accuracy.push(countCorrect(out.accuracy));
+      if (out.accuracy) rec.accuracy.push(awaitedLater(countCorrect(out.accuracy)));
       rec.made.push(
         ...out.perOptimizer.map((r) => r.loss),
         ...(out.accuracy ? [out.accuracy.logits, out.accuracy.target] : []),
@@ -870,12 +878,12 @@ export class Trainer {
     }
     const finiteAfter = nonFinite(params).then((bad) => !bad);
     return {
-      losses: losses.map((l) => l.value.data()),
-      sumSquares: stacked ? stacked.data() : null,
+      losses: losses.map((l) => awaitedLater(l.value.data())),
+      sumSquares: stacked ? awaitedLater(stacked.data()) : null,
       accuracy,
-      finiteBefore,
-      finiteAfter,
-      gradients,
+      finiteBefore: awaitedLater(finiteBefore),
+      finiteAfter: awaitedLater(finiteAfter),
+      gradients: awaitedLater(gradients),
     };
   }
 
