@@ -104,10 +104,26 @@ export function importFunctionCall(ictx: ImportContext, catalog: Catalog): Impor
     }
   }
   const ports = def.inputs.filter((p) => p.kind === 'tensor').map((p) => p.name);
+  const bound = bindFormals(ictx, formals, ports, `a port of ${type}`);
+  if (typeof bound === 'string') return bound;
+  const outputs = def.outputs.map((_p, k) => node.output[k] ?? '');
+  return { type, params, ...bound, outputs };
+}
+
+/**
+ * A call's actual inputs by its function's formals: a formal named like a port feeds that port,
+ * any other is a weight and must be an initializer. A string says which formal is neither.
+ */
+function bindFormals(
+  ictx: ImportContext,
+  formals: string[],
+  ports: string[],
+  portName = 'a port',
+): Pick<ImportMatch, 'inputs' | 'weights'> | string {
   const inputs: (string | null)[] = ports.map(() => null);
   const weights: ImportMatch['weights'] = {};
   for (const [k, formal] of formals.entries()) {
-    const actual = node.input[k];
+    const actual = ictx.node.input[k];
     if (!actual) continue;
     const port = ports.indexOf(formal);
     if (port >= 0) {
@@ -115,11 +131,10 @@ export function importFunctionCall(ictx: ImportContext, catalog: Catalog): Impor
       continue;
     }
     const tensor = ictx.initializer(actual);
-    if (!tensor) return `${node.opType} input '${formal}' is neither a port of ${type} nor a weight`;
+    if (!tensor) return `${ictx.node.opType} input '${formal}' is neither ${portName} nor a weight`;
     weights[formal] = tensor;
   }
-  const outputs = def.outputs.map((_p, k) => node.output[k] ?? '');
-  return { type, params, inputs, outputs, weights };
+  return { inputs, weights };
 }
 
 /** A document Composite: its subgraph comes back from the call's `subgraph` attribute. */
@@ -139,22 +154,11 @@ function importComposite(ictx: ImportContext, formals: string[]): ImportMatch | 
   )
     return `${node.opType} has no readable subgraph attribute`;
   const ports = subgraph.inputs.map((x) => x.name);
-  const inputs: (string | null)[] = ports.map(() => null);
-  const weights: ImportMatch['weights'] = {};
-  for (const [k, formal] of formals.entries()) {
-    const actual = node.input[k];
-    if (!actual) continue;
-    const port = ports.indexOf(formal);
-    if (port >= 0) inputs[port] = actual;
-    else {
-      const tensor = ictx.initializer(actual);
-      if (!tensor) return `${node.opType} input '${formal}' is neither a port nor a weight`;
-      weights[formal] = tensor;
-    }
-  }
+  const bound = bindFormals(ictx, formals, ports);
+  if (typeof bound === 'string') return bound;
   const outputs = subgraph.outputs.map((_x, k) => node.output[k] ?? '');
   const composite = { subgraph, inputs: ports, outputs: subgraph.outputs.map((x) => x.name) };
-  return { type: COMPOSITE_TYPE, params: {}, inputs, outputs, weights, composite };
+  return { type: COMPOSITE_TYPE, params: {}, ...bound, outputs, composite };
 }
 
 // ---- bodies ------------------------------------------------------------------------------
