@@ -26,8 +26,8 @@ async function ownBackend(): Promise<WebGPUBackend | null> {
   return createWebGPUBackend(create([]));
 }
 
-function make(config: Partial<TrainConfig> = {}, hidden = 8, backend = gpu!): Trainer {
-  return new Trainer(compiler(mlpDoc(hidden)), blobsFeed(), backend, {
+function make(config: Partial<TrainConfig> = {}, hidden = 8, backend = gpu!, feed = blobsFeed()): Trainer {
+  return new Trainer(compiler(mlpDoc(hidden)), feed, backend, {
     batchSize: 16,
     epochs: 50,
     seed: 7,
@@ -69,6 +69,29 @@ describe('training on the device (WebGPU)', () => {
     }
     await expectSameWeights(device, host);
     expect((await device.evaluate('val'))!.loss).toBeCloseTo((await host.evaluate('val'))!.loss, 5);
+  });
+
+  it('reports gradient norms past float32’s Σg² range (‖g‖ > 1.8e19) as host steps do, not +Inf', async () => {
+    if (!gpu) return;
+    // features of 1e12 make gradients of ~1e11, and after one step ~1e21: still finite floats
+    const diverging = { optimizer: { name: 'SGD', hyperparams: { lr: 0.01 } } };
+    const device = make(diverging, 8, gpu, blobsFeed(48, 1, 1e12));
+    const host = make({ ...diverging, residency: 'host' }, 8, gpu, blobsFeed(48, 1, 1e12));
+    const [a, b] = [await run(device, 2), await run(host, 2)];
+    expect(Math.max(...Object.values(b[1].norms))).toBeGreaterThan(1e20);
+    for (const [i, s] of a.entries())
+      for (const [node, n] of Object.entries(s.norms)) expect(n / b[i].norms[node]).toBeCloseTo(1, 5);
+  });
+
+  it('clips by the unscaled Σg² when the norms are scaled: the same steps as on the host', async () => {
+    if (!gpu) return;
+    const clipped = { optimizer: { name: 'SGD', hyperparams: { lr: 0.01 }, clip: { maxNorm: 1 } } };
+    const device = make(clipped, 8, gpu, blobsFeed(48, 1, 1e6));
+    const host = make({ ...clipped, residency: 'host' }, 8, gpu, blobsFeed(48, 1, 1e6));
+    const [a, b] = [await run(device, 4), await run(host, 4)];
+    expect(Math.min(...Object.values(a[1].norms))).toBeGreaterThan(1);
+    for (const [i, s] of a.entries()) expect(s.loss / b[i].loss).toBeCloseTo(1, 4);
+    await expectSameWeights(device, host, 1e-4);
   });
 
   it('records the next step ahead of this one’s results and computes the same, across epochs and evaluations', async () => {

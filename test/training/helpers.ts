@@ -67,14 +67,14 @@ export function compiler(d: GraphDocument): (symbols: Record<string, number>) =>
   };
 }
 
-/** Three separable classes in 4-d: class c has feature c large. */
-export function blobsFeed(n = 48, seed = 1): ArrayFeed {
+/** Three separable classes in 4-d: class c has feature c large; `scale` multiplies every feature. */
+export function blobsFeed(n = 48, seed = 1, scale = 1): ArrayFeed {
   const rng = new Rng(seed);
   const x = new Float32Array(n * 4);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = i % 3;
-    for (let j = 0; j < 4; j++) x[i * 4 + j] = rng.normal() * 0.3 + (j === y[i] ? 2 : 0);
+    for (let j = 0; j < 4; j++) x[i * 4 + j] = (rng.normal() * 0.3 + (j === y[i] ? 2 : 0)) * scale;
   }
   const arrays = {
     'node:x:output': { data: x, sampleShape: [4], dtype: 'float32' as const },

@@ -166,6 +166,8 @@ function awaitedLater<T>(read: Promise<T>): Promise<T> {
 interface DeviceStepReads {
   losses: Promise<Storage>[];
   sumSquares: Promise<Storage> | null;
+  /** the parameter behind each of `sumSquares`, and the power of two its gradient was scaled by */
+  normed: { key: string; scale: number }[];
   accuracy: Promise<{ correct: number; counted: number }>[];
   finiteBefore: Promise<boolean>;
   finiteAfter: Promise<boolean>;
@@ -222,6 +224,8 @@ export class Trainer {
   private epochStats = { sum: 0, correct: 0, counted: 0, samples: 0, seconds: 0 };
   /** the gradients of the last optimizer step by parameter key (averaged over micro-batches, before clipping) */
   readonly lastGradients = new Map<string, Float32Array>();
+  /** ‖g‖ of each parameter's gradient at the last device step */
+  private readonly paramGradNorms = new Map<string, number>();
   /**
    * Node outputs (the plan's `<node id>:<port>` keys) to read back from the next step's first
    * micro-batch — activations for gradient health, a probe's tensor. Set before each step.
@@ -701,7 +705,7 @@ export class Trainer {
       correct,
       counted,
       lr,
-      this.nodeNorms(sumSquares),
+      this.nodeNorms(sumSquares, reads.normed),
     );
   }
 
@@ -854,11 +858,24 @@ export class Trainer {
     made: Tensor[],
   ): DeviceStepReads {
     const nonFinite = this.backend.nonFinite!.bind(this.backend);
-    const squares = this.scoped(() => grads.map((gs) => gs.map((g) => (g ? run('sum', [mul(g, g)]) : null))));
+    const scales = this.optimizers.map((o) => o.plan.params.map((key) => this.normScale(key)));
+    // Σ(s·g)², s a power of two: exactly s²·Σg² wherever Σg² is representable, and finite past it
+    const squares = this.scoped(() =>
+      grads.map((gs, i) =>
+        gs.map((g, j) => {
+          if (!g) return null;
+          const sg = scales[i][j] === 1 ? g : mul(g, scalar(scales[i][j], this.backend));
+          return run('sum', [mul(sg, sg)]);
+        }),
+      ),
+    );
     made.push(...squares.flat().filter((t): t is Tensor => t !== null));
     const present = squares.flat().filter((t): t is Tensor => t !== null);
     const stacked = present.length ? this.scoped(() => run('stack', present)) : null;
     if (stacked) made.push(stacked);
+    const normed = this.optimizers.flatMap((o, i) =>
+      o.plan.params.flatMap((key, j) => (squares[i][j] ? [{ key, scale: scales[i][j] }] : [])),
+    );
     // the gradients themselves, not their Σg²: that overflows to +Inf from |g| ≈ 1e19 on, which
     // a diverging run reaches while every value is still finite
     const checked = [...losses.map((l) => l.value), ...grads.flat().filter((g): g is Tensor => g !== null)];
@@ -869,7 +886,12 @@ export class Trainer {
       let g = grads[i];
       const clip = o.plan.clip;
       if (clip && (clip.maxNorm !== undefined || clip.value !== undefined)) {
-        g = this.scoped(() => clipGradTensors(grads[i], squares[i], clip));
+        // the clip sees Σg² unscaled, +Inf past float32 as in PyTorch on a GPU
+        const unscaled = (q: Tensor | null, j: number) => {
+          const gj = grads[i][j];
+          return gj && scales[i][j] !== 1 ? run('sum', [mul(gj, gj)]) : q;
+        };
+        g = this.scoped(() => clipGradTensors(grads[i], squares[i].map(unscaled), clip));
         made.push(...g.filter((t): t is Tensor => t !== null));
       }
       const ps = o.plan.params.map((key) => this.device!.params.get(key));
@@ -880,6 +902,7 @@ export class Trainer {
     return {
       losses: losses.map((l) => awaitedLater(l.value.data())),
       sumSquares: stacked ? awaitedLater(stacked.data()) : null,
+      normed,
       accuracy,
       finiteBefore: awaitedLater(finiteBefore),
       finiteAfter: awaitedLater(finiteAfter),
@@ -898,18 +921,37 @@ export class Trainer {
     return Promise.all(reads).then(() => {});
   }
 
-  /** ‖∇‖ per graph node from each parameter's Σg² (in the optimizers' parameter order). */
-  private nodeNorms(sumSquares: Storage | null): Record<string, number> {
+  /**
+   * ‖∇‖ per graph node from each parameter's Σ(s·g)², added up in float64. Each parameter's
+   * norm is kept: it picks the next step's scale.
+   */
+  private nodeNorms(
+    sumSquares: Storage | null,
+    normed: { key: string; scale: number }[],
+  ): Record<string, number> {
     const norms: Record<string, number> = {};
-    let at = 0;
-    for (const o of this.optimizers) {
-      for (const key of o.plan.params) {
-        const node = key.slice(0, key.lastIndexOf('/'));
-        norms[node] = (norms[node] ?? 0) + (sumSquares ? sumSquares[at++] : 0);
-      }
+    for (const o of this.optimizers)
+      for (const key of o.plan.params) norms[key.slice(0, key.lastIndexOf('/'))] = 0;
+    for (const [at, { key, scale }] of normed.entries()) {
+      const norm = Math.sqrt(sumSquares![at]) / scale;
+      this.paramGradNorms.set(key, norm);
+      const node = key.slice(0, key.lastIndexOf('/'));
+      norms[node] += norm * norm;
     }
     for (const node of Object.keys(norms)) norms[node] = Math.sqrt(norms[node]);
     return norms;
+  }
+
+  /**
+   * The power of two a parameter's gradient is scaled by before squaring on the device: one that
+   * brings last step's ‖g‖ to at most 1, so Σg² of a diverging run (float32 overflows from
+   * ‖g‖ ≈ 1.8e19) still reads as a number. Never above 1: small gradients are squared as they are.
+   */
+  private normScale(key: string): number {
+    const last = this.paramGradNorms.get(key) ?? 0;
+    if (!Number.isFinite(last)) return 2 ** -64;
+    // 2⁻¹⁰⁰ at least: a float32 normal number, as is (2⁻¹⁰⁰·g)² for any g near 1e19 and up
+    return last > 1 ? 2 ** -Math.min(100, Math.ceil(Math.log2(last))) : 1;
   }
 
   private stepSchedulers(): void {
