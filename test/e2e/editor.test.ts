@@ -236,6 +236,14 @@ describe('the editor in Chromium', () => {
     await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
     await screenshot(page, `live-previews-${await theme()}`);
     expect(pageErrors).toEqual([]);
+    // the L key switches it off and on again
+    await page.keyboard.press('l');
+    await expect.poll(() => previews.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed')).toBe(
+      'false',
+    );
+    await page.keyboard.press('l');
+    await expect.poll(() => previews.count()).toBe(8);
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(() => previews.count()).toBe(0);
   });

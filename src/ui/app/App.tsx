@@ -7,6 +7,7 @@ import { emptyDocument, saveDocument } from '../../graph/index.ts';
 import { Canvas, type CanvasApi } from '../canvas/Canvas.tsx';
 import { scopeOf } from '../canvas/scope.ts';
 import { boundsOf, nodeHeight } from '../canvas/geometry.ts';
+import { liveViewOf } from '../canvas/live.ts';
 import { isTyping } from '../controllers/pointer.ts';
 import { Inspector } from '../inspector/Inspector.tsx';
 import { tidy } from '../layout/tidy.ts';
@@ -131,6 +132,10 @@ export function App(props: { editor: Editor; theme: () => Theme; setTheme: (t: T
     help: () => setHelp((h) => !h),
     tidy: () => void doTidy(),
     fit: () => canvas && fitView(view(), canvas.size()),
+    live: () => {
+      const live = liveViewOf(editor);
+      live.setEnabled(!live.enabled());
+    },
     escape: () => {
       setHelp(false);
       setQuick(null);

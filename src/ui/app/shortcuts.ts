@@ -33,6 +33,7 @@ export interface ShortcutActions {
   help(): void;
   tidy(): void;
   fit(): void;
+  live(): void;
   escape(): void;
   nudge(dx: number, dy: number): void;
 }
@@ -104,6 +105,12 @@ export function shortcutList(a: ShortcutActions): Shortcut[] {
       description: 'Tidy (auto layout)',
       matches: (e) => e.shiftKey && !mod(e) && key(e, 'l'),
       run: a.tidy,
+    },
+    {
+      keys: 'L',
+      description: 'Live mode on/off (a sample batch, previews on the edges)',
+      matches: (e) => !e.shiftKey && !mod(e) && !e.altKey && key(e, 'l'),
+      run: a.live,
     },
     {
       keys: 'Shift+1',
