@@ -1,6 +1,6 @@
 /**
- * Autosave to IndexedDB: after every transaction the document (and, when the store can give
- * it, the undo history) is written; writes coalesce so a drag costs one write per frame at most.
+ * Autosave to IndexedDB: after transactions the document (and, when the store can give it, the
+ * undo history) is written; writes coalesce, so a drag's frames cost one write, not one each.
  */
 import type { Editor } from '../state/editor.ts';
 
@@ -60,34 +60,64 @@ export async function clearSnapshot(): Promise<void> {
   await withStore('readwrite', (s) => s.delete(KEY));
 }
 
+/** Quiet time after the last transaction before a write: a drag's frames make one write, not one each. */
+export const AUTOSAVE_QUIET_MS = 250;
+/** A stream of transactions that never pauses (a long drag) is still written this often. */
+export const AUTOSAVE_MAX_WAIT_MS = 2000;
+
 /**
- * Writes a snapshot after each transaction. `snapshot()` is called when the write happens
- * (so a burst of transactions writes the latest state once). Returns the stopper, and a
- * promise-returning `flush` (tests, page hide).
+ * Writes a snapshot after transactions: once they pause for AUTOSAVE_QUIET_MS, at least every
+ * AUTOSAVE_MAX_WAIT_MS while they go on, and at once when the page is hidden or closed.
+ * `snapshot()` is called when the write happens, so it writes the latest state. Returns the
+ * stopper and `flush` (write what is pending now; tests, page hide).
  */
 export function startAutosave(
   editor: Editor,
   snapshot: () => Snapshot,
+  write: (s: Snapshot) => Promise<void> = writeSnapshot,
 ): { stop(): void; flush(): Promise<void> } {
-  let scheduled: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pendingSince: number | null = null;
+  let writing: Promise<void> = Promise.resolve();
   let failedOnce = false;
-  const write = async () => {
-    scheduled = null;
-    try {
-      await writeSnapshot(snapshot());
-    } catch (e) {
-      if (!failedOnce)
-        editor.notify('error', `Autosave failed: ${e instanceof Error ? e.message : String(e)}`);
-      failedOnce = true;
-    }
+  const writeNow = (): Promise<void> => {
+    clearTimeout(timer);
+    if (pendingSince === null) return writing;
+    pendingSince = null;
+    // one write at a time, in order: a later snapshot never lands under an earlier one
+    writing = writing.then(async () => {
+      try {
+        await write(snapshot());
+      } catch (e) {
+        if (!failedOnce)
+          editor.notify('error', `Autosave failed: ${e instanceof Error ? e.message : String(e)}`);
+        failedOnce = true;
+      }
+    });
+    return writing;
   };
   const schedule = () => {
-    scheduled ??= new Promise<void>((r) => setTimeout(r, 0)).then(write);
-    return scheduled;
+    const now = Date.now();
+    pendingSince ??= now;
+    clearTimeout(timer);
+    const wait = Math.min(AUTOSAVE_QUIET_MS, pendingSince + AUTOSAVE_MAX_WAIT_MS - now);
+    timer = setTimeout(() => void writeNow(), Math.max(0, wait));
   };
-  const sub = editor.store.transactions$.subscribe(() => void schedule());
+  const sub = editor.store.transactions$.subscribe(schedule);
+  const onPageHide = () => void writeNow();
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') void writeNow();
+  };
+  const page = typeof window === 'undefined' ? null : window;
+  page?.addEventListener('pagehide', onPageHide);
+  page?.document.addEventListener('visibilitychange', onVisibility);
   return {
-    stop: () => sub.unsubscribe(),
-    flush: () => scheduled ?? Promise.resolve(),
+    stop: () => {
+      sub.unsubscribe();
+      clearTimeout(timer);
+      page?.removeEventListener('pagehide', onPageHide);
+      page?.document.removeEventListener('visibilitychange', onVisibility);
+    },
+    flush: writeNow,
   };
 }
