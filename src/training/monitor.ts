@@ -69,7 +69,7 @@ export class TrainingMonitor {
   constructor(
     doc: GraphDocument,
     catalog: Catalog,
-    private readonly options: MonitorOptions = {},
+    private options: MonitorOptions = {},
   ) {
     const probe = catalog.get('Probe');
     for (const node of doc.nodes) {
@@ -81,6 +81,11 @@ export class TrainingMonitor {
         });
       else if (healthReadsOutput(node.type)) this.activations.push({ node: node.id, type: node.type });
     }
+  }
+
+  /** New options from the next step on (the user changed the health interval mid-run). */
+  configure(options: MonitorOptions): void {
+    this.options = options;
   }
 
   private get healthEvery(): number {

@@ -28,6 +28,8 @@ export type TrainCommand =
       /** gradient health every k steps (default 10, 0: off) and its thresholds; probes always run */
       monitor?: MonitorOptions;
     }
+  /** change the monitor's options (the health interval) of this and later sessions */
+  | { type: 'monitor'; options: MonitorOptions }
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'stepBatch' }
@@ -113,6 +115,11 @@ export class TrainingHost {
   private async dispatch(cmd: TrainCommand): Promise<void> {
     if (cmd.type === 'open') return this.open(cmd);
     if (cmd.type === 'pause') return this.setState(this.state === 'running' ? 'paused' : this.state);
+    if (cmd.type === 'monitor') {
+      this.monitorOptions = { ...this.monitorOptions, ...cmd.options };
+      this.monitor?.configure(this.monitorOptions);
+      return;
+    }
     const trainer = this.trainer;
     if (!trainer) throw new Error(`'${cmd.type}' needs an open session: send 'open' with a document first`);
     switch (cmd.type) {

@@ -15,6 +15,7 @@
  */
 import type { GraphDocument } from '../graph/document.ts';
 import type { TrainConfig } from '../engine/runtime/train.ts';
+import type { MonitorOptions } from './monitor.ts';
 import type { SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
 
 export type { RunState, SessionInfo, TrainCommand, TrainMessage } from './train-host.ts';
@@ -53,12 +54,16 @@ export class TrainingClient {
     return () => set.delete(listener as (m: TrainMessage) => void);
   }
 
-  /** Load the document's data and compile it; resolves with the session's sizes, rejects with the error message. */
+  /**
+   * Load the document's data and compile it (`monitor`: how often gradient health is reported);
+   * resolves with the session's sizes, rejects with the error message.
+   */
   open(
     doc: GraphDocument,
     config: Partial<TrainConfig> = {},
     backend: 'cpu' | 'webgpu' = 'webgpu',
     files: Record<string, Uint8Array> = {},
+    monitor: MonitorOptions = {},
   ): Promise<SessionInfo> {
     return new Promise((resolve, reject) => {
       const offOpened = this.on('opened', (m) => {
@@ -72,7 +77,7 @@ export class TrainingClient {
         offError();
         reject(Object.assign(new Error(m.message), { node: m.node }));
       });
-      this.worker.postMessage({ type: 'open', doc, config, backend, files });
+      this.worker.postMessage({ type: 'open', doc, config, backend, files, monitor });
     });
   }
 
@@ -99,6 +104,11 @@ export class TrainingClient {
 
   stop(): void {
     this.worker.postMessage({ type: 'stop' });
+  }
+
+  /** Change how often gradient health is reported, from the next step on. */
+  configureMonitor(options: MonitorOptions): void {
+    this.worker.postMessage({ type: 'monitor', options });
   }
 
   recompile(doc: GraphDocument): void {

@@ -19,7 +19,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function mount(template: string, settings = { seed: 2, epochs: 3, lr: 0.05 }) {
+function mount(template: string, settings = { seed: 2, epochs: 3, lr: 0.05, healthEvery: 10 }) {
   const store = new GraphStore({ catalog });
   const loaded = store.load(templates[template]);
   if (!loaded.ok) throw new Error(loaded.errors[0].message);

@@ -166,6 +166,14 @@ function Controls(props: { training: Training }) {
         title="SGD (momentum 0.9) learning rate, used when the graph has no optimizer node"
         onChange={(lr) => t.setSettings({ lr })}
       />
+      <NumberField
+        label="health every"
+        value={t.settings().healthEvery}
+        min={0}
+        testid="training-health-every"
+        title="Gradient health (‖∇W‖/‖W‖, dead ReLUs, saturation; badges on the nodes) every this many steps, 0: off. Applies from the next step."
+        onChange={(k) => t.setSettings({ healthEvery: Math.trunc(k) })}
+      />
       <span class="spacer" />
       <button
         type="button"

@@ -93,14 +93,19 @@ function withSgd(lr: number): GraphDocument {
 function setup(
   runs: RunStore = memoryRunStore(),
   doc: GraphDocument = xorDoc(),
-): { editor: Editor; training: Training; runs: RunStore } {
+): { editor: Editor; training: Training; runs: RunStore; clients: TrainingClient[] } {
+  const clients: TrainingClient[] = [];
   return createRoot((dispose) => {
     const store = new GraphStore({ catalog });
     const loaded = store.load(doc); // fills the params left out with their defaults
     if (!loaded.ok) throw new Error(loaded.errors[0].message);
     const editor = createEditor(store);
     const training = createTraining(editor, {
-      createClient: () => new TrainingClient(inProcessWorker()),
+      createClient: () => {
+        const client = new TrainingClient(inProcessWorker());
+        clients.push(client);
+        return client;
+      },
       runs,
       detectWebGPU: async () => false,
       recompileDelay: 0,
@@ -110,7 +115,7 @@ function setup(
       training.dispose();
       dispose();
     };
-    return { editor, training, runs };
+    return { editor, training, runs, clients };
   });
 }
 
@@ -218,6 +223,27 @@ describe('the Training dock state', () => {
     const saved = await runs.get(training.run()?.id ?? '');
     expect(saved).toMatchObject({ seed: 0, backend: 'cpu', dataset: 'XOR', status: 'paused' });
     expect(JSON.parse(saved?.doc ?? '{}').meta.title).toBe('xor');
+  });
+
+  it('reports gradient health every k steps as the dock says, and stops when k is set to 0 mid-session', async () => {
+    const { training, clients } = setup();
+    training.setSettings({ epochs: 50, lr: 0.5, healthEvery: 3 });
+    await training.start();
+    const reported: number[] = [];
+    clients[0].on('health', (m) => reported.push(m.step));
+    await until('three reports', () => reported.length >= 3);
+    training.pause();
+    await until('paused', () => training.state() === 'paused');
+    expect(reported.slice(0, 3)).toEqual([3, 6, 9]);
+    const seen = reported.length;
+    training.setSettings({ healthEvery: 0 });
+    for (let i = 0; i < 4; i++) await training.stepBatch();
+    await until('four more steps', () => training.step() >= 13 && training.state() === 'paused');
+    expect(reported.length).toBe(seen);
+    training.setSettings({ healthEvery: 1 });
+    await training.stepBatch();
+    await until('a report for the next step', () => reported.length === seen + 1);
+    expect(reported.at(-1)).toBe(training.step());
   });
 
   it('recompiles after an edit mid-run and says which layers kept their weights', async () => {

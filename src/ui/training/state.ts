@@ -22,6 +22,7 @@ import {
   type RunStore,
   type RunSummary,
 } from '../persist/runs.ts';
+import { DEFAULT_HEALTH_EVERY } from '../../training/monitor.ts';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
 import { filesByName, inspectIdxFile, type PickedFile, trainableDocument } from './datasets.ts';
@@ -50,6 +51,8 @@ export interface RunSettings {
   lr: number;
   /** that SGD's gradient clipping (total norm), or none */
   clipNorm?: number;
+  /** gradient health (the canvas badges) every this many steps; 0 turns it off */
+  healthEvery: number;
 }
 
 export interface Training {
@@ -158,7 +161,12 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
   const [open, setOpen] = createSignal(false);
   const [webgpu, setWebgpu] = createSignal<boolean | null>(null);
   const [backend, setBackend] = createSignal<BackendChoice>('cpu');
-  const [settings, setSettingsSignal] = createSignal<RunSettings>({ seed: 0, epochs: 5, lr: 0.1 });
+  const [settings, setSettingsSignal] = createSignal<RunSettings>({
+    seed: 0,
+    epochs: 5,
+    lr: 0.1,
+    healthEvery: DEFAULT_HEALTH_EVERY,
+  });
   const [state, setState] = createSignal<PanelState>('stopped');
   const [step, setStep] = createSignal(0);
   const [epoch, setEpoch] = createSignal(0);
@@ -378,7 +386,9 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     dataset = trainable.dataset;
     const s = settings();
     try {
-      const session = await c.open(trainable.doc, runConfig(s), wanted, filesByName(files()));
+      const session = await c.open(trainable.doc, runConfig(s), wanted, filesByName(files()), {
+        healthEvery: s.healthEvery,
+      });
       compiledKey = structureKey(doc);
       batch(() => {
         setInfo(session);
@@ -445,7 +455,13 @@ export function createTraining(editor: Editor, deps: TrainingDeps = browserTrain
     backend,
     setBackend,
     settings,
-    setSettings: (s) => setSettingsSignal((old) => ({ ...old, ...s })),
+    setSettings: (s) => {
+      const old = settings();
+      setSettingsSignal({ ...old, ...s });
+      // the health interval applies mid-run; the others when the next session opens
+      if (s.healthEvery !== undefined && s.healthEvery !== old.healthEvery)
+        client?.configureMonitor({ healthEvery: s.healthEvery });
+    },
     state,
     step,
     epoch,
