@@ -167,7 +167,7 @@ function Controls(props: { training: Training }) {
         onChange={(lr) => t.setSettings({ lr })}
       />
       <NumberField
-        label="health every"
+        label="health"
         value={t.settings().healthEvery}
         min={0}
         testid="training-health-every"
