@@ -97,6 +97,13 @@ describe.each(await testBackends())('elementwise ops on $name', (backend) => {
     expect(await read(x.grad)).toEqual([0, 0, 1, 1]);
   });
 
+  it('stops an infinite or NaN gradient at relu’s closed gate (0, not 0·∞ = NaN), as PyTorch does', async () => {
+    // torch: x = [-1, 0, 2]; relu(x).backward([inf, nan, -inf]) → x.grad = [0, 0, -inf]
+    const x = on([-1, 0, 2], [3]).requireGrad();
+    new BackwardPass(apply('relu', x), on([inf, Number.NaN, -inf], [3])).run();
+    expect(await read(x.grad)).toEqual([0, 0, -inf]);
+  });
+
   it('gives abs a zero gradient at 0 (sign(0) = 0)', async () => {
     const x = on([-2, 0, 3], [3]).requireGrad();
     new BackwardPass(apply('abs', x), ones(3)).run();

@@ -36,12 +36,14 @@ export function unaryOp<A>(spec: UnarySpec<A>): OpDef<A> {
 /**
  * The backward of an elementwise op as its own kernel: dX = dY·f′(x), inputs (dy, x).
  * For activations whose derivative is not a short product of other ops (PyTorch has the
- * same `*_backward` kernels). Backward-only: it has no gradient of its own.
+ * same `*_backward` kernels). Backward-only: it has no gradient of its own. `apply` combines
+ * dY with f′(x) where a product is wrong (a gate passes 0, not 0·∞ = NaN).
  */
 export function unaryBackwardOp<A>(
   name: string,
   derivative: (x: number, attrs: A) => number,
   formula: string,
+  apply: (dy: number, slope: number) => number = (g, d) => g * d,
 ): OpDef<A> {
   return defineOp<A>({
     name,
@@ -58,7 +60,7 @@ export function unaryBackwardOp<A>(
     },
     forward: {
       cpu: ([dy, x], attrs, [o]) => [
-        mapBinary(dy!, x!, o.shape, (g, v) => g * derivative(v, attrs), o.dtype),
+        mapBinary(dy!, x!, o.shape, (g, v) => apply(g, derivative(v, attrs)), o.dtype),
       ],
     },
     formula,

@@ -27,7 +27,7 @@ import { leaky_relu, leaky_relu_backward } from './leaky_relu.ts';
 import { log } from './log.ts';
 import { positive_mask } from './positive_mask.ts';
 import { pow } from './pow.ts';
-import { relu } from './relu.ts';
+import { relu, relu_backward } from './relu.ts';
 import { sigmoid } from './sigmoid.ts';
 import { sign } from './sign.ts';
 import { silu, silu_backward } from './silu.ts';
@@ -109,6 +109,7 @@ export const opRegistry = {
   sign,
   pow,
   relu,
+  relu_backward,
   positive_mask,
   leaky_relu,
   leaky_relu_backward,

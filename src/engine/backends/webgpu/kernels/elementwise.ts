@@ -186,6 +186,7 @@ export const binaryKernels = {
   // 1 where a > b, ½ on ties: the tie-splitting mask of max/min gradients
   compare_mask: binaryKernel('select(select(0.0, 0.5, a == b), 1.0, a > b)'),
   equal_mask: binaryKernel('select(0.0, 1.0, a == b)'),
+  relu_backward: binaryKernel('select(a, 0.0, b <= 0.0)'),
   leaky_relu_backward: binaryKernel<{ negative_slope: number }>('a * select(p0, 1.0, b > 0.0)', (x) => [
     x.negative_slope,
   ]),
