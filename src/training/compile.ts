@@ -270,7 +270,13 @@ class PlanRecorder {
       });
       const inShapes = ins.map((t) => (t ? this.plan.values[t.id].shape : null));
       const innerShapes = { inputs: inShapes, outputs: this.concreteOutputs(inner, ins) };
-      values.set(id, this.lowerNode(`${owner}/${id}`, inner, ins, innerShapes));
+      const innerId = `${owner}/${id}`;
+      const outs = this.lowerNode(innerId, inner, ins, innerShapes);
+      values.set(id, outs);
+      // inner outputs are named too (`<outer>/<inner>:<port>`): gradient health and probes read them
+      ports.outputs.forEach((p, k) => {
+        if (outs[k]) this.plan.outputs.set(outputKey(innerId, p.name), outs[k].id);
+      });
     }
     return sub.outputs.map((x) => {
       const t = values.get(x.node)?.[outIndex(index.nodes.get(x.node) as GraphNode, x.port)];

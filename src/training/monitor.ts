@@ -6,7 +6,7 @@
  * its tensor goes with the message.
  */
 import type { Trainer } from '../engine/runtime/train.ts';
-import type { GraphDocument } from '../graph/document.ts';
+import { COMPOSITE_TYPE, type GraphDocument, type GraphNode } from '../graph/document.ts';
 import {
   type HealthFlag,
   type HealthThresholds,
@@ -49,6 +49,18 @@ export interface ProbeMessage {
 
 const outputOf = (node: string) => `${node}:output`;
 
+/**
+ * Every node of the document, composites' inner nodes included, by the id the compiled plan
+ * knows it by: an inner node's is its composite's id, '/', its own.
+ */
+function* nodesWithin(nodes: readonly GraphNode[], prefix = ''): Generator<{ id: string; node: GraphNode }> {
+  for (const node of nodes) {
+    const id = prefix ? `${prefix}/${node.id}` : node.id;
+    yield { id, node };
+    if (node.type === COMPOSITE_TYPE && node.subgraph) yield* nodesWithin(node.subgraph.nodes, id);
+  }
+}
+
 function summaryOf(shape: number[], data: Float32Array): TensorSummary {
   return {
     shape,
@@ -72,14 +84,14 @@ export class TrainingMonitor {
     private options: MonitorOptions = {},
   ) {
     const probe = catalog.get('Probe');
-    for (const node of doc.nodes) {
-      this.types.set(node.id, node.type);
+    for (const { id, node } of nodesWithin(doc.nodes)) {
+      this.types.set(id, node.type);
       if (node.type === 'Probe' && probe)
         this.probes.push({
-          node: node.id,
+          node: id,
           params: { ...defaultsOf(probe), ...node.params } as unknown as ProbeParams,
         });
-      else if (healthReadsOutput(node.type)) this.activations.push({ node: node.id, type: node.type });
+      else if (healthReadsOutput(node.type)) this.activations.push({ node: id, type: node.type });
     }
   }
 

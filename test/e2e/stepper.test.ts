@@ -334,5 +334,23 @@ describe('backward mode in the browser', () => {
     expect(await badge.getAttribute('title')).toMatch(/saturated \d+ %/);
     await screenshot(page, 'stepper-9-training-probe-and-health');
     await page.getByTestId('training-stop').click();
-  }, 120_000);
+    // grouped into a composite: the inner sigmoid badges the composite, the inner probe rings it
+    await page.evaluate(() =>
+      (window as unknown as { shapeflow: { store: { apply(e: unknown): unknown } } }).shapeflow.store.apply({
+        kind: 'group',
+        ids: ['node:fc1', 'node:act', 'node:probe'],
+        compositeId: 'node:block',
+      }),
+    );
+    await page.getByTestId('training-run').click();
+    await page
+      .locator('[data-testid="probe-hit"][data-node="node:block/node:probe"]')
+      .waitFor({ timeout: 60_000 });
+    const blockBadge = page.locator('[data-testid="health-badge"][data-node="node:block"]');
+    await blockBadge.waitFor();
+    expect(await blockBadge.getAttribute('data-layers')).toContain('node:block/node:act');
+    expect(await blockBadge.getAttribute('data-flags')).toContain('saturated');
+    await screenshot(page, 'stepper-10-health-and-probe-in-composite');
+    await page.getByTestId('training-stop').click();
+  }, 180_000);
 });

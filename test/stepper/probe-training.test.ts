@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Trainer } from '../../src/engine/runtime/train.ts';
-import type { GraphDocument } from '../../src/graph/index.ts';
+import { type GraphDocument, GraphStore, type NodeId } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { loadDocumentData } from '../../src/training/feed.ts';
 import { compilerFor } from '../../src/training/session.ts';
@@ -212,4 +212,38 @@ describe('the trainer reads watched node outputs back', () => {
         for (let i = 0; i < values.length; i++) expect(got[i]).toBeCloseTo(values[i], 3);
       }
   }, 120_000);
+});
+
+describe('inside a composite', () => {
+  /** The XOR graph with fc1 → ReLU → Probe grouped into one composite, `node:block`. */
+  function grouped(probe: Record<string, unknown>): GraphDocument {
+    const store = new GraphStore({ catalog });
+    const loaded = store.load(xorWithProbe(probe));
+    if (!loaded.ok) throw new Error(loaded.errors[0].message);
+    const ids = ['node:fc1', 'node:act', 'node:probe'] as NodeId[];
+    const made = store.apply({ kind: 'group', ids, compositeId: 'node:block' as NodeId });
+    if (made instanceof Error) throw made;
+    return store.doc;
+  }
+
+  it('reports the health of inner layers and pauses on an inner probe, named by their path', async () => {
+    const { seen, send } = await openHost(grouped({ condition: 'every_k', every: 2 }), { healthEvery: 2 });
+    await send({ type: 'run' });
+    expect(lastState(seen)).toMatchObject({ state: 'paused', step: 2 });
+    const [health] = healthIn(seen);
+    expect(health.layers.map((l) => l.nodeId).sort()).toEqual([
+      'node:block/node:act',
+      'node:block/node:fc1',
+      'node:fc2',
+    ]);
+    expect(health.layers.find((l) => l.nodeId === 'node:block/node:fc1')?.nodeType).toBe('Linear');
+    const relu = health.layers.find((l) => l.nodeId === 'node:block/node:act')!;
+    expect(relu.nodeType).toBe('ReLU');
+    expect(relu.deadFraction).not.toBeNull();
+    const [probe] = probesIn(seen);
+    expect(probe).toMatchObject({ node: 'node:block/node:probe', step: 2 });
+    // the probe passes the ReLU's output through: 20 examples × 16 units, none negative
+    expect(probe.tensor.shape).toEqual([20, 16]);
+    expect(Math.min(...probe.tensor.values)).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -20,6 +20,7 @@ import {
   portsOf,
 } from '../../graph/index.ts';
 import type { PortDef } from '../../nodes/index.ts';
+import { titleOf } from '../state/actions.ts';
 import { type Editor, issuesByEdge, type OpenIssue } from '../state/editor.ts';
 import type { Ports } from './geometry.ts';
 
@@ -69,6 +70,33 @@ function innerInference(node: GraphNode, outside: NodeInference | undefined, edi
   const result = inferShapes({ nodes: [...standIns, ...sub.nodes], edges }, editor.catalog);
   const diagnostics = result.diagnostics.filter((d) => !d.nodeId.startsWith(STAND_IN));
   return { nodes: result.nodes, diagnostics };
+}
+
+/**
+ * The node on screen that stands for `planNode`, a node as the compiled plan names it (an inner
+ * node of a composite as `<composite>/<inner>`, nested likewise) while the composites `open`
+ * are open: the node itself, the closed composite holding it, or null when it lies outside
+ * the open composite.
+ */
+export function nodeShownFor(planNode: string, open: readonly NodeId[]): NodeId | null {
+  const parts = planNode.split('/');
+  if (parts.length <= open.length || open.some((id, i) => parts[i] !== id)) return null;
+  return parts[open.length] as NodeId;
+}
+
+/**
+ * A node the compiled plan names (`<composite>/<inner>` inside composites) as people read it:
+ * the titles along its path, `Block › ReLU`; an id no longer in the document keeps its id.
+ */
+export function planNodeTitle(nodes: readonly GraphNode[], planNode: string): string {
+  const titles: string[] = [];
+  let level: readonly GraphNode[] | undefined = nodes;
+  for (const id of planNode.split('/')) {
+    const node: GraphNode | undefined = level?.find((n) => n.id === id);
+    titles.push(node ? titleOf(node) : id.replace(/^node:/, ''));
+    level = node?.subgraph?.nodes;
+  }
+  return titles.join(' › ');
 }
 
 /** An Editor over the inner graph of the composite at `path` (the root editor for an empty path). */

@@ -11,6 +11,7 @@ import type { LayerHealth } from '../../graph/health.ts';
 import type { NodeId } from '../../graph/index.ts';
 import { formatNumber, type StepView, type TensorSummary } from '../../graph/stepper.ts';
 import { NODE_WIDTH } from '../canvas/geometry.ts';
+import { planNodeTitle } from '../canvas/scope.ts';
 import { isTyping } from '../controllers/pointer.ts';
 import { titleOf } from '../state/actions.ts';
 import type { Editor } from '../state/editor.ts';
@@ -142,10 +143,7 @@ function revealNode(editor: Editor, at: { x: number; y: number }, canvas: DOMRec
 
 /** Per layer: ‖∇W‖/‖W‖ for each parameter, dead ReLUs, saturation, and the flags raised. */
 function HealthTable(props: { editor: Editor; layers: LayerHealth[] }) {
-  const title = (id: string) => {
-    const n = props.editor.node(id as NodeId);
-    return n ? titleOf(n) : id.replace(/^node:/, '');
-  };
+  const title = (id: string) => planNodeTitle(props.editor.doc().nodes, id);
   const measures = (l: LayerHealth) => [
     ...l.params.map(
       (p) => `‖∇${p.name}‖/‖${p.name}‖ ${p.gradToWeight === null ? '—' : p.gradToWeight.toExponential(1)}`,

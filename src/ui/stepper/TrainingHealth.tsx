@@ -7,10 +7,10 @@
 import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
 import { Portal } from 'solid-js/web';
 import type { LayerHealth } from '../../graph/health.ts';
-import type { NodeId } from '../../graph/index.ts';
+import type { GraphNode, NodeId } from '../../graph/index.ts';
 import { statsOf } from '../../graph/stepper.ts';
 import { NODE_WIDTH, nodeHeight } from '../canvas/geometry.ts';
-import { titleOf } from '../state/actions.ts';
+import { nodeShownFor, planNodeTitle, scopeOf } from '../canvas/scope.ts';
 import type { Editor } from '../state/editor.ts';
 import { TensorGrid } from './TensorGrid.tsx';
 import type { TrainingWatch } from './training-watch.ts';
@@ -41,14 +41,27 @@ export function TrainingHealthOverlay(props: { editor: Editor; watch: TrainingWa
     onCleanup(() => cancelAnimationFrame(frame));
   });
 
-  const flagged = () =>
-    (watch.health()?.layers ?? []).flatMap((layer) => {
-      const node = layer.flags.length ? editor.node(layer.nodeId as NodeId) : undefined;
-      return node ? [{ layer, node }] : [];
-    });
+  // a layer inside a composite badges the composite (or, with it open, the inner node itself)
+  const scope = scopeOf(editor);
+  const shown = (planNode: string) => {
+    const id = nodeShownFor(planNode, scope.path());
+    return id ? scope.view().node(id) : undefined;
+  };
+  const flagged = () => {
+    const byNode = new Map<NodeId, { node: GraphNode; layers: LayerHealth[] }>();
+    for (const layer of watch.health()?.layers ?? []) {
+      const node = layer.flags.length ? shown(layer.nodeId) : undefined;
+      if (node) byNode.set(node.id, { node, layers: [...(byNode.get(node.id)?.layers ?? []), layer] });
+    }
+    return [...byNode.values()].map(({ node, layers }) => ({
+      node,
+      layers,
+      flags: [...new Set(layers.flatMap((l) => l.flags))],
+    }));
+  };
   const probed = () => {
     const hit = watch.probe();
-    const node = hit && editor.node(hit.node as NodeId);
+    const node = hit && shown(hit.node);
     return hit && node ? { hit, node } : null;
   };
 
@@ -57,17 +70,24 @@ export function TrainingHealthOverlay(props: { editor: Editor; watch: TrainingWa
       {(w) => (
         <Portal mount={w()}>
           <For each={flagged()}>
-            {({ layer, node }) => (
+            {({ node, layers, flags }) => (
               <span
                 class="badge health-badge"
-                classList={{ severe: layer.flags.some((f) => SEVERE.has(f)) }}
+                classList={{ severe: flags.some((f) => SEVERE.has(f)) }}
                 data-testid="health-badge"
-                data-node={layer.nodeId}
-                data-flags={layer.flags.join(' ')}
-                title={`Gradient health at step ${watch.health()?.step}\n${healthTitle(layer)}`}
+                data-node={node.id}
+                data-layers={layers.map((l) => l.nodeId).join(' ')}
+                data-flags={flags.join(' ')}
+                title={`Gradient health at step ${watch.health()?.step}\n${layers
+                  .map((l) =>
+                    l.nodeId === node.id
+                      ? healthTitle(l)
+                      : `${planNodeTitle(editor.doc().nodes, l.nodeId)}:\n${healthTitle(l)}`,
+                  )
+                  .join('\n')}`}
                 style={{ transform: `translate(${node.position.x}px, ${node.position.y - 24}px)` }}
               >
-                ⚠ {layer.flags.join(', ').replaceAll('_', ' ')}
+                ⚠ {flags.join(', ').replaceAll('_', ' ')}
               </span>
             )}
           </For>
@@ -80,24 +100,24 @@ export function TrainingHealthOverlay(props: { editor: Editor; watch: TrainingWa
                   style={{
                     transform: `translate(${p().node.position.x - 6}px, ${p().node.position.y - 6}px)`,
                     width: `${NODE_WIDTH + 12}px`,
-                    height: `${nodeHeight(editor.ports(p().node.id)) + 12}px`,
+                    height: `${nodeHeight(scope.view().ports(p().node.id)) + 12}px`,
                   }}
                 />
                 <section
                   class="probe-card"
                   role="dialog"
-                  aria-label={`Probe ${titleOf(p().node)} paused training`}
+                  aria-label={`Probe ${planNodeTitle(editor.doc().nodes, p().hit.node)} paused training`}
                   data-testid="probe-hit"
                   data-node={p().hit.node}
                   style={{
                     // below the probe: in a graph drawn left to right, the space there is usually free
-                    transform: `translate(${p().node.position.x}px, ${p().node.position.y + nodeHeight(editor.ports(p().node.id)) + 14}px)`,
+                    transform: `translate(${p().node.position.x}px, ${p().node.position.y + nodeHeight(scope.view().ports(p().node.id)) + 14}px)`,
                   }}
                   onPointerDown={(e) => e.stopPropagation()}
                   onWheel={(e) => e.stopPropagation()}
                 >
                   <header>
-                    <strong>{titleOf(p().node)} paused training</strong>
+                    <strong>{planNodeTitle(editor.doc().nodes, p().hit.node)} paused training</strong>
                     <button
                       type="button"
                       class="icon-button"

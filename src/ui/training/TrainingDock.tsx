@@ -5,8 +5,7 @@
  * and the dashboard (loss, accuracy, learning rate, per-layer gradient norms).
  */
 import { createMemo, For, onCleanup, onMount, Show } from 'solid-js';
-import type { NodeId } from '../../graph/index.ts';
-import { titleOf } from '../state/actions.ts';
+import { planNodeTitle } from '../canvas/scope.ts';
 import type { Editor } from '../state/editor.ts';
 import { CURVE_COLORS, type Curve, type RunCurves, runCurves } from './charts.ts';
 import { CurveChart } from './CurveChart.tsx';
@@ -302,13 +301,7 @@ function DataSource(props: { editor: Editor; training: Training }) {
 }
 
 function Recompiled(props: { editor: Editor; training: Training }) {
-  const names = (ids: string[]) =>
-    ids
-      .map((id) => {
-        const n = props.editor.node(id as NodeId);
-        return n ? titleOf(n) : id.replace(/^node:/, '');
-      })
-      .join(', ');
+  const names = (ids: string[]) => ids.map((id) => planNodeTitle(props.editor.doc().nodes, id)).join(', ');
   return (
     <Show when={props.training.recompiled()}>
       {(r) => (
@@ -409,15 +402,12 @@ function Dashboard(props: { editor: Editor; training: Training }) {
     t.revision();
     const run = t.run();
     if (!run) return [];
-    return Object.entries(run.series.gradNorms).map(([id, y], i) => {
-      const n = props.editor.node(id as NodeId);
-      return {
-        label: n ? titleOf(n) : id.replace(/^node:/, ''),
-        x: run.series.steps,
-        y,
-        color: CURVE_COLORS[i % CURVE_COLORS.length],
-      };
-    });
+    return Object.entries(run.series.gradNorms).map(([id, y], i) => ({
+      label: planNodeTitle(props.editor.doc().nodes, id),
+      x: run.series.steps,
+      y,
+      color: CURVE_COLORS[i % CURVE_COLORS.length],
+    }));
   };
   // evaluator outputs by node title: `node:acc:output` → "Accuracy 0.75"
   const metricsText = (metrics: Record<string, number> | undefined) =>
@@ -425,8 +415,7 @@ function Dashboard(props: { editor: Editor; training: Training }) {
       .map(([key, v]) => {
         const at = key.lastIndexOf(':');
         const [id, port] = [key.slice(0, at), key.slice(at + 1)];
-        const n = props.editor.node(id as NodeId);
-        const name = `${n ? titleOf(n) : id.replace(/^node:/, '')}${port === 'output' ? '' : `.${port}`}`;
+        const name = `${planNodeTitle(props.editor.doc().nodes, id)}${port === 'output' ? '' : `.${port}`}`;
         return ` · ${name} ${Number(v.toPrecision(4))}`;
       })
       .join('');
