@@ -168,6 +168,7 @@ export async function exportPyTorchTraining(
     target: targetColumn.name,
     loss,
     optimizer: optimizerCode(optimizer, model, plan),
+    definitions: OWN_OPTIMIZERS[optimizer.name] ? `${OWN_OPTIMIZERS[optimizer.name]}\n\n` : '',
     scheduler: optimizer.scheduler ? schedulerCode(optimizer.scheduler, optimizer) : null,
     clip: optimizer.clip,
     accumulate: config.accumulate ?? optimizer.accumulate,
@@ -238,10 +239,42 @@ function lossCall(node: GraphNode, catalog: Catalog): string {
 /** Optimizers torch.optim has under the same name and hyper-parameters. */
 const TORCH_OPTIMIZERS = new Set(['SGD', 'Adagrad', 'RMSprop', 'Adadelta', 'Adam', 'AdamW', 'RAdam']);
 
+/**
+ * Optimizers torch.optim lacks, written into train.py as torch.optim.Optimizer subclasses with
+ * our hyper-parameters and our per-element rule (src/engine/runtime/optimizers).
+ */
+const OWN_OPTIMIZERS: Record<string, string> = {
+  Yogi: `class Yogi(torch.optim.Optimizer):
+    """Yogi as Shapeflow and D2L §12.10 define it (torch.optim has none): Adam whose second
+    moment moves additively, s <- s + (1 - beta2) * sign(g^2 - s) * g^2, from s = 0."""
+
+    def __init__(self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-3):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group['betas']
+            for p in group['params']:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state.update(step=0, v=torch.zeros_like(p), s=torch.zeros_like(p))
+                state['step'] += 1
+                t, v, s, g = state['step'], state['v'], state['s'], p.grad
+                g2 = g * g
+                v.mul_(beta1).add_(g, alpha=1 - beta1)
+                s.add_((1 - beta2) * torch.sign(g2 - s) * g2)
+                p.sub_(group['lr'] * (v / (1 - beta1**t)) / ((s / (1 - beta2**t)).sqrt() + group['eps']))
+`,
+};
+
 function optimizerCode(o: PlanOptimizer, model: PyTorchExport, plan: Plan): string {
-  if (!TORCH_OPTIMIZERS.has(o.name))
+  const own = o.name in OWN_OPTIMIZERS;
+  if (!TORCH_OPTIMIZERS.has(o.name) && !own)
     throw new ExportError(
-      `train.py: torch.optim has no ${o.name} (optimizer ${o.node}); use one of ${[...TORCH_OPTIMIZERS].join(', ')}`,
+      `train.py: torch.optim has no ${o.name} (optimizer ${o.node}); use one of ${[...TORCH_OPTIMIZERS, ...Object.keys(OWN_OPTIMIZERS)].join(', ')}`,
     );
   const schema = optimizerDefs[o.name as keyof typeof optimizerDefs].hyperparams as Record<
     string,
@@ -264,7 +297,7 @@ function optimizerCode(o: PlanOptimizer, model: PyTorchExport, plan: Plan): stri
     params = `[named[n] for n in ${pythonLiteral(names)}]`;
   }
   const lookup = everything ? '' : '    named = dict(model.named_parameters())\n';
-  return `${lookup}    return torch.optim.${o.name}(${[params, ...args].join(', ')})`;
+  return `${lookup}    return ${own ? '' : 'torch.optim.'}${o.name}(${[params, ...args].join(', ')})`;
 }
 
 const TORCH_SCHEDULERS = new Set([
@@ -315,6 +348,8 @@ interface TrainScript {
   target: string;
   loss: string;
   optimizer: string;
+  /** module-level definitions make_optimizer needs (an optimizer torch.optim lacks), or '' */
+  definitions: string;
   scheduler: string | null;
   clip: PlanOptimizer['clip'];
   accumulate: number;
@@ -412,7 +447,7 @@ def load_split(data, split):
     return [a if a.is_floating_point() else a.long() for a in arrays]
 
 
-def make_optimizer(model):
+${t.definitions}def make_optimizer(model):
 ${t.optimizer}
 
 

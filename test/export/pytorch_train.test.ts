@@ -376,6 +376,33 @@ describe('train.py', () => {
     expectSameSteps(await runTrainPy(dir, 6), ours);
   }, 120_000);
 
+  it('trains with Yogi, which torch.optim lacks, by the class train.py defines: the same steps', async () => {
+    const doc = graph(
+      [
+        ['spirals', 'TwoSpirals', { samples: 120, batch_size: 12, seed: 5 }],
+        ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
+        ['act', 'ReLU'],
+        ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
+        ['loss', 'CrossEntropyLoss'],
+      ],
+      [
+        'spirals.x -> fc1.input',
+        'fc1.output -> act.input',
+        'act.output -> fc2.input',
+        'fc2.output -> loss.input',
+        'spirals.y -> loss.target',
+      ],
+    );
+    const options: TrainingExportOptions = {
+      config: { epochs: 2, optimizer: { name: 'Yogi', hyperparams: { lr: 0.05, betas: [0.8, 0.99] } } },
+    };
+    const { dir, result } = await exportTo(doc, options);
+    expect(result.trainPy).toContain('class Yogi(torch.optim.Optimizer):');
+    expect(result.trainPy).toContain('return Yogi(model.parameters(), lr=0.05, betas=(0.8, 0.99))');
+    const ours = await shapeflowSteps(doc, options, 6);
+    expectSameSteps(await runTrainPy(dir, 6), ours);
+  }, 120_000);
+
   it('says what it needs when the graph has no data or no optimizer', async () => {
     await expect(exportPyTorchTraining(template('mnist_mlp'), catalog)).rejects.toThrow(
       /no dataset node .*--data MNIST/,
