@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { cpuSection } from './cpu.ts';
+import { deviceSection } from './device.ts';
 import { graphSection } from './graph.ts';
 import { type BenchSection, formatTable } from './measure.ts';
 import { placementSection } from './placement.ts';
@@ -21,6 +22,7 @@ export const sections: BenchSection[] = [
   placementSection,
   webgpuBrowserSection,
   uiSection,
+  deviceSection,
 ];
 
 function machine(): string {

@@ -433,11 +433,12 @@ export function mnistTrainingCase(
   data: MnistArrays,
   steps: number,
   flopsPerSample: number,
+  dataName = 'MNIST',
 ): GpuCase {
   const batch = trainer.config.batchSize;
   const tfStep = tfjsTrainer(tf, model, data, batch);
   return {
-    name: `${name} on MNIST, ${steps} steps of batch ${batch}`,
+    name: `${name} on ${dataName}, ${steps} steps of batch ${batch}`,
     flops: flopsPerSample * batch * steps,
     samples: batch * steps,
     ours: async () => {

@@ -30,10 +30,15 @@ import {
  * each config of dist/gradients/ the same way it does.
  */
 async function registerTfjsGradients(tf: Tf): Promise<void> {
-  const dir = join(
-    dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json')),
-    'dist/gradients',
-  );
+  let dir: string;
+  try {
+    dir = join(
+      dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json')),
+      'dist/gradients',
+    );
+  } catch {
+    return; // bundled (bench/device.ts): the bundle imports register_all_gradients itself
+  }
   for (const file of readdirSync(dir).filter((f) => f.endsWith('_grad.js'))) {
     const module: Record<string, unknown> | null = await import(pathToFileURL(join(dir, file)).href).catch(
       () => null,
@@ -45,30 +50,36 @@ async function registerTfjsGradients(tf: Tf): Promise<void> {
   }
 }
 
+/**
+ * Our WebGPU backend and tfjs on its webgpu backend, both on the `webgpu` package's adapter;
+ * or why not. Shared by this section and the device bench (bench/device.ts).
+ */
+export async function openNodeGpus(): Promise<{ gpu: WebGPUBackend; tf: Tf } | { skipped: string }> {
+  const { createNodeWebGPUBackend } = await import('../src/engine/backends/webgpu/node.ts');
+  const created = await createNodeWebGPUBackend();
+  if (!created.backend) return { skipped: created.reason };
+  // tfjs-webgpu finds its adapter through navigator.gpu, as in a browser
+  const { create } = await import('webgpu');
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await registerTfjsGradients(tf);
+  if (!(await tf.setBackend('webgpu'))) return { skipped: 'tfjs-backend-webgpu did not initialise' };
+  return { gpu: created.backend as WebGPUBackend, tf };
+}
+
+/** The adapter, and a caveat where it is a CPU emulation. */
+export const adapterNote = (gpu: WebGPUBackend) =>
+  `adapter: ${gpu.adapterName}${/llvmpipe|lavapipe|swiftshader/i.test(gpu.adapterName) ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}`;
+
 export const webgpuSection: BenchSection = {
   name: 'webgpu',
   async run(): Promise<BenchTable> {
     const title = 'WebGPU backend vs @tensorflow/tfjs-backend-webgpu (Node, Dawn)';
-    const { createNodeWebGPUBackend } = await import('../src/engine/backends/webgpu/node.ts');
-    const created = await createNodeWebGPUBackend();
-    if (!created.backend) {
-      return { title, columns: ['case'], rows: [], notes: [`skipped: ${created.reason}`] };
-    }
-    const gpu = created.backend;
-    // tfjs-webgpu finds its adapter through navigator.gpu, as in a browser
-    const { create } = await import('webgpu');
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    await registerTfjsGradients(tf);
-    if (!(await tf.setBackend('webgpu'))) {
-      return {
-        title,
-        columns: ['case'],
-        rows: [],
-        notes: ['skipped: tfjs-backend-webgpu did not initialise'],
-      };
-    }
+    const opened = await openNodeGpus();
+    if ('skipped' in opened)
+      return { title, columns: ['case'], rows: [], notes: [`skipped: ${opened.skipped}`] };
+    const { gpu, tf } = opened;
     const cases: GpuCase[] = [
       matmulCase(gpu, tf, 256, 7),
       matmulCase(gpu, tf, 1024, 3),
@@ -101,7 +112,7 @@ export const webgpuSection: BenchSection = {
       columns: RESULT_COLUMNS,
       rows,
       notes: [
-        `adapter: ${gpu.adapterName}${/llvmpipe|lavapipe|swiftshader/i.test(gpu.adapterName) ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}`,
+        adapterNote(gpu),
         'median of alternating runs after a warm-up; every run ends with `await data()`; speed-up = tfjs ms / ours ms',
         'training-step rows: weights and optimizer state stay on the GPU in both; Trainer rows: our runtime as the CLI runs it (weights and optimizer state on the GPU, one small read per step: loss, norms, flags) vs the same model and optimizer in tfjs',
       ],
