@@ -158,6 +158,8 @@ export class TrainingHost {
   }
 
   private async open(cmd: Extract<TrainCommand, { type: 'open' }>): Promise<void> {
+    // before any wait: a 'monitor' command sent while this opens comes later and must win
+    this.monitorOptions = cmd.monitor ?? {};
     await this.stopLoop('stopped');
     const files = cmd.files ?? {};
     const io: DatasetIO = {
@@ -177,7 +179,6 @@ export class TrainingHost {
       else if (e.type === 'recompiled') this.post(e);
     });
     this.trainer = trainer;
-    this.monitorOptions = cmd.monitor ?? {};
     this.monitor = new TrainingMonitor(cmd.doc, catalog, this.monitorOptions);
     this.post({
       type: 'opened',

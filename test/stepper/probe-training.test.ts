@@ -161,6 +161,23 @@ describe('gradient health during training', () => {
     expect(healthIn(seen).map((h) => h.step)).toEqual([2, 4]);
   });
 
+  it('takes a health interval changed while the session opens over the one open was sent with', async () => {
+    const seen: TrainMessage[] = [];
+    const host = new TrainingHost((m) => seen.push(structuredClone(m)));
+    const opening = host.handle({
+      type: 'open',
+      doc: xorWithProbe({ condition: 'every_k', every: 1000 }),
+      backend: 'cpu',
+      config: { epochs: 2, seed: 3, optimizer: { name: 'SGD', hyperparams: { lr: LR } } },
+      monitor: { healthEvery: 1 },
+    });
+    await host.handle({ type: 'monitor', options: { healthEvery: 0 } });
+    await opening;
+    for (let i = 0; i < 3; i++) await host.handle({ type: 'stepBatch' });
+    expect(lastState(seen)).toMatchObject({ step: 3 });
+    expect(healthIn(seen)).toEqual([]);
+  });
+
   it('flags vanishing and exploding layers by node, by the thresholds given', async () => {
     const { seen, send } = await openHost(xorWithProbe({ condition: 'every_k', every: 1000 }), {
       healthEvery: 1,

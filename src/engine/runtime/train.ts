@@ -384,6 +384,8 @@ export class Trainer {
     this.step = 0;
     this.epochStats = { sum: 0, correct: 0, counted: 0, samples: 0, seconds: 0 };
     this.batches = this.batchesOf(0);
+    // last run's norms would pick this one's scales: a tiny gradient under a huge old scale underflows
+    this.paramGradNorms.clear();
     this.saveCheckpoint();
   }
 
@@ -886,10 +888,12 @@ export class Trainer {
       let g = grads[i];
       const clip = o.plan.clip;
       if (clip && (clip.maxNorm !== undefined || clip.value !== undefined)) {
-        // the clip sees Σg² unscaled, +Inf past float32 as in PyTorch on a GPU
+        // the clip sees Σg² unscaled, +Inf past float32 as in PyTorch on a GPU (only the
+        // 2-norm clip reads it)
+        const readsSums = clip.maxNorm !== undefined && (clip.normType ?? 2) === 2;
         const unscaled = (q: Tensor | null, j: number) => {
           const gj = grads[i][j];
-          return gj && scales[i][j] !== 1 ? run('sum', [mul(gj, gj)]) : q;
+          return readsSums && gj && scales[i][j] !== 1 ? run('sum', [mul(gj, gj)]) : q;
         };
         g = this.scoped(() => clipGradTensors(grads[i], squares[i].map(unscaled), clip));
         made.push(...g.filter((t): t is Tensor => t !== null));
@@ -1135,6 +1139,7 @@ export class Trainer {
   private restoreCheckpoint(): Checkpoint {
     const c = this.checkpoint;
     if (!c) throw new Error('no checkpoint to go back to');
+    this.paramGradNorms.clear();
     this.params.restore(c.params);
     this.optimizers.forEach((o, i) => {
       const s = c.optimizers[i];

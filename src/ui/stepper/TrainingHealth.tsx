@@ -80,7 +80,7 @@ export function TrainingHealthOverlay(props: { editor: Editor; watch: TrainingWa
                 data-flags={flags.join(' ')}
                 title={`Gradient health at step ${watch.health()?.step}\n${layers
                   .map((l) =>
-                    l.nodeId === node.id
+                    l.nodeId === [...scope.path(), node.id].join('/')
                       ? healthTitle(l)
                       : `${planNodeTitle(editor.doc().nodes, l.nodeId)}:\n${healthTitle(l)}`,
                   )
