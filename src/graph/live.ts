@@ -92,8 +92,13 @@ interface Slot {
   observers: number;
 }
 
+/** The top-level node a path names: `node:block` for `node:block/node:relu`. */
+const topOf = (path: string) => path.split('/')[0] as NodeId;
+
 export class LiveValues {
   private values = new Map<NodeId, LiveValue>();
+  /** inner nodes' outputs by path (`<composite>/<inner>`), set when their composite computes */
+  private innerValues = new Map<string, Record<string, Tensor>>();
   private params = new Map<string, Tensor>();
   private readonly slots = new Map<NodeId, Slot>();
   private readonly subscription: Subscription;
@@ -104,25 +109,47 @@ export class LiveValues {
   ) {
     this.subscription = store.transactions$.subscribe((tx) => {
       for (const id of [...tx.recomputed, ...tx.changes.removed]) this.values.delete(id);
-      for (const key of [...this.params.keys()]) {
-        if (tx.changes.removed.has(key.slice(0, key.lastIndexOf('/')) as NodeId)) this.params.delete(key);
+      // parameter keys and inner paths start with their top-level node's id
+      for (const key of [...this.params.keys()])
+        if (tx.changes.removed.has(topOf(key))) this.params.delete(key);
+      for (const path of [...this.innerValues.keys()]) {
+        const top = topOf(path);
+        if (tx.changes.removed.has(top) || tx.recomputed.includes(top)) this.innerValues.delete(path);
       }
       this.refresh(new Set(tx.recomputed));
     });
   }
 
-  /** A node's value on the sample batch; computed when first observed, then per transaction. */
-  value$(id: NodeId): Observable<LiveValue> {
+  /**
+   * A node's value on the sample batch; computed when first observed, then per transaction.
+   * An inner node of a composite is named by its path, `<composite>/<inner>` (nested likewise):
+   * its value comes with its composite's.
+   */
+  value$(id: NodeId | string): Observable<LiveValue> {
+    if (id.includes('/')) return this.innerValue$(id);
+    const top = id as NodeId;
     return new Observable<LiveValue>((subscriber) => {
-      const slot = this.slot(id);
+      const slot = this.slot(top);
       slot.observers++;
-      if (slot.value.value === null) slot.value.next(this.valueOf(id));
+      if (slot.value.value === null) slot.value.next(this.valueOf(top));
       const inner = slot.value.subscribe((v) => v && subscriber.next(v));
       return () => {
         slot.observers--;
         inner.unsubscribe();
       };
     });
+  }
+
+  private innerValue$(path: string): Observable<LiveValue> {
+    return new Observable<LiveValue>((subscriber) =>
+      this.value$(topOf(path)).subscribe((top) => {
+        if (top.status !== 'ok') return subscriber.next(top);
+        const outputs = this.innerValues.get(path);
+        subscriber.next(
+          outputs ? { status: 'ok', outputs } : { status: 'unavailable', reason: `no node ${path} inside` },
+        );
+      }),
+    );
   }
 
   /** A node's gradients after the last backward pass (null before any). */
@@ -245,7 +272,7 @@ export class LiveValues {
       inputs: ports.inputs.map((p) => this.numeric(info.inputs[p.name], sizes)),
       outputs: ports.outputs.map((p) => this.numeric(info.outputs[p.name], sizes) ?? []),
     };
-    const outs = withSource(id, () => this.lowerNode(node, inputs, shapes));
+    const outs = withSource(id, () => this.lowerNode(node, inputs, shapes, id));
     const outputs: Record<string, Tensor> = {};
     ports.outputs.forEach((p, i) => {
       outputs[p.name] = outs[i];
@@ -300,16 +327,21 @@ export class LiveValues {
     return result.map((r) => ('dims' in r ? r.dims.map((d) => evaluateDim(d, sizes)) : []));
   }
 
-  /** Lower one node; a composite lowers its inner nodes in order. */
+  /**
+   * Lower one node; a composite lowers its inner nodes in order and keeps their outputs by
+   * path. `path` names the node's parameters, as the compiled plan does (`<composite>/<inner>/
+   * weight`): two composites with the same inner ids do not share weights.
+   */
   private lowerNode(
     node: GraphNode,
     inputs: (Tensor | null)[],
     shapes: { inputs: (number[] | null)[]; outputs: number[][] },
+    path: string,
   ): Tensor[] {
     if (node.type !== COMPOSITE_TYPE) {
       const def = this.store.catalog.get(node.type);
       if (!def) throw new LiveError(`unknown node type '${node.type}'`);
-      return def.lower(this.builder(node.id), inputs, node.params as never, shapes);
+      return def.lower(this.builder(path), inputs, node.params as never, shapes);
     }
     const sub = node.subgraph;
     if (!sub) throw new LiveError(`composite ${node.id} has no subgraph`);
@@ -335,10 +367,10 @@ export class LiveValues {
         inputs: ins.map((t) => (t ? [...t.shape] : null)),
         outputs: this.concreteOutputs(inner, ins),
       };
-      values.set(
-        id,
-        withSource(id, () => this.lowerNode(inner, ins, innerShapes)),
-      );
+      const innerPath = `${path}/${id}`;
+      const outs = withSource(innerPath, () => this.lowerNode(inner, ins, innerShapes, innerPath));
+      values.set(id, outs);
+      this.innerValues.set(innerPath, Object.fromEntries(ports.outputs.map((p, k) => [p.name, outs[k]])));
     }
     return sub.outputs.map((x) => {
       const ports = portsOf(index.nodes.get(x.node) as GraphNode, this.store.catalog);

@@ -96,3 +96,67 @@ describe('live values', () => {
     expect(last.params.bias.shape).toEqual([4]);
   });
 });
+
+describe('live values inside composites', () => {
+  /** The classifier with fc → act grouped into `block`, and a copy of it, `twin`, on the same input. */
+  function grouped(): GraphStore {
+    const store = classifier();
+    const tx = store.apply({ kind: 'group', ids: [id('fc'), id('act')], compositeId: id('block') });
+    if (tx instanceof Error) throw tx;
+    const block = store.doc.nodes.find((n) => n.id === id('block'))!;
+    const twin = { ...structuredClone(block), id: id('twin') };
+    const added = store.apply([
+      { kind: 'addNode', node: twin },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:x-twin',
+          from: { node: id('x'), port: 'output' },
+          to: { node: id('twin'), port: block.subgraph!.inputs[0].name },
+        },
+      },
+    ]);
+    if (added instanceof Error) throw added;
+    return store;
+  }
+
+  it('gives an inner node its value by path, consistent with its neighbours and the composite', () => {
+    const store = grouped();
+    const live = new LiveValues(store, { symbols: { N: 3 } });
+    const values: Record<string, LiveValue> = {};
+    for (const path of ['node:block', 'node:block/node:fc', 'node:block/node:act'])
+      live.value$(path).subscribe((v) => {
+        values[path] = v;
+      });
+    const fc = ok(values['node:block/node:fc']).output;
+    const act = ok(values['node:block/node:act']).output;
+    expect(fc.shape).toEqual([3, 4]);
+    expect(act.toArray()).toEqual(fc.toArray().map((v) => Math.max(v, 0)));
+    expect(Object.values(ok(values['node:block']))[0].toArray()).toEqual(act.toArray());
+    expect(values['node:block/node:gone']).toBeUndefined();
+    let missing: LiveValue | undefined;
+    live.value$('node:block/node:gone').subscribe((v) => {
+      missing = v;
+    });
+    expect(missing).toMatchObject({ status: 'unavailable', reason: 'no node node:block/node:gone inside' });
+  });
+
+  it('gives two composites with the same inner ids their own weights, and follows edits inside', () => {
+    const store = grouped();
+    const live = new LiveValues(store, { symbols: { N: 3 } });
+    const seen: LiveValue[] = [];
+    let twin: LiveValue | undefined;
+    live.value$('node:block/node:fc').subscribe((v) => seen.push(v));
+    live.value$('node:twin/node:fc').subscribe((v) => {
+      twin = v;
+    });
+    expect(ok(twin).output.toArray()).not.toEqual(ok(seen[0]).output.toArray());
+    const edit = store.apply({
+      kind: 'editInside',
+      id: id('block'),
+      edits: [{ kind: 'setParam', id: id('fc'), name: 'out_features', value: 6 }],
+    });
+    expect(edit).not.toBeInstanceOf(Error);
+    expect(ok(seen.at(-1)).output.shape).toEqual([3, 6]);
+  });
+});

@@ -408,9 +408,7 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
         </For>
         <div class="edge-labels">
           <EdgeLabels editor={editor} ids={visibleEdgeIds()} />
-          <Show when={props.scope.path().length === 0}>
-            <EdgePreviews editor={editor} ids={visibleEdgeIds()} />
-          </Show>
+          <EdgePreviews editor={editor} ids={visibleEdgeIds()} />
         </div>
       </div>
       <Show when={box()}>
@@ -427,9 +425,7 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
         )}
       </Show>
       <div class="canvas-bar">
-        <Show when={props.scope.path().length === 0}>
-          <LiveToolbar editor={editor} />
-        </Show>
+        <LiveToolbar editor={editor} />
         <Breadcrumb scope={props.scope} />
       </div>
       <IssuePopover

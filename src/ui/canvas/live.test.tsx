@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 /** Live mode on a real store: previews on edges, toggled per edge and globally, the inspector's full view, updates after edits. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GraphStore } from '../../graph/index.ts';
+import type { GraphStore, NodeId } from '../../graph/index.ts';
 import type { Editor } from '../state/editor.ts';
 import { liveViewOf } from './live.ts';
 import { HISTOGRAM_BINS, previewOf, sliceLabel, statText } from './preview.ts';
+import { scopeOf } from './scope.ts';
 import { mnistStore, mountCanvas } from './testing.tsx';
 
 let dispose: (() => void) | undefined;
@@ -79,6 +80,24 @@ describe('live mode in the editor', () => {
       /^histogram from 0 to /,
     );
     expect(relu.querySelector('.preview-stats')?.textContent).toMatch(/μ [\d.e+-]+σ [\d.e+-]+/);
+  });
+
+  it('shows the inner edges’ tensors inside an opened composite, and the inner node’s output in the inspector', () => {
+    const { editor, store, root } = mount();
+    // a batch of 4 keeps the values grid small (happy-dom styles every cell)
+    editor.apply({ kind: 'setMeta', meta: { symbols: { N: 4 } } });
+    const tx = store.apply({ kind: 'group', ids: ['node:fc2', 'node:relu2'], compositeId: 'node:block' });
+    if (tx instanceof Error) throw tx;
+    button(root, /^\s*Live$/)?.click();
+    scopeOf(editor).open('node:block' as NodeId);
+    // fc2 → relu2 inside: one edge, 4 examples × 64 units
+    expect(previews(root)).toHaveLength(1);
+    expect(previews(root)[0].getAttribute('data-shape')).toBe('4,64');
+    scopeOf(editor)
+      .view()
+      .setSelection(['node:relu2' as NodeId]);
+    const grid = root.querySelector('[data-testid="live-grid-output"]');
+    expect(grid?.getAttribute('data-shape')).toBe('4,64');
   });
 
   it('toggles previews per edge and for all edges', () => {

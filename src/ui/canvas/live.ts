@@ -8,6 +8,7 @@ import { type Accessor, createSignal } from 'solid-js';
 import type { Subscription } from 'rxjs';
 import { type EdgeId, type LiveValue, LiveValues, type NodeId } from '../../graph/index.ts';
 import type { Editor } from '../state/editor.ts';
+import { pathInside } from './scope.ts';
 
 export interface LiveView {
   enabled: Accessor<boolean>;
@@ -25,7 +26,8 @@ const views = new WeakMap<Editor['store'], LiveView>();
 
 /**
  * The editor's live slice, made on first use: one per store, so the canvas, the inspector and
- * every composite level share it (values exist for top-level nodes only).
+ * every composite level share it. A scoped editor (a composite opened) asks for its nodes'
+ * values by their paths, which the graph layer computes with their composite.
  */
 export function liveViewOf(editor: Editor): LiveView {
   let view = views.get(editor.store);
@@ -33,7 +35,8 @@ export function liveViewOf(editor: Editor): LiveView {
     view = createLiveView(editor);
     views.set(editor.store, view);
   }
-  return view;
+  const shared = view;
+  return { ...shared, value: (node) => shared.value(pathInside(editor, node) as NodeId) };
 }
 
 /** Integer sources are class labels: sample them below the class count a loss expects. */

@@ -147,7 +147,7 @@ export function scopedEditor(root: Editor, path: readonly NodeId[]): Editor {
     const issue = untrack(openIssue);
     if (issue && !here.has(issue.nodeId)) setOpenIssue(null);
   });
-  return {
+  const scoped: Editor = {
     ...root,
     selection,
     setSelection: (ids) => setSelection(new Set(ids)),
@@ -167,6 +167,20 @@ export function scopedEditor(root: Editor, path: readonly NodeId[]): Editor {
     apply: (edits, options) =>
       root.apply(editsInside(path, Array.isArray(edits) ? edits : [edits as Edit]), options),
   };
+  scopePaths.set(scoped, [...path]);
+  return scoped;
+}
+
+/** Where each scoped editor stands: the composites open above its graph. */
+const scopePaths = new WeakMap<Editor, readonly NodeId[]>();
+
+/**
+ * A node of `editor`'s graph as the graph layer and the compiled plan name it: its id at the
+ * top level, `<composite>/<inner>` inside (nested likewise).
+ */
+export function pathInside(editor: Editor, id: NodeId): string {
+  const path = scopePaths.get(editor);
+  return path?.length ? `${path.join('/')}/${id}` : id;
 }
 
 export interface Scope {
