@@ -125,6 +125,21 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
     [],
     { equals: sameIds },
   );
+  // while nodes are dragged, the edges they carry are drawn in a layer of their own: the
+  // frames repaint those few paths, not the whole graph's
+  const draggedEdge = (id: EdgeId) => {
+    const e = editor.edge(id);
+    const selected = editor.selection();
+    return !!e && (selected.has(e.from.node) || selected.has(e.to.node));
+  };
+  const movingEdgeIds = createMemo(() => (dragging() ? visibleEdgeIds().filter(draggedEdge) : []), [], {
+    equals: sameIds,
+  });
+  const stillEdgeIds = createMemo(
+    () => (dragging() ? visibleEdgeIds().filter((id) => !draggedEdge(id)) : visibleEdgeIds()),
+    [],
+    { equals: sameIds },
+  );
   // far out, text is too small to read: labels and port names go (less to paint per frame)
   const far = () => editor.viewport().k < FAR_ZOOM;
   const toWorld = (x: number, y: number): Position => {
@@ -400,9 +415,14 @@ function CanvasLevel(props: CanvasProps & { scope: Scope }) {
       <div class="grid" style={gridStyle()} aria-hidden="true" />
       <div ref={worldEl} class="world" style={{ transform: transform() }}>
         <svg class="edges" width="1" height="1" aria-hidden="true">
-          <EdgePaths editor={editor} ids={visibleEdgeIds()} />
+          <EdgePaths editor={editor} ids={stillEdgeIds()} />
           <Show when={wirePath()}>{(d) => <path class="wire" d={d()} />}</Show>
         </svg>
+        <Show when={movingEdgeIds().length > 0}>
+          <svg class="edges moving" width="1" height="1" aria-hidden="true">
+            <EdgePaths editor={editor} ids={movingEdgeIds()} />
+          </svg>
+        </Show>
         <For each={visibleNodeIds()}>
           {(id) => <NodeView editor={editor} id={id} wiring={wiring} onOpen={props.scope.open} />}
         </For>
