@@ -11,7 +11,14 @@ afterEach(() => {
 });
 
 const pointer = (type: string, x: number, y: number) =>
-  new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, button: 0, bubbles: true, cancelable: true });
+  new PointerEvent(type, {
+    clientX: x,
+    clientY: y,
+    pointerId: 1,
+    button: 0,
+    bubbles: true,
+    cancelable: true,
+  });
 
 const edgesIn = (root: HTMLElement, selector: string) =>
   [...root.querySelectorAll(`${selector} [data-edge-id]`)].map((g) => g.getAttribute('data-edge-id')).sort();
