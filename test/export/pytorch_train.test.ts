@@ -213,6 +213,30 @@ function withNodes(
   };
 }
 
+/** TwoSpirals → Linear(2, 16) → activation → Linear(16, 2) → cross-entropy. */
+function spiralsClassifier(
+  spirals: Record<string, unknown>,
+  activation: string,
+  loss: Record<string, unknown> = {},
+): GraphDocument {
+  return graph(
+    [
+      ['spirals', 'TwoSpirals', spirals],
+      ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
+      ['act', activation],
+      ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
+      ['loss', 'CrossEntropyLoss', loss],
+    ],
+    [
+      'spirals.x -> fc1.input',
+      'fc1.output -> act.input',
+      'act.output -> fc2.input',
+      'fc2.output -> loss.input',
+      'spirals.y -> loss.target',
+    ],
+  );
+}
+
 describe('train.py', () => {
   beforeAll(() => {
     try {
@@ -330,22 +354,9 @@ describe('train.py', () => {
   }, 420_000);
 
   it('repeats gradient accumulation, clipping and a warm-up-then-cosine schedule on a generated dataset', async () => {
-    const doc = graph(
-      [
-        ['spirals', 'TwoSpirals', { samples: 120, batch_size: 10, seed: 4 }],
-        ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
-        ['act', 'Tanh'],
-        ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
-        ['loss', 'CrossEntropyLoss', { label_smoothing: 0.1 }],
-      ],
-      [
-        'spirals.x -> fc1.input',
-        'fc1.output -> act.input',
-        'act.output -> fc2.input',
-        'fc2.output -> loss.input',
-        'spirals.y -> loss.target',
-      ],
-    );
+    const doc = spiralsClassifier({ samples: 120, batch_size: 10, seed: 4 }, 'Tanh', {
+      label_smoothing: 0.1,
+    });
     const options: TrainingExportOptions = {
       config: {
         epochs: 2,
@@ -377,22 +388,7 @@ describe('train.py', () => {
   }, 120_000);
 
   it('trains with Yogi, which torch.optim lacks, by the class train.py defines: the same steps', async () => {
-    const doc = graph(
-      [
-        ['spirals', 'TwoSpirals', { samples: 120, batch_size: 12, seed: 5 }],
-        ['fc1', 'Linear', { in_features: 2, out_features: 16 }],
-        ['act', 'ReLU'],
-        ['fc2', 'Linear', { in_features: 16, out_features: 2 }],
-        ['loss', 'CrossEntropyLoss'],
-      ],
-      [
-        'spirals.x -> fc1.input',
-        'fc1.output -> act.input',
-        'act.output -> fc2.input',
-        'fc2.output -> loss.input',
-        'spirals.y -> loss.target',
-      ],
-    );
+    const doc = spiralsClassifier({ samples: 120, batch_size: 12, seed: 5 }, 'ReLU');
     const options: TrainingExportOptions = {
       config: { epochs: 2, optimizer: { name: 'Yogi', hyperparams: { lr: 0.05, betas: [0.8, 0.99] } } },
     };

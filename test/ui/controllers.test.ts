@@ -4,17 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConnect, type PortHandle } from '../../src/ui/controllers/connect.ts';
 import { createDrag } from '../../src/ui/controllers/drag.ts';
 import { createPanZoom, type Viewport, zoomAbout } from '../../src/ui/controllers/panzoom.ts';
+import { pointerEvent } from '../../src/ui/canvas/testing.tsx';
 
-const pointer = (type: string, x: number, y: number, extra: PointerEventInit = {}) =>
-  new PointerEvent(type, {
-    clientX: x,
-    clientY: y,
-    pointerId: 1,
-    button: 0,
-    bubbles: true,
-    cancelable: true,
-    ...extra,
-  });
+const pointer = pointerEvent;
 
 function element(): HTMLDivElement {
   const el = document.createElement('div');

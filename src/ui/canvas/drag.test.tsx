@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /** Dragging a node: it and its edges move, and the edges it carries are drawn in a layer of their own meanwhile. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mnistStore, mountCanvas } from './testing.tsx';
+import { mnistStore, mountCanvas, pointerEvent } from './testing.tsx';
 
 let dispose: (() => void) | undefined;
 afterEach(() => {
@@ -10,15 +10,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-const pointer = (type: string, x: number, y: number) =>
-  new PointerEvent(type, {
-    clientX: x,
-    clientY: y,
-    pointerId: 1,
-    button: 0,
-    bubbles: true,
-    cancelable: true,
-  });
+const pointer = pointerEvent;
 
 const edgesIn = (root: HTMLElement, selector: string) =>
   [...root.querySelectorAll(`${selector} [data-edge-id]`)].map((g) => g.getAttribute('data-edge-id')).sort();

@@ -30,3 +30,15 @@ export function mountCanvas(store: GraphStore): { editor: Editor; root: HTMLElem
   }, root);
   return { editor, root, dispose };
 }
+
+/** A primary-button pointer event at (x, y) that bubbles, as a mouse makes it. */
+export const pointerEvent = (type: string, x: number, y: number, extra: PointerEventInit = {}) =>
+  new PointerEvent(type, {
+    clientX: x,
+    clientY: y,
+    pointerId: 1,
+    button: 0,
+    bubbles: true,
+    cancelable: true,
+    ...extra,
+  });
