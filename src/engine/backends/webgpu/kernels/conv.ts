@@ -108,9 +108,10 @@ export function convTiles(M: number, N: number, batches: number): { tm: number; 
     return { tm: ts, tn: ts };
   }
   // the power of two threads that cover `size` at 4 outputs each, within [2, max]
-  const fit = (size: number, max: number) => Math.min(max, Math.max(2, 2 ** Math.ceil(Math.log2(size / 4))));
-  const tm = fit(M, 16);
-  return { tm, tn: fit(N, Math.min(32, 256 / tm)) };
+  const threadsFor = (size: number, max: number) =>
+    Math.min(max, Math.max(2, 2 ** Math.ceil(Math.log2(size / 4))));
+  const tm = threadsFor(M, 16);
+  return { tm, tn: threadsFor(N, Math.min(32, 256 / tm)) };
 }
 
 function convGemm(
