@@ -289,6 +289,11 @@ export class ShapeInference {
 
   /** The record being evaluated: the shared context writes its constraints and reads here. */
   private evaluating: NodeRecord | null = null;
+  /**
+   * The top-level composite whose inner nodes are being evaluated: it binds what they bind, so
+   * "bound by" names a node of the document, as a replay of the composite's record does.
+   */
+  private composite: NodeId | null = null;
   private warnings: ShapeIssue[] = NO_ISSUES;
   /** One context for every rule call (no per-node closures on the hot path). */
   private readonly ctx: InferContext = {
@@ -300,7 +305,7 @@ export class ShapeInference {
         if (rec.constraints === NO_DIMS) rec.constraints = [];
         rec.constraints.push(a, b);
       }
-      return this.table.unify(a, b, rec?.info.id);
+      return this.table.unify(a, b, this.composite ?? rec?.info.id);
     },
     resolve: (d) => {
       const r = this.table.resolve(d);
@@ -481,6 +486,20 @@ export class ShapeInference {
 
   /** A composite: its inner nodes in order, the outer input types fed to the exposed ports. */
   private runSubgraph(
+    sub: Subgraph,
+    types: (TensorType | null)[],
+    ctx: InferContext,
+  ): (TensorType | ShapeIssue)[] {
+    const outer = this.composite;
+    this.composite ??= this.evaluating?.info.id ?? null;
+    try {
+      return this.innerTypes(sub, types, ctx);
+    } finally {
+      this.composite = outer;
+    }
+  }
+
+  private innerTypes(
     sub: Subgraph,
     types: (TensorType | null)[],
     ctx: InferContext,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Diagnostic, EditError, GraphStore, inferShapes } from '../../src/graph/index.ts';
+import { type Diagnostic, type Edit, EditError, GraphStore, inferShapes } from '../../src/graph/index.ts';
 import { catalog } from '../../src/nodes/index.ts';
 import { baseDocument, editFromSeed, editSeed } from './random-edits.ts';
 
@@ -48,6 +48,34 @@ describe('random edit sequences', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('names the composite, not its inner node, as what binds a symbol (a case fast-check found)', () => {
+    // img [N, 3, 1] into Conv2d(1 → 6) binds N = 1; grouped into g1, the composite binds it, and
+    // a second Conv2d on img, after it, says so in incremental inference and from scratch alike
+    const store = new GraphStore({ doc: baseDocument() });
+    const conv = store.doc.nodes.find((n) => n.id === 'node:conv')!;
+    const edits: Edit[] = [
+      { kind: 'setParam', id: 'node:img', name: 'shape', value: ['N', 3, 1] },
+      { kind: 'group', ids: ['node:conv'], compositeId: 'node:g1' },
+      { kind: 'addNode', node: { ...structuredClone(conv), id: 'node:conv_b' } },
+      {
+        kind: 'connect',
+        edge: {
+          id: 'edge:img_b',
+          from: { node: 'node:img', port: 'output' },
+          to: { node: 'node:conv_b', port: 'input' },
+        },
+      },
+    ];
+    for (const edit of edits) expect(store.apply(edit)).not.toBeInstanceOf(EditError);
+    const notes = (diagnostics: Diagnostic[] | undefined) =>
+      (diagnostics ?? [])
+        .flatMap((d) => d.explanation ?? [])
+        .filter((e): e is string => typeof e === 'string' && e.includes('bound by'));
+    const incremental = notes(store.typeOf('node:conv_b')?.diagnostics);
+    expect(incremental).toEqual(['Symbols here: N = 1 (bound by Composite (node:g1)).']);
+    expect(notes(inferShapes(store.doc, catalog).nodes.get('node:conv_b')?.diagnostics)).toEqual(incremental);
   });
 
   it('incremental inference after every transaction equals inference from scratch', () => {
