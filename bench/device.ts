@@ -103,19 +103,14 @@ export const deviceSection: BenchSection = {
     const peak = peakOf(gpu.adapterName);
     const results: CaseResult[] = [];
     for (const c of cases) results.push(await measure(c));
-    const perStep = (r: CaseResult, steps: number) => (r.oursMs / steps).toFixed(3);
     return {
       title,
       columns: [...RESULT_COLUMNS, '% of fp32 peak', 'ours ms/step'],
-      rows: results.map((r) => {
-        const steps =
-          r.samples && !r.name.includes('train step') ? Number(/(\d+) steps/.exec(r.name)?.[1] ?? 1) : 1;
-        return [
-          ...resultRow(r),
-          peak ? `${((100 * r.flops) / r.oursMs / 1e6 / peak).toFixed(1)} %` : '',
-          r.samples ? perStep(r, steps) : '',
-        ];
-      }),
+      rows: results.map((r) => [
+        ...resultRow(r),
+        peak ? `${((100 * r.flops) / r.oursMs / 1e6 / peak).toFixed(1)} %` : '',
+        r.steps ? (r.oursMs / r.steps).toFixed(3) : '',
+      ]),
       notes: [
         adapterNote(gpu),
         peak

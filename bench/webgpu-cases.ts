@@ -22,6 +22,8 @@ export interface GpuCase {
   flops: number;
   /** samples one run trains on (training rows: samples/s) */
   samples?: number;
+  /** optimizer steps one run takes (training rows) */
+  steps?: number;
   ours: () => Promise<void>;
   tfjs: () => Promise<void>;
   warmup: number;
@@ -34,6 +36,7 @@ export interface CaseResult {
   tfjsMs: number;
   flops: number;
   samples?: number;
+  steps?: number;
 }
 
 const rng = new Rng(7);
@@ -64,6 +67,7 @@ export async function measure(c: GpuCase): Promise<CaseResult> {
     tfjsMs: median(times[1]),
     flops: c.flops,
     samples: c.samples,
+    steps: c.steps,
   };
 }
 
@@ -236,6 +240,7 @@ export function mlpStepCase(
     // forward, and backward's two products per layer
     flops: 6 * macs,
     samples: batch,
+    steps: 1,
     ours,
     tfjs,
     warmup: 2,
@@ -441,6 +446,7 @@ export function mnistTrainingCase(
     name: `${name} on ${dataName}, ${steps} steps of batch ${batch}`,
     flops: flopsPerSample * batch * steps,
     samples: batch * steps,
+    steps,
     ours: async () => {
       for (let s = 0; s < steps; s++) {
         const outcome = await trainer.trainStep();
