@@ -14,7 +14,7 @@ import { catalog } from '../src/nodes/index.ts';
 import { compilerFor } from '../src/training/session.ts';
 import mnistMlp from '../templates/mnist_mlp.json' with { type: 'json' };
 import type { BenchSection, BenchTable } from './measure.ts';
-import { adapterNote, openNodeGpus } from './webgpu.ts';
+import { adapterNote, isEmulated, openNodeGpus } from './webgpu.ts';
 import {
   type CaseResult,
   type GpuCase,
@@ -77,7 +77,7 @@ export const deviceSection: BenchSection = {
     if ('skipped' in opened)
       return { title, columns: ['case'], rows: [], notes: [`skipped: ${opened.skipped}`] };
     const { gpu, tf } = opened;
-    const emulated = /llvmpipe|lavapipe|swiftshader/i.test(gpu.adapterName);
+    const emulated = isEmulated(gpu);
     // a CPU emulation would take minutes at the GPU sizes: the same rows, smaller
     const [big, bigger] = emulated ? [256, 512] : [2048, 4096];
     const data = syntheticDigits(emulated ? 4096 : 65_536);

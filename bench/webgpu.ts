@@ -68,9 +68,12 @@ export async function openNodeGpus(): Promise<{ gpu: WebGPUBackend; tf: Tf } | {
   return { gpu: created.backend as WebGPUBackend, tf };
 }
 
+/** Whether the adapter is a CPU emulation of a GPU (lavapipe, SwiftShader). */
+export const isEmulated = (gpu: WebGPUBackend) => /llvmpipe|lavapipe|swiftshader/i.test(gpu.adapterName);
+
 /** The adapter, and a caveat where it is a CPU emulation. */
 export const adapterNote = (gpu: WebGPUBackend) =>
-  `adapter: ${gpu.adapterName}${/llvmpipe|lavapipe|swiftshader/i.test(gpu.adapterName) ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}`;
+  `adapter: ${gpu.adapterName}${isEmulated(gpu) ? ' (a CPU emulation of a GPU: relative numbers only)' : ''}`;
 
 export const webgpuSection: BenchSection = {
   name: 'webgpu',
